@@ -1,0 +1,147 @@
+//! The conflict rule the server applies and devices rely on: the first admission the server
+//! accepts wins; later ones become conflicts that name the winner's time, gate and device.
+//! [`FirstWins`] is the rule as an in-memory reference; the SQL server must answer the same.
+//! Invariant: every decision is idempotent on (device, scan id): asking again returns the
+//! first answer, marked as a duplicate, and changes nothing.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::checkin::{CheckIn, ScanResult};
+use crate::ids::{DeviceId, ScanId, TicketId};
+use crate::ledger::{LedgerEntry, Standing};
+use crate::manifest::TicketStatus;
+use crate::presence::{Blocked, Presence, Stamp};
+
+/// The server's answer for one submitted check-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(tag = "outcome", rename_all = "snake_case")
+)]
+pub enum SyncOutcome {
+    /// This admission counts; `seq` orders it among the event's accepted movements.
+    Accepted { seq: u64 },
+    /// Another admission got there first (or the holder is still inside): that one's stamp.
+    Conflict { winner: Stamp },
+    /// Kept for the audit log only: a refused scan, or an exit of someone not inside.
+    Recorded,
+    /// The server has no such ticket for this event.
+    Unknown,
+    /// The ticket was refunded, revoked or blocked before this admission reached the server.
+    Revoked { status: TicketStatus },
+}
+
+impl SyncOutcome {
+    /// How the device's ledger should now hold this admission.
+    pub fn standing(self) -> Standing {
+        match self {
+            SyncOutcome::Accepted { seq } => Standing::Accepted { seq },
+            _ => Standing::Rejected,
+        }
+    }
+    pub fn is_conflict(self) -> bool {
+        matches!(self, SyncOutcome::Conflict { .. })
+    }
+}
+
+/// The answer for one item of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ItemResult {
+    pub device: DeviceId,
+    pub scan_id: ScanId,
+    pub outcome: SyncOutcome,
+    /// The server had already decided this (device, scan id); `outcome` is that decision.
+    pub duplicate: bool,
+}
+
+/// What the server knows of one ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerTicket {
+    pub status: TicketStatus,
+    pub reentry: bool,
+    pub presence: Presence,
+}
+
+/// The reference implementation of the rule.
+#[derive(Debug, Clone, Default)]
+pub struct FirstWins {
+    tickets: BTreeMap<TicketId, ServerTicket>,
+    decided: BTreeMap<(DeviceId, ScanId), SyncOutcome>,
+    accepted: Vec<LedgerEntry>,
+}
+
+impl FirstWins {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add_ticket(&mut self, id: TicketId, status: TicketStatus, reentry: bool) {
+        self.tickets.insert(id, ServerTicket { status, reentry, presence: Presence::default() });
+    }
+
+    pub fn set_status(&mut self, id: TicketId, status: TicketStatus) {
+        if let Some(t) = self.tickets.get_mut(&id) {
+            t.status = status;
+        }
+    }
+
+    /// Decides one submitted check-in.
+    pub fn submit(&mut self, record: &CheckIn) -> ItemResult {
+        let key = (record.device, record.scan_id);
+        if let Some(&outcome) = self.decided.get(&key) {
+            return ItemResult { device: record.device, scan_id: record.scan_id, outcome, duplicate: true };
+        }
+        let outcome = self.decide(record);
+        self.decided.insert(key, outcome);
+        ItemResult { device: record.device, scan_id: record.scan_id, outcome, duplicate: false }
+    }
+
+    fn decide(&mut self, record: &CheckIn) -> SyncOutcome {
+        if record.result != ScanResult::Admitted {
+            return SyncOutcome::Recorded;
+        }
+        let Some(ticket_id) = record.ticket else { return SyncOutcome::Unknown };
+        let Some(ticket) = self.tickets.get_mut(&ticket_id) else { return SyncOutcome::Unknown };
+        if ticket.status != TicketStatus::Active {
+            return SyncOutcome::Revoked { status: ticket.status };
+        }
+        let stamp = Stamp { at: record.at, gate: record.gate, device: record.device };
+        match ticket.presence.apply(record.movement, stamp, ticket.reentry) {
+            Ok(()) => {
+                let seq = self.accepted.len() as u64 + 1;
+                let entry = LedgerEntry::from_checkin(record, Standing::Accepted { seq })
+                    .expect("an admission with a ticket has a ledger entry");
+                self.accepted.push(entry);
+                SyncOutcome::Accepted { seq }
+            }
+            Err(Blocked::AlreadyIn(winner)) => SyncOutcome::Conflict { winner },
+            Err(Blocked::NotInside) => SyncOutcome::Recorded,
+        }
+    }
+
+    /// Accepted movements after `seq`: what a delta pull sends to the other gates.
+    pub fn accepted_since(&self, seq: u64) -> &[LedgerEntry] {
+        let start = usize::try_from(seq).unwrap_or(usize::MAX).min(self.accepted.len());
+        &self.accepted[start..]
+    }
+
+    pub fn last_seq(&self) -> u64 {
+        self.accepted.len() as u64
+    }
+
+    /// How many (device, scan id) pairs the server has decided.
+    pub fn decided_count(&self) -> usize {
+        self.decided.len()
+    }
+
+    pub fn decision(&self, device: DeviceId, scan_id: ScanId) -> Option<SyncOutcome> {
+        self.decided.get(&(device, scan_id)).copied()
+    }
+
+    pub fn ticket(&self, id: TicketId) -> Option<&ServerTicket> {
+        self.tickets.get(&id)
+    }
+}

@@ -1,0 +1,149 @@
+//! The device's ledger of admissions: its own (not yet confirmed) and those the server has
+//! decided, from this device or learned from other gates through delta pulls.
+//! Invariant: merging is a join (keep the greater entry per (device, scan id)), so it is
+//! idempotent, commutative and associative: devices converge whatever the order they hear in.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::checkin::{CheckIn, Movement};
+use crate::ids::{DeviceId, ScanId, TicketId};
+use crate::presence::{Presence, Stamp};
+
+/// How far the server has decided an admission. Ordered: a decision replaces `Local`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
+pub enum Standing {
+    /// Admitted on this device, not yet confirmed by the server.
+    Local,
+    /// The server accepted it as the `seq`-th accepted movement of the event.
+    Accepted { seq: u64 },
+    /// The server refused it (another gate won, or the ticket was revoked): it moves nothing.
+    Rejected,
+}
+
+/// One admitted movement as the ledger keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LedgerEntry {
+    pub standing: Standing,
+    pub ticket: TicketId,
+    pub device: DeviceId,
+    pub scan_id: ScanId,
+    pub stamp: Stamp,
+    pub movement: Movement,
+}
+
+impl LedgerEntry {
+    /// The entry for an admitted check-in; `None` for refusals, which move nobody.
+    pub fn from_checkin(record: &CheckIn, standing: Standing) -> Option<Self> {
+        if !record.is_admission() {
+            return None;
+        }
+        Some(LedgerEntry {
+            standing,
+            ticket: record.ticket?,
+            device: record.device,
+            scan_id: record.scan_id,
+            stamp: Stamp { at: record.at, gate: record.gate, device: record.device },
+            movement: record.movement,
+        })
+    }
+
+    /// Replay order: server-accepted movements in server order, then local ones by time.
+    fn replay_key(&self) -> (u64, Stamp, ScanId) {
+        let seq = match self.standing {
+            Standing::Accepted { seq } => seq,
+            _ => u64::MAX,
+        };
+        (seq, self.stamp, self.scan_id)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ledger {
+    by_ticket: BTreeMap<TicketId, BTreeMap<(DeviceId, ScanId), LedgerEntry>>,
+}
+
+impl Ledger {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or upgrades an entry; the greater of two entries for one (device, scan id) stays.
+    pub fn merge(&mut self, entry: LedgerEntry) {
+        let slot = self.by_ticket.entry(entry.ticket).or_default();
+        let key = (entry.device, entry.scan_id);
+        match slot.get(&key) {
+            Some(old) if *old >= entry => {}
+            _ => {
+                slot.insert(key, entry);
+            }
+        }
+    }
+
+    pub fn merge_all(&mut self, entries: impl IntoIterator<Item = LedgerEntry>) {
+        for e in entries {
+            self.merge(e);
+        }
+    }
+
+    /// The ticket's presence: its non-rejected movements replayed through the shared rule.
+    /// Movements the rule does not allow in that order are skipped.
+    pub fn presence(&self, ticket: TicketId, reentry: bool) -> Presence {
+        let mut presence = Presence::default();
+        let Some(entries) = self.by_ticket.get(&ticket) else {
+            return presence;
+        };
+        let mut live: Vec<&LedgerEntry> = entries.values().filter(|e| e.standing != Standing::Rejected).collect();
+        live.sort_by_key(|e| e.replay_key());
+        for e in live {
+            let _ = presence.apply(e.movement, e.stamp, reentry);
+        }
+        presence
+    }
+
+    /// Every entry, in (ticket, device, scan id) order.
+    pub fn entries(&self) -> impl Iterator<Item = &LedgerEntry> {
+        self.by_ticket.values().flat_map(|m| m.values())
+    }
+
+    /// How many tickets have entered at least once (the "checked in" count).
+    pub fn admitted_tickets(&self) -> usize {
+        self.by_ticket
+            .values()
+            .filter(|m| m.values().any(|e| e.movement == Movement::Entry && e.standing != Standing::Rejected))
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{GateId, UnixMillis};
+
+    fn entry(ticket: u32, device: u32, scan: u64, at: u64, standing: Standing) -> LedgerEntry {
+        LedgerEntry {
+            standing,
+            ticket: TicketId(ticket),
+            device: DeviceId(device),
+            scan_id: ScanId(scan),
+            stamp: Stamp { at: UnixMillis(at), gate: GateId(device as u8), device: DeviceId(device) },
+            movement: Movement::Entry,
+        }
+    }
+
+    #[test]
+    fn server_order_beats_local_time() {
+        // Device 2 scanned earlier by its clock, but the server accepted device 1 first.
+        let mut ledger = Ledger::new();
+        ledger.merge(entry(5, 2, 1, 100, Standing::Local));
+        ledger.merge(entry(5, 1, 1, 200, Standing::Accepted { seq: 9 }));
+        assert_eq!(ledger.presence(TicketId(5), false).first_entry.unwrap().device, DeviceId(1));
+        // The server then tells device 2 it lost.
+        ledger.merge(entry(5, 2, 1, 100, Standing::Rejected));
+        ledger.merge(entry(5, 2, 1, 100, Standing::Local)); // a late local copy changes nothing
+        assert_eq!(ledger.entries().filter(|e| e.standing == Standing::Rejected).count(), 1);
+        assert_eq!(ledger.admitted_tickets(), 1);
+    }
+}

@@ -1,0 +1,428 @@
+//! The event manifest: everything a scanner needs to decide offline. One binary encoding
+//! serves both the full download and delta syncs (a full manifest is a delta from revision 0).
+//! Invariant: tickets are kept sorted by id; a delta applies only on top of the revision it
+//! was cut from or a later one, and applying it twice changes nothing.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::ids::{EventId, GateId, GateSet, KeyId, TicketId, TicketTypeId};
+use crate::keys::EventPublicKey;
+use crate::pin::Pin;
+use crate::rotating::CodeSecret;
+use crate::wire::{Reader, WireError, Writer};
+
+const MAGIC: &[u8; 3] = b"IGM";
+const MANIFEST_VERSION: u8 = 1;
+
+/// Event facts shown at the gate and used for codes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventInfo {
+    pub id: EventId,
+    pub name: String,
+    pub venue: String,
+    /// Unix seconds, UTC.
+    pub starts_at: u64,
+    pub ends_at: u64,
+    /// IANA zone name, for showing local times ("Africa/Lagos").
+    pub time_zone: String,
+    /// Rotating-code step in seconds.
+    pub code_step_secs: u32,
+    /// Digits of this event's PINs.
+    pub pin_digits: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate {
+    pub id: GateId,
+    pub name: String,
+}
+
+/// A ticket type's policy as the organizer set it. It can only tighten what the signed token
+/// says: a code is required if either requires it; re-entry needs both to allow it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TypePolicy {
+    pub code_required: bool,
+    pub reentry: bool,
+    pub gates: GateSet,
+    /// First and last second (Unix, UTC) this type admits; signed into every token of the type
+    /// and used as is for PIN entry, which has no token.
+    pub valid_from: u32,
+    pub valid_until: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketType {
+    pub id: TicketTypeId,
+    pub name: String,
+    pub policy: TypePolicy,
+}
+
+/// Whether a ticket may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
+pub enum TicketStatus {
+    Active,
+    Refunded,
+    Revoked,
+    /// Held by the organizer (suspected fraud, payment dispute).
+    Blocked,
+}
+
+impl TicketStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            TicketStatus::Active => 0,
+            TicketStatus::Refunded => 1,
+            TicketStatus::Revoked => 2,
+            TicketStatus::Blocked => 3,
+        }
+    }
+    pub fn from_code(code: u8) -> Option<Self> {
+        Some(match code {
+            0 => TicketStatus::Active,
+            1 => TicketStatus::Refunded,
+            2 => TicketStatus::Revoked,
+            3 => TicketStatus::Blocked,
+            _ => return None,
+        })
+    }
+}
+
+/// One ticket as the scanner knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketEntry {
+    pub id: TicketId,
+    pub holder: String,
+    pub ticket_type: TicketTypeId,
+    pub status: TicketStatus,
+    pub code_secret: CodeSecret,
+    pub pin: Pin,
+    /// The manifest revision at which this entry last changed.
+    pub revision: u64,
+}
+
+/// The scanner's copy of an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    pub event: EventInfo,
+    /// The highest revision included; the cursor for the next delta pull.
+    pub revision: u64,
+    pub keys: Vec<EventPublicKey>,
+    pub gates: Vec<Gate>,
+    pub ticket_types: Vec<TicketType>,
+    tickets: BTreeMap<TicketId, TicketEntry>,
+    by_pin: BTreeMap<u32, TicketId>,
+}
+
+/// The changes between two revisions (a full manifest when `base_revision` is 0).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestDelta {
+    pub event: EventInfo,
+    pub base_revision: u64,
+    pub revision: u64,
+    pub keys: Vec<EventPublicKey>,
+    pub gates: Vec<Gate>,
+    pub ticket_types: Vec<TicketType>,
+    /// Changed tickets, sorted by id, each at most once.
+    pub tickets: Vec<TicketEntry>,
+}
+
+/// Why manifest bytes or a delta could not be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestError {
+    BadMagic,
+    UnsupportedVersion(u8),
+    Wire(WireError),
+    BadKey(KeyId),
+    /// Ticket ids not strictly increasing.
+    UnsortedTickets,
+    /// Two tickets with the same PIN.
+    DuplicatePin,
+    /// The delta belongs to another event.
+    WrongEvent,
+    /// The delta starts after this manifest's revision: a full download is needed.
+    Gap {
+        have: u64,
+        base: u64,
+    },
+}
+
+impl From<WireError> for ManifestError {
+    fn from(e: WireError) -> Self {
+        ManifestError::Wire(e)
+    }
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManifestError::BadMagic => f.write_str("not an Ingia manifest"),
+            ManifestError::UnsupportedVersion(v) => write!(f, "manifest version {v} is not supported"),
+            ManifestError::Wire(e) => write!(f, "damaged manifest: {e}"),
+            ManifestError::BadKey(id) => write!(f, "manifest key {id} is not a valid public key"),
+            ManifestError::UnsortedTickets => f.write_str("manifest tickets out of order"),
+            ManifestError::DuplicatePin => f.write_str("two tickets share a PIN"),
+            ManifestError::WrongEvent => f.write_str("update is for another event"),
+            ManifestError::Gap { have, base } => {
+                write!(f, "update starts at revision {base} but this device has {have}; download the full manifest")
+            }
+        }
+    }
+}
+
+impl Manifest {
+    /// An empty manifest for an event (no tickets yet).
+    pub fn new(event: EventInfo) -> Self {
+        Manifest {
+            event,
+            revision: 0,
+            keys: Vec::new(),
+            gates: Vec::new(),
+            ticket_types: Vec::new(),
+            tickets: BTreeMap::new(),
+            by_pin: BTreeMap::new(),
+        }
+    }
+
+    pub fn ticket(&self, id: TicketId) -> Option<&TicketEntry> {
+        self.tickets.get(&id)
+    }
+    pub fn ticket_by_pin(&self, pin: Pin) -> Option<&TicketEntry> {
+        self.by_pin.get(&pin.value()).and_then(|id| self.tickets.get(id))
+    }
+    pub fn tickets(&self) -> impl ExactSizeIterator<Item = &TicketEntry> {
+        self.tickets.values()
+    }
+    pub fn ticket_count(&self) -> usize {
+        self.tickets.len()
+    }
+    pub fn key(&self, id: KeyId) -> Option<&EventPublicKey> {
+        self.keys.iter().find(|k| k.key_id() == id)
+    }
+    pub fn ticket_type(&self, id: TicketTypeId) -> Option<&TicketType> {
+        self.ticket_types.iter().find(|t| t.id == id)
+    }
+    pub fn gate(&self, id: GateId) -> Option<&Gate> {
+        self.gates.iter().find(|g| g.id == id)
+    }
+
+    /// Offline search by holder name: case-insensitive words, all of which must appear.
+    /// Returns at most `limit` tickets, in id order.
+    pub fn search_by_name(&self, query: &str, limit: usize) -> Vec<&TicketEntry> {
+        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        self.tickets
+            .values()
+            .filter(|t| {
+                let name = t.holder.to_lowercase();
+                words.iter().all(|w| name.contains(w.as_str()))
+            })
+            .take(limit)
+            .collect()
+    }
+
+    /// Inserts or replaces a ticket (server side, when building a manifest).
+    pub fn upsert(&mut self, entry: TicketEntry) -> Result<(), ManifestError> {
+        if let Some(&owner) = self.by_pin.get(&entry.pin.value()) {
+            if owner != entry.id {
+                return Err(ManifestError::DuplicatePin);
+            }
+        }
+        if let Some(old) = self.tickets.get(&entry.id) {
+            self.by_pin.remove(&old.pin.value());
+        }
+        self.revision = self.revision.max(entry.revision);
+        self.by_pin.insert(entry.pin.value(), entry.id);
+        self.tickets.insert(entry.id, entry);
+        Ok(())
+    }
+
+    /// The delta a device at `since` needs: header plus tickets changed after `since`.
+    pub fn delta_since(&self, since: u64) -> ManifestDelta {
+        ManifestDelta {
+            event: self.event.clone(),
+            base_revision: since,
+            revision: self.revision,
+            keys: self.keys.clone(),
+            gates: self.gates.clone(),
+            ticket_types: self.ticket_types.clone(),
+            tickets: self.tickets.values().filter(|t| t.revision > since).cloned().collect(),
+        }
+    }
+
+    /// Builds a manifest from a full delta (`base_revision` 0).
+    pub fn from_delta(delta: ManifestDelta) -> Result<Self, ManifestError> {
+        let mut m = Manifest::new(delta.event.clone());
+        m.apply(delta)?;
+        Ok(m)
+    }
+
+    /// Applies a delta. A delta older than what we have is still fine (entries carry their own
+    /// revisions and an older entry never replaces a newer one); a gap is refused.
+    pub fn apply(&mut self, delta: ManifestDelta) -> Result<(), ManifestError> {
+        if delta.event.id != self.event.id {
+            return Err(ManifestError::WrongEvent);
+        }
+        if delta.base_revision > self.revision {
+            return Err(ManifestError::Gap { have: self.revision, base: delta.base_revision });
+        }
+        // Check PIN uniqueness against the result before changing anything.
+        let mut pins = self.by_pin.clone();
+        for t in &delta.tickets {
+            if self.tickets.get(&t.id).is_some_and(|old| old.revision > t.revision) {
+                continue;
+            }
+            if let Some(old) = self.tickets.get(&t.id) {
+                pins.remove(&old.pin.value());
+            }
+        }
+        for t in &delta.tickets {
+            if self.tickets.get(&t.id).is_some_and(|old| old.revision > t.revision) {
+                continue;
+            }
+            if pins.insert(t.pin.value(), t.id).is_some_and(|other| other != t.id) {
+                return Err(ManifestError::DuplicatePin);
+            }
+        }
+        if delta.revision >= self.revision {
+            self.event = delta.event;
+            self.keys = delta.keys;
+            self.gates = delta.gates;
+            self.ticket_types = delta.ticket_types;
+        }
+        for t in delta.tickets {
+            if self.tickets.get(&t.id).is_some_and(|old| old.revision > t.revision) {
+                continue;
+            }
+            self.tickets.insert(t.id, t);
+        }
+        self.by_pin = pins;
+        self.revision = self.revision.max(delta.revision);
+        Ok(())
+    }
+
+    /// The full manifest's bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        self.delta_since(0).encode()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, ManifestError> {
+        Self::from_delta(ManifestDelta::decode(bytes)?)
+    }
+}
+
+impl ManifestDelta {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.bytes(MAGIC).u8(MANIFEST_VERSION).u64_be(self.event.id.0);
+        w.varint(self.base_revision).varint(self.revision);
+        let e = &self.event;
+        w.str(&e.name).str(&e.venue).varint(e.starts_at).varint(e.ends_at).str(&e.time_zone);
+        w.varint(u64::from(e.code_step_secs)).u8(e.pin_digits);
+        w.varint(self.keys.len() as u64);
+        for k in &self.keys {
+            w.u8(k.key_id().0).bytes(&k.to_bytes());
+        }
+        w.varint(self.gates.len() as u64);
+        for g in &self.gates {
+            w.u8(g.id.0).str(&g.name);
+        }
+        w.varint(self.ticket_types.len() as u64);
+        for t in &self.ticket_types {
+            let flags = u8::from(t.policy.code_required) | u8::from(t.policy.reentry) << 1;
+            w.u8(t.id.0).str(&t.name).u8(flags).varint(t.policy.gates.0);
+            w.u32_be(t.policy.valid_from).u32_be(t.policy.valid_until);
+        }
+        w.varint(self.tickets.len() as u64);
+        let mut prev = 0u32;
+        for t in &self.tickets {
+            // Ids ascend, so store the gap from the previous one (1 byte for sequential ids).
+            w.varint(u64::from(t.id.0 - prev));
+            prev = t.id.0;
+            w.u8(t.ticket_type.0).u8(t.status.code()).varint(t.revision);
+            w.u32_be(t.pin.value()).bytes(&t.code_secret.0).str(&t.holder);
+        }
+        w.into_bytes()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, ManifestError> {
+        let mut r = Reader::new(bytes);
+        if r.take(3)? != MAGIC {
+            return Err(ManifestError::BadMagic);
+        }
+        let version = r.u8()?;
+        if version != MANIFEST_VERSION {
+            return Err(ManifestError::UnsupportedVersion(version));
+        }
+        let id = EventId(r.u64_be()?);
+        let base_revision = r.varint()?;
+        let revision = r.varint()?;
+        let name = r.str()?;
+        let venue = r.str()?;
+        let starts_at = r.varint()?;
+        let ends_at = r.varint()?;
+        let time_zone = r.str()?;
+        let code_step_secs = r.varint_u32()?;
+        if code_step_secs == 0 {
+            return Err(WireError::BadValue("code_step_secs").into());
+        }
+        let pin_digits = r.u8()?;
+        if !(6..=8).contains(&pin_digits) {
+            return Err(WireError::BadValue("pin_digits").into());
+        }
+        let event = EventInfo { id, name, venue, starts_at, ends_at, time_zone, code_step_secs, pin_digits };
+        let mut keys = Vec::new();
+        for _ in 0..r.count(33)? {
+            let key_id = KeyId(r.u8()?);
+            let key =
+                EventPublicKey::from_bytes(key_id, &r.array::<32>()?).map_err(|_| ManifestError::BadKey(key_id))?;
+            keys.push(key);
+        }
+        let mut gates = Vec::new();
+        for _ in 0..r.count(2)? {
+            gates.push(Gate { id: GateId(r.u8()?), name: r.str()? });
+        }
+        let mut ticket_types = Vec::new();
+        for _ in 0..r.count(12)? {
+            let id = TicketTypeId(r.u8()?);
+            let name = r.str()?;
+            let flags = r.u8()?;
+            if flags & !0b11 != 0 {
+                return Err(WireError::BadValue("ticket type flags").into());
+            }
+            let gates = GateSet(r.varint()?);
+            let valid_from = r.u32_be()?;
+            let valid_until = r.u32_be()?;
+            if valid_until < valid_from {
+                return Err(WireError::BadValue("ticket type validity").into());
+            }
+            let policy =
+                TypePolicy { code_required: flags & 1 != 0, reentry: flags & 2 != 0, gates, valid_from, valid_until };
+            ticket_types.push(TicketType { id, name, policy });
+        }
+        let mut tickets = Vec::new();
+        let mut prev: u32 = 0;
+        for i in 0..r.count(25)? {
+            let gap = r.varint_u32()?;
+            if gap == 0 && i > 0 {
+                return Err(ManifestError::UnsortedTickets);
+            }
+            let id = prev.checked_add(gap).ok_or(ManifestError::UnsortedTickets)?;
+            prev = id;
+            let ticket_type = TicketTypeId(r.u8()?);
+            let status = TicketStatus::from_code(r.u8()?).ok_or(WireError::BadValue("status"))?;
+            let revision = r.varint()?;
+            let pin = Pin::new(r.u32_be()?, pin_digits).ok_or(WireError::BadValue("pin"))?;
+            let code_secret = CodeSecret(r.array::<16>()?);
+            let holder = r.str()?;
+            tickets.push(TicketEntry { id: TicketId(id), holder, ticket_type, status, code_secret, pin, revision });
+        }
+        r.finish()?;
+        Ok(ManifestDelta { event, base_revision, revision, keys, gates, ticket_types, tickets })
+    }
+}

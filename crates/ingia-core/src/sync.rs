@@ -1,0 +1,372 @@
+//! The scanner's sync session, sans-IO: the outbox of check-ins, batches to the server,
+//! acknowledgements and conflicts, retries with backoff, manifest delta pulls and the
+//! server-clock offset. The shell feeds it inputs (`enqueue`, `handle_reply`,
+//! `handle_timeout`, `network_up`) with `now`, and drains outputs (`poll_transmit`,
+//! `poll_event`, `poll_timeout`). Nothing here reads a clock or does I/O.
+//! Invariant: a record leaves the outbox only when the server has answered for it; replies are
+//! applied by (device, scan id), so lost, late, reordered and duplicated replies are harmless.
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+
+use crate::checkin::CheckIn;
+use crate::conflict::{ItemResult, SyncOutcome};
+use crate::ids::{DeviceId, ScanId, UnixMillis};
+use crate::ledger::{Ledger, LedgerEntry, Standing};
+use crate::presence::Stamp;
+
+/// Tuning. The defaults suit a phone at a gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncConfig {
+    /// Most check-ins in one push.
+    pub batch_max: usize,
+    /// A request with no reply after this long counts as failed.
+    pub request_timeout_ms: u64,
+    /// First retry delay; doubles per failure up to `backoff_max_ms`, with jitter.
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// How often to pull manifest and check-in deltas while things go well.
+    pub pull_interval_ms: u64,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        SyncConfig {
+            batch_max: 50,
+            request_timeout_ms: 15_000,
+            backoff_base_ms: 1_000,
+            backoff_max_ms: 60_000,
+            pull_interval_ms: 10_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u64);
+
+/// Something the shell must send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transmit {
+    /// POST these check-ins.
+    Push { id: RequestId, records: Vec<CheckIn> },
+    /// GET the manifest delta after `revision` and the admissions after `seq`.
+    Pull { id: RequestId, revision: u64, seq: u64 },
+}
+
+impl Transmit {
+    pub fn id(&self) -> RequestId {
+        match self {
+            Transmit::Push { id, .. } | Transmit::Pull { id, .. } => *id,
+        }
+    }
+}
+
+/// What came back (the shell turns HTTP answers into these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Pushed {
+        id: RequestId,
+        server_time: UnixMillis,
+        results: Vec<ItemResult>,
+    },
+    /// The shell has stored the manifest delta up to `revision` before handing this in.
+    Pulled {
+        id: RequestId,
+        server_time: UnixMillis,
+        revision: u64,
+        seq: u64,
+        admissions: Vec<LedgerEntry>,
+    },
+    /// The request failed (network error, 5xx, 429). `retry_after_ms` from a Retry-After header.
+    Failed {
+        id: RequestId,
+        retry_after_ms: Option<u64>,
+    },
+}
+
+/// Something the shell should know (persist, show).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncEvent {
+    /// The server decided this record; it has left the outbox.
+    Settled { record: CheckIn, outcome: SyncOutcome },
+    /// An admission from another gate, now in the ledger.
+    Learned(LedgerEntry),
+    /// The pull cursors moved (persist them).
+    Cursor { revision: u64, seq: u64 },
+    /// A better estimate of `server time - device time`.
+    ClockOffset { offset_ms: i64 },
+}
+
+/// A check-in this device admitted that the server gave to someone else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub record: CheckIn,
+    pub winner: Stamp,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct InFlight {
+    id: RequestId,
+    sent_at: UnixMillis,
+    deadline: UnixMillis,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Retry {
+    failures: u32,
+    next_at: UnixMillis,
+}
+
+#[derive(Debug, Clone)]
+pub struct SyncSession {
+    device: DeviceId,
+    config: SyncConfig,
+    outbox: BTreeMap<ScanId, CheckIn>,
+    ledger: Ledger,
+    push: Option<InFlight>,
+    pull: Option<InFlight>,
+    push_retry: Retry,
+    pull_retry: Retry,
+    revision: u64,
+    seq: u64,
+    next_request: u64,
+    rng: u64,
+    offset: Option<(u64, i64)>,
+    synced: u64,
+    conflicts: Vec<Conflict>,
+    events: VecDeque<SyncEvent>,
+}
+
+impl SyncSession {
+    /// A session for `device`, resuming from stored cursors. `seed` (any random value) spreads
+    /// retries so that fifty phones coming back online do not all retry at once.
+    pub fn new(device: DeviceId, config: SyncConfig, revision: u64, seq: u64, seed: u64) -> Self {
+        SyncSession {
+            device,
+            config,
+            outbox: BTreeMap::new(),
+            ledger: Ledger::new(),
+            push: None,
+            pull: None,
+            push_retry: Retry::default(),
+            pull_retry: Retry::default(),
+            revision,
+            seq,
+            next_request: 1,
+            rng: seed | 1,
+            offset: None,
+            synced: 0,
+            conflicts: Vec::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    // ----- inputs -----
+
+    /// Adds a check-in to the outbox (idempotent on scan id) and, if it admitted someone, to
+    /// the ledger as a local entry. Call after the record is stored, before the verdict shows.
+    pub fn enqueue(&mut self, record: CheckIn) {
+        if let Some(entry) = LedgerEntry::from_checkin(&record, Standing::Local) {
+            self.ledger.merge(entry);
+        }
+        self.outbox.entry(record.scan_id).or_insert(record);
+    }
+
+    /// Ledger entries restored from storage at start-up, or learned by other means.
+    pub fn merge_ledger(&mut self, entries: impl IntoIterator<Item = LedgerEntry>) {
+        self.ledger.merge_all(entries);
+    }
+
+    /// The browser said the network is back: try now instead of waiting out the backoff.
+    pub fn network_up(&mut self, now: UnixMillis) {
+        self.push_retry = Retry { failures: 0, next_at: now };
+        self.pull_retry = Retry { failures: 0, next_at: now };
+    }
+
+    pub fn handle_reply(&mut self, now: UnixMillis, reply: Reply) {
+        match reply {
+            Reply::Pushed { id, server_time, results } => {
+                if let Some(f) = self.push.filter(|f| f.id == id) {
+                    self.push = None;
+                    self.push_retry = Retry { failures: 0, next_at: now };
+                    self.learn_offset(f.sent_at, now, server_time);
+                }
+                for r in results {
+                    self.settle(r);
+                }
+            }
+            Reply::Pulled { id, server_time, revision, seq, admissions } => {
+                if let Some(f) = self.pull.filter(|f| f.id == id) {
+                    self.pull = None;
+                    self.pull_retry =
+                        Retry { failures: 0, next_at: now.saturating_add_ms(self.config.pull_interval_ms) };
+                    self.learn_offset(f.sent_at, now, server_time);
+                }
+                for entry in admissions {
+                    if entry.device != self.device {
+                        self.events.push_back(SyncEvent::Learned(entry));
+                    }
+                    self.ledger.merge(entry);
+                }
+                if revision > self.revision || seq > self.seq {
+                    self.revision = self.revision.max(revision);
+                    self.seq = self.seq.max(seq);
+                    self.events.push_back(SyncEvent::Cursor { revision: self.revision, seq: self.seq });
+                }
+            }
+            Reply::Failed { id, retry_after_ms } => {
+                if self.push.is_some_and(|f| f.id == id) {
+                    self.push = None;
+                    self.push_retry = self.backoff(self.push_retry, now, retry_after_ms);
+                } else if self.pull.is_some_and(|f| f.id == id) {
+                    self.pull = None;
+                    self.pull_retry = self.backoff(self.pull_retry, now, retry_after_ms);
+                }
+            }
+        }
+    }
+
+    /// Call when `poll_timeout` comes due: requests past their deadline count as failed.
+    pub fn handle_timeout(&mut self, now: UnixMillis) {
+        if self.push.is_some_and(|f| now >= f.deadline) {
+            self.push = None;
+            self.push_retry = self.backoff(self.push_retry, now, None);
+        }
+        if self.pull.is_some_and(|f| now >= f.deadline) {
+            self.pull = None;
+            self.pull_retry = self.backoff(self.pull_retry, now, None);
+        }
+    }
+
+    // ----- outputs -----
+
+    /// The next request to send, if one is due.
+    pub fn poll_transmit(&mut self, now: UnixMillis) -> Option<Transmit> {
+        self.handle_timeout(now);
+        if self.push.is_none() && !self.outbox.is_empty() && now >= self.push_retry.next_at {
+            let id = self.request_id();
+            let records: Vec<CheckIn> = self.outbox.values().take(self.config.batch_max).cloned().collect();
+            self.push = Some(self.in_flight(id, now));
+            return Some(Transmit::Push { id, records });
+        }
+        if self.pull.is_none() && now >= self.pull_retry.next_at {
+            let id = self.request_id();
+            self.pull = Some(self.in_flight(id, now));
+            return Some(Transmit::Pull { id, revision: self.revision, seq: self.seq });
+        }
+        None
+    }
+
+    pub fn poll_event(&mut self) -> Option<SyncEvent> {
+        self.events.pop_front()
+    }
+
+    /// When the session next needs `handle_timeout` / `poll_transmit`.
+    pub fn poll_timeout(&self) -> Option<UnixMillis> {
+        let mut next: Option<UnixMillis> = None;
+        let mut consider = |t: UnixMillis| next = Some(next.map_or(t, |n| n.min(t)));
+        match self.push {
+            Some(f) => consider(f.deadline),
+            None if !self.outbox.is_empty() => consider(self.push_retry.next_at),
+            None => {}
+        }
+        match self.pull {
+            Some(f) => consider(f.deadline),
+            None => consider(self.pull_retry.next_at),
+        }
+        next
+    }
+
+    // ----- state -----
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+    pub fn pending(&self) -> usize {
+        self.outbox.len()
+    }
+    pub fn outbox(&self) -> impl Iterator<Item = &CheckIn> {
+        self.outbox.values()
+    }
+    /// Records the server has decided during this session.
+    pub fn synced(&self) -> u64 {
+        self.synced
+    }
+    pub fn conflicts(&self) -> &[Conflict] {
+        &self.conflicts
+    }
+    pub fn cursors(&self) -> (u64, u64) {
+        (self.revision, self.seq)
+    }
+    /// `server time - device time`, once a reply has shown it.
+    pub fn clock_offset_ms(&self) -> Option<i64> {
+        self.offset.map(|(_, o)| o)
+    }
+    /// The device clock corrected by the learned offset.
+    pub fn server_now(&self, device_now: UnixMillis) -> UnixMillis {
+        device_now.offset_by(self.clock_offset_ms().unwrap_or(0))
+    }
+
+    // ----- internals -----
+
+    fn settle(&mut self, result: ItemResult) {
+        if result.device != self.device {
+            return;
+        }
+        let Some(record) = self.outbox.remove(&result.scan_id) else { return };
+        if let Some(entry) = LedgerEntry::from_checkin(&record, result.outcome.standing()) {
+            self.ledger.merge(entry);
+        }
+        // The winner's own ledger entry arrives with the next pull.
+        if let SyncOutcome::Conflict { winner } = result.outcome {
+            self.conflicts.push(Conflict { record: record.clone(), winner });
+        }
+        self.synced += 1;
+        self.events.push_back(SyncEvent::Settled { record, outcome: result.outcome });
+    }
+
+    fn learn_offset(&mut self, sent_at: UnixMillis, now: UnixMillis, server_time: UnixMillis) {
+        let rtt = now.0.saturating_sub(sent_at.0);
+        let midpoint = sent_at.0 + rtt / 2;
+        let offset = server_time.0 as i64 - midpoint as i64;
+        // Keep the sample with the shortest round trip (the least uncertain), but let a sample
+        // replace it when the clock has clearly jumped (more than the old sample's uncertainty).
+        let better = match self.offset {
+            None => true,
+            Some((best_rtt, best)) => rtt <= best_rtt || offset.abs_diff(best) > best_rtt.max(rtt),
+        };
+        if better {
+            self.offset = Some((rtt, offset));
+            self.events.push_back(SyncEvent::ClockOffset { offset_ms: offset });
+        }
+    }
+
+    fn request_id(&mut self) -> RequestId {
+        let id = RequestId(self.next_request);
+        self.next_request += 1;
+        id
+    }
+
+    fn in_flight(&self, id: RequestId, now: UnixMillis) -> InFlight {
+        InFlight { id, sent_at: now, deadline: now.saturating_add_ms(self.config.request_timeout_ms) }
+    }
+
+    fn backoff(&mut self, retry: Retry, now: UnixMillis, retry_after_ms: Option<u64>) -> Retry {
+        let failures = retry.failures.saturating_add(1);
+        let ceiling =
+            self.config.backoff_base_ms.saturating_mul(1u64 << (failures - 1).min(20)).min(self.config.backoff_max_ms);
+        // "Equal jitter": half fixed, half random.
+        let half = ceiling / 2;
+        let delay = half + self.next_random() % (half + 1);
+        let delay = delay.max(retry_after_ms.unwrap_or(0));
+        Retry { failures, next_at: now.saturating_add_ms(delay) }
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift64*: enough to spread retries; not for secrets.
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}

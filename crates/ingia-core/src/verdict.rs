@@ -1,0 +1,360 @@
+//! The gate decision: `validate(scan, manifest, ledger, gate, now) -> Verdict`.
+//! Invariant: a decision is a value, never an error; every refusal has one kind, one tone and
+//! one stable code, and nothing here reads a clock or touches storage.
+
+use core::fmt;
+
+use crate::checkin::Movement;
+use crate::ids::{EventId, GateId, TicketId, UnixMillis};
+use crate::ledger::Ledger;
+use crate::manifest::{Manifest, TicketEntry, TicketStatus};
+use crate::pin::{Pin, PinError};
+use crate::presence::{Blocked, Stamp};
+use crate::rotating::{check_code, CodeCheck, RotatingCode};
+use crate::token::{PolicyFlags, TicketToken, TokenError};
+
+/// What was presented at the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presented<'a> {
+    /// The text of a scanned QR code.
+    Qr(&'a str),
+    /// A PIN typed by the steward (or sent by SMS).
+    Pin(&'a str),
+}
+
+/// One scan attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scan<'a> {
+    pub presented: Presented<'a>,
+    pub movement: Movement,
+}
+
+/// Input that is not a ticket at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Malformed {
+    Token(TokenError),
+    Pin(PinError),
+}
+
+/// Why the holder may not pass. Each is something a steward can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not a readable Ingia ticket or PIN.
+    Malformed(Malformed),
+    /// Bad signature, unknown key, or a rotating code that is not this ticket's.
+    Forged,
+    /// A genuine-looking ticket for another event.
+    WrongEvent {
+        event: EventId,
+    },
+    NotYetValid {
+        from: UnixMillis,
+    },
+    Expired {
+        until: UnixMillis,
+    },
+    Refunded,
+    Revoked,
+    Blocked,
+    /// A correct rotating code from too long ago: a screenshot or a replay.
+    StaleCode,
+    /// A static (printed) code or PIN where this ticket type needs the live code from the phone.
+    CodeRequired,
+    /// Entered already: when, at which gate, on which device.
+    AlreadyCheckedIn(Stamp),
+    /// This ticket type does not enter at this gate.
+    WrongGate,
+    /// An exit scan for a ticket that is not inside.
+    NotInside,
+    /// Signed by this event but not in this device's manifest: check online.
+    UnknownTicket,
+    /// No ticket of this event has that PIN.
+    UnknownPin,
+}
+
+/// A refusal without its details: stable codes for the audit log and the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
+pub enum RefusalKind {
+    Malformed,
+    Forged,
+    WrongEvent,
+    NotYetValid,
+    Expired,
+    Refunded,
+    Revoked,
+    Blocked,
+    StaleCode,
+    CodeRequired,
+    AlreadyCheckedIn,
+    WrongGate,
+    NotInside,
+    UnknownTicket,
+    UnknownPin,
+}
+
+impl RefusalKind {
+    pub const ALL: [RefusalKind; 15] = [
+        RefusalKind::Malformed,
+        RefusalKind::Forged,
+        RefusalKind::WrongEvent,
+        RefusalKind::NotYetValid,
+        RefusalKind::Expired,
+        RefusalKind::Refunded,
+        RefusalKind::Revoked,
+        RefusalKind::Blocked,
+        RefusalKind::StaleCode,
+        RefusalKind::CodeRequired,
+        RefusalKind::AlreadyCheckedIn,
+        RefusalKind::WrongGate,
+        RefusalKind::NotInside,
+        RefusalKind::UnknownTicket,
+        RefusalKind::UnknownPin,
+    ];
+
+    /// Stable snake_case name (audit log, API, translations).
+    pub fn slug(self) -> &'static str {
+        match self {
+            RefusalKind::Malformed => "malformed",
+            RefusalKind::Forged => "forged",
+            RefusalKind::WrongEvent => "wrong_event",
+            RefusalKind::NotYetValid => "not_yet_valid",
+            RefusalKind::Expired => "expired",
+            RefusalKind::Refunded => "refunded",
+            RefusalKind::Revoked => "revoked",
+            RefusalKind::Blocked => "blocked",
+            RefusalKind::StaleCode => "stale_code",
+            RefusalKind::CodeRequired => "code_required",
+            RefusalKind::AlreadyCheckedIn => "already_checked_in",
+            RefusalKind::WrongGate => "wrong_gate",
+            RefusalKind::NotInside => "not_inside",
+            RefusalKind::UnknownTicket => "unknown_ticket",
+            RefusalKind::UnknownPin => "unknown_pin",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.slug() == slug)
+    }
+
+    /// Amber: the holder may well be genuine and a steward can sort it out (refresh the code,
+    /// send to the right gate, check online, call a supervisor). Red: do not admit.
+    pub fn tone(self) -> Tone {
+        match self {
+            RefusalKind::StaleCode
+            | RefusalKind::CodeRequired
+            | RefusalKind::AlreadyCheckedIn
+            | RefusalKind::WrongGate
+            | RefusalKind::NotYetValid
+            | RefusalKind::NotInside
+            | RefusalKind::UnknownTicket => Tone::Amber,
+            _ => Tone::Red,
+        }
+    }
+}
+
+impl Refusal {
+    pub fn kind(&self) -> RefusalKind {
+        match self {
+            Refusal::Malformed(_) => RefusalKind::Malformed,
+            Refusal::Forged => RefusalKind::Forged,
+            Refusal::WrongEvent { .. } => RefusalKind::WrongEvent,
+            Refusal::NotYetValid { .. } => RefusalKind::NotYetValid,
+            Refusal::Expired { .. } => RefusalKind::Expired,
+            Refusal::Refunded => RefusalKind::Refunded,
+            Refusal::Revoked => RefusalKind::Revoked,
+            Refusal::Blocked => RefusalKind::Blocked,
+            Refusal::StaleCode => RefusalKind::StaleCode,
+            Refusal::CodeRequired => RefusalKind::CodeRequired,
+            Refusal::AlreadyCheckedIn(_) => RefusalKind::AlreadyCheckedIn,
+            Refusal::WrongGate => RefusalKind::WrongGate,
+            Refusal::NotInside => RefusalKind::NotInside,
+            Refusal::UnknownTicket => RefusalKind::UnknownTicket,
+            Refusal::UnknownPin => RefusalKind::UnknownPin,
+        }
+    }
+}
+
+impl fmt::Display for RefusalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.slug())
+    }
+}
+
+/// The colour of the full-screen verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Green,
+    Amber,
+    Red,
+}
+
+/// The decision at the gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Admit {
+        ticket: TicketId,
+        movement: Movement,
+        /// An entry after an earlier exit (re-entry ticket).
+        reentry: bool,
+    },
+    Refuse {
+        /// The ticket, when the code named one (so the screen can show the holder).
+        ticket: Option<TicketId>,
+        reason: Refusal,
+    },
+}
+
+impl Verdict {
+    pub fn tone(&self) -> Tone {
+        match self {
+            Verdict::Admit { .. } => Tone::Green,
+            Verdict::Refuse { reason, .. } => reason.kind().tone(),
+        }
+    }
+    pub fn ticket(&self) -> Option<TicketId> {
+        match self {
+            Verdict::Admit { ticket, .. } => Some(*ticket),
+            Verdict::Refuse { ticket, .. } => *ticket,
+        }
+    }
+    pub fn is_admit(&self) -> bool {
+        matches!(self, Verdict::Admit { .. })
+    }
+}
+
+fn refuse(ticket: Option<TicketId>, reason: Refusal) -> Verdict {
+    Verdict::Refuse { ticket, reason }
+}
+
+/// Decides a scan offline, from the manifest and the ledger alone.
+pub fn validate(scan: &Scan<'_>, manifest: &Manifest, ledger: &Ledger, gate: GateId, now: UnixMillis) -> Verdict {
+    match scan.presented {
+        Presented::Qr(text) => validate_token(text, scan.movement, manifest, ledger, gate, now),
+        Presented::Pin(text) => validate_pin(text, scan.movement, manifest, ledger, gate, now),
+    }
+}
+
+fn validate_token(
+    text: &str,
+    movement: Movement,
+    manifest: &Manifest,
+    ledger: &Ledger,
+    gate: GateId,
+    now: UnixMillis,
+) -> Verdict {
+    let token = match TicketToken::parse(text) {
+        Ok(t) => t,
+        Err(e) => return refuse(None, Refusal::Malformed(Malformed::Token(e))),
+    };
+    let cred = token.signed.credential;
+    if cred.event != manifest.event.id {
+        return refuse(None, Refusal::WrongEvent { event: cred.event });
+    }
+    let genuine = manifest.key(cred.key_id).is_some_and(|key| token.signed.verify(key));
+    if !genuine {
+        return refuse(None, Refusal::Forged);
+    }
+    let Some(entry) = manifest.ticket(cred.ticket) else {
+        return refuse(Some(cred.ticket), Refusal::UnknownTicket);
+    };
+    let window = (cred.valid_from_ms(), cred.valid_until_end_ms());
+    decide(
+        entry,
+        Shown::Token { flags: cred.flags, rotating: token.rotating },
+        window,
+        movement,
+        manifest,
+        ledger,
+        gate,
+        now,
+    )
+}
+
+fn validate_pin(
+    text: &str,
+    movement: Movement,
+    manifest: &Manifest,
+    ledger: &Ledger,
+    gate: GateId,
+    now: UnixMillis,
+) -> Verdict {
+    let pin = match Pin::parse(text, manifest.event.pin_digits) {
+        Ok(p) => p,
+        Err(e) => return refuse(None, Refusal::Malformed(Malformed::Pin(e))),
+    };
+    let Some(entry) = manifest.ticket_by_pin(pin) else {
+        return refuse(None, Refusal::UnknownPin);
+    };
+    let Some(policy) = manifest.ticket_type(entry.ticket_type).map(|t| t.policy) else {
+        // No policy to check a PIN against: never admit on a guessable secret blind.
+        return refuse(Some(entry.id), Refusal::UnknownTicket);
+    };
+    let window =
+        (UnixMillis::from_secs(u64::from(policy.valid_from)), UnixMillis::from_secs(u64::from(policy.valid_until) + 1));
+    decide(entry, Shown::Pin, window, movement, manifest, ledger, gate, now)
+}
+
+/// What proved the holder's claim to the ticket.
+enum Shown {
+    Token { flags: PolicyFlags, rotating: Option<RotatingCode> },
+    Pin,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    entry: &TicketEntry,
+    shown: Shown,
+    (valid_from, valid_end): (UnixMillis, UnixMillis),
+    movement: Movement,
+    manifest: &Manifest,
+    ledger: &Ledger,
+    gate: GateId,
+    now: UnixMillis,
+) -> Verdict {
+    let id = Some(entry.id);
+    match entry.status {
+        TicketStatus::Active => {}
+        TicketStatus::Refunded => return refuse(id, Refusal::Refunded),
+        TicketStatus::Revoked => return refuse(id, Refusal::Revoked),
+        TicketStatus::Blocked => return refuse(id, Refusal::Blocked),
+    }
+    if now < valid_from {
+        return refuse(id, Refusal::NotYetValid { from: valid_from });
+    }
+    if now >= valid_end {
+        return refuse(id, Refusal::Expired { until: valid_end });
+    }
+    // The manifest's type (current, from the organizer) can only tighten the signed flags.
+    let policy = manifest.ticket_type(entry.ticket_type).map(|t| t.policy);
+    let type_requires_code = policy.is_some_and(|p| p.code_required);
+    let type_allows_reentry = policy.is_none_or(|p| p.reentry);
+    let (code_required, reentry, rotating) = match shown {
+        Shown::Token { flags, rotating } => {
+            (flags.code_required() || type_requires_code, flags.reentry() && type_allows_reentry, rotating)
+        }
+        Shown::Pin => (type_requires_code, type_allows_reentry, None),
+    };
+    match rotating {
+        Some(code) => match check_code(&entry.code_secret, code, now, manifest.event.code_step_secs) {
+            CodeCheck::Fresh => {}
+            CodeCheck::Stale => return refuse(id, Refusal::StaleCode),
+            CodeCheck::Wrong => return refuse(id, Refusal::Forged),
+        },
+        None if code_required => return refuse(id, Refusal::CodeRequired),
+        None => {}
+    }
+    if !policy.is_none_or(|p| p.gates.allows(gate)) {
+        return refuse(id, Refusal::WrongGate);
+    }
+    let presence = ledger.presence(entry.id, reentry);
+    match presence.check(movement, reentry) {
+        Ok(()) => Verdict::Admit {
+            ticket: entry.id,
+            movement,
+            reentry: movement == Movement::Entry && presence.first_entry.is_some(),
+        },
+        Err(Blocked::AlreadyIn(stamp)) => refuse(id, Refusal::AlreadyCheckedIn(stamp)),
+        Err(Blocked::NotInside) => refuse(id, Refusal::NotInside),
+    }
+}

@@ -1,0 +1,247 @@
+//! Every verdict `validate` can give, reached through real tokens from the sample event.
+
+use ingia_core::rotating::{code_for, current_code};
+use ingia_core::sample::{
+    sample_event, SampleEvent, GENERAL, MAIN_GATE, PRINTED, SAMPLE_CLOSE, SAMPLE_DOORS, VIP, VIP_GATE,
+};
+use ingia_core::verdict::Malformed;
+use ingia_core::*;
+
+const T: UnixMillis = UnixMillis((SAMPLE_DOORS as u64 + 7_200) * 1000);
+
+fn event() -> SampleEvent {
+    sample_event(7, 40)
+}
+
+fn of_type(ev: &SampleEvent, t: TicketTypeId) -> &Issued {
+    ev.issued.iter().find(|i| i.entry.ticket_type == t).unwrap()
+}
+
+fn live(ev: &SampleEvent, issued: &Issued, now: UnixMillis) -> String {
+    let code = current_code(&issued.entry.code_secret, now, ev.manifest.event.code_step_secs);
+    issued.credential.with_code(code).to_text()
+}
+
+fn entry(text: &str) -> Scan<'_> {
+    Scan { presented: Presented::Qr(text), movement: Movement::Entry }
+}
+
+fn exit(text: &str) -> Scan<'_> {
+    Scan { presented: Presented::Qr(text), movement: Movement::Exit }
+}
+
+fn check(ev: &SampleEvent, ledger: &Ledger, scan: Scan<'_>, gate: GateId, now: UnixMillis) -> Verdict {
+    validate(&scan, &ev.manifest, ledger, gate, now)
+}
+
+fn reason(v: Verdict) -> Refusal {
+    match v {
+        Verdict::Refuse { reason, .. } => reason,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn admitted(ledger: &mut Ledger, v: Verdict, device: u32, scan: u64, gate: GateId, now: UnixMillis) {
+    let record =
+        CheckIn::from_verdict(DeviceId(device), ScanId(scan), EventId(0), gate, "ada", now, Movement::Entry, &v);
+    ledger.merge(LedgerEntry::from_checkin(&record, Standing::Local).expect("an admission"));
+}
+
+#[test]
+fn a_live_code_admits_and_a_second_scan_says_when_where_and_which_device() {
+    let ev = event();
+    let ticket = of_type(&ev, GENERAL);
+    let text = live(&ev, ticket, T);
+    let mut ledger = Ledger::new();
+    let v = check(&ev, &ledger, entry(&text), MAIN_GATE, T);
+    assert_eq!(v, Verdict::Admit { ticket: ticket.entry.id, movement: Movement::Entry, reentry: false });
+    assert_eq!(v.tone(), Tone::Green);
+    admitted(&mut ledger, v, 3, 1, MAIN_GATE, T);
+    let later = T.saturating_add_ms(5_000);
+    let again = check(&ev, &ledger, entry(&live(&ev, ticket, later)), MAIN_GATE, later);
+    let stamp = Stamp { at: T, gate: MAIN_GATE, device: DeviceId(3) };
+    assert_eq!(reason(again), Refusal::AlreadyCheckedIn(stamp));
+    assert_eq!(again.tone(), Tone::Amber);
+    assert_eq!(again.ticket(), Some(ticket.entry.id));
+}
+
+#[test]
+fn printed_tickets_and_pins() {
+    let ev = event();
+    let printed = of_type(&ev, PRINTED);
+    let text = printed.credential.static_token().to_text();
+    assert!(check(&ev, &Ledger::new(), entry(&text), MAIN_GATE, T).is_admit());
+    // A static code for a type that needs the live code: the screenshot/print of a phone ticket.
+    let general = of_type(&ev, GENERAL);
+    let stat = general.credential.static_token().to_text();
+    assert_eq!(reason(check(&ev, &Ledger::new(), entry(&stat), MAIN_GATE, T)), Refusal::CodeRequired);
+    // PINs follow the type policy: a printed ticket's PIN admits, a General ticket's does not.
+    let pin = printed.entry.pin.to_string();
+    let by_pin = Scan { presented: Presented::Pin(&pin), movement: Movement::Entry };
+    assert!(check(&ev, &Ledger::new(), by_pin, MAIN_GATE, T).is_admit());
+    let gpin = general.entry.pin.to_string();
+    let by_gpin = Scan { presented: Presented::Pin(&gpin), movement: Movement::Entry };
+    assert_eq!(reason(check(&ev, &Ledger::new(), by_gpin, MAIN_GATE, T)), Refusal::CodeRequired);
+    let mut unknown = 0;
+    let mut value = 0;
+    while unknown == 0 {
+        let p = Pin::new(value, ev.manifest.event.pin_digits).unwrap();
+        if ev.manifest.ticket_by_pin(p).is_none() {
+            unknown = 1;
+            let s = p.to_string();
+            let scan = Scan { presented: Presented::Pin(&s), movement: Movement::Entry };
+            assert_eq!(reason(check(&ev, &Ledger::new(), scan, MAIN_GATE, T)), Refusal::UnknownPin);
+        }
+        value += 1;
+    }
+    let scan = Scan { presented: Presented::Pin("12ab"), movement: Movement::Entry };
+    assert!(matches!(reason(check(&ev, &Ledger::new(), scan, MAIN_GATE, T)), Refusal::Malformed(Malformed::Pin(_))));
+}
+
+#[test]
+fn stale_and_wrong_codes() {
+    let ev = event();
+    let t = of_type(&ev, GENERAL);
+    let step = ev.manifest.event.code_step_secs as u64 * 1000;
+    // A screenshot from two steps ago.
+    let old = live(&ev, t, UnixMillis(T.0 - 2 * step));
+    assert_eq!(reason(check(&ev, &Ledger::new(), entry(&old), MAIN_GATE, T)), Refusal::StaleCode);
+    // One step ago still passes (clock drift between phones).
+    let recent = live(&ev, t, UnixMillis(T.0 - step));
+    assert!(check(&ev, &Ledger::new(), entry(&recent), MAIN_GATE, T).is_admit());
+    // A made-up code for the current step.
+    let mut code = current_code(&t.entry.code_secret, T, 30);
+    code.code = (code.code + 1) % 100_000_000;
+    let made_up = t.credential.with_code(code).to_text();
+    assert_eq!(reason(check(&ev, &Ledger::new(), entry(&made_up), MAIN_GATE, T)), Refusal::Forged);
+    // Another ticket's code on this credential.
+    let other = &ev.issued[5];
+    let borrowed = RotatingCode { step: code.step, code: code_for(&other.entry.code_secret, code.step) };
+    let text = t.credential.with_code(borrowed).to_text();
+    assert_eq!(reason(check(&ev, &Ledger::new(), entry(&text), MAIN_GATE, T)), Refusal::Forged);
+}
+
+#[test]
+fn forged_wrong_event_and_malformed() {
+    let ev = event();
+    let t = of_type(&ev, GENERAL);
+    let code = current_code(&t.entry.code_secret, T, 30);
+    // Signed with a key the event does not list under that key id.
+    let thief = EventSigningKey::from_seed(KeyId(1), [0x66; 32]);
+    let forged = t.credential.credential.sign(&thief).with_code(code).to_text();
+    assert_eq!(reason(check(&ev, &Ledger::new(), entry(&forged), MAIN_GATE, T)), Refusal::Forged);
+    // An unknown key id.
+    let mut cred = t.credential.credential;
+    cred.key_id = KeyId(9);
+    let unknown_key = cred.sign(&EventSigningKey::from_seed(KeyId(9), [0x67; 32])).with_code(code).to_text();
+    assert_eq!(reason(check(&ev, &Ledger::new(), entry(&unknown_key), MAIN_GATE, T)), Refusal::Forged);
+    // Tampered: the signed ticket type changed to VIP without re-signing.
+    let mut tampered = t.credential.with_code(code);
+    tampered.signed.credential.ticket_type = VIP;
+    assert_eq!(reason(check(&ev, &Ledger::new(), entry(&tampered.to_text()), MAIN_GATE, T)), Refusal::Forged);
+    // A genuine ticket of another event (cross-event).
+    let other = sample_event(8, 5);
+    let theirs = live(&other, &other.issued[0], T);
+    assert_eq!(
+        reason(check(&ev, &Ledger::new(), entry(&theirs), MAIN_GATE, T)),
+        Refusal::WrongEvent { event: other.manifest.event.id }
+    );
+    let v = check(&ev, &Ledger::new(), entry("https://example.org/not-a-ticket"), MAIN_GATE, T);
+    assert_eq!(reason(v), Refusal::Malformed(Malformed::Token(TokenError::NotIngia)));
+    assert_eq!(v.tone(), Tone::Red);
+}
+
+#[test]
+fn validity_window_status_and_unknown_tickets() {
+    let mut ev = event();
+    let t = of_type(&ev, GENERAL).clone();
+    let early = UnixMillis::from_secs(SAMPLE_DOORS as u64 - 1);
+    assert!(matches!(
+        reason(check(&ev, &Ledger::new(), entry(&live(&ev, &t, early)), MAIN_GATE, early)),
+        Refusal::NotYetValid { .. }
+    ));
+    let late = UnixMillis::from_secs(SAMPLE_CLOSE as u64 + 1);
+    assert!(matches!(
+        reason(check(&ev, &Ledger::new(), entry(&live(&ev, &t, late)), MAIN_GATE, late)),
+        Refusal::Expired { .. }
+    ));
+    let last_second = UnixMillis::from_secs(SAMPLE_CLOSE as u64);
+    assert!(check(&ev, &Ledger::new(), entry(&live(&ev, &t, last_second)), MAIN_GATE, last_second).is_admit());
+    for (status, refusal) in [
+        (TicketStatus::Refunded, Refusal::Refunded),
+        (TicketStatus::Revoked, Refusal::Revoked),
+        (TicketStatus::Blocked, Refusal::Blocked),
+    ] {
+        let mut entry_ = t.entry.clone();
+        entry_.status = status;
+        entry_.revision += 1000;
+        ev.manifest.upsert(entry_).unwrap();
+        assert_eq!(reason(check(&ev, &Ledger::new(), entry(&live(&ev, &t, T)), MAIN_GATE, T)), refusal);
+        assert_eq!(refusal.kind().tone(), Tone::Red);
+    }
+    // Issued after this device's last sync: genuine, but needs an online check.
+    let small = sample_event(7, 10);
+    let newer = sample_event(7, 40);
+    let late_ticket = newer.issued.iter().find(|i| i.entry.id.0 > 10 && i.entry.ticket_type == GENERAL).unwrap();
+    let text = live(&newer, late_ticket, T);
+    assert_eq!(reason(check(&small, &Ledger::new(), entry(&text), MAIN_GATE, T)), Refusal::UnknownTicket);
+}
+
+#[test]
+fn gates_exits_and_reentry() {
+    let ev = event();
+    let vip = of_type(&ev, VIP);
+    let general = of_type(&ev, GENERAL);
+    let mut ledger = Ledger::new();
+    assert_eq!(reason(check(&ev, &ledger, entry(&live(&ev, vip, T)), MAIN_GATE, T)), Refusal::WrongGate);
+    // General tickets enter at any gate.
+    assert!(check(&ev, &ledger, entry(&live(&ev, general, T)), VIP_GATE, T).is_admit());
+    let vip_text = live(&ev, vip, T);
+    assert_eq!(reason(check(&ev, &ledger, exit(&vip_text), VIP_GATE, T)), Refusal::NotInside);
+    let v = check(&ev, &ledger, entry(&vip_text), VIP_GATE, T);
+    admitted(&mut ledger, v, 1, 1, VIP_GATE, T);
+    let out = check(&ev, &ledger, exit(&vip_text), VIP_GATE, T);
+    assert_eq!(out, Verdict::Admit { ticket: vip.entry.id, movement: Movement::Exit, reentry: false });
+    let rec = CheckIn::from_verdict(
+        DeviceId(1),
+        ScanId(2),
+        ev.manifest.event.id,
+        VIP_GATE,
+        "ada",
+        T.saturating_add_ms(1),
+        Movement::Exit,
+        &out,
+    );
+    ledger.merge(LedgerEntry::from_checkin(&rec, Standing::Local).unwrap());
+    let back = T.saturating_add_ms(60_000);
+    let v = check(&ev, &ledger, entry(&live(&ev, vip, back)), VIP_GATE, back);
+    assert_eq!(v, Verdict::Admit { ticket: vip.entry.id, movement: Movement::Entry, reentry: true });
+    // A General ticket (no re-entry) that went out cannot come back.
+    let g = live(&ev, general, T);
+    let v = check(&ev, &ledger, entry(&g), MAIN_GATE, T);
+    admitted(&mut ledger, v, 1, 3, MAIN_GATE, T);
+    let out = check(&ev, &ledger, exit(&g), MAIN_GATE, T);
+    let rec = CheckIn::from_verdict(
+        DeviceId(1),
+        ScanId(4),
+        ev.manifest.event.id,
+        MAIN_GATE,
+        "ada",
+        T.saturating_add_ms(1),
+        Movement::Exit,
+        &out,
+    );
+    ledger.merge(LedgerEntry::from_checkin(&rec, Standing::Local).unwrap());
+    assert!(matches!(reason(check(&ev, &ledger, entry(&g), MAIN_GATE, T)), Refusal::AlreadyCheckedIn(_)));
+}
+
+#[test]
+fn every_refusal_kind_has_a_unique_slug_and_round_trips() {
+    let mut slugs: Vec<&str> = RefusalKind::ALL.iter().map(|k| k.slug()).collect();
+    for k in RefusalKind::ALL {
+        assert_eq!(RefusalKind::from_slug(k.slug()), Some(k));
+    }
+    slugs.sort();
+    slugs.dedup();
+    assert_eq!(slugs.len(), RefusalKind::ALL.len());
+}

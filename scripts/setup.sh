@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs what Ingia's commands need, pinned, and skips what is already there.
+# Usage: scripts/setup.sh [wasm] [trunk] [python] [browser] [postgres] [npm]   (no argument = all)
+# Safe to run again: every step checks first. Needs no stdin (CI=true, apt non-interactive).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+# The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock, or the JS glue mismatches.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+
+log() { printf '\033[1m[setup]\033[0m %s\n' "$*" >&2; }
+export PATH="$HOME/.cargo/bin:$PATH"
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+apt_updated=0
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ $apt_updated -eq 0 ]; then $SUDO apt-get update -qq; apt_updated=1; fi
+  log "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(wasm trunk python browser postgres npm)
+
+for part in "${parts[@]}"; do
+  case "$part" in
+    wasm)
+      rustup target list --installed | grep -qx wasm32-unknown-unknown \
+        || { log "rustup target add wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
+      ;;
+    trunk)
+      if ! trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION"; then
+        log "cargo install trunk@$TRUNK_VERSION (about 25 CPU-minutes, once)"
+        cargo install --locked --quiet "trunk@$TRUNK_VERSION"
+      fi
+      if ! wasm-bindgen --version 2>/dev/null | grep -q "^wasm-bindgen $WASM_BINDGEN_VERSION\b"; then
+        log "cargo install wasm-bindgen-cli@$WASM_BINDGEN_VERSION (about 10 CPU-minutes, once)"
+        # Not --locked: the registry lacks one dependency pinned by its lock file.
+        cargo install --quiet --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
+      fi
+      command -v wasm-opt >/dev/null || apt_install binaryen
+      ;;
+    python)
+      # The token vectors are cross-checked with an independent Ed25519 implementation.
+      python3 -c 'import cryptography' 2>/dev/null \
+        || { log "pip install cryptography"; python3 -m pip install --quiet --disable-pip-version-check cryptography; }
+      ;;
+    browser) apt_install chromium chromium-driver brotli ;;
+    postgres) apt_install postgresql ;;
+    npm)
+      if [ -f tests/e2e/package.json ]; then
+        (cd tests/e2e && { [ -d node_modules ] || npm ci --no-audit --no-fund --silent; })
+      fi
+      ;;
+    *) echo "setup: unknown part '$part'" >&2; exit 2 ;;
+  esac
+done

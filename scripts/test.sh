@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every Ingia test. Installs what it needs first (scripts/setup.sh), skipping what is there.
+# Works with no stdin and CI=true; keeps cargo's build cache outside the clone so CI reuses it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ingia/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+mkdir -p "$CARGO_TARGET_DIR"
+log="$CARGO_TARGET_DIR/test-run.log"
+: >"$log"
+step() { printf '\n==== %s\n' "$*"; }
+
+step "setup (pinned toolchain)"
+bash scripts/setup.sh wasm trunk python
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --locked -p ingia-core --all-targets --features serde -- -D warnings
+cargo clippy --locked -p ingia --target wasm32-unknown-unknown -- -D warnings
+
+step "ingia-core: native tests (vectors, verdicts, properties, sync simulation, fuzz smoke)"
+cargo test --locked -p ingia-core --features serde 2>&1 | tee -a "$log"
+
+step "ingia-core builds for the browser (wasm32)"
+cargo build --locked -p ingia-core --target wasm32-unknown-unknown
+
+step "token vectors, checked by an independent implementation (Python)"
+python3 scripts/check_token_vectors.py | tee -a "$log"
+
+step "scanner PWA builds with Trunk (offline)"
+trunk build --offline --dist "$CARGO_TARGET_DIR/dist-test" >/dev/null
+test -s "$CARGO_TARGET_DIR/dist-test/index.html"
+ls "$CARGO_TARGET_DIR"/dist-test/*.wasm >/dev/null
+echo "built: $(ls "$CARGO_TARGET_DIR"/dist-test)"
+
+# One closing line for the whole run, summed over every cargo test binary.
+passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+vectors=$(grep -c ': ok (independent' "$log" || true)
+printf '\ntests: %d passed, %d failed\n' "$((passed + vectors))" "$failed"
