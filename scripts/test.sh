@@ -12,15 +12,25 @@ log="$CARGO_TARGET_DIR/test-run.log"
 step() { printf '\n==== %s\n' "$*"; }
 
 step "setup (pinned toolchain)"
-bash scripts/setup.sh wasm trunk python
+bash scripts/setup.sh wasm trunk python postgres
 
 step "format and lints"
 cargo fmt --all --check
 cargo clippy --locked -p ingia-core --all-targets --features serde -- -D warnings
+cargo clippy --locked -p ingia-server --all-targets -- -D warnings
 cargo clippy --locked -p ingia --target wasm32-unknown-unknown -- -D warnings
 
 step "ingia-core: native tests (vectors, verdicts, properties, sync simulation, fuzz smoke)"
 cargo test --locked -p ingia-core --features serde 2>&1 | tee -a "$log"
+
+step "ingia-server on SQLite (API, authorization, first-wins, two server processes on one file)"
+cargo test --locked -p ingia-server 2>&1 | tee -a "$log"
+
+step "ingia-server on a real PostgreSQL (Debian's package, loopback, throwaway cluster)"
+bash scripts/pg.sh stop; rm -rf /tmp/ingia-pg
+pg_url=$(bash scripts/pg.sh start)
+trap 'bash scripts/pg.sh stop' EXIT
+INGIA_TEST_DATABASE_URL="$pg_url" cargo test --locked -p ingia-server --test api --test concurrency 2>&1 | tee -a "$log"
 
 step "ingia-core builds for the browser (wasm32)"
 cargo build --locked -p ingia-core --target wasm32-unknown-unknown

@@ -10,6 +10,9 @@ use ingia_core::rotating::current_code;
 use ingia_core::sample::{sample_event, GENERAL, MAIN_GATE, SAMPLE_DOORS};
 use ingia_core::*;
 
+#[path = "support/report.rs"]
+mod report;
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
@@ -96,7 +99,8 @@ fn main() {
     for l in &lines {
         println!("{l}");
     }
-    write_section(
+    report::write_section(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")),
         "core",
         &format!(
             "## Gate decision and manifest size (ingia-core, native)\n\n\
@@ -106,42 +110,9 @@ fn main() {
              median of 15 rounds. The secret per ticket (16 bytes) and PIN (4 bytes) dominate the manifest;\n\
              random secrets do not compress, names do.\n\n\
              | what | result |\n|---|---|\n{}\n",
-            today(),
-            machine(),
+            report::today(),
+            report::machine(),
             lines.join("\n")
         ),
     );
-}
-
-fn today() -> String {
-    let out = std::process::Command::new("date").arg("-u").arg("+%Y-%m-%d").output();
-    out.ok().and_then(|o| String::from_utf8(o.stdout).ok()).map(|s| s.trim().to_string()).unwrap_or_default()
-}
-
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    format!("{cores} cores, {cpu}")
-}
-
-/// Replaces this benchmark's section of docs/benchmarks.md (between its markers), keeping the rest.
-fn write_section(name: &str, body: &str) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/benchmarks.md");
-    let start = format!("<!-- bench:{name}:start -->");
-    let end = format!("<!-- bench:{name}:end -->");
-    let doc = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n\nEvery figure here is written by the program named with it; rerun that command to refresh it.\n".into());
-    let block = format!("{start}\n{body}{end}");
-    let new = match (doc.find(&start), doc.find(&end)) {
-        (Some(s), Some(e)) if e > s => format!("{}{}{}", &doc[..s], block, &doc[e + end.len()..]),
-        _ => format!("{}\n{}\n", doc.trim_end(), block),
-    };
-    std::fs::write(path, new).expect("write docs/benchmarks.md");
-    println!("wrote section '{name}' of docs/benchmarks.md");
 }

@@ -25,7 +25,7 @@ pub enum ScanResult {
 
 /// One scan attempt at a gate.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(deny_unknown_fields))]
 pub struct CheckIn {
     pub device: DeviceId,
     pub scan_id: ScanId,

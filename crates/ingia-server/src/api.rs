@@ -1,0 +1,359 @@
+//! The HTTP API (JSON, plus the binary manifest) and the static PWA. Every handler
+//! authenticates first, then scopes everything to the caller's own event.
+//! Routes are listed in docs/api.md.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use ingia_core::conflict::ItemResult;
+use ingia_core::{CheckIn, EventId, LedgerEntry};
+use serde::{Deserialize, Serialize};
+
+use crate::db::Db;
+use crate::devices::{self, DeviceAuth, Role};
+use crate::error::{Error, Result};
+use crate::ratelimit::{self, RateLimiter};
+use crate::util::now_ms;
+use crate::{checkins, events, tickets};
+
+/// Most records in one sync request.
+pub const MAX_BATCH: usize = 500;
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub limiter: Arc<RateLimiter>,
+    pub static_dir: Option<PathBuf>,
+    /// Rate limits on (always, in the server); the sync benchmark turns them off to measure
+    /// the server and database rather than the limiter.
+    pub rate_limits: bool,
+}
+
+impl AppState {
+    pub fn new(db: Db, static_dir: Option<PathBuf>) -> Self {
+        AppState { db, limiter: Arc::new(RateLimiter::default()), static_dir, rate_limits: true }
+    }
+}
+
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/pair", post(pair))
+        .route("/api/wallet", post(wallet))
+        .route("/api/device", get(device))
+        .route("/api/manifest", get(manifest))
+        .route("/api/admissions", get(admissions))
+        .route("/api/checkins", post(sync_checkins))
+        .route("/api/stats", get(stats))
+        .route("/api/conflicts", get(conflicts))
+        .route("/dashboard", get(dashboard))
+        .fallback(api_or_static)
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    api.with_state(state)
+}
+
+// ----- extractors -----
+
+/// JSON body whose rejections (bad JSON, unknown fields, too large) become our error type.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    axum::Json<T>: FromRequest<S, Rejection = JsonRejection>,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Error::TooLarge),
+            Err(rej) => Err(Error::BadRequest(format!("bad JSON body: {}", rej.body_text()))),
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(Error::Unauthorized)
+}
+
+/// A paired, unrevoked device.
+pub struct Device(pub DeviceAuth);
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let token = bearer(parts)?;
+        if !token.starts_with("ingd_") {
+            return Err(Error::Unauthorized);
+        }
+        devices::authenticate(&state.db, token).await.map(Device)
+    }
+}
+
+/// A device or the event's organizer (dashboard).
+pub enum Caller {
+    Device(DeviceAuth),
+    Organizer(EventId),
+}
+
+impl Caller {
+    fn event(&self) -> EventId {
+        match self {
+            Caller::Device(d) => d.event,
+            Caller::Organizer(e) => *e,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let token = bearer(parts)?;
+        if token.starts_with("ingo_") {
+            return devices::authenticate_organizer(&state.db, token).await.map(Caller::Organizer);
+        }
+        Device::from_request_parts(parts, state).await.map(|d| Caller::Device(d.0))
+    }
+}
+
+fn limit(state: &AppState, key: String, l: ratelimit::Limit) -> Result<()> {
+    if !state.rate_limits {
+        return Ok(());
+    }
+    state.limiter.check(&key, l).map_err(Error::RateLimited)
+}
+
+// ----- handlers -----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PairRequest {
+    code: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Serialize)]
+struct PairResponse {
+    device_token: String,
+    device_id: u32,
+    event_id: String,
+    gate: u8,
+    role: Role,
+    server_time: u64,
+}
+
+async fn pair(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<PairRequest>,
+) -> Result<axum::Json<PairResponse>> {
+    limit(&state, format!("ip:{}:pair", addr.ip()), ratelimit::PAIR_PER_IP)?;
+    let name: String = req.name.chars().filter(|c| !c.is_control()).take(60).collect();
+    if req.code.len() > 100 {
+        return Err(Error::BadRequest("that is not a pairing code".into()));
+    }
+    let (auth, token) = devices::redeem(&state.db, req.code.trim(), &name).await?;
+    Ok(axum::Json(PairResponse {
+        device_token: token,
+        device_id: auth.device.0,
+        event_id: auth.event.0.to_string(),
+        gate: auth.gate.0,
+        role: auth.role,
+        server_time: now_ms(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WalletRequest {
+    token: String,
+}
+
+async fn wallet(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<WalletRequest>,
+) -> Result<Response> {
+    limit(&state, format!("ip:{}:wallet", addr.ip()), ratelimit::WALLET_PER_IP)?;
+    if req.token.len() > 100 {
+        return Err(Error::NotFound("ticket"));
+    }
+    let ticket = tickets::wallet(&state.db, req.token.trim()).await?;
+    let mut resp = axum::Json(ticket).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+#[derive(Serialize)]
+struct DeviceInfo {
+    device_id: u32,
+    event_id: String,
+    event_name: String,
+    gate: u8,
+    gate_name: String,
+    role: Role,
+    server_time: u64,
+}
+
+async fn device(State(state): State<AppState>, Device(auth): Device) -> Result<axum::Json<DeviceInfo>> {
+    let (m, _) = events::load_header(&state.db, auth.event).await?;
+    Ok(axum::Json(DeviceInfo {
+        device_id: auth.device.0,
+        event_id: auth.event.0.to_string(),
+        event_name: m.event.name.clone(),
+        gate: auth.gate.0,
+        gate_name: m.gate(auth.gate).map(|g| g.name.clone()).unwrap_or_default(),
+        role: auth.role,
+        server_time: now_ms(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Since {
+    #[serde(default)]
+    since: u64,
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+async fn manifest(
+    State(state): State<AppState>,
+    Device(auth): Device,
+    q: std::result::Result<Query<Since>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response> {
+    let Ok(Query(q)) = q else { return Err(Error::BadRequest("`since` must be a revision number".into())) };
+    limit(&state, format!("device:{}:read", auth.device), ratelimit::READ_PER_DEVICE)?;
+    let delta = events::manifest_delta(&state.db, auth.event, q.since).await?;
+    let mut resp = delta.encode().into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert("x-ingia-revision", HeaderValue::from(delta.revision));
+    h.insert("x-ingia-server-time", HeaderValue::from(now_ms()));
+    Ok(resp)
+}
+
+#[derive(Serialize)]
+struct AdmissionsResponse {
+    server_time: u64,
+    seq: u64,
+    admissions: Vec<LedgerEntry>,
+}
+
+async fn admissions(
+    State(state): State<AppState>,
+    Device(auth): Device,
+    q: std::result::Result<Query<Since>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<AdmissionsResponse>> {
+    let Ok(Query(q)) = q else { return Err(Error::BadRequest("`since` must be a sequence number".into())) };
+    limit(&state, format!("device:{}:read", auth.device), ratelimit::READ_PER_DEVICE)?;
+    let page = q.limit.unwrap_or(5_000).clamp(1, 5_000);
+    let (admissions, seq) = checkins::admissions_since(&state.db, auth.event, q.since, page).await?;
+    Ok(axum::Json(AdmissionsResponse { server_time: now_ms(), seq, admissions }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncRequest {
+    pub records: Vec<CheckIn>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub server_time: u64,
+    pub results: Vec<ItemResult>,
+}
+
+async fn sync_checkins(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Device(auth): Device,
+    ApiJson(req): ApiJson<SyncRequest>,
+) -> Result<axum::Json<SyncResponse>> {
+    limit(&state, format!("device:{}:sync", auth.device), ratelimit::SYNC_PER_DEVICE)?;
+    limit(&state, format!("ip:{}:sync", addr.ip()), ratelimit::SYNC_PER_IP)?;
+    if req.records.len() > MAX_BATCH {
+        return Err(Error::BadRequest(format!("at most {MAX_BATCH} check-ins per request")));
+    }
+    let now = now_ms();
+    for r in &req.records {
+        if let Err(e) = checkins::check_record(&auth, r, now) {
+            if matches!(e, Error::Forbidden) {
+                let detail = format!(
+                    "device {} sent a check-in for device {} event {} gate {}",
+                    auth.device, r.device, r.event, r.gate
+                );
+                crate::audit::record(
+                    &state.db,
+                    Some(auth.event),
+                    &format!("device {}", auth.device),
+                    "sync.refused",
+                    &detail,
+                )
+                .await?;
+            }
+            return Err(e);
+        }
+    }
+    let mut results = Vec::with_capacity(req.records.len());
+    for r in &req.records {
+        results.push(checkins::submit(&state.db, r, now).await?);
+    }
+    Ok(axum::Json(SyncResponse { server_time: now_ms(), results }))
+}
+
+async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Response> {
+    if let Caller::Device(d) = &caller {
+        if d.role == Role::Kiosk {
+            return Err(Error::Forbidden);
+        }
+    }
+    let s = checkins::stats(&state.db, caller.event(), now_ms()).await?;
+    Ok(axum::Json(s).into_response())
+}
+
+async fn conflicts(State(state): State<AppState>, caller: Caller) -> Result<Response> {
+    if let Caller::Device(d) = &caller {
+        if d.role != Role::Supervisor {
+            return Err(Error::Forbidden);
+        }
+    }
+    Ok(axum::Json(checkins::conflicts(&state.db, caller.event()).await?).into_response())
+}
+
+async fn dashboard() -> Html<&'static str> {
+    Html(include_str!("../static/dashboard.html"))
+}
+
+/// Unknown `/api/...` paths get a JSON 404; everything else is the PWA (with SPA fallback).
+async fn api_or_static(State(state): State<AppState>, req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return Error::NotFound("API route").into_response();
+    }
+    let Some(dir) = state.static_dir.clone() else {
+        return (StatusCode::NOT_FOUND, "the scanner app is not built (run scripts/run.sh)").into_response();
+    };
+    let index = dir.join("index.html");
+    let service = tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index));
+    match tower::ServiceExt::oneshot(service, req).await {
+        Ok(resp) => resp.into_response(),
+        Err(never) => match never {},
+    }
+}

@@ -1,0 +1,405 @@
+//! Check-in sync on the server: every submitted record is stored (the scan audit log) and
+//! decided by the first-wins rule of `ingia_core::presence`, atomically per ticket:
+//! idempotency comes from the (device, scan id) primary key, and the admission from a
+//! conditional update of the ticket's presence row (`WHERE version = read version`), retried
+//! when another server got there first. Never read-then-write without that condition.
+//! The event's sequence row is locked from numbering to commit, so sequence order is commit
+//! order and a delta pull can never skip an admission.
+
+use ingia_core::conflict::{ItemResult, SyncOutcome};
+use ingia_core::{
+    CheckIn, DeviceId, EventId, GateId, LedgerEntry, Movement, Presence, ScanId, ScanResult, Stamp, Standing, TicketId,
+    UnixMillis,
+};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::db::{event_key, Db};
+use crate::devices::DeviceAuth;
+use crate::error::{Error, Result};
+use crate::events::{status_from_str, status_str};
+
+fn movement_str(m: Movement) -> &'static str {
+    match m {
+        Movement::Entry => "entry",
+        Movement::Exit => "exit",
+    }
+}
+
+fn result_str(r: ScanResult) -> &'static str {
+    match r {
+        ScanResult::Admitted => "admitted",
+        ScanResult::Refused(kind) => kind.slug(),
+    }
+}
+
+/// Checks a record against the device that sent it: its own id, event and gate only.
+pub fn check_record(auth: &DeviceAuth, r: &CheckIn, now: u64) -> Result<()> {
+    if r.device != auth.device || r.event != auth.event || r.gate != auth.gate {
+        return Err(Error::Forbidden);
+    }
+    if r.staff.trim().is_empty() || r.staff.chars().count() > 60 || r.staff.chars().any(char::is_control) {
+        return Err(Error::BadRequest("staff must be 1 to 60 printable characters".into()));
+    }
+    if r.at.0 > now + 86_400_000 {
+        return Err(Error::BadRequest("a check-in is dated more than a day ahead of the server".into()));
+    }
+    if r.is_admission() && r.ticket.is_none() {
+        return Err(Error::BadRequest("an admission must name its ticket".into()));
+    }
+    Ok(())
+}
+
+fn outcome_from_row(row: &sqlx::any::AnyRow) -> Result<SyncOutcome> {
+    let stamp = |at: &str, gate: &str, device: &str| -> Result<Stamp> {
+        Ok(Stamp {
+            at: UnixMillis(row.try_get::<Option<i64>, _>(at)?.unwrap_or(0) as u64),
+            gate: GateId(row.try_get::<Option<i64>, _>(gate)?.unwrap_or(0) as u8),
+            device: DeviceId(row.try_get::<Option<i64>, _>(device)?.unwrap_or(0) as u32),
+        })
+    };
+    Ok(match row.try_get::<String, _>("outcome")?.as_str() {
+        "accepted" => SyncOutcome::Accepted { seq: row.try_get::<Option<i64>, _>("seq")?.unwrap_or(0) as u64 },
+        "conflict" => SyncOutcome::Conflict { winner: stamp("winner_at", "winner_gate", "winner_device")? },
+        "unknown" => SyncOutcome::Unknown,
+        "revoked" => SyncOutcome::Revoked {
+            status: status_from_str(&row.try_get::<Option<String>, _>("revoked_status")?.unwrap_or_default()),
+        },
+        "recorded" => SyncOutcome::Recorded,
+        other => return Err(Error::Internal(format!("undecided check-in ({other})"))),
+    })
+}
+
+fn presence_from_row(row: &sqlx::any::AnyRow) -> Result<(i64, Presence)> {
+    let stamp = |at: &str, gate: &str, device: &str| -> Result<Option<Stamp>> {
+        Ok(match row.try_get::<Option<i64>, _>(at)? {
+            None => None,
+            Some(at) => Some(Stamp {
+                at: UnixMillis(at as u64),
+                gate: GateId(row.try_get::<Option<i64>, _>(gate)?.unwrap_or(0) as u8),
+                device: DeviceId(row.try_get::<Option<i64>, _>(device)?.unwrap_or(0) as u32),
+            }),
+        })
+    };
+    Ok((
+        row.try_get("version")?,
+        Presence {
+            first_entry: stamp("first_at", "first_gate", "first_device")?,
+            inside: stamp("inside_at", "inside_gate", "inside_device")?,
+        },
+    ))
+}
+
+/// Stores and decides one record (already checked with [`check_record`]).
+pub async fn submit(db: &Db, record: &CheckIn, received_at: u64) -> Result<ItemResult> {
+    let ev = event_key(record.event);
+    let _writer = db.write_guard().await;
+    let mut tx = db.pool.begin().await?;
+    // Write first: it takes SQLite's write lock at once, and makes (device, scan id) idempotent.
+    let inserted = sqlx::query(
+        "INSERT INTO checkins (event_id, device_id, scan_id, ticket_id, gate_id, staff, at, movement, result, outcome, \
+         received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10) ON CONFLICT (device_id, scan_id) DO NOTHING",
+    )
+    .bind(ev)
+    .bind(i64::from(record.device.0))
+    .bind(record.scan_id.0 as i64)
+    .bind(record.ticket.map(|t| i64::from(t.0)))
+    .bind(i64::from(record.gate.0))
+    .bind(record.staff.trim())
+    .bind(record.at.0 as i64)
+    .bind(movement_str(record.movement))
+    .bind(result_str(record.result))
+    .bind(received_at as i64)
+    .execute(&mut *tx)
+    .await?;
+    let result = |outcome, duplicate| ItemResult { device: record.device, scan_id: record.scan_id, outcome, duplicate };
+    if inserted.rows_affected() == 0 {
+        let row = sqlx::query(
+            "SELECT outcome, seq, winner_at, winner_gate, winner_device, revoked_status FROM checkins \
+             WHERE device_id = $1 AND scan_id = $2",
+        )
+        .bind(i64::from(record.device.0))
+        .bind(record.scan_id.0 as i64)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        return Ok(result(outcome_from_row(&row)?, true));
+    }
+    let outcome = decide(&mut tx, record).await?;
+    let (winner, seq, revoked) = match outcome {
+        SyncOutcome::Accepted { seq } => (None, Some(seq as i64), None),
+        SyncOutcome::Conflict { winner } => (Some(winner), None, None),
+        SyncOutcome::Revoked { status } => (None, None, Some(status_str(status))),
+        _ => (None, None, None),
+    };
+    let name = match outcome {
+        SyncOutcome::Accepted { .. } => "accepted",
+        SyncOutcome::Conflict { .. } => "conflict",
+        SyncOutcome::Recorded => "recorded",
+        SyncOutcome::Unknown => "unknown",
+        SyncOutcome::Revoked { .. } => "revoked",
+    };
+    sqlx::query(
+        "UPDATE checkins SET outcome = $1, seq = $2, winner_at = $3, winner_gate = $4, winner_device = $5, \
+         revoked_status = $6 WHERE device_id = $7 AND scan_id = $8",
+    )
+    .bind(name)
+    .bind(seq)
+    .bind(winner.map(|w| w.at.0 as i64))
+    .bind(winner.map(|w| i64::from(w.gate.0)))
+    .bind(winner.map(|w| i64::from(w.device.0)))
+    .bind(revoked)
+    .bind(i64::from(record.device.0))
+    .bind(record.scan_id.0 as i64)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(result(outcome, false))
+}
+
+async fn decide(tx: &mut sqlx::Transaction<'_, sqlx::Any>, record: &CheckIn) -> Result<SyncOutcome> {
+    if record.result != ScanResult::Admitted {
+        return Ok(SyncOutcome::Recorded);
+    }
+    let ev = event_key(record.event);
+    let Some(ticket) = record.ticket else { return Ok(SyncOutcome::Unknown) };
+    let row = sqlx::query(
+        "SELECT t.status, tt.reentry FROM tickets t JOIN ticket_types tt ON tt.event_id = t.event_id AND \
+         tt.type_id = t.type_id WHERE t.event_id = $1 AND t.ticket_id = $2 AND t.issued = 1",
+    )
+    .bind(ev)
+    .bind(i64::from(ticket.0))
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(SyncOutcome::Unknown) };
+    let status = status_from_str(&row.try_get::<String, _>("status")?);
+    if status != ingia_core::TicketStatus::Active {
+        return Ok(SyncOutcome::Revoked { status });
+    }
+    let reentry = row.try_get::<i64, _>("reentry")? != 0;
+    let stamp = Stamp { at: record.at, gate: record.gate, device: record.device };
+    loop {
+        let row = sqlx::query(
+            "SELECT version, first_at, first_gate, first_device, inside_at, inside_gate, inside_device FROM presence \
+             WHERE event_id = $1 AND ticket_id = $2",
+        )
+        .bind(ev)
+        .bind(i64::from(ticket.0))
+        .fetch_one(&mut **tx)
+        .await?;
+        let (version, mut presence) = presence_from_row(&row)?;
+        match presence.apply(record.movement, stamp, reentry) {
+            Err(ingia_core::presence::Blocked::AlreadyIn(winner)) => return Ok(SyncOutcome::Conflict { winner }),
+            Err(ingia_core::presence::Blocked::NotInside) => return Ok(SyncOutcome::Recorded),
+            Ok(()) => {}
+        }
+        let opt = |s: Option<Stamp>| s.map(|s| (s.at.0 as i64, i64::from(s.gate.0), i64::from(s.device.0)));
+        let (first, inside) = (opt(presence.first_entry), opt(presence.inside));
+        let updated = sqlx::query(
+            "UPDATE presence SET version = version + 1, first_at = $1, first_gate = $2, first_device = $3, \
+             inside_at = $4, inside_gate = $5, inside_device = $6 WHERE event_id = $7 AND ticket_id = $8 AND version = $9",
+        )
+        .bind(first.map(|f| f.0))
+        .bind(first.map(|f| f.1))
+        .bind(first.map(|f| f.2))
+        .bind(inside.map(|f| f.0))
+        .bind(inside.map(|f| f.1))
+        .bind(inside.map(|f| f.2))
+        .bind(ev)
+        .bind(i64::from(ticket.0))
+        .bind(version)
+        .execute(&mut **tx)
+        .await?;
+        if updated.rows_affected() == 1 {
+            let seq: i64 = sqlx::query("UPDATE events SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
+                .bind(ev)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get("last_seq")?;
+            return Ok(SyncOutcome::Accepted { seq: seq as u64 });
+        }
+        // Another server changed this ticket between our read and our write: read again.
+    }
+}
+
+/// Accepted movements after `seq` (at most `limit`), and the cursor to ask from next time.
+pub async fn admissions_since(db: &Db, event: EventId, seq: u64, limit: u32) -> Result<(Vec<LedgerEntry>, u64)> {
+    let last: i64 = sqlx::query("SELECT last_seq FROM events WHERE id = $1")
+        .bind(event_key(event))
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(Error::NotFound("event"))?
+        .try_get("last_seq")?;
+    let rows = sqlx::query(
+        "SELECT ticket_id, device_id, scan_id, at, gate_id, movement, seq FROM checkins WHERE event_id = $1 AND \
+         seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4",
+    )
+    .bind(event_key(event))
+    .bind(seq as i64)
+    .bind(last)
+    .bind(i64::from(limit))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let device = DeviceId(r.try_get::<i64, _>("device_id")? as u32);
+        out.push(LedgerEntry {
+            standing: Standing::Accepted { seq: r.try_get::<i64, _>("seq")? as u64 },
+            ticket: TicketId(r.try_get::<Option<i64>, _>("ticket_id")?.unwrap_or(0) as u32),
+            device,
+            scan_id: ScanId(r.try_get::<i64, _>("scan_id")? as u64),
+            stamp: Stamp {
+                at: UnixMillis(r.try_get::<i64, _>("at")? as u64),
+                gate: GateId(r.try_get::<i64, _>("gate_id")? as u8),
+                device,
+            },
+            movement: if r.try_get::<String, _>("movement")? == "exit" { Movement::Exit } else { Movement::Entry },
+        });
+    }
+    let cursor = if out.len() as u32 == limit {
+        out.last().map(|e| match e.standing {
+            Standing::Accepted { seq } => seq,
+            _ => seq,
+        })
+    } else {
+        None
+    };
+    Ok((out, cursor.unwrap_or(last as u64).max(seq)))
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct GateStats {
+    pub gate: u8,
+    pub name: String,
+    pub admitted: i64,
+    pub refused: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Stats {
+    pub checked_in: i64,
+    pub total: i64,
+    pub gates: Vec<GateStats>,
+    /// Admissions per minute over the last hour: (minute start in Unix ms, count).
+    pub per_minute: Vec<(i64, i64)>,
+    pub conflicts: i64,
+}
+
+pub async fn stats(db: &Db, event: EventId, now: u64) -> Result<Stats> {
+    let ev = event_key(event);
+    let one = |sql: &'static str| sqlx::query(sql).bind(ev);
+    let total: i64 = one("SELECT COUNT(*) AS n FROM tickets WHERE event_id = $1 AND issued = 1")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("n")?;
+    let checked_in: i64 = one("SELECT COUNT(*) AS n FROM presence WHERE event_id = $1 AND first_at IS NOT NULL")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("n")?;
+    let conflicts: i64 = one("SELECT COUNT(*) AS n FROM checkins WHERE event_id = $1 AND outcome = 'conflict'")
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("n")?;
+    let mut gates = Vec::new();
+    for g in one(
+        "SELECT g.gate_id, g.name, \
+         (SELECT COUNT(*) FROM checkins c WHERE c.event_id = g.event_id AND c.gate_id = g.gate_id AND c.outcome = 'accepted' AND c.movement = 'entry') AS admitted, \
+         (SELECT COUNT(*) FROM checkins c WHERE c.event_id = g.event_id AND c.gate_id = g.gate_id AND c.result <> 'admitted') AS refused \
+         FROM gates g WHERE g.event_id = $1 ORDER BY g.gate_id",
+    )
+    .fetch_all(&db.pool)
+    .await?
+    {
+        gates.push(GateStats {
+            gate: g.try_get::<i64, _>("gate_id")? as u8,
+            name: g.try_get("name")?,
+            admitted: g.try_get("admitted")?,
+            refused: g.try_get("refused")?,
+        });
+    }
+    let since = now.saturating_sub(3_600_000) as i64;
+    let mut per_minute = Vec::new();
+    for r in sqlx::query(
+        "SELECT (at / 60000) * 60000 AS minute, COUNT(*) AS n FROM checkins WHERE event_id = $1 AND outcome = 'accepted' \
+         AND movement = 'entry' AND at >= $2 GROUP BY (at / 60000) * 60000 ORDER BY minute",
+    )
+    .bind(ev)
+    .bind(since)
+    .fetch_all(&db.pool)
+    .await?
+    {
+        per_minute.push((r.try_get::<i64, _>("minute")?, r.try_get::<i64, _>("n")?));
+    }
+    Ok(Stats { checked_in, total, gates, per_minute, conflicts })
+}
+
+#[derive(Debug, Serialize)]
+pub struct ConflictRow {
+    pub ticket: Option<u32>,
+    pub holder: String,
+    pub device: u32,
+    pub gate: u8,
+    pub at: i64,
+    pub winner_at: i64,
+    pub winner_gate: u8,
+    pub winner_device: u32,
+}
+
+pub async fn conflicts(db: &Db, event: EventId) -> Result<Vec<ConflictRow>> {
+    let rows = sqlx::query(
+        "SELECT c.ticket_id, COALESCE(t.holder, '') AS holder, c.device_id, c.gate_id, c.at, c.winner_at, c.winner_gate, \
+         c.winner_device FROM checkins c LEFT JOIN tickets t ON t.event_id = c.event_id AND t.ticket_id = c.ticket_id \
+         WHERE c.event_id = $1 AND c.outcome = 'conflict' ORDER BY c.at DESC LIMIT 500",
+    )
+    .bind(event_key(event))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ConflictRow {
+                ticket: r.try_get::<Option<i64>, _>("ticket_id")?.map(|t| t as u32),
+                holder: r.try_get("holder")?,
+                device: r.try_get::<i64, _>("device_id")? as u32,
+                gate: r.try_get::<i64, _>("gate_id")? as u8,
+                at: r.try_get("at")?,
+                winner_at: r.try_get::<Option<i64>, _>("winner_at")?.unwrap_or(0),
+                winner_gate: r.try_get::<Option<i64>, _>("winner_gate")?.unwrap_or(0) as u8,
+                winner_device: r.try_get::<Option<i64>, _>("winner_device")?.unwrap_or(0) as u32,
+            })
+        })
+        .collect()
+}
+
+/// Attendance as CSV: one line per issued ticket, with its first entry (time UTC, gate, device).
+pub async fn export_csv(db: &Db, event: EventId) -> Result<String> {
+    crate::events::require_event(db, event).await?;
+    let rows = sqlx::query(
+        "SELECT t.ticket_id, t.holder, tt.name AS type_name, t.status, p.first_at, g.name AS gate_name, p.first_device \
+         FROM tickets t JOIN ticket_types tt ON tt.event_id = t.event_id AND tt.type_id = t.type_id \
+         LEFT JOIN presence p ON p.event_id = t.event_id AND p.ticket_id = t.ticket_id \
+         LEFT JOIN gates g ON g.event_id = t.event_id AND g.gate_id = p.first_gate \
+         WHERE t.event_id = $1 AND t.issued = 1 ORDER BY t.ticket_id",
+    )
+    .bind(event_key(event))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let csv_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    w.write_record(["ticket", "holder", "ticket_type", "status", "checked_in_at_utc", "gate", "device"])
+        .map_err(csv_err)?;
+    for r in rows {
+        let at = r.try_get::<Option<i64>, _>("first_at")?;
+        w.write_record([
+            r.try_get::<i64, _>("ticket_id")?.to_string(),
+            r.try_get::<String, _>("holder")?,
+            r.try_get::<String, _>("type_name")?,
+            r.try_get::<String, _>("status")?,
+            at.map(|ms| crate::util::format_utc(ms / 1000)).unwrap_or_default(),
+            r.try_get::<Option<String>, _>("gate_name")?.unwrap_or_default(),
+            r.try_get::<Option<i64>, _>("first_device")?.map(|d| d.to_string()).unwrap_or_default(),
+        ])
+        .map_err(csv_err)?;
+    }
+    String::from_utf8(w.into_inner().map_err(|e| Error::Internal(format!("csv: {e}")))?)
+        .map_err(|_| Error::Internal("csv is not UTF-8".into()))
+}

@@ -1,0 +1,92 @@
+//! The database: one `AnyPool` over SQLite (default, a file, zero setup) or PostgreSQL (when
+//! several server instances share one database), with the same SQL for both (`$1` parameters,
+//! 64-bit integers, `ON CONFLICT`, `RETURNING`). Migrations are numbered SQL files, one folder
+//! per backend.
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    /// SQLite has one writer at a time; queueing writers here is fairer and faster than
+    /// SQLite's busy handler, which polls with growing sleeps (p99 of 750 ms at 4 writers).
+    sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Db {
+    /// Connects and migrates. `url` is `sqlite://FILE` or `postgres://...`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(Error::BadRequest("DATABASE_URL must start with sqlite:// or postgres://".into()));
+        };
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .map_err(|_| Error::BadRequest("DATABASE_URL is not a valid database address".into()))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 16,
+            })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "database connection failed");
+                Error::BadRequest("cannot open the database (is DATABASE_URL right and the server running?)".into())
+            })?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&pool).await.map_err(|e| Error::Internal(format!("migration failed: {e}")))?;
+        Ok(Db { pool, backend, sqlite_writer: Default::default() })
+    }
+
+    /// Held around a write transaction: serializes writers within this process on SQLite; a
+    /// no-op on PostgreSQL, whose row locks do the work.
+    pub async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.lock().await),
+            Backend::Postgres => None,
+        }
+    }
+}
+
+/// ids and flags are stored as signed 64-bit integers.
+pub fn event_key(id: ingia_core::EventId) -> i64 {
+    id.0 as i64
+}

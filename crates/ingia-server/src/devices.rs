@@ -1,0 +1,172 @@
+//! Scanner devices: one-time pairing codes, device tokens scoped to one event and one gate,
+//! revocation, and the lookup every API call starts with.
+//! Invariant: the event a device acts on comes from its token, never from the request.
+
+use ingia_core::{DeviceId, EventId, GateId};
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::db::{event_key, Db};
+use crate::error::{Error, Result};
+use crate::util::{new_secret, now_ms, secret_hash};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Scans at one gate.
+    Steward,
+    /// Scans, and sees every gate's stats and the conflicts.
+    Supervisor,
+    /// Self check-in tablet: scans, sees no stats.
+    Kiosk,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Steward => "steward",
+            Role::Supervisor => "supervisor",
+            Role::Kiosk => "kiosk",
+        }
+    }
+    fn parse(s: &str) -> Result<Role> {
+        match s {
+            "steward" => Ok(Role::Steward),
+            "supervisor" => Ok(Role::Supervisor),
+            "kiosk" => Ok(Role::Kiosk),
+            _ => Err(Error::Internal(format!("unknown stored role {s}"))),
+        }
+    }
+}
+
+/// Who is calling, established from a device token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceAuth {
+    pub device: DeviceId,
+    pub event: EventId,
+    pub gate: GateId,
+    pub role: Role,
+}
+
+pub struct Pairing {
+    pub device: DeviceId,
+    /// One-time code for the pairing link; only its hash is stored.
+    pub code: String,
+    pub expires_at: u64,
+}
+
+/// Finds a gate by name (case-insensitive) or number.
+pub async fn find_gate(db: &Db, event: EventId, gate: &str) -> Result<GateId> {
+    let rows = sqlx::query("SELECT gate_id, name FROM gates WHERE event_id = $1")
+        .bind(event_key(event))
+        .fetch_all(&db.pool)
+        .await?;
+    for r in &rows {
+        let id: i64 = r.try_get("gate_id")?;
+        let name: String = r.try_get("name")?;
+        if name.eq_ignore_ascii_case(gate.trim()) || id.to_string() == gate.trim() {
+            return Ok(GateId(id as u8));
+        }
+    }
+    let names: Vec<String> = rows.iter().filter_map(|r| r.try_get::<String, _>("name").ok()).collect();
+    Err(Error::BadRequest(format!("the event has no gate `{gate}` (it has: {})", names.join(", "))))
+}
+
+pub async fn create_pairing(db: &Db, event: EventId, gate: GateId, role: Role, ttl_ms: u64) -> Result<Pairing> {
+    crate::events::require_event(db, event).await?;
+    let code = new_secret("ingp");
+    let expires_at = now_ms() + ttl_ms;
+    let id: i64 = sqlx::query(
+        "INSERT INTO devices (event_id, gate_id, role, pairing_hash, pairing_expires, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(event_key(event))
+    .bind(i64::from(gate.0))
+    .bind(role.as_str())
+    .bind(secret_hash(&code))
+    .bind(expires_at as i64)
+    .bind(now_ms() as i64)
+    .fetch_one(&db.pool)
+    .await?
+    .try_get("id")?;
+    let device = DeviceId(u32::try_from(id).map_err(|_| Error::Internal("device ids exhausted".into()))?);
+    crate::audit::record(
+        db,
+        Some(event),
+        "cli",
+        "device.pair",
+        &format!("device {device} gate {gate} {}", role.as_str()),
+    )
+    .await?;
+    Ok(Pairing { device, code, expires_at })
+}
+
+/// Exchanges a pairing code (once) for a device token.
+pub async fn redeem(db: &Db, code: &str, name: &str) -> Result<(DeviceAuth, String)> {
+    let token = new_secret("ingd");
+    let row = sqlx::query(
+        "UPDATE devices SET token_hash = $1, pairing_hash = NULL, paired_at = $2, name = $3 \
+         WHERE pairing_hash = $4 AND pairing_expires > $2 AND revoked_at IS NULL \
+         RETURNING id, event_id, gate_id, role",
+    )
+    .bind(secret_hash(&token))
+    .bind(now_ms() as i64)
+    .bind(name)
+    .bind(secret_hash(code))
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else {
+        crate::audit::record(db, None, "anonymous", "device.pair.refused", "unknown, used or expired pairing code")
+            .await?;
+        return Err(Error::NotFound("pairing code (unknown, already used or expired)"));
+    };
+    let auth = auth_from_row(&row)?;
+    crate::audit::record(db, Some(auth.event), &format!("device {}", auth.device), "device.paired", name).await?;
+    Ok((auth, token))
+}
+
+fn auth_from_row(row: &sqlx::any::AnyRow) -> Result<DeviceAuth> {
+    Ok(DeviceAuth {
+        device: DeviceId(row.try_get::<i64, _>("id")? as u32),
+        event: EventId(row.try_get::<i64, _>("event_id")? as u64),
+        gate: GateId(row.try_get::<i64, _>("gate_id")? as u8),
+        role: Role::parse(&row.try_get::<String, _>("role")?)?,
+    })
+}
+
+pub async fn revoke(db: &Db, event: EventId, device: DeviceId) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE devices SET revoked_at = $1, pairing_hash = NULL WHERE id = $2 AND event_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now_ms() as i64)
+    .bind(i64::from(device.0))
+    .bind(event_key(event))
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("active device of this event"));
+    }
+    crate::audit::record(db, Some(event), "cli", "device.revoke", &format!("device {device}")).await
+}
+
+pub async fn authenticate(db: &Db, token: &str) -> Result<DeviceAuth> {
+    let row = sqlx::query("SELECT id, event_id, gate_id, role, revoked_at FROM devices WHERE token_hash = $1")
+        .bind(secret_hash(token))
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
+        return Err(Error::Revoked);
+    }
+    auth_from_row(&row)
+}
+
+/// The organizer's dashboard token (printed once by `event create`) -> its event.
+pub async fn authenticate_organizer(db: &Db, token: &str) -> Result<EventId> {
+    let row = sqlx::query("SELECT id FROM events WHERE organizer_token_hash = $1")
+        .bind(secret_hash(token))
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    Ok(EventId(row.try_get::<i64, _>("id")? as u64))
+}

@@ -1,0 +1,336 @@
+//! Events: creation (with the signing key sealed under the master key), and the manifest the
+//! scanners download, built from the database at the revision they ask for.
+
+use ingia_core::manifest::{
+    EventInfo, Gate, Manifest, ManifestDelta, TicketEntry, TicketStatus, TicketType, TypePolicy,
+};
+use ingia_core::pin::Pin;
+use ingia_core::rotating::{CodeSecret, DEFAULT_STEP_SECS};
+use ingia_core::{EventId, EventPublicKey, EventSigningKey, GateId, GateSet, KeyId, TicketId, TicketTypeId};
+use sqlx::Row;
+
+use crate::db::{event_key, Db};
+use crate::error::{Error, Result};
+use crate::secrets::MasterKey;
+use crate::util::{now_ms, random_bytes, secret_hash};
+
+/// A ticket type as the organizer describes it on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeSpec {
+    pub name: String,
+    pub code_required: bool,
+    pub reentry: bool,
+    /// Gate names; empty = every gate.
+    pub gates: Vec<String>,
+}
+
+impl std::str::FromStr for TypeSpec {
+    type Err = String;
+    /// `NAME[:flag,flag,...]` with flags `code`, `reentry`, `gates=A|B`.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let (name, flags) = s.split_once(':').unwrap_or((s, ""));
+        let name = name.trim();
+        if name.is_empty() || name.len() > 60 {
+            return Err(format!("ticket type `{s}` needs a name of 1 to 60 characters"));
+        }
+        let mut spec = TypeSpec { name: name.into(), code_required: false, reentry: false, gates: vec![] };
+        for flag in flags.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+            match flag {
+                "code" => spec.code_required = true,
+                "reentry" => spec.reentry = true,
+                f if f.starts_with("gates=") => {
+                    spec.gates = f[6..].split('|').map(|g| g.trim().to_string()).filter(|g| !g.is_empty()).collect()
+                }
+                other => return Err(format!("unknown ticket type flag `{other}` (use code, reentry, gates=A|B)")),
+            }
+        }
+        Ok(spec)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub name: String,
+    pub venue: String,
+    pub starts_secs: i64,
+    pub ends_secs: i64,
+    pub time_zone: String,
+    /// Tickets admit from here ...
+    pub doors_secs: i64,
+    /// ... until here.
+    pub close_secs: i64,
+    pub gates: Vec<String>,
+    pub types: Vec<TypeSpec>,
+    /// Expected tickets: sets the PIN length.
+    pub capacity: usize,
+}
+
+pub struct CreatedEvent {
+    pub id: EventId,
+    /// Shown once: the organizer's dashboard token. Only its hash is stored.
+    pub organizer_token: String,
+}
+
+fn check_text(what: &str, s: &str, max: usize) -> Result<()> {
+    if s.trim().is_empty() || s.chars().count() > max || s.chars().any(char::is_control) {
+        return Err(Error::BadRequest(format!("{what} must be 1 to {max} printable characters")));
+    }
+    Ok(())
+}
+
+pub async fn create_event(db: &Db, master: &MasterKey, ev: &NewEvent) -> Result<CreatedEvent> {
+    check_text("event name", &ev.name, 120)?;
+    check_text("venue", &ev.venue, 120)?;
+    check_text("time zone", &ev.time_zone, 60)?;
+    if ev.ends_secs <= ev.starts_secs {
+        return Err(Error::BadRequest("the event must end after it starts".into()));
+    }
+    if !(ev.doors_secs <= ev.starts_secs && ev.close_secs >= ev.ends_secs) {
+        return Err(Error::BadRequest("doors must open before the start and close after the end".into()));
+    }
+    if ev.gates.is_empty() || ev.gates.len() > 64 {
+        return Err(Error::BadRequest("an event needs 1 to 64 gates".into()));
+    }
+    if ev.types.is_empty() || ev.types.len() > 255 {
+        return Err(Error::BadRequest("an event needs 1 to 255 ticket types".into()));
+    }
+    if ev.capacity == 0 || ev.capacity > 100_000 {
+        return Err(Error::BadRequest("capacity must be 1 to 100000 tickets".into()));
+    }
+    for g in &ev.gates {
+        check_text("gate name", g, 60)?;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for g in &ev.gates {
+        if !seen.insert(g.to_lowercase()) {
+            return Err(Error::BadRequest(format!("gate `{g}` is listed twice")));
+        }
+    }
+    let to_u32 =
+        |s: i64| u32::try_from(s).map_err(|_| Error::BadRequest("times must fall between 1970 and 2106".into()));
+    let (valid_from, valid_until) = (to_u32(ev.doors_secs)?, to_u32(ev.close_secs)?);
+    let id = EventId(u64::from_le_bytes(random_bytes::<8>()) & (i64::MAX as u64));
+    let organizer_token = crate::util::new_secret("ingo");
+    let key = EventSigningKey::from_seed(KeyId(1), random_bytes::<32>());
+    let sealed = master.seal(&key_context(id, key.key_id()), &key.seed_bytes());
+
+    let mut tx = db.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO events (id, name, venue, starts_secs, ends_secs, time_zone, code_step_secs, pin_digits, revision, \
+         last_seq, organizer_token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10)",
+    )
+    .bind(event_key(id))
+    .bind(ev.name.trim())
+    .bind(ev.venue.trim())
+    .bind(ev.starts_secs)
+    .bind(ev.ends_secs)
+    .bind(ev.time_zone.trim())
+    .bind(i64::from(DEFAULT_STEP_SECS))
+    .bind(i64::from(ingia_core::pin::pin_digits_for(ev.capacity)))
+    .bind(secret_hash(&organizer_token))
+    .bind(now_ms() as i64)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO event_keys (event_id, key_id, public_key, sealed_secret, active) VALUES ($1, $2, $3, $4, 1)",
+    )
+    .bind(event_key(id))
+    .bind(i64::from(key.key_id().0))
+    .bind(key.public().to_bytes().to_vec())
+    .bind(sealed)
+    .execute(&mut *tx)
+    .await?;
+    for (i, g) in ev.gates.iter().enumerate() {
+        sqlx::query("INSERT INTO gates (event_id, gate_id, name) VALUES ($1, $2, $3)")
+            .bind(event_key(id))
+            .bind(i as i64)
+            .bind(g.trim())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut type_names = std::collections::BTreeSet::new();
+    for (i, t) in ev.types.iter().enumerate() {
+        if !type_names.insert(t.name.to_lowercase()) {
+            return Err(Error::BadRequest(format!("ticket type `{}` is listed twice", t.name)));
+        }
+        let mut gates = Vec::new();
+        for name in &t.gates {
+            let pos = ev.gates.iter().position(|g| g.eq_ignore_ascii_case(name)).ok_or_else(|| {
+                Error::BadRequest(format!(
+                    "ticket type `{}` names gate `{name}`, which the event does not have",
+                    t.name
+                ))
+            })?;
+            gates.push(GateId(pos as u8));
+        }
+        sqlx::query(
+            "INSERT INTO ticket_types (event_id, type_id, name, code_required, reentry, gates, valid_from_secs, \
+             valid_until_secs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(event_key(id))
+        .bind(i as i64 + 1)
+        .bind(&t.name)
+        .bind(i64::from(t.code_required))
+        .bind(i64::from(t.reentry))
+        .bind(GateSet::of(&gates).0 as i64)
+        .bind(i64::from(valid_from))
+        .bind(i64::from(valid_until))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    crate::audit::record(db, Some(id), "cli", "event.create", &format!("event `{}`", ev.name.trim())).await?;
+    Ok(CreatedEvent { id, organizer_token })
+}
+
+pub fn key_context(event: EventId, key: KeyId) -> Vec<u8> {
+    format!("ingia event {} key {}", event.0, key.0).into_bytes()
+}
+
+/// Parses an event id as the CLI shows it (decimal).
+pub fn parse_event_id(s: &str) -> Result<EventId> {
+    s.trim().parse::<u64>().map(EventId).map_err(|_| Error::BadRequest(format!("`{s}` is not an event id")))
+}
+
+pub async fn require_event(db: &Db, id: EventId) -> Result<()> {
+    let found = sqlx::query("SELECT 1 FROM events WHERE id = $1").bind(event_key(id)).fetch_optional(&db.pool).await?;
+    found.map(|_| ()).ok_or(Error::NotFound("event"))
+}
+
+/// The event's active signing key (CLI only: issuing tickets).
+pub async fn signing_key(db: &Db, master: &MasterKey, id: EventId) -> Result<EventSigningKey> {
+    let row = sqlx::query(
+        "SELECT key_id, sealed_secret FROM event_keys WHERE event_id = $1 AND active = 1 ORDER BY key_id DESC LIMIT 1",
+    )
+    .bind(event_key(id))
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(Error::NotFound("event signing key"))?;
+    let key_id = KeyId(row.try_get::<i64, _>("key_id")? as u8);
+    let seed = master.open(&key_context(id, key_id), &row.try_get::<Vec<u8>, _>("sealed_secret")?)?;
+    let seed: [u8; 32] = seed.try_into().map_err(|_| Error::Internal("sealed key has the wrong length".into()))?;
+    Ok(EventSigningKey::from_seed(key_id, seed))
+}
+
+/// Event header: info, keys, gates, types (everything but the tickets).
+pub async fn load_header(db: &Db, id: EventId) -> Result<(Manifest, u64)> {
+    let ev = sqlx::query(
+        "SELECT name, venue, starts_secs, ends_secs, time_zone, code_step_secs, pin_digits, revision FROM events \
+         WHERE id = $1",
+    )
+    .bind(event_key(id))
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(Error::NotFound("event"))?;
+    let info = EventInfo {
+        id,
+        name: ev.try_get("name")?,
+        venue: ev.try_get("venue")?,
+        starts_at: ev.try_get::<i64, _>("starts_secs")? as u64,
+        ends_at: ev.try_get::<i64, _>("ends_secs")? as u64,
+        time_zone: ev.try_get("time_zone")?,
+        code_step_secs: ev.try_get::<i64, _>("code_step_secs")? as u32,
+        pin_digits: ev.try_get::<i64, _>("pin_digits")? as u8,
+    };
+    let revision = ev.try_get::<i64, _>("revision")? as u64;
+    let mut m = Manifest::new(info);
+    for k in sqlx::query("SELECT key_id, public_key FROM event_keys WHERE event_id = $1 AND active = 1 ORDER BY key_id")
+        .bind(event_key(id))
+        .fetch_all(&db.pool)
+        .await?
+    {
+        let key_id = KeyId(k.try_get::<i64, _>("key_id")? as u8);
+        let bytes: [u8; 32] = k
+            .try_get::<Vec<u8>, _>("public_key")?
+            .try_into()
+            .map_err(|_| Error::Internal("stored public key has the wrong length".into()))?;
+        m.keys.push(EventPublicKey::from_bytes(key_id, &bytes).map_err(|_| Error::Internal("bad stored key".into()))?);
+    }
+    for g in sqlx::query("SELECT gate_id, name FROM gates WHERE event_id = $1 ORDER BY gate_id")
+        .bind(event_key(id))
+        .fetch_all(&db.pool)
+        .await?
+    {
+        m.gates.push(Gate { id: GateId(g.try_get::<i64, _>("gate_id")? as u8), name: g.try_get("name")? });
+    }
+    for t in sqlx::query(
+        "SELECT type_id, name, code_required, reentry, gates, valid_from_secs, valid_until_secs FROM ticket_types \
+         WHERE event_id = $1 ORDER BY type_id",
+    )
+    .bind(event_key(id))
+    .fetch_all(&db.pool)
+    .await?
+    {
+        m.ticket_types.push(TicketType {
+            id: TicketTypeId(t.try_get::<i64, _>("type_id")? as u8),
+            name: t.try_get("name")?,
+            policy: TypePolicy {
+                code_required: t.try_get::<i64, _>("code_required")? != 0,
+                reentry: t.try_get::<i64, _>("reentry")? != 0,
+                gates: GateSet(t.try_get::<i64, _>("gates")? as u64),
+                valid_from: t.try_get::<i64, _>("valid_from_secs")? as u32,
+                valid_until: t.try_get::<i64, _>("valid_until_secs")? as u32,
+            },
+        });
+    }
+    Ok((m, revision))
+}
+
+pub fn status_from_str(s: &str) -> TicketStatus {
+    match s {
+        "refunded" => TicketStatus::Refunded,
+        "revoked" => TicketStatus::Revoked,
+        "blocked" => TicketStatus::Blocked,
+        _ => TicketStatus::Active,
+    }
+}
+
+pub fn status_str(s: TicketStatus) -> &'static str {
+    match s {
+        TicketStatus::Active => "active",
+        TicketStatus::Refunded => "refunded",
+        TicketStatus::Revoked => "revoked",
+        TicketStatus::Blocked => "blocked",
+    }
+}
+
+/// The manifest delta after `since` (0 = everything): issued tickets changed after it.
+pub async fn manifest_delta(db: &Db, id: EventId, since: u64) -> Result<ManifestDelta> {
+    let (header, revision) = load_header(db, id).await?;
+    let since = since.min(revision);
+    let rows = sqlx::query(
+        "SELECT ticket_id, holder, type_id, status, code_secret, pin, revision FROM tickets WHERE event_id = $1 AND \
+         issued = 1 AND revision > $2 ORDER BY ticket_id",
+    )
+    .bind(event_key(id))
+    .bind(since as i64)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut tickets = Vec::with_capacity(rows.len());
+    for r in rows {
+        let secret: [u8; 16] = r
+            .try_get::<Vec<u8>, _>("code_secret")?
+            .try_into()
+            .map_err(|_| Error::Internal("stored code secret has the wrong length".into()))?;
+        let pin = Pin::new(r.try_get::<i64, _>("pin")? as u32, header.event.pin_digits)
+            .ok_or_else(|| Error::Internal("stored PIN does not fit the event".into()))?;
+        tickets.push(TicketEntry {
+            id: TicketId(r.try_get::<i64, _>("ticket_id")? as u32),
+            holder: r.try_get("holder")?,
+            ticket_type: TicketTypeId(r.try_get::<i64, _>("type_id")? as u8),
+            status: status_from_str(&r.try_get::<String, _>("status")?),
+            code_secret: CodeSecret(secret),
+            pin,
+            revision: r.try_get::<i64, _>("revision")? as u64,
+        });
+    }
+    Ok(ManifestDelta {
+        event: header.event,
+        base_revision: since,
+        revision,
+        keys: header.keys,
+        gates: header.gates,
+        ticket_types: header.ticket_types,
+        tickets,
+    })
+}

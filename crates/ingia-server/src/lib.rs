@@ -1,0 +1,21 @@
+//! Ingia's sync server and organizer CLI. `app(state)` is the whole HTTP surface (tests call it
+//! without a socket); the CLI in main.rs calls the same functions the API does.
+//! Rules (who wins a conflict, what a verdict is) live in `ingia-core`; this crate stores,
+//! authorizes and serves.
+
+pub mod api;
+pub mod audit;
+pub mod checkins;
+pub mod db;
+pub mod devices;
+pub mod error;
+pub mod events;
+pub mod loopback;
+pub mod ratelimit;
+pub mod secrets;
+pub mod tickets;
+pub mod util;
+
+pub use api::{app, AppState};
+pub use db::Db;
+pub use error::{Error, Result};

@@ -1,0 +1,452 @@
+//! `ingia-server`: the organizer's CLI and the sync server. Every command checks its input and
+//! changes nothing when it is bad; errors are one plain line, never a secret.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ingia_core::{DeviceId, TicketId, TicketStatus};
+use ingia_server::devices::{self, Role};
+use ingia_server::events::{self, NewEvent, TypeSpec};
+use ingia_server::secrets::MasterKey;
+use ingia_server::util::parse_rfc3339;
+use ingia_server::{checkins, tickets, AppState, Db, Error, Result};
+
+#[derive(Parser)]
+#[command(name = "ingia-server", version, about = "Ingia sync server and organizer tool")]
+struct Cli {
+    /// Database: sqlite://FILE (default: DATA_DIR/ingia.db) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Where the SQLite file, the master key file and generated tickets go.
+    #[arg(long, env = "INGIA_DATA_DIR", default_value = "ingia-data", global = true)]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create events.
+    #[command(subcommand)]
+    Event(EventCmd),
+    /// Import attendees.
+    #[command(subcommand)]
+    Attendees(AttendeesCmd),
+    /// Issue tickets and change their status.
+    #[command(subcommand)]
+    Tickets(TicketsCmd),
+    /// Pair and revoke scanner devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// Serve the API and the scanner app.
+    Serve(ServeArgs),
+    /// A demo event with a few hundred attendees in a fresh SQLite file, served at once.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// How many attendees.
+        #[arg(long, default_value_t = 300)]
+        attendees: u32,
+    },
+    /// Export attendance.
+    Export {
+        event: String,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum EventCmd {
+    /// Create an event and its signing key; prints its id and the organizer's dashboard link.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        venue: String,
+        /// Start, RFC 3339 with offset: 2026-12-31T20:00+01:00
+        #[arg(long)]
+        starts: String,
+        #[arg(long)]
+        ends: String,
+        /// IANA time zone name, for display: Africa/Lagos
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+        /// A gate name; repeat for each gate.
+        #[arg(long = "gate", required = true)]
+        gates: Vec<String>,
+        /// NAME[:code,reentry,gates=A|B]; repeat for each type.
+        #[arg(long = "ticket-type", required = true)]
+        types: Vec<TypeSpec>,
+        /// When tickets start admitting (default: 3 hours before the start).
+        #[arg(long)]
+        doors_open: Option<String>,
+        /// When tickets stop admitting (default: 3 hours after the end).
+        #[arg(long)]
+        close: Option<String>,
+        /// Expected number of tickets (sets the PIN length: 6 digits up to 1000, 7 up to 10000, else 8).
+        #[arg(long, default_value_t = 5000)]
+        capacity: usize,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AttendeesCmd {
+    /// Import a CSV with columns name, ticket_type and optionally email, phone.
+    Import {
+        event: String,
+        file: PathBuf,
+        /// Import the good rows even when some are bad.
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TicketsCmd {
+    /// Issue tickets to every imported attendee who has none yet.
+    Issue {
+        event: String,
+        /// Folder for the printable QR codes (SVG) and the delivery list.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+    /// Set a ticket's status; the gates learn it at their next sync.
+    Status { event: String, ticket: u32, status: StatusArg },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StatusArg {
+    Active,
+    Refunded,
+    Revoked,
+    Blocked,
+}
+
+#[derive(Subcommand)]
+enum DeviceCmd {
+    /// A one-time pairing link (and QR) for a scanner at one gate.
+    Pair {
+        event: String,
+        #[arg(long)]
+        gate: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// How long the link stays valid.
+        #[arg(long, default_value_t = 24)]
+        valid_hours: u64,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+    /// Take a device's access away at once.
+    Revoke { event: String, device: u32 },
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The built scanner app (Trunk's dist folder).
+    #[arg(long, default_value = "dist")]
+    static_dir: PathBuf,
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match rt.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(match e {
+                Error::BadRequest(_) | Error::NotFound(_) | Error::Conflict(_) => 2,
+                _ => 1,
+            })
+        }
+    }
+}
+
+fn database_url(cli: &Cli) -> Result<String> {
+    if let Some(url) = &cli.database_url {
+        return Ok(url.clone());
+    }
+    std::fs::create_dir_all(&cli.data_dir)
+        .map_err(|e| Error::BadRequest(format!("cannot create {}: {e}", cli.data_dir.display())))?;
+    Ok(format!("sqlite://{}", cli.data_dir.join("ingia.db").display()))
+}
+
+fn master_key(cli: &Cli) -> Result<MasterKey> {
+    MasterKey::load_or_create(&cli.data_dir.join("master.key"))
+}
+
+fn time_arg(what: &str, s: &str) -> Result<i64> {
+    parse_rfc3339(s).map_err(|e| Error::BadRequest(format!("--{what}: {e}")))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Demo { serve, attendees } => return demo(&cli, serve, *attendees).await,
+        Command::Event(EventCmd::Create {
+            name,
+            venue,
+            starts,
+            ends,
+            time_zone,
+            gates,
+            types,
+            doors_open,
+            close,
+            capacity,
+            base_url,
+        }) => {
+            let starts_secs = time_arg("starts", starts)?;
+            let ends_secs = time_arg("ends", ends)?;
+            let doors_secs =
+                doors_open.as_deref().map(|d| time_arg("doors-open", d)).transpose()?.unwrap_or(starts_secs - 3 * 3600);
+            let close_secs =
+                close.as_deref().map(|c| time_arg("close", c)).transpose()?.unwrap_or(ends_secs + 3 * 3600);
+            let new = NewEvent {
+                name: name.clone(),
+                venue: venue.clone(),
+                starts_secs,
+                ends_secs,
+                time_zone: time_zone.clone(),
+                doors_secs,
+                close_secs,
+                gates: gates.clone(),
+                types: types.clone(),
+                capacity: *capacity,
+            };
+            let master = master_key(&cli)?;
+            let db = Db::connect(&database_url(&cli)?).await?;
+            let created = events::create_event(&db, &master, &new).await?;
+            println!("event {}", created.id.0);
+            println!("dashboard {}/dashboard#{}", base_url.trim_end_matches('/'), created.organizer_token);
+            println!("The dashboard link is shown once; keep it private. The signing key is sealed under");
+            println!(
+                "{} (or INGIA_MASTER_KEY): back that file up separately from the database.",
+                cli.data_dir.join("master.key").display()
+            );
+        }
+        Command::Attendees(AttendeesCmd::Import { event, file, skip_invalid }) => {
+            let event = events::parse_event_id(event)?;
+            let data =
+                std::fs::read(file).map_err(|e| Error::BadRequest(format!("cannot read {}: {e}", file.display())))?;
+            let db = Db::connect(&database_url(&cli)?).await?;
+            let report = tickets::import_csv(&db, event, &data, *skip_invalid).await?;
+            for bad in &report.bad {
+                eprintln!("{}:{}: {}", file.display(), bad.line, bad.problem);
+            }
+            if !report.bad.is_empty() && !skip_invalid {
+                return Err(Error::BadRequest(format!(
+                    "{} bad rows; nothing imported (fix them, or pass --skip-invalid)",
+                    report.bad.len()
+                )));
+            }
+            println!("imported {} attendees ({} rows skipped)", report.imported, report.bad.len());
+        }
+        Command::Tickets(TicketsCmd::Issue { event, out, base_url }) => {
+            let event = events::parse_event_id(event)?;
+            let master = master_key(&cli)?;
+            let db = Db::connect(&database_url(&cli)?).await?;
+            let out = out.clone().unwrap_or_else(|| cli.data_dir.join(format!("tickets-{}", event.0)));
+            let issued = tickets::issue_pending(&db, &master, event).await?;
+            write_tickets(&out, &issued, base_url)?;
+            println!("issued {} tickets; QR codes and the delivery list are in {}", issued.len(), out.display());
+        }
+        Command::Tickets(TicketsCmd::Status { event, ticket, status }) => {
+            let event = events::parse_event_id(event)?;
+            let db = Db::connect(&database_url(&cli)?).await?;
+            let status = match status {
+                StatusArg::Active => TicketStatus::Active,
+                StatusArg::Refunded => TicketStatus::Refunded,
+                StatusArg::Revoked => TicketStatus::Revoked,
+                StatusArg::Blocked => TicketStatus::Blocked,
+            };
+            tickets::set_status(&db, event, TicketId(*ticket), status).await?;
+            println!("ticket {ticket} is now {}", events::status_str(status));
+        }
+        Command::Device(DeviceCmd::Pair { event, gate, role, valid_hours, base_url }) => {
+            let event = events::parse_event_id(event)?;
+            let db = Db::connect(&database_url(&cli)?).await?;
+            let gate = devices::find_gate(&db, event, gate).await?;
+            let pairing = devices::create_pairing(&db, event, gate, *role, valid_hours * 3_600_000).await?;
+            let link = format!("{}/pair#{}", base_url.trim_end_matches('/'), pairing.code);
+            let qr = cli.data_dir.join(format!("pair-device-{}.svg", pairing.device));
+            write_private(&qr, render_svg(&link).as_bytes())?;
+            println!("device {} ({} at gate {gate})", pairing.device, role.as_str());
+            println!("pairing link (one use, {valid_hours} h): {link}");
+            println!("pairing QR: {}", qr.display());
+        }
+        Command::Device(DeviceCmd::Revoke { event, device }) => {
+            let event = events::parse_event_id(event)?;
+            let db = Db::connect(&database_url(&cli)?).await?;
+            devices::revoke(&db, event, DeviceId(*device)).await?;
+            println!("device {device} revoked");
+        }
+        Command::Serve(args) => {
+            let db = Db::connect(&database_url(&cli)?).await?;
+            serve(db, args).await?;
+        }
+        Command::Export { event, format: Format::Csv, out } => {
+            let event = events::parse_event_id(event)?;
+            let db = Db::connect(&database_url(&cli)?).await?;
+            let csv = checkins::export_csv(&db, event).await?;
+            match out {
+                Some(path) => std::fs::write(path, csv)
+                    .map_err(|e| Error::BadRequest(format!("cannot write {}: {e}", path.display())))?,
+                None => print!("{csv}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn render_svg(text: &str) -> String {
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).expect("fits a QR code");
+    code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(300, 300).quiet_zone(true).build()
+}
+
+/// Files holding secrets (wallet links, pairing codes) are readable by their owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    let mut f = opts.open(path).map_err(|e| Error::BadRequest(format!("cannot write {}: {e}", path.display())))?;
+    f.write_all(bytes).map_err(|e| Error::BadRequest(format!("cannot write {}: {e}", path.display())))
+}
+
+fn write_tickets(out: &Path, issued: &[tickets::IssuedTicket], base_url: &str) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| Error::BadRequest(format!("cannot create {}: {e}", out.display())))?;
+    let mut list = csv::Writer::from_writer(Vec::new());
+    let csv_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    list.write_record(["ticket", "holder", "email", "pin", "wallet_link", "printable_qr"]).map_err(csv_err)?;
+    for t in issued {
+        let svg = format!("ticket-{:06}.svg", t.id.0);
+        std::fs::write(out.join(&svg), render_svg(&t.credential))
+            .map_err(|e| Error::BadRequest(format!("cannot write {svg}: {e}")))?;
+        let link = format!("{}/wallet#{}", base_url.trim_end_matches('/'), t.wallet_token);
+        list.write_record([t.id.0.to_string(), t.holder.clone(), t.email.clone(), t.pin.to_string(), link, svg])
+            .map_err(csv_err)?;
+    }
+    let bytes = list.into_inner().map_err(|e| Error::Internal(format!("csv: {e}")))?;
+    let name = format!("delivery-{}.csv", ingia_server::util::now_ms());
+    write_private(&out.join(name), &bytes)
+}
+
+async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
+    let static_dir = args.static_dir.join("index.html").exists().then(|| args.static_dir.clone());
+    if static_dir.is_none() {
+        tracing::warn!(dir = %args.static_dir.display(), "no built scanner app there; serving the API only");
+    }
+    let app = ingia_server::app(AppState::new(db, static_dir));
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Error::BadRequest(format!("cannot listen on {}: {e}", args.listen)))?;
+    let addr = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
+    println!("listening on http://{addr}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("server: {e}")))
+}
+
+async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
+    if cli.database_url.is_some() {
+        return Err(Error::BadRequest("the demo always uses a fresh SQLite file in --data-dir".into()));
+    }
+    if !(1..=100_000).contains(&attendees) {
+        return Err(Error::BadRequest("--attendees must be 1 to 100000".into()));
+    }
+    for f in ["ingia.db", "ingia.db-wal", "ingia.db-shm"] {
+        let _ = std::fs::remove_file(cli.data_dir.join(f));
+    }
+    let db = Db::connect(&database_url(cli)?).await?;
+    let master = master_key(cli)?;
+    let base = format!("http://{}", args.listen);
+    let now = (ingia_server::util::now_ms() / 1000) as i64;
+    let types = ["General:code", "VIP:code,reentry,gates=VIP gate", "Printed"];
+    let event = events::create_event(
+        &db,
+        &master,
+        &NewEvent {
+            name: "Afrobeats Live (demo)".into(),
+            venue: "Eko Convention Centre, Lagos".into(),
+            starts_secs: now - 1800,
+            ends_secs: now + 6 * 3600,
+            time_zone: "Africa/Lagos".into(),
+            doors_secs: now - 3 * 3600,
+            close_secs: now + 9 * 3600,
+            gates: vec!["Main gate".into(), "VIP gate".into()],
+            types: types.iter().map(|t| t.parse().expect("demo types parse")).collect(),
+            capacity: attendees as usize,
+        },
+    )
+    .await?;
+    let first = ["Adaeze", "Chinedu", "Amina", "Kwame", "Fatou", "Tunde", "Wanjiru", "Kofi", "Zainab", "Emeka"];
+    let last = ["Okafor", "Mensah", "Diallo", "Adeyemi", "Kamau", "Bello", "Osei", "Ndlovu", "Eze", "Traore", "Mwangi"];
+    let mut csv = String::from("name,email,ticket_type\n");
+    for i in 0..attendees as usize {
+        let ty = if i % 10 == 9 {
+            "VIP"
+        } else if i % 7 == 6 {
+            "Printed"
+        } else {
+            "General"
+        };
+        csv.push_str(&format!(
+            "{} {},guest{i}@example.org,{ty}\n",
+            first[i % first.len()],
+            last[(i / first.len()) % last.len()]
+        ));
+    }
+    tickets::import_csv(&db, event.id, csv.as_bytes(), false).await?;
+    let issued = tickets::issue_pending(&db, &master, event.id).await?;
+    let out = cli.data_dir.join("tickets");
+    write_tickets(&out, &issued, &base)?;
+    let mut pairings = Vec::new();
+    for (gate, role) in [
+        ("Main gate", Role::Steward),
+        ("VIP gate", Role::Steward),
+        ("Main gate", Role::Supervisor),
+        ("Main gate", Role::Kiosk),
+    ] {
+        let g = devices::find_gate(&db, event.id, gate).await?;
+        let p = devices::create_pairing(&db, event.id, g, role, 24 * 3_600_000).await?;
+        pairings.push((gate, role, format!("{base}/pair#{}", p.code)));
+    }
+    println!("Ingia demo: event {} with {} tickets", event.id.0, issued.len());
+    for (gate, role, link) in &pairings {
+        println!("  pair a {} scanner at {gate}: {link}", role.as_str());
+    }
+    for t in issued.iter().take(3) {
+        println!("  wallet of {} (PIN {}): {base}/wallet#{}", t.holder, t.pin, t.wallet_token);
+    }
+    println!("  dashboard: {base}/dashboard#{}", event.organizer_token);
+    println!("  printable tickets and every wallet link: {}", out.display());
+    serve(db, args).await
+}

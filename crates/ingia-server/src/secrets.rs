@@ -1,0 +1,101 @@
+//! Protection of the events' private signing keys at rest: sealed with XChaCha20-Poly1305
+//! under a 256-bit master key that never enters the database. The master key comes from
+//! `INGIA_MASTER_KEY` (64 hex characters) or a key file created once with mode 0600.
+//! Invariant: a database dump alone reveals no signing key; the master key is never logged.
+
+use std::path::Path;
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+
+use crate::error::{Error, Result};
+use crate::util::{random_bytes, unhex};
+
+#[derive(Clone)]
+pub struct MasterKey([u8; 32]);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(..)")
+    }
+}
+
+impl MasterKey {
+    /// From `INGIA_MASTER_KEY`, else from `path` (created with mode 0600 if missing).
+    pub fn load_or_create(path: &Path) -> Result<Self> {
+        if let Ok(hex) = std::env::var("INGIA_MASTER_KEY") {
+            let bytes = unhex(hex.trim())
+                .filter(|b| b.len() == 32)
+                .ok_or_else(|| Error::BadRequest("INGIA_MASTER_KEY must be 64 hexadecimal characters".into()))?;
+            return Ok(MasterKey(bytes.try_into().expect("checked length")));
+        }
+        if path.exists() {
+            let bytes = std::fs::read(path).map_err(|e| Error::Internal(format!("reading master key file: {e}")))?;
+            let key: [u8; 32] = bytes
+                .try_into()
+                .map_err(|_| Error::BadRequest(format!("master key file {} is damaged", path.display())))?;
+            return Ok(MasterKey(key));
+        }
+        let key = random_bytes::<32>();
+        write_private(path, &key)?;
+        Ok(MasterKey(key))
+    }
+
+    #[cfg(test)]
+    pub fn for_tests() -> Self {
+        MasterKey([7; 32])
+    }
+
+    /// Seals `secret`, bound to `context` (which event and key it belongs to).
+    pub fn seal(&self, context: &[u8], secret: &[u8]) -> Vec<u8> {
+        let nonce = random_bytes::<24>();
+        let cipher = XChaCha20Poly1305::new(&self.0.into());
+        let mut out = nonce.to_vec();
+        out.extend(
+            cipher
+                .encrypt(XNonce::from_slice(&nonce), Payload { msg: secret, aad: context })
+                .expect("sealing succeeds"),
+        );
+        out
+    }
+
+    pub fn open(&self, context: &[u8], sealed: &[u8]) -> Result<Vec<u8>> {
+        if sealed.len() < 24 {
+            return Err(Error::Internal("sealed key too short".into()));
+        }
+        let cipher = XChaCha20Poly1305::new(&self.0.into());
+        cipher
+            .decrypt(XNonce::from_slice(&sealed[..24]), Payload { msg: &sealed[24..], aad: context })
+            .map_err(|_| Error::BadRequest("cannot open the event's signing key: wrong master key".into()))
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Internal(format!("creating {}: {e}", dir.display())))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    let mut f = opts.open(path).map_err(|e| Error::Internal(format!("creating master key file: {e}")))?;
+    f.write_all(bytes).map_err(|e| Error::Internal(format!("writing master key file: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_keys_open_only_with_the_right_key_and_context() {
+        let k = MasterKey::for_tests();
+        let sealed = k.seal(b"event 1 key 1", b"secret seed");
+        assert_eq!(k.open(b"event 1 key 1", &sealed).unwrap(), b"secret seed");
+        assert!(k.open(b"event 2 key 1", &sealed).is_err());
+        assert!(MasterKey([8; 32]).open(b"event 1 key 1", &sealed).is_err());
+        assert!(!format!("{k:?}").contains('7'));
+    }
+}

@@ -1,0 +1,295 @@
+//! The HTTP API through `app()`, on SQLite or (with INGIA_TEST_DATABASE_URL) PostgreSQL:
+//! the authorization matrix, first-wins sync, manifests, wallet, bad input, rate limits.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use ingia_core::rotating::current_code;
+use ingia_core::{validate, Ledger, Manifest, ManifestDelta, Movement, Presented, Scan, TicketStatus, UnixMillis};
+use ingia_server::devices::Role;
+use ingia_server::util::now_ms;
+use serde_json::json;
+
+#[tokio::test]
+async fn authorization_matrix() {
+    let db = fresh_db().await;
+    let m = master();
+    let a = event(&db, &m, 20).await;
+    let b = event(&db, &m, 20).await;
+    let r = router(&db);
+    let (steward_a, steward) = device(&db, a.id, MAIN, Role::Steward).await;
+    let (_, supervisor) = device(&db, a.id, MAIN, Role::Supervisor).await;
+    let (_, kiosk) = device(&db, a.id, MAIN, Role::Kiosk).await;
+    let (_, steward_b) = device(&db, b.id, MAIN, Role::Steward).await;
+
+    // Nothing but pairing and the wallet works without a token, or with a made-up one.
+    for (method, uri) in [
+        ("GET", "/api/manifest?since=0"),
+        ("GET", "/api/admissions?since=0"),
+        ("GET", "/api/stats"),
+        ("GET", "/api/conflicts"),
+        ("GET", "/api/device"),
+        ("POST", "/api/checkins"),
+    ] {
+        let body = (method == "POST").then(|| json!({"records": []}));
+        for token in [None, Some("ingd_0000"), Some("ingo_1111"), Some("garbage")] {
+            let (status, v) = call(&r, method, uri, token, body.clone()).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {uri} with {token:?}: {v}");
+            assert_eq!(v["error"]["code"], "unauthorized");
+        }
+    }
+    // A device sees its own event only: the event comes from the token.
+    let (status, bytes) = call_raw(&r, "GET", "/api/manifest?since=0", Some(&steward_b), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(Manifest::decode(&bytes).unwrap().event.id, b.id);
+    let (_, info) = call(&r, "GET", "/api/device", Some(&steward), None).await;
+    assert_eq!(info["event_id"], a.id.0.to_string());
+    assert_eq!(info["role"], "steward");
+    // ... and cannot check in for another event, another device or another gate.
+    let now = now_ms();
+    for bad in [
+        record(steward_a, 1, b.id, Some(1), MAIN, true, now),
+        record(steward_a + 1000, 1, a.id, Some(1), MAIN, true, now),
+        record(steward_a, 1, a.id, Some(1), VIP, true, now),
+    ] {
+        let (status, v) = call(&r, "POST", "/api/checkins", Some(&steward), Some(json!({"records": [bad]}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    }
+    // Roles: stats for stewards and supervisors, not kiosks; conflicts for supervisors only.
+    assert_eq!(call(&r, "GET", "/api/stats", Some(&steward), None).await.0, StatusCode::OK);
+    assert_eq!(call(&r, "GET", "/api/stats", Some(&supervisor), None).await.0, StatusCode::OK);
+    assert_eq!(call(&r, "GET", "/api/stats", Some(&kiosk), None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(call(&r, "GET", "/api/conflicts", Some(&steward), None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(call(&r, "GET", "/api/conflicts", Some(&supervisor), None).await.0, StatusCode::OK);
+    // The organizer's dashboard token reads stats of its own event, but is not a device.
+    let (status, s) = call(&r, "GET", "/api/stats", Some(&b.organizer_token), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(s["total"], 20);
+    assert_eq!(
+        call(&r, "GET", "/api/manifest?since=0", Some(&a.organizer_token), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // A revoked device is refused at once.
+    ingia_server::devices::revoke(&db, a.id, ingia_core::DeviceId(steward_a)).await.unwrap();
+    let (status, v) = call(&r, "GET", "/api/manifest?since=0", Some(&steward), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(v["error"]["code"], "device_revoked");
+    // Revoking a device of another event fails and changes nothing.
+    assert!(ingia_server::devices::revoke(&db, b.id, ingia_core::DeviceId(steward_a + 1)).await.is_err());
+}
+
+#[tokio::test]
+async fn pairing_codes_work_once() {
+    let db = fresh_db().await;
+    let m = master();
+    let a = event(&db, &m, 3).await;
+    let r = router(&db);
+    let p = ingia_server::devices::create_pairing(&db, a.id, VIP, Role::Steward, 60_000).await.unwrap();
+    let (status, v) = call(&r, "POST", "/api/pair", None, Some(json!({"code": p.code, "name": "Gate phone"}))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["gate"], 1);
+    let token = v["device_token"].as_str().unwrap().to_string();
+    assert_eq!(call(&r, "GET", "/api/device", Some(&token), None).await.0, StatusCode::OK);
+    let (status, v) = call(&r, "POST", "/api/pair", None, Some(json!({"code": p.code}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
+    // An expired code.
+    let old = ingia_server::devices::create_pairing(&db, a.id, VIP, Role::Steward, 0).await.unwrap();
+    assert_eq!(call(&r, "POST", "/api/pair", None, Some(json!({"code": old.code}))).await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn first_admission_wins_and_answers_are_idempotent() {
+    let db = fresh_db().await;
+    let m = master();
+    let a = event(&db, &m, 30).await;
+    let r = router(&db);
+    let (d1, t1) = device(&db, a.id, MAIN, Role::Steward).await;
+    let (d2, t2) = device(&db, a.id, MAIN, Role::Steward).await;
+    let now = now_ms();
+    let push = |token: &str, records: Vec<serde_json::Value>| {
+        let token = token.to_string();
+        let r = r.clone();
+        async move { call(&r, "POST", "/api/checkins", Some(&token), Some(json!({ "records": records }))).await }
+    };
+    let (status, v) = push(&t1, vec![record(d1, 1, a.id, Some(1), MAIN, true, now)]).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["results"][0]["outcome"]["outcome"], "accepted");
+    assert_eq!(v["results"][0]["duplicate"], false);
+    assert!(v["server_time"].as_u64().unwrap() >= now);
+    // The same record again: the same answer, marked duplicate.
+    let (_, again) = push(&t1, vec![record(d1, 1, a.id, Some(1), MAIN, true, now)]).await;
+    assert_eq!(again["results"][0]["outcome"], v["results"][0]["outcome"]);
+    assert_eq!(again["results"][0]["duplicate"], true);
+    // Another device admitted the same ticket offline: a conflict naming the winner.
+    let (_, c) = push(&t2, vec![record(d2, 1, a.id, Some(1), MAIN, true, now - 5_000)]).await;
+    assert_eq!(c["results"][0]["outcome"]["outcome"], "conflict");
+    assert_eq!(c["results"][0]["outcome"]["winner"]["device"], d1);
+    assert_eq!(c["results"][0]["outcome"]["winner"]["at"], now);
+    // Refused scans are recorded for the audit; unknown and revoked tickets are named.
+    ingia_server::tickets::set_status(&db, a.id, ingia_core::TicketId(2), TicketStatus::Refunded).await.unwrap();
+    let (_, v) = push(
+        &t2,
+        vec![
+            record(d2, 2, a.id, Some(3), MAIN, false, now),
+            record(d2, 3, a.id, Some(999), MAIN, true, now),
+            record(d2, 4, a.id, Some(2), MAIN, true, now),
+        ],
+    )
+    .await;
+    let outcomes: Vec<&str> =
+        v["results"].as_array().unwrap().iter().map(|x| x["outcome"]["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["recorded", "unknown", "revoked"]);
+    assert_eq!(v["results"][2]["outcome"]["status"], "refunded");
+    // Other gates learn the accepted admission through the admissions delta.
+    let (_, adm) = call(&r, "GET", "/api/admissions?since=0", Some(&t2), None).await;
+    assert_eq!(adm["seq"], 1);
+    assert_eq!(adm["admissions"].as_array().unwrap().len(), 1);
+    assert_eq!(adm["admissions"][0]["ticket"], 1);
+    assert_eq!(adm["admissions"][0]["standing"]["accepted"]["seq"], 1);
+    // Stats and conflicts for the supervisor.
+    let (_, sup) = device(&db, a.id, MAIN, Role::Supervisor).await;
+    let (_, s) = call(&r, "GET", "/api/stats", Some(&sup), None).await;
+    assert_eq!(s["checked_in"], 1);
+    assert_eq!(s["conflicts"], 1);
+    assert_eq!(s["gates"][0]["admitted"], 1);
+    let (_, list) = call(&r, "GET", "/api/conflicts", Some(&sup), None).await;
+    assert_eq!(list[0]["holder"], "Guest 0");
+    assert_eq!(list[0]["winner_device"], d1);
+    // Every attempt is in the export's source: the check-ins table holds all five records.
+    let csv = ingia_server::checkins::export_csv(&db, a.id).await.unwrap();
+    assert!(csv.lines().nth(1).unwrap().starts_with("1,Guest 0,General,active,"), "{csv}");
+    assert!(csv.lines().nth(2).unwrap().contains(",refunded,"), "{csv}");
+}
+
+#[tokio::test]
+async fn manifest_deltas_decide_offline_exactly_as_issued() {
+    let db = fresh_db().await;
+    let m = master();
+    let a = event(&db, &m, 12).await;
+    let r = router(&db);
+    let (_, t) = device(&db, a.id, MAIN, Role::Steward).await;
+    let (status, bytes) = call_raw(&r, "GET", "/api/manifest?since=0", Some(&t), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut manifest = Manifest::decode(&bytes).unwrap();
+    assert_eq!(manifest.ticket_count(), 12);
+    // A real token, as the attendee's wallet shows it, admits offline against this manifest.
+    let ticket = &a.tickets[0];
+    let entry = manifest.ticket(ticket.id).unwrap().clone();
+    let now = UnixMillis(now_ms());
+    let token = ingia_core::TicketToken::parse(&ticket.credential).unwrap();
+    let live = token.signed.with_code(current_code(&entry.code_secret, now, manifest.event.code_step_secs)).to_text();
+    let scan = Scan { presented: Presented::Qr(&live), movement: Movement::Entry };
+    assert!(validate(&scan, &manifest, &Ledger::new(), MAIN, now).is_admit());
+    // The printed form of a General ticket needs the live code.
+    let printed = Scan { presented: Presented::Qr(&ticket.credential), movement: Movement::Entry };
+    assert!(!validate(&printed, &manifest, &Ledger::new(), MAIN, now).is_admit());
+    // A revocation reaches the device in a small delta.
+    ingia_server::tickets::set_status(&db, a.id, ticket.id, TicketStatus::Revoked).await.unwrap();
+    let (_, bytes) = call_raw(&r, "GET", &format!("/api/manifest?since={}", manifest.revision), Some(&t), None).await;
+    let delta = ManifestDelta::decode(&bytes).unwrap();
+    assert_eq!(delta.tickets.len(), 1);
+    manifest.apply(delta).unwrap();
+    assert!(!validate(&scan, &manifest, &Ledger::new(), MAIN, now).is_admit());
+    // The wallet link gives the holder everything needed offline, and nothing else.
+    let (status, w) = call(&r, "POST", "/api/wallet", None, Some(json!({"token": ticket.wallet_token}))).await;
+    assert_eq!(status, StatusCode::OK, "{w}");
+    assert_eq!(w["credential"], ticket.credential);
+    assert_eq!(w["code_secret"], ingia_server::util::hex(&entry.code_secret.0));
+    assert_eq!(w["pin"], ticket.pin.to_string());
+    let (status, _) = call(&r, "POST", "/api/wallet", None, Some(json!({"token": "ingw_nope"}))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_the_server_keeps_serving() {
+    let db = fresh_db().await;
+    let m = master();
+    let a = event(&db, &m, 5).await;
+    let r = router(&db);
+    let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
+    let cases: Vec<(Vec<u8>, StatusCode)> = vec![
+        (b"{not json".to_vec(), StatusCode::BAD_REQUEST),
+        (br#"{"records": [], "sneaky": 1}"#.to_vec(), StatusCode::BAD_REQUEST),
+        (json!({"records": [{"device": d, "scan_id": 1}]}).to_string().into_bytes(), StatusCode::BAD_REQUEST),
+        (
+            json!({"records": [record(d, 1, a.id, Some(1), MAIN, true, now_ms())], "x": 2}).to_string().into_bytes(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (vec![b' '; 600 * 1024], StatusCode::PAYLOAD_TOO_LARGE),
+    ];
+    for (body, expected) in cases {
+        let (status, bytes) = call_raw(&r, "POST", "/api/checkins", Some(&t), Some(body)).await;
+        assert_eq!(status, expected, "{}", String::from_utf8_lossy(&bytes[..bytes.len().min(200)]));
+        if status == StatusCode::BAD_REQUEST {
+            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(v["error"]["code"], "bad_request");
+        }
+    }
+    let mut rec = record(d, 1, a.id, Some(1), MAIN, true, now_ms());
+    rec["unknown_field"] = json!(true);
+    assert_eq!(
+        call(&r, "POST", "/api/checkins", Some(&t), Some(json!({"records": [rec]}))).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    let too_many: Vec<_> = (0..501).map(|i| record(d, i, a.id, None, MAIN, false, now_ms())).collect();
+    assert_eq!(
+        call(&r, "POST", "/api/checkins", Some(&t), Some(json!({"records": too_many}))).await.0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(call(&r, "GET", "/api/manifest?since=-1", Some(&t), None).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(call(&r, "GET", "/api/nothing-here", Some(&t), None).await.0, StatusCode::NOT_FOUND);
+    // Still serving.
+    let (status, v) = call(
+        &r,
+        "POST",
+        "/api/checkins",
+        Some(&t),
+        Some(json!({"records": [record(d, 1, a.id, Some(1), MAIN, true, now_ms())]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+}
+
+#[tokio::test]
+async fn csv_import_reports_every_bad_line_and_imports_nothing() {
+    let db = fresh_db().await;
+    let m = master();
+    let a = event(&db, &m, 0).await;
+    let csv = "name,email,ticket_type\nGood One,g@x.org,General\n,x@y.org,General\nBad Type,,Platinum\nBad Mail,nope,VIP\nGood Two,,printed\n";
+    let report = ingia_server::tickets::import_csv(&db, a.id, csv.as_bytes(), false).await.unwrap();
+    let lines: Vec<u64> = report.bad.iter().map(|b| b.line).collect();
+    assert_eq!(lines, [3, 4, 5]);
+    assert!(report.bad[1].problem.contains("Platinum"));
+    assert_eq!(report.imported, 0);
+    assert!(ingia_server::tickets::issue_pending(&db, &m, a.id).await.unwrap().is_empty());
+    let report = ingia_server::tickets::import_csv(&db, a.id, csv.as_bytes(), true).await.unwrap();
+    assert_eq!(report.imported, 2);
+    assert_eq!(ingia_server::tickets::issue_pending(&db, &m, a.id).await.unwrap().len(), 2);
+    assert!(ingia_server::tickets::import_csv(&db, a.id, b"who,what\nx,y\n", false).await.is_err());
+}
+
+#[tokio::test]
+async fn pairing_is_rate_limited_with_retry_after() {
+    let db = fresh_db().await;
+    let r = router(&db);
+    let mut limited = None;
+    for _ in 0..20 {
+        let (status, _) = call(&r, "POST", "/api/pair", None, Some(json!({"code": "ingp_guess"}))).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(status);
+            break;
+        }
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(limited, Some(StatusCode::TOO_MANY_REQUESTS));
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/pair")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(r#"{"code":"ingp_guess"}"#))
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(r.clone(), req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(resp.headers().get("retry-after").unwrap().to_str().unwrap().parse::<u64>().unwrap() >= 1);
+}

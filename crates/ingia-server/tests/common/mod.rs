@@ -1,0 +1,167 @@
+//! Test fixtures: a fresh database per test (SQLite file, or a new PostgreSQL database when
+//! INGIA_TEST_DATABASE_URL points at a server), an issued event, paired devices, and calls
+//! into the app without a socket.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use ingia_core::{EventId, GateId};
+use ingia_server::devices::{self, Role};
+use ingia_server::events::{self, NewEvent};
+use ingia_server::secrets::MasterKey;
+use ingia_server::tickets::{self, IssuedTicket};
+use ingia_server::util::{hex, random_bytes};
+use ingia_server::{app, AppState, Db};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// A database URL for a fresh, empty database.
+pub async fn fresh_database_url() -> String {
+    match std::env::var("INGIA_TEST_DATABASE_URL") {
+        Ok(admin) if admin.starts_with("postgres") => {
+            sqlx::any::install_default_drivers();
+            let name = format!("ingia_test_{}", hex(&random_bytes::<6>()));
+            let mut conn =
+                <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("PostgreSQL reachable");
+            sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create database");
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            format!("{base}/{name}")
+        }
+        _ => {
+            let dir = std::env::temp_dir().join(format!("ingia-test-{}", hex(&random_bytes::<6>())));
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}", dir.join("ingia.db").display())
+        }
+    }
+}
+
+pub async fn fresh_db() -> Db {
+    Db::connect(&fresh_database_url().await).await.expect("database")
+}
+
+pub fn master() -> MasterKey {
+    // Tests use an explicit key, as a deployment with INGIA_MASTER_KEY would.
+    MasterKey::load_or_create(&std::env::temp_dir().join(format!("ingia-test-master-{}", hex(&random_bytes::<6>()))))
+        .unwrap()
+}
+
+pub struct Event {
+    pub id: EventId,
+    pub organizer_token: String,
+    pub tickets: Vec<IssuedTicket>,
+}
+
+pub const MAIN: GateId = GateId(0);
+pub const VIP: GateId = GateId(1);
+
+/// An event happening now: gates Main and VIP; types General (code), VIP (code, re-entry, VIP
+/// gate), Printed; `n` attendees, every ticket issued.
+pub async fn event(db: &Db, master: &MasterKey, n: usize) -> Event {
+    let now = (ingia_server::util::now_ms() / 1000) as i64;
+    let created = events::create_event(
+        db,
+        master,
+        &NewEvent {
+            name: "Test night".into(),
+            venue: "Hall".into(),
+            starts_secs: now - 600,
+            ends_secs: now + 3600,
+            time_zone: "Africa/Lagos".into(),
+            doors_secs: now - 3600,
+            close_secs: now + 7200,
+            gates: vec!["Main".into(), "VIP".into()],
+            types: vec![
+                "General:code".parse().unwrap(),
+                "VIP:code,reentry,gates=VIP".parse().unwrap(),
+                "Printed".parse().unwrap(),
+            ],
+            capacity: 1000,
+        },
+    )
+    .await
+    .unwrap();
+    let mut csv = String::from("name,email,ticket_type\n");
+    for i in 0..n {
+        let ty = if i % 10 == 9 {
+            "VIP"
+        } else if i % 7 == 6 {
+            "Printed"
+        } else {
+            "General"
+        };
+        csv.push_str(&format!("Guest {i},g{i}@example.org,{ty}\n"));
+    }
+    let report = tickets::import_csv(db, created.id, csv.as_bytes(), false).await.unwrap();
+    assert!(report.bad.is_empty());
+    let tickets = tickets::issue_pending(db, master, created.id).await.unwrap();
+    Event { id: created.id, organizer_token: created.organizer_token, tickets }
+}
+
+/// Pairs a device and returns (device id, token).
+pub async fn device(db: &Db, event: EventId, gate: GateId, role: Role) -> (u32, String) {
+    let p = devices::create_pairing(db, event, gate, role, 3_600_000).await.unwrap();
+    let (auth, token) = devices::redeem(db, &p.code, "test phone").await.unwrap();
+    (auth.device.0, token)
+}
+
+pub fn router(db: &Db) -> axum::Router {
+    app(AppState::new(db.clone(), None)).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))))
+}
+
+/// Calls the app: returns status and the body as JSON (or as a string value when not JSON).
+pub async fn call(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let (status, bytes) = call_raw(router, method, uri, token, body.map(|b| b.to_string().into_bytes())).await;
+    let value =
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, value)
+}
+
+pub async fn call_raw(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> (StatusCode, Vec<u8>) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if body.is_some() {
+        req = req.header("content-type", "application/json");
+    }
+    let req = req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
+    let resp = router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    (status, bytes)
+}
+
+/// A check-in record as JSON, the way the scanner sends it.
+pub fn record(
+    device: u32,
+    scan: u64,
+    event: EventId,
+    ticket: Option<u32>,
+    gate: GateId,
+    admitted: bool,
+    at: u64,
+) -> Value {
+    serde_json::json!({
+        "device": device, "scan_id": scan, "event": event.0, "ticket": ticket, "gate": gate.0,
+        "staff": "Ada", "at": at, "movement": "entry",
+        "result": if admitted { serde_json::json!("admitted") } else { serde_json::json!({"refused": "forged"}) },
+    })
+}

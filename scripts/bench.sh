@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every benchmark program; each prints its numbers and rewrites its section of
+# docs/benchmarks.md. Release builds; a throwaway PostgreSQL on loopback for the sync benchmark.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ingia/target}"
+bash scripts/setup.sh postgres
+cargo run --locked --release -p ingia-core --example core_bench
+pg_url=$(bash scripts/pg.sh start)
+trap 'bash scripts/pg.sh stop' EXIT
+INGIA_BENCH_PG_URL="$pg_url" cargo run --locked --release -p ingia-server --example sync_bench
