@@ -1,0 +1,173 @@
+//! The organizer's CLI as a real process: clear errors that change nothing, then the whole
+//! path from event creation to export.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ingia-server"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("INGIA_MASTER_KEY")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run ingia-server")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+#[test]
+fn organizer_flow_with_clear_errors() {
+    let data = std::env::temp_dir()
+        .join(format!("ingia-cli-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<4>())));
+    // Bad input: a clear one-line error, exit code 2, nothing created.
+    let bad = run(
+        &data,
+        &[
+            "event",
+            "create",
+            "--name",
+            "X",
+            "--venue",
+            "Y",
+            "--starts",
+            "2026-12-31 20:00",
+            "--ends",
+            "2027-01-01T02:00+01:00",
+            "--gate",
+            "Main",
+            "--ticket-type",
+            "General:code",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).1.contains("--starts"), "{}", text(&bad).1);
+    let bad = run(
+        &data,
+        &[
+            "event",
+            "create",
+            "--name",
+            "X",
+            "--venue",
+            "Y",
+            "--starts",
+            "2026-12-31T20:00+01:00",
+            "--ends",
+            "2027-01-01T02:00+01:00",
+            "--gate",
+            "Main",
+            "--ticket-type",
+            "VIP:gates=Side",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).1.contains("gate `Side`"), "{}", text(&bad).1);
+
+    let ok = run(
+        &data,
+        &[
+            "event",
+            "create",
+            "--name",
+            "Afrobeats",
+            "--venue",
+            "Eko",
+            "--starts",
+            "2026-12-31T20:00+01:00",
+            "--ends",
+            "2027-01-01T02:00+01:00",
+            "--time-zone",
+            "Africa/Lagos",
+            "--gate",
+            "Main",
+            "--gate",
+            "VIP",
+            "--ticket-type",
+            "General:code",
+            "--ticket-type",
+            "VIP:code,reentry,gates=VIP",
+            "--capacity",
+            "500",
+        ],
+    );
+    let (out, err) = text(&ok);
+    assert!(ok.status.success(), "{err}");
+    let event = out.lines().next().unwrap().strip_prefix("event ").unwrap().to_string();
+    assert!(out.contains("/dashboard#ingo_"));
+    assert!(!err.contains("ingo_"), "the organizer token is not logged");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("master.key")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // A CSV with bad rows: every bad line reported, nothing imported.
+    let csv = data.join("people.csv");
+    std::fs::write(
+        &csv,
+        "name,email,ticket_type\nAda Obi,ada@example.org,General\n,x@example.org,General\nKofi,,Gold\n",
+    )
+    .unwrap();
+    let bad = run(&data, &["attendees", "import", &event, csv.to_str().unwrap()]);
+    let (_, err) = text(&bad);
+    assert_eq!(bad.status.code(), Some(2), "{err}");
+    assert!(err.contains("people.csv:3: the name is empty"), "{err}");
+    assert!(err.contains("people.csv:4: unknown ticket type `Gold`"), "{err}");
+    assert!(err.contains("nothing imported"), "{err}");
+    let issued = run(&data, &["tickets", "issue", &event]);
+    assert!(text(&issued).0.contains("issued 0 tickets"), "{:?}", text(&issued));
+
+    std::fs::write(&csv, "name,email,ticket_type\nAda Obi,ada@example.org,General\nKofi Mensah,,VIP\n").unwrap();
+    assert!(run(&data, &["attendees", "import", &event, csv.to_str().unwrap()]).status.success());
+    let out_dir = data.join("print");
+    let issued = run(&data, &["tickets", "issue", &event, "--out", out_dir.to_str().unwrap()]);
+    assert!(text(&issued).0.contains("issued 2 tickets"), "{:?}", text(&issued));
+    let svg = std::fs::read_to_string(out_dir.join("ticket-000001.svg")).unwrap();
+    assert!(svg.contains("<svg"));
+    let list = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().starts_with("delivery-"))
+        .unwrap();
+    let list = std::fs::read_to_string(list.path()).unwrap();
+    assert!(list.contains("/wallet#ingw_"), "{list}");
+
+    let pair = run(&data, &["device", "pair", &event, "--gate", "vip", "--role", "supervisor"]);
+    let (out, err) = text(&pair);
+    assert!(pair.status.success(), "{err}");
+    assert!(out.contains("/pair#ingp_"), "{out}");
+    let bad = run(&data, &["device", "pair", &event, "--gate", "Back door", "--role", "steward"]);
+    assert!(text(&bad).1.contains("no gate `Back door`"), "{:?}", text(&bad));
+    let bad = run(&data, &["device", "pair", &event, "--gate", "Main", "--role", "king"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(run(&data, &["device", "revoke", &event, "1"]).status.success());
+    assert_eq!(run(&data, &["device", "revoke", &event, "1"]).status.code(), Some(2));
+
+    assert!(run(&data, &["tickets", "status", &event, "2", "refunded"]).status.success());
+    let export = run(&data, &["export", &event, "--format", "csv"]);
+    let (out, _) = text(&export);
+    assert_eq!(out.lines().next(), Some("ticket,holder,ticket_type,status,checked_in_at_utc,gate,device"));
+    assert!(out.contains("2,Kofi Mensah,VIP,refunded,,,"), "{out}");
+    assert_eq!(run(&data, &["export", "12345", "--format", "csv"]).status.code(), Some(2));
+    // --help works on every command.
+    for cmd in [
+        &["--help"][..],
+        &["event", "create", "--help"],
+        &["attendees", "import", "--help"],
+        &["tickets", "issue", "--help"],
+        &["device", "pair", "--help"],
+        &["device", "revoke", "--help"],
+        &["serve", "--help"],
+        &["demo", "--help"],
+        &["export", "--help"],
+    ] {
+        let o = run(&data, cmd);
+        assert!(o.status.success() && text(&o).0.contains("Usage"), "{cmd:?}");
+    }
+}
