@@ -12,13 +12,13 @@ log="$CARGO_TARGET_DIR/test-run.log"
 step() { printf '\n==== %s\n' "$*"; }
 
 step "setup (pinned toolchain)"
-bash scripts/setup.sh wasm trunk python postgres
+bash scripts/setup.sh wasm trunk python postgres browser
 
 step "format and lints"
 cargo fmt --all --check
 cargo clippy --locked -p ingia-core --all-targets --features serde -- -D warnings
 cargo clippy --locked -p ingia-server --all-targets -- -D warnings
-cargo clippy --locked -p ingia --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --locked -p ingia --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "ingia-core: native tests (vectors, verdicts, properties, sync simulation, fuzz smoke)"
 cargo test --locked -p ingia-core --features serde 2>&1 | tee -a "$log"
@@ -34,6 +34,9 @@ INGIA_TEST_DATABASE_URL="$pg_url" cargo test --locked -p ingia-server --test api
 
 step "ingia-core builds for the browser (wasm32)"
 cargo build --locked -p ingia-core --target wasm32-unknown-unknown
+
+step "scanner storage in real headless Chromium (wasm-bindgen-test, IndexedDB)"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked -p ingia --target wasm32-unknown-unknown --test store 2>&1 | tee -a "$log"
 
 step "token vectors, checked by an independent implementation (Python)"
 python3 scripts/check_token_vectors.py | tee -a "$log"

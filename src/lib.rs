@@ -2,6 +2,8 @@
 //! the pairing, camera, verdict and outbox screens arrive with the scanner issue. Decisions are
 //! never made here: they come from `ingia-core`.
 
+pub mod store;
+
 use leptos::prelude::*;
 
 /// The root component.

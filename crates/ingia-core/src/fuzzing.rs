@@ -5,9 +5,9 @@
 use alloc::string::String;
 use std::sync::OnceLock;
 
-use crate::checkin::Movement;
+use crate::checkin::{CheckIn, Movement};
 use crate::ids::UnixMillis;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, LedgerEntry};
 use crate::manifest::{Manifest, ManifestDelta};
 use crate::sample::{sample_event, SampleEvent, MAIN_GATE, SAMPLE_DOORS};
 use crate::token::{TicketToken, TEXT_PREFIX};
@@ -19,7 +19,7 @@ fn sample() -> &'static SampleEvent {
 }
 
 /// Feeds `data` to every parser: as token bytes, as QR text (raw and behind the prefix), as a
-/// PIN, and as manifest bytes. Panics only if an invariant breaks.
+/// PIN, as a stored check-in or ledger entry, and as manifest bytes. Panics only if an invariant breaks.
 pub fn exercise_parsers(data: &[u8]) {
     let ev = sample();
     let now = UnixMillis::from_secs(u64::from(SAMPLE_DOORS) + 3_600);
@@ -36,6 +36,12 @@ pub fn exercise_parsers(data: &[u8]) {
         assert!(!verdict.is_admit(), "random input admitted");
         let pin = Scan { presented: Presented::Pin(t), movement: Movement::Entry };
         let _ = validate(&pin, &ev.manifest, &Ledger::new(), MAIN_GATE, now);
+    }
+    if let Ok(record) = CheckIn::decode(data) {
+        assert_eq!(record.encode(), data);
+    }
+    if let Ok(entry) = LedgerEntry::decode(data) {
+        assert_eq!(entry.encode(), data);
     }
     if let Ok(delta) = ManifestDelta::decode(data) {
         let _ = delta.encode();

@@ -7,8 +7,9 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::checkin::{CheckIn, Movement};
-use crate::ids::{DeviceId, ScanId, TicketId};
+use crate::ids::{DeviceId, GateId, ScanId, TicketId, UnixMillis};
 use crate::presence::{Presence, Stamp};
+use crate::wire::{Reader, WireError, Writer};
 
 /// How far the server has decided an admission. Ordered: a decision replaces `Local`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,6 +49,36 @@ impl LedgerEntry {
             stamp: Stamp { at: record.at, gate: record.gate, device: record.device },
             movement: record.movement,
         })
+    }
+
+    /// Compact binary form, for the device's ledger in IndexedDB.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        match self.standing {
+            Standing::Local => w.u8(0),
+            Standing::Accepted { seq } => w.u8(1).varint(seq),
+            Standing::Rejected => w.u8(2),
+        };
+        w.varint(u64::from(self.ticket.0)).varint(u64::from(self.device.0)).varint(self.scan_id.0);
+        w.varint(self.stamp.at.0).u8(self.stamp.gate.0).varint(u64::from(self.stamp.device.0)).u8(self.movement.code());
+        w.into_bytes()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
+        let mut r = Reader::new(bytes);
+        let standing = match r.u8()? {
+            0 => Standing::Local,
+            1 => Standing::Accepted { seq: r.varint()? },
+            2 => Standing::Rejected,
+            _ => return Err(WireError::BadValue("standing")),
+        };
+        let ticket = TicketId(r.varint_u32()?);
+        let device = DeviceId(r.varint_u32()?);
+        let scan_id = ScanId(r.varint()?);
+        let stamp = Stamp { at: UnixMillis(r.varint()?), gate: GateId(r.u8()?), device: DeviceId(r.varint_u32()?) };
+        let movement = Movement::from_code(r.u8()?)?;
+        r.finish()?;
+        Ok(LedgerEntry { standing, ticket, device, scan_id, stamp, movement })
     }
 
     /// Replay order: server-accepted movements in server order, then local ones by time.
@@ -120,7 +151,6 @@ impl Ledger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{GateId, UnixMillis};
 
     fn entry(ticket: u32, device: u32, scan: u64, at: u64, standing: Standing) -> LedgerEntry {
         LedgerEntry {

@@ -133,6 +133,15 @@ impl RefusalKind {
         }
     }
 
+    /// Stable one-byte code (1..=15) for binary records.
+    pub fn code(self) -> u8 {
+        Self::ALL.iter().position(|k| *k == self).map_or(0, |i| i as u8 + 1)
+    }
+
+    pub fn from_code(code: u8) -> Option<Self> {
+        code.checked_sub(1).and_then(|i| Self::ALL.get(i as usize)).copied()
+    }
+
     pub fn from_slug(slug: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.slug() == slug)
     }

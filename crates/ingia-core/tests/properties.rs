@@ -125,6 +125,24 @@ proptest! {
     }
 }
 
+proptest! {
+    #[test]
+    fn records_and_ledger_entries_round_trip(entry in arb_entry(), staff in "[a-zA-Z ]{0,20}", ticket in proptest::option::of(any::<u32>()),
+                                             kind in proptest::option::of(0usize..15), event in any::<u64>()) {
+        prop_assert_eq!(LedgerEntry::decode(&entry.encode()), Ok(entry));
+        let record = CheckIn {
+            device: entry.device, scan_id: entry.scan_id, event: EventId(event), ticket: ticket.map(TicketId), gate: entry.stamp.gate,
+            staff, at: entry.stamp.at, movement: entry.movement,
+            result: kind.map_or(ScanResult::Admitted, |k| ScanResult::Refused(RefusalKind::ALL[k])),
+        };
+        prop_assert_eq!(CheckIn::decode(&record.encode()), Ok(record.clone()));
+        let bytes = record.encode();
+        for cut in 0..bytes.len() {
+            prop_assert!(CheckIn::decode(&bytes[..cut]).is_err());
+        }
+    }
+}
+
 #[test]
 fn manifest_round_trips_and_deltas_apply_once() {
     let ev = sample_event(3, 300);

@@ -1,0 +1,269 @@
+//! The scanner's persistent state in IndexedDB (through `rexie`): the pairing, the manifest,
+//! the sync cursors, the scan-id counter, the outbox and the ledger. Values are the compact
+//! binary encodings owned by `ingia-core` (no JSON on the device).
+//! Invariant: a scan's outbox record and ledger entry are written in one transaction, before the
+//! verdict shows; nothing leaves the outbox until the server has answered for it.
+
+use ingia_core::wire::{Reader, WireError, Writer};
+use ingia_core::{CheckIn, DeviceId, EventId, GateId, LedgerEntry, ScanId};
+use js_sys::Uint8Array;
+use rexie::{ObjectStore, Rexie, TransactionMode};
+use wasm_bindgen::{JsCast, JsValue};
+
+const VERSION: u32 = 1;
+const KV: &str = "kv";
+const OUTBOX: &str = "outbox";
+const LEDGER: &str = "ledger";
+
+/// Why the device's storage failed. Shown to staff as "storage problem"; details to the console.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the browser's storage failed: {0}")]
+    Db(#[from] rexie::Error),
+    #[error("stored data is damaged: {0}")]
+    Damaged(WireError),
+    #[error("stored value has the wrong type")]
+    WrongType,
+}
+
+impl From<WireError> for StoreError {
+    fn from(e: WireError) -> Self {
+        StoreError::Damaged(e)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// What a scanner's role allows (as the server assigned it at pairing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Steward,
+    Supervisor,
+    Kiosk,
+}
+
+impl Role {
+    fn code(self) -> u8 {
+        match self {
+            Role::Steward => 0,
+            Role::Supervisor => 1,
+            Role::Kiosk => 2,
+        }
+    }
+    fn from_code(c: u8) -> std::result::Result<Self, WireError> {
+        match c {
+            0 => Ok(Role::Steward),
+            1 => Ok(Role::Supervisor),
+            2 => Ok(Role::Kiosk),
+            _ => Err(WireError::BadValue("role")),
+        }
+    }
+}
+
+/// This device's credentials from pairing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pairing {
+    pub device_token: String,
+    pub device: DeviceId,
+    pub event: EventId,
+    pub gate: GateId,
+    pub role: Role,
+}
+
+impl Pairing {
+    fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.u8(1).str(&self.device_token).varint(u64::from(self.device.0)).u64_be(self.event.0);
+        w.u8(self.gate.0).u8(self.role.code());
+        w.into_bytes()
+    }
+    fn decode(bytes: &[u8]) -> std::result::Result<Self, WireError> {
+        let mut r = Reader::new(bytes);
+        if r.u8()? != 1 {
+            return Err(WireError::BadValue("pairing version"));
+        }
+        let p = Pairing {
+            device_token: r.str()?,
+            device: DeviceId(r.varint_u32()?),
+            event: EventId(r.u64_be()?),
+            gate: GateId(r.u8()?),
+            role: Role::from_code(r.u8()?)?,
+        };
+        r.finish()?;
+        Ok(p)
+    }
+}
+
+/// Sync cursors: manifest revision and admissions sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Cursors {
+    pub revision: u64,
+    pub seq: u64,
+    /// Device time of the last successful pull (for "data as of").
+    pub synced_at: u64,
+}
+
+fn bytes_value(bytes: &[u8]) -> JsValue {
+    Uint8Array::from(bytes).into()
+}
+
+fn value_bytes(v: JsValue) -> Result<Vec<u8>> {
+    if !v.is_instance_of::<Uint8Array>() {
+        return Err(StoreError::WrongType);
+    }
+    Ok(Uint8Array::from(v).to_vec())
+}
+
+fn ledger_key(e: &LedgerEntry) -> JsValue {
+    JsValue::from_str(&format!("{}:{}", e.device.0, e.scan_id.0))
+}
+
+pub struct Store {
+    db: Rexie,
+}
+
+impl Store {
+    /// Opens (creating on first use) the database `name`.
+    pub async fn open(name: &str) -> Result<Store> {
+        let db = Rexie::builder(name)
+            .version(VERSION)
+            .add_object_store(ObjectStore::new(KV))
+            .add_object_store(ObjectStore::new(OUTBOX))
+            .add_object_store(ObjectStore::new(LEDGER))
+            .build()
+            .await?;
+        Ok(Store { db })
+    }
+
+    pub fn close(self) {
+        self.db.close();
+    }
+
+    /// Deletes the whole database (unpairing).
+    pub async fn destroy(name: &str) -> Result<()> {
+        Rexie::delete(name).await.map_err(Into::into)
+    }
+
+    async fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let tx = self.db.transaction(&[KV], TransactionMode::ReadOnly)?;
+        let v = tx.store(KV)?.get(JsValue::from_str(key)).await?;
+        tx.done().await?;
+        v.filter(|v| !v.is_undefined()).map(value_bytes).transpose()
+    }
+
+    async fn kv_put(&self, key: &str, bytes: &[u8]) -> Result<()> {
+        let tx = self.db.transaction(&[KV], TransactionMode::ReadWrite)?;
+        tx.store(KV)?.put(&bytes_value(bytes), Some(&JsValue::from_str(key))).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    pub async fn pairing(&self) -> Result<Option<Pairing>> {
+        self.kv_get("pairing").await?.map(|b| Pairing::decode(&b).map_err(Into::into)).transpose()
+    }
+
+    pub async fn set_pairing(&self, p: &Pairing) -> Result<()> {
+        self.kv_put("pairing", &p.encode()).await
+    }
+
+    /// The manifest's bytes as downloaded (decode with `ingia_core::Manifest::decode`).
+    pub async fn manifest(&self) -> Result<Option<Vec<u8>>> {
+        self.kv_get("manifest").await
+    }
+
+    /// Stores the manifest and its cursors together, so they never disagree.
+    pub async fn set_manifest(&self, bytes: &[u8], cursors: Cursors) -> Result<()> {
+        let tx = self.db.transaction(&[KV], TransactionMode::ReadWrite)?;
+        let kv = tx.store(KV)?;
+        kv.put(&bytes_value(bytes), Some(&JsValue::from_str("manifest"))).await?;
+        kv.put(&bytes_value(&encode_cursors(cursors)), Some(&JsValue::from_str("cursors"))).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    pub async fn cursors(&self) -> Result<Cursors> {
+        match self.kv_get("cursors").await? {
+            None => Ok(Cursors::default()),
+            Some(b) => {
+                let mut r = Reader::new(&b);
+                let c = Cursors { revision: r.varint()?, seq: r.varint()?, synced_at: r.varint()? };
+                r.finish()?;
+                Ok(c)
+            }
+        }
+    }
+
+    pub async fn set_cursors(&self, c: Cursors) -> Result<()> {
+        self.kv_put("cursors", &encode_cursors(c)).await
+    }
+
+    /// The next scan id of this device: unique and increasing, across reloads and restarts.
+    pub async fn next_scan_id(&self) -> Result<ScanId> {
+        let tx = self.db.transaction(&[KV], TransactionMode::ReadWrite)?;
+        let kv = tx.store(KV)?;
+        let key = JsValue::from_str("scan_counter");
+        let last = kv.get(key.clone()).await?.and_then(|v| v.as_f64()).unwrap_or(0.0) as u64;
+        let next = last + 1;
+        kv.put(&JsValue::from_f64(next as f64), Some(&key)).await?;
+        tx.done().await?;
+        Ok(ScanId(next))
+    }
+
+    /// Writes a scan's record to the outbox and, for an admission, its ledger entry: one
+    /// transaction, awaited before the verdict shows.
+    pub async fn record_scan(&self, record: &CheckIn, entry: Option<&LedgerEntry>) -> Result<()> {
+        let tx = self.db.transaction(&[OUTBOX, LEDGER], TransactionMode::ReadWrite)?;
+        tx.store(OUTBOX)?
+            .put(&bytes_value(&record.encode()), Some(&JsValue::from_f64(record.scan_id.0 as f64)))
+            .await?;
+        if let Some(e) = entry {
+            tx.store(LEDGER)?.put(&bytes_value(&e.encode()), Some(&ledger_key(e))).await?;
+        }
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Every record still waiting for the server, oldest first.
+    pub async fn outbox(&self) -> Result<Vec<CheckIn>> {
+        let tx = self.db.transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
+        let values = tx.store(OUTBOX)?.get_all(None, None).await?;
+        tx.done().await?;
+        let mut out = values.into_iter().map(|v| Ok(CheckIn::decode(&value_bytes(v)?)?)).collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|r| r.scan_id);
+        Ok(out)
+    }
+
+    /// Records the server has answered for leave the outbox; their ledger entries are updated
+    /// in the same transaction.
+    pub async fn settle(&self, scan_ids: &[ScanId], entries: &[LedgerEntry]) -> Result<()> {
+        let tx = self.db.transaction(&[OUTBOX, LEDGER], TransactionMode::ReadWrite)?;
+        let outbox = tx.store(OUTBOX)?;
+        for id in scan_ids {
+            outbox.delete(JsValue::from_f64(id.0 as f64)).await?;
+        }
+        let ledger = tx.store(LEDGER)?;
+        for e in entries {
+            ledger.put(&bytes_value(&e.encode()), Some(&ledger_key(e))).await?;
+        }
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Ledger entries learned from the server (other gates' admissions, decisions).
+    pub async fn put_ledger(&self, entries: &[LedgerEntry]) -> Result<()> {
+        self.settle(&[], entries).await
+    }
+
+    pub async fn ledger(&self) -> Result<Vec<LedgerEntry>> {
+        let tx = self.db.transaction(&[LEDGER], TransactionMode::ReadOnly)?;
+        let values = tx.store(LEDGER)?.get_all(None, None).await?;
+        tx.done().await?;
+        values.into_iter().map(|v| Ok(LedgerEntry::decode(&value_bytes(v)?)?)).collect()
+    }
+}
+
+fn encode_cursors(c: Cursors) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.varint(c.revision).varint(c.seq).varint(c.synced_at);
+    w.into_bytes()
+}

@@ -1,0 +1,104 @@
+//! The IndexedDB store in real headless Chromium (wasm-bindgen-test), a fresh database per test:
+//! what the scanner writes before a verdict survives closing and reopening, in order.
+#![cfg(target_arch = "wasm32")]
+
+use ingia::store::{Cursors, Pairing, Role, Store};
+use ingia_core::{
+    CheckIn, DeviceId, EventId, GateId, LedgerEntry, Movement, ScanId, ScanResult, Stamp, Standing, TicketId,
+    UnixMillis,
+};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn fresh_name() -> String {
+    format!("ingia-test-{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+fn record(scan: u64, ticket: u32, admitted: bool) -> CheckIn {
+    CheckIn {
+        device: DeviceId(7),
+        scan_id: ScanId(scan),
+        event: EventId(99),
+        ticket: Some(TicketId(ticket)),
+        gate: GateId(1),
+        staff: "Ada".into(),
+        at: UnixMillis(1_800_000_000_000 + scan),
+        movement: Movement::Entry,
+        result: if admitted { ScanResult::Admitted } else { ScanResult::Refused(ingia_core::RefusalKind::Forged) },
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_outbox_survives_reopening_and_leaves_only_when_settled() {
+    let name = fresh_name();
+    let store = Store::open(&name).await.unwrap();
+    let mut ids = Vec::new();
+    for (ticket, admitted) in [(5, true), (6, false), (8, true)] {
+        let id = store.next_scan_id().await.unwrap();
+        let rec = record(id.0, ticket, admitted);
+        let entry = LedgerEntry::from_checkin(&rec, Standing::Local);
+        store.record_scan(&rec, entry.as_ref()).await.unwrap();
+        ids.push(id);
+    }
+    assert_eq!(ids, [ScanId(1), ScanId(2), ScanId(3)]);
+    store.close();
+    // A killed tab: open again from scratch.
+    let store = Store::open(&name).await.unwrap();
+    let outbox = store.outbox().await.unwrap();
+    assert_eq!(outbox.iter().map(|r| r.scan_id.0).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(outbox[1], record(2, 6, false));
+    assert_eq!(store.ledger().await.unwrap().len(), 2, "only admissions enter the ledger");
+    assert_eq!(store.next_scan_id().await.unwrap(), ScanId(4), "scan ids never repeat");
+    // The server accepted scan 1: it leaves the outbox and its ledger entry is upgraded.
+    let accepted = LedgerEntry::from_checkin(&outbox[0], Standing::Accepted { seq: 1 }).unwrap();
+    store.settle(&[ScanId(1), ScanId(2)], &[accepted]).await.unwrap();
+    let left = store.outbox().await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].scan_id, ScanId(3));
+    let ledger = store.ledger().await.unwrap();
+    assert!(ledger.contains(&accepted));
+    assert_eq!(ledger.len(), 2);
+    store.close();
+    Store::destroy(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn pairing_manifest_and_cursors_round_trip() {
+    let name = fresh_name();
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(store.pairing().await.unwrap(), None);
+    assert_eq!(store.manifest().await.unwrap(), None);
+    assert_eq!(store.cursors().await.unwrap(), Cursors::default());
+    let pairing = Pairing {
+        device_token: "ingd_abc".into(),
+        device: DeviceId(3),
+        event: EventId(u64::MAX - 1),
+        gate: GateId(2),
+        role: Role::Supervisor,
+    };
+    store.set_pairing(&pairing).await.unwrap();
+    // A manifest of a few megabytes, as a large event's would be.
+    let ev = ingia_core::sample::sample_event(5, 3_000);
+    let bytes = ev.manifest.encode();
+    let cursors = Cursors { revision: ev.manifest.revision, seq: 17, synced_at: 1_800_000_000_000 };
+    store.set_manifest(&bytes, cursors).await.unwrap();
+    store.close();
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(store.pairing().await.unwrap(), Some(pairing));
+    let back = store.manifest().await.unwrap().unwrap();
+    assert_eq!(ingia_core::Manifest::decode(&back).unwrap(), ev.manifest);
+    assert_eq!(store.cursors().await.unwrap(), cursors);
+    let learned = LedgerEntry {
+        standing: Standing::Accepted { seq: 18 },
+        ticket: TicketId(9),
+        device: DeviceId(4),
+        scan_id: ScanId(1),
+        stamp: Stamp { at: UnixMillis(5), gate: GateId(0), device: DeviceId(4) },
+        movement: Movement::Entry,
+    };
+    store.put_ledger(&[learned]).await.unwrap();
+    assert_eq!(store.ledger().await.unwrap(), vec![learned]);
+    store.close();
+    Store::destroy(&name).await.unwrap();
+}
