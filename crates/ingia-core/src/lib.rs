@@ -10,6 +10,8 @@ extern crate alloc;
 
 pub mod checkin;
 pub mod conflict;
+#[cfg(feature = "decode")]
+pub mod decode;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod ids;

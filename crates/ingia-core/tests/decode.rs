@@ -1,0 +1,122 @@
+//! The frame decoder on generated camera frames: a real ticket QR drawn into a 640x480 frame,
+//! then degraded the ways a gate degrades it (low contrast, uneven light, blur, noise, dark
+//! mode, small in the frame). Each must read within the decoder's frame rotation.
+
+use ingia_core::decode::{FrameDecoder, Luma, ROTATION};
+use ingia_core::rotating::current_code;
+use ingia_core::sample::{sample_event, SAMPLE_DOORS};
+use ingia_core::UnixMillis;
+
+const W: usize = 640;
+const H: usize = 480;
+
+fn ticket_text() -> String {
+    let ev = sample_event(9, 3);
+    let t = &ev.issued[0];
+    let now = UnixMillis::from_secs(SAMPLE_DOORS as u64 + 60);
+    t.credential.with_code(current_code(&t.entry.code_secret, now, 30)).to_text()
+}
+
+/// Draws the code (dark on light) with `module` pixels per module, centred at (cx, cy).
+fn frame_with_code(text: &str, module: usize, cx: usize, cy: usize, dark: u8, light: u8) -> Vec<u8> {
+    let qr = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap();
+    let n = qr.width();
+    let colors = qr.to_colors();
+    let mut px = vec![light; W * H];
+    let size = n * module;
+    let (x0, y0) = (cx - size / 2, cy - size / 2);
+    for y in 0..size {
+        for x in 0..size {
+            if colors[(y / module) * n + x / module] == qrcode::Color::Dark {
+                px[(y0 + y) * W + x0 + x] = dark;
+            }
+        }
+    }
+    px
+}
+
+fn reads(pixels: &[u8], want: &str) -> bool {
+    let mut d = FrameDecoder::new();
+    (0..ROTATION).any(|_| d.decode(Luma { width: W, height: H, pixels }).is_some_and(|r| r.text == want))
+}
+
+fn noise(px: &mut [u8], amplitude: i32, seed: u64) {
+    let mut s = seed;
+    for p in px.iter_mut() {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        let n = (s % (2 * amplitude as u64 + 1)) as i32 - amplitude;
+        *p = (*p as i32 + n).clamp(0, 255) as u8;
+    }
+}
+
+fn blur(px: &[u8], radius: usize) -> Vec<u8> {
+    let mut out = px.to_vec();
+    for y in radius..H - radius {
+        for x in radius..W - radius {
+            let mut s = 0u32;
+            for yy in y - radius..=y + radius {
+                for xx in x - radius..=x + radius {
+                    s += px[yy * W + xx] as u32;
+                }
+            }
+            out[y * W + x] = (s / ((2 * radius + 1) * (2 * radius + 1)) as u32) as u8;
+        }
+    }
+    out
+}
+
+#[test]
+fn clean_code_reads_on_the_first_frame() {
+    let text = ticket_text();
+    let px = frame_with_code(&text, 5, W / 2, H / 2, 20, 235);
+    let got = FrameDecoder::new().decode(Luma { width: W, height: H, pixels: &px }).unwrap();
+    assert_eq!(got.text, text);
+}
+
+#[test]
+fn degraded_codes_read_within_a_rotation() {
+    let text = ticket_text();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("low contrast", frame_with_code(&text, 5, W / 2, H / 2, 110, 150)),
+        ("dark mode (inverted)", frame_with_code(&text, 5, W / 2, H / 2, 235, 20)),
+        ("small in the frame (3 px modules, off centre)", frame_with_code(&text, 3, 200, 180, 30, 220)),
+        ("blurred", blur(&frame_with_code(&text, 6, W / 2, H / 2, 20, 235), 2)),
+        ("sensor noise", {
+            let mut px = frame_with_code(&text, 5, W / 2, H / 2, 40, 210);
+            noise(&mut px, 40, 7);
+            px
+        }),
+        ("uneven light (a gradient across the frame)", {
+            let mut px = frame_with_code(&text, 5, W / 2, H / 2, 10, 200);
+            for y in 0..H {
+                for x in 0..W {
+                    let shade = (x * 120 / W) as i32;
+                    px[y * W + x] = (px[y * W + x] as i32 - shade).clamp(0, 255) as u8;
+                }
+            }
+            px
+        }),
+    ];
+    let failed: Vec<&str> = cases.iter().filter(|(_, px)| !reads(px, &text)).map(|(name, _)| *name).collect();
+    assert!(failed.is_empty(), "not read: {failed:?}");
+}
+
+#[test]
+fn empty_and_tiny_frames_are_quietly_nothing() {
+    let mut d = FrameDecoder::new();
+    let grey = vec![128u8; W * H];
+    for _ in 0..ROTATION {
+        assert_eq!(d.decode(Luma { width: W, height: H, pixels: &grey }), None);
+    }
+    assert_eq!(d.decode(Luma { width: 10, height: 10, pixels: &[0; 100] }), None);
+    // A buffer shorter than width x height is refused, not read out of bounds.
+    assert_eq!(d.decode(Luma { width: W, height: H, pixels: &grey[..100] }), None);
+    let mut noisy = vec![0u8; W * H];
+    noise(&mut noisy, 127, 3);
+    assert_eq!(
+        d.decode(Luma { width: W, height: H, pixels: &noisy }).map(|r| r.text).filter(|t| t.starts_with("INGIA:")),
+        None
+    );
+}
