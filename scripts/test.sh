@@ -41,8 +41,8 @@ CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked -p ingia --target wasm32-
 step "token vectors, checked by an independent implementation (Python)"
 python3 scripts/check_token_vectors.py | tee -a "$log"
 
-step "scanner PWA builds with Trunk (offline)"
-trunk build --offline --dist "$CARGO_TARGET_DIR/dist-test" >/dev/null
+step "scanner PWA builds with Trunk (offline, release: the build scripts/run.sh serves)"
+trunk build --offline --release --dist "$CARGO_TARGET_DIR/dist-test" >/dev/null
 test -s "$CARGO_TARGET_DIR/dist-test/index.html"
 ls "$CARGO_TARGET_DIR"/dist-test/*.wasm >/dev/null
 echo "built: $(ls "$CARGO_TARGET_DIR"/dist-test)"
