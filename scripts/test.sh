@@ -35,8 +35,8 @@ INGIA_TEST_DATABASE_URL="$pg_url" cargo test --locked -p ingia-server --test api
 step "ingia-core builds for the browser (wasm32)"
 cargo build --locked -p ingia-core --features decode --target wasm32-unknown-unknown
 
-step "scanner storage in real headless Chromium (wasm-bindgen-test, IndexedDB)"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked -p ingia --target wasm32-unknown-unknown --test store 2>&1 | tee -a "$log"
+step "scanner storage and frame decoder in real headless Chromium (wasm-bindgen-test)"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked -p ingia --target wasm32-unknown-unknown --test store --test decoder 2>&1 | tee -a "$log"
 
 step "token vectors, checked by an independent implementation (Python)"
 python3 scripts/check_token_vectors.py | tee -a "$log"
