@@ -409,21 +409,9 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     .await?;
     let first = ["Adaeze", "Chinedu", "Amina", "Kwame", "Fatou", "Tunde", "Wanjiru", "Kofi", "Zainab", "Emeka"];
     let last = ["Okafor", "Mensah", "Diallo", "Adeyemi", "Kamau", "Bello", "Osei", "Ndlovu", "Eze", "Traore", "Mwangi"];
-    let mut csv = String::from("name,email,ticket_type\n");
-    for i in 0..attendees as usize {
-        let ty = if i % 10 == 9 {
-            "VIP"
-        } else if i % 7 == 6 {
-            "Printed"
-        } else {
-            "General"
-        };
-        csv.push_str(&format!(
-            "{} {},guest{i}@example.org,{ty}\n",
-            first[i % first.len()],
-            last[(i / first.len()) % last.len()]
-        ));
-    }
+    let csv = tickets::sample_attendees_csv(attendees as usize, |i| {
+        format!("{} {}", first[i % first.len()], last[(i / first.len()) % last.len()])
+    });
     tickets::import_csv(&db, event.id, csv.as_bytes(), false).await?;
     let issued = tickets::issue_pending(&db, &master, event.id).await?;
     let out = cli.data_dir.join("tickets");

@@ -115,6 +115,21 @@ pub async fn import_csv(db: &Db, event: EventId, data: &[u8], skip_invalid: bool
     Ok(report)
 }
 
+/// A CSV of `n` attendees for demos and tests, in the import format: every 10th VIP, every 7th
+/// Printed, the rest General; `name(i)` names the i-th.
+pub fn sample_attendees_csv(n: usize, name: impl Fn(usize) -> String) -> String {
+    let mut csv = String::from("name,email,ticket_type\n");
+    for i in 0..n {
+        let ty = match i {
+            i if i % 10 == 9 => "VIP",
+            i if i % 7 == 6 => "Printed",
+            _ => "General",
+        };
+        csv.push_str(&format!("{},guest{i}@example.org,{ty}\n", name(i)));
+    }
+    csv
+}
+
 /// One freshly issued ticket, for the organizer to deliver.
 #[derive(Debug, Clone)]
 pub struct IssuedTicket {

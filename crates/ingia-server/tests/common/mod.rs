@@ -86,17 +86,7 @@ pub async fn event(db: &Db, master: &MasterKey, n: usize) -> Event {
     )
     .await
     .unwrap();
-    let mut csv = String::from("name,email,ticket_type\n");
-    for i in 0..n {
-        let ty = if i % 10 == 9 {
-            "VIP"
-        } else if i % 7 == 6 {
-            "Printed"
-        } else {
-            "General"
-        };
-        csv.push_str(&format!("Guest {i},g{i}@example.org,{ty}\n"));
-    }
+    let csv = tickets::sample_attendees_csv(n, |i| format!("Guest {i}"));
     let report = tickets::import_csv(db, created.id, csv.as_bytes(), false).await.unwrap();
     assert!(report.bad.is_empty());
     let tickets = tickets::issue_pending(db, master, created.id).await.unwrap();
