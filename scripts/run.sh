@@ -4,7 +4,7 @@
 # http://127.0.0.1:8080. It prints the pairing links, some wallet links and the dashboard.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ingia/target}"
 bash scripts/setup.sh wasm trunk
 trunk build --offline --release

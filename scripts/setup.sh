@@ -40,7 +40,9 @@ for part in "${parts[@]}"; do
         # Not --locked: the registry lacks one dependency pinned by its lock file.
         cargo install --quiet --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
       fi
-      command -v wasm-opt >/dev/null || apt_install binaryen
+      # wasm-opt from npm's binaryen (tools/package.json); the scripts put tools/node_modules/.bin
+      # first on PATH for Trunk. Debian's binaryen 108 breaks the reference-types tables.
+      (cd tools && { [ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund --silent; })
       ;;
     python)
       # The token vectors are cross-checked with an independent Ed25519 implementation.

@@ -3,7 +3,7 @@
 # Works with no stdin and CI=true; keeps cargo's build cache outside the clone so CI reuses it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ingia/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 mkdir -p "$CARGO_TARGET_DIR"
@@ -12,7 +12,7 @@ log="$CARGO_TARGET_DIR/test-run.log"
 step() { printf '\n==== %s\n' "$*"; }
 
 step "setup (pinned toolchain)"
-bash scripts/setup.sh wasm trunk python postgres browser
+bash scripts/setup.sh wasm trunk python postgres browser npm
 
 step "format and lints"
 cargo fmt --all --check
@@ -47,8 +47,14 @@ test -s "$CARGO_TARGET_DIR/dist-test/index.html"
 ls "$CARGO_TARGET_DIR"/dist-test/*.wasm >/dev/null
 echo "built: $(ls "$CARGO_TARGET_DIR"/dist-test)"
 
+step "end to end: the built PWA against a real ingia-server, in Debian's Chromium (Playwright)"
+(cd tests/e2e && INGIA_SERVER_BIN="$CARGO_TARGET_DIR/debug/ingia-server" INGIA_DIST="$CARGO_TARGET_DIR/dist-test" \
+  node --test 2>&1) | tee -a "$log"
+
 # One closing line for the whole run, summed over every cargo test binary.
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 vectors=$(grep -c ': ok (independent' "$log" || true)
-printf '\ntests: %d passed, %d failed\n' "$((passed + vectors))" "$failed"
+e2e_pass=$(grep -Eo '^# pass [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+e2e_fail=$(grep -Eo '^# fail [0-9]+' "$log" | awk '{s+=$3} END {print s+0}')
+printf '\ntests: %d passed, %d failed\n' "$((passed + vectors + e2e_pass))" "$((failed + e2e_fail))"

@@ -1,22 +1,141 @@
-//! Ingia's scanner PWA (Leptos, client-side rendered). This is the shell the scanner grows in:
-//! the pairing, camera, verdict and outbox screens arrive with the scanner issue. Decisions are
-//! never made here: they come from `ingia-core`.
+//! Ingia's scanner PWA (Leptos, client-side rendered). Pages compose components; decisions come
+//! from `ingia-core`; storage is `store`, the network is `net`, the paired device's data flow
+//! is `device`. The camera scanner, verdict screen and sync arrive with the scanner issue.
 
+pub mod device;
+pub mod net;
 pub mod store;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::device::{clock, Paired};
+use crate::store::Store;
+
+/// The IndexedDB database of this app.
+pub const DB_NAME: &str = "ingia";
+
+/// What the home screen shows.
+#[derive(Clone, Debug, PartialEq)]
+enum Screen {
+    Loading,
+    NotPaired,
+    Pairing { progress: Option<f64>, step: &'static str },
+    Ready { event: String, gate: String, tickets: usize, as_of: String },
+    NoManifest,
+    Failed(String),
+}
+
+fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn ready(p: &Paired) -> Screen {
+    match &p.manifest {
+        Some(m) => Screen::Ready {
+            event: m.event.name.clone(),
+            gate: m.gate(p.pairing.gate).map(|g| g.name.clone()).unwrap_or_else(|| format!("Gate {}", p.pairing.gate)),
+            tickets: m.ticket_count(),
+            as_of: clock(p.cursors.synced_at),
+        },
+        None => Screen::NoManifest,
+    }
+}
+
+/// Pairs with the code from the link, downloads the event, then drops the code from the URL.
+async fn run_pairing(code: String, set: WriteSignal<Screen>) -> Result<Screen, String> {
+    let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
+    set.set(Screen::Pairing { progress: None, step: "Pairing this device…" });
+    let pairing = device::pair(&store, &code, "scanner").await.map_err(|e| e.to_string())?;
+    // The code is used up: a reload must not try it again.
+    if let Some(w) = web_sys::window() {
+        let _ = w.history().and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/")));
+    }
+    set.set(Screen::Pairing { progress: Some(0.0), step: "Downloading the event…" });
+    let (manifest, cursors) = device::download_manifest(&store, &pairing, now_ms(), &|p| {
+        set.set(Screen::Pairing { progress: p, step: "Downloading the event…" })
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(ready(&Paired { pairing, manifest: Some(manifest), cursors }))
+}
+
+async fn start(set: WriteSignal<Screen>) -> Result<Screen, String> {
+    let location = web_sys::window().map(|w| w.location());
+    let path = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_default();
+    let hash = location.as_ref().and_then(|l| l.hash().ok()).unwrap_or_default();
+    if path == "/pair" {
+        let code = hash.trim_start_matches('#').to_string();
+        if code.is_empty() {
+            return Err("This pairing link is incomplete. Ask your supervisor for a new one.".into());
+        }
+        return run_pairing(code, set).await;
+    }
+    let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
+    match device::load(&store).await.map_err(|e| e.to_string())? {
+        None => Ok(Screen::NotPaired),
+        Some(p) => Ok(ready(&p)),
+    }
+}
+
+/// Retries the event download for a paired device that has none yet.
+async fn retry_download(set: WriteSignal<Screen>) -> Result<Screen, String> {
+    let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
+    let pairing = store.pairing().await.map_err(|e| e.to_string())?.ok_or("This device is not paired.")?;
+    set.set(Screen::Pairing { progress: Some(0.0), step: "Downloading the event…" });
+    let (manifest, cursors) = device::download_manifest(&store, &pairing, now_ms(), &|p| {
+        set.set(Screen::Pairing { progress: p, step: "Downloading the event…" })
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(ready(&Paired { pairing, manifest: Some(manifest), cursors }))
+}
 
 /// The root component.
 #[component]
 pub fn App() -> impl IntoView {
+    let (screen, set_screen) = signal(Screen::Loading);
+    spawn_local(async move {
+        let next = start(set_screen).await.unwrap_or_else(Screen::Failed);
+        set_screen.set(next);
+    });
+    let retry = move |_| {
+        spawn_local(async move {
+            let next = retry_download(set_screen).await.unwrap_or_else(Screen::Failed);
+            set_screen.set(next);
+        })
+    };
     view! {
         <main class="shell">
             <header class="shell__bar">
                 <h1 class="shell__title">"Ingia"</h1>
             </header>
-            <section class="shell__body">
-                <h2>"This device is not paired"</h2>
-                <p>"Ask your gate supervisor for the pairing link or QR code of your event and gate."</p>
+            <section class="shell__body" aria-live="polite">
+                {move || match screen.get() {
+                    Screen::Loading => view! { <p>"Starting…"</p> }.into_any(),
+                    Screen::NotPaired => view! {
+                        <h2>"This device is not paired"</h2>
+                        <p>"Ask your gate supervisor for the pairing link or QR code of your event and gate."</p>
+                    }.into_any(),
+                    Screen::Pairing { progress, step } => view! {
+                        <h2>{step}</h2>
+                        <progress class="shell__progress" max="1" value=progress.map(|p| p.to_string())></progress>
+                    }.into_any(),
+                    Screen::Ready { event, gate, tickets, as_of } => view! {
+                        <h2 data-testid="event">{event}</h2>
+                        <p data-testid="gate">{gate}</p>
+                        <p data-testid="tickets">{format!("{tickets} tickets on this device")}</p>
+                        <p data-testid="as-of">{format!("Data as of {as_of}")}</p>
+                    }.into_any(),
+                    Screen::NoManifest => view! {
+                        <h2>"Paired, but the event is not on this device yet"</h2>
+                        <button class="shell__button" on:click=retry>"Download the event"</button>
+                    }.into_any(),
+                    Screen::Failed(message) => view! {
+                        <h2>"Something went wrong"</h2>
+                        <p role="alert" data-testid="error">{message}</p>
+                    }.into_any(),
+                }}
             </section>
         </main>
     }

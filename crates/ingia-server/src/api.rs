@@ -242,8 +242,12 @@ async fn manifest(
     let Ok(Query(q)) = q else { return Err(Error::BadRequest("`since` must be a revision number".into())) };
     limit(&state, format!("device:{}:read", auth.device), ratelimit::READ_PER_DEVICE)?;
     let delta = events::manifest_delta(&state.db, auth.event, q.since).await?;
-    let mut resp = delta.encode().into_response();
+    let bytes = delta.encode();
+    let len = bytes.len();
+    let mut resp = bytes.into_response();
     let h = resp.headers_mut();
+    // The uncompressed length, for the device's progress bar (Content-Length is the gzip size).
+    h.insert("x-ingia-length", HeaderValue::from(len));
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     h.insert("x-ingia-revision", HeaderValue::from(delta.revision));
     h.insert("x-ingia-server-time", HeaderValue::from(now_ms()));

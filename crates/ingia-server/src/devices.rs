@@ -118,7 +118,7 @@ pub async fn redeem(db: &Db, code: &str, name: &str) -> Result<(DeviceAuth, Stri
     let Some(row) = row else {
         crate::audit::record(db, None, "anonymous", "device.pair.refused", "unknown, used or expired pairing code")
             .await?;
-        return Err(Error::NotFound("pairing code (unknown, already used or expired)"));
+        return Err(Error::PairingCode);
     };
     let auth = auth_from_row(&row)?;
     crate::audit::record(db, Some(auth.event), &format!("device {}", auth.device), "device.paired", name).await?;

@@ -18,6 +18,8 @@ pub enum Error {
     Revoked,
     #[error("{0} not found")]
     NotFound(&'static str),
+    #[error("this pairing code is unknown, used or expired: ask your supervisor for a new one")]
+    PairingCode,
     #[error("{0}")]
     Conflict(String),
     #[error("too many requests; retry in {0} s")]
@@ -38,6 +40,7 @@ impl Error {
             Error::Forbidden => "forbidden",
             Error::Revoked => "device_revoked",
             Error::NotFound(_) => "not_found",
+            Error::PairingCode => "pairing_code_invalid",
             Error::Conflict(_) => "conflict",
             Error::RateLimited(_) => "rate_limited",
             Error::TooLarge => "too_large",
@@ -50,7 +53,7 @@ impl Error {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Unauthorized | Error::Revoked => StatusCode::UNAUTHORIZED,
             Error::Forbidden => StatusCode::FORBIDDEN,
-            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::NotFound(_) | Error::PairingCode => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -176,7 +176,7 @@ fn main() -> std::process::ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             std::process::ExitCode::from(match e {
-                Error::BadRequest(_) | Error::NotFound(_) | Error::Conflict(_) => 2,
+                Error::BadRequest(_) | Error::NotFound(_) | Error::PairingCode | Error::Conflict(_) => 2,
                 _ => 1,
             })
         }

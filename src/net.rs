@@ -1,0 +1,133 @@
+//! HTTP to the ingia-server from the browser. JSON goes through the browser's own parser and
+//! serializer (`JSON.parse`/`JSON.stringify`), so no JSON library ships in the wasm.
+//! Invariant: every failure is a [`NetError`] with a sentence a steward can act on.
+
+use js_sys::{Reflect, Uint8Array, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, Request, RequestInit, Response};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NetError {
+    /// No network, or the server did not answer.
+    #[error("no connection to the server")]
+    Offline,
+    /// The server answered with an error (its message).
+    #[error("{message}")]
+    Server { status: u16, code: String, message: String },
+    #[error("unexpected answer from the server")]
+    BadAnswer,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Headers,
+    pub body: Vec<u8>,
+}
+
+fn js_err(_: JsValue) -> NetError {
+    NetError::Offline
+}
+
+async fn send(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    json: Option<&JsValue>,
+    progress: &dyn Fn(u64, Option<u64>),
+) -> Result<Reply, NetError> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let headers = Headers::new().map_err(js_err)?;
+    if let Some(t) = token {
+        headers.set("authorization", &format!("Bearer {t}")).map_err(js_err)?;
+    }
+    if let Some(body) = json {
+        headers.set("content-type", "application/json").map_err(js_err)?;
+        let text = JSON::stringify(body).map_err(|_| NetError::BadAnswer)?;
+        init.set_body(&text.into());
+    }
+    init.set_headers(&headers);
+    let request = Request::new_with_str_and_init(path, &init).map_err(js_err)?;
+    let window = web_sys::window().ok_or(NetError::Offline)?;
+    let response: Response =
+        JsFuture::from(window.fetch_with_request(&request)).await.map_err(js_err)?.dyn_into().map_err(js_err)?;
+    let total = response.headers().get("x-ingia-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    let mut body = Vec::new();
+    if let Some(stream) = response.body() {
+        let reader: web_sys::ReadableStreamDefaultReader =
+            stream.get_reader().dyn_into().map_err(|_| NetError::BadAnswer)?;
+        loop {
+            let chunk = JsFuture::from(reader.read()).await.map_err(js_err)?;
+            if Reflect::get(&chunk, &"done".into()).map_err(js_err)?.as_bool().unwrap_or(true) {
+                break;
+            }
+            let value = Reflect::get(&chunk, &"value".into()).map_err(js_err)?;
+            body.extend(Uint8Array::new(&value).to_vec());
+            progress(body.len() as u64, total);
+        }
+    }
+    Ok(Reply { status: response.status(), headers: response.headers(), body })
+}
+
+/// The server's error answer as a [`NetError::Server`] (its stable code and plain message).
+fn server_error(reply: &Reply) -> NetError {
+    let error = std::str::from_utf8(&reply.body)
+        .ok()
+        .and_then(|t| JSON::parse(t).ok())
+        .and_then(|v| Reflect::get(&v, &"error".into()).ok())
+        .unwrap_or(JsValue::UNDEFINED);
+    NetError::Server {
+        status: reply.status,
+        code: field_str(&error, "code").unwrap_or_default(),
+        message: field_str(&error, "message").unwrap_or_else(|| format!("server error {}", reply.status)),
+    }
+}
+
+/// The reply's JSON, or the server's error.
+fn json_of(reply: Reply) -> Result<JsValue, NetError> {
+    if !(200..300).contains(&reply.status) {
+        return Err(server_error(&reply));
+    }
+    let text = std::str::from_utf8(&reply.body).map_err(|_| NetError::BadAnswer)?;
+    JSON::parse(text).map_err(|_| NetError::BadAnswer)
+}
+
+pub async fn post_json(path: &str, token: Option<&str>, body: &JsValue) -> Result<JsValue, NetError> {
+    json_of(send("POST", path, token, Some(body), &|_, _| {}).await?)
+}
+
+pub async fn get_json(path: &str, token: Option<&str>) -> Result<JsValue, NetError> {
+    json_of(send("GET", path, token, None, &|_, _| {}).await?)
+}
+
+/// GET a binary body, reporting (received, total) as it arrives.
+pub async fn get_bytes(
+    path: &str,
+    token: Option<&str>,
+    progress: &dyn Fn(u64, Option<u64>),
+) -> Result<Reply, NetError> {
+    let reply = send("GET", path, token, None, progress).await?;
+    if (200..300).contains(&reply.status) {
+        Ok(reply)
+    } else {
+        Err(server_error(&reply))
+    }
+}
+
+/// A JSON object from key/value pairs (strings and numbers).
+pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in fields {
+        let _ = Reflect::set(&o, &(*k).into(), v);
+    }
+    o.into()
+}
+
+pub fn field_str(v: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(v, &key.into()).ok().and_then(|x| x.as_string())
+}
+
+pub fn field_f64(v: &JsValue, key: &str) -> Option<f64> {
+    Reflect::get(v, &key.into()).ok().and_then(|x| x.as_f64())
+}

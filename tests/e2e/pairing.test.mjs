@@ -1,0 +1,61 @@
+// Pairing a scanner: the link pairs once, the event downloads into IndexedDB with progress,
+// and the device stays paired across reloads.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDemo, launchChromium } from './server.mjs';
+
+let demo;
+let browser;
+
+before(async () => {
+  demo = await startDemo(40);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  demo?.stop();
+});
+
+test('a pairing link pairs this device and downloads its event', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(demo.pairSteward);
+  const tickets = page.getByTestId('tickets');
+  await tickets.waitFor({ timeout: 15_000 });
+  assert.equal(await tickets.textContent(), '40 tickets on this device');
+  assert.match(await page.getByTestId('event').textContent(), /Afrobeats Live/);
+  assert.equal(await page.getByTestId('gate').textContent(), 'Main gate');
+  assert.match(await page.getByTestId('as-of').textContent(), /^Data as of \d\d:\d\d$/);
+  // The one-time code is gone from the address bar, so a reload cannot reuse it.
+  assert.equal(new URL(page.url()).pathname, '/');
+  assert.equal(new URL(page.url()).hash, '');
+  await page.reload();
+  await tickets.waitFor({ timeout: 15_000 });
+  assert.equal(await tickets.textContent(), '40 tickets on this device');
+  await context.close();
+});
+
+test('a used pairing link is refused with a plain explanation', async () => {
+  const first = await browser.newContext();
+  const p1 = await first.newPage();
+  await p1.goto(demo.pairVipSteward);
+  await p1.getByTestId('gate').waitFor({ timeout: 15_000 });
+  assert.equal(await p1.getByTestId('gate').textContent(), 'VIP gate');
+  const second = await browser.newContext();
+  const p2 = await second.newPage();
+  await p2.goto(demo.pairVipSteward);
+  const error = p2.getByTestId('error');
+  await error.waitFor({ timeout: 15_000 });
+  assert.match(await error.textContent(), /pairing code is unknown, used or expired/);
+  await first.close();
+  await second.close();
+});
+
+test('an unpaired device says how to pair', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(demo.base + '/');
+  await page.getByText('This device is not paired').waitFor({ timeout: 15_000 });
+  await context.close();
+});

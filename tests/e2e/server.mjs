@@ -1,0 +1,61 @@
+// Starts a real ingia-server demo (fresh SQLite, built PWA) on a free loopback port for the
+// end-to-end tests, and a Chromium from Debian driven by playwright-core.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A demo server with `attendees` tickets; resolves with its base URL and the links it printed. */
+export async function startDemo(attendees = 40) {
+  const bin = process.env.INGIA_SERVER_BIN;
+  const dist = process.env.INGIA_DIST;
+  if (!bin || !dist) throw new Error('set INGIA_SERVER_BIN and INGIA_DIST (scripts/test.sh does)');
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-e2e-'));
+  const proc = spawn(bin, ['--data-dir', dataDir, 'demo', '--attendees', String(attendees),
+    '--listen', `127.0.0.1:${port}`, '--static-dir', dist], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = [];
+  await new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('server did not start in 60 s')), 60_000);
+    proc.stdout.on('data', (chunk) => {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        lines.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+        if (lines.at(-1).startsWith('listening on')) { clearTimeout(timer); resolve(); }
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  const link = (re) => lines.map((l) => l.match(re)).find(Boolean)?.[1];
+  return {
+    base: `http://127.0.0.1:${port}`,
+    dataDir,
+    pairSteward: link(/steward scanner at Main gate: (\S+)/),
+    pairVipSteward: link(/steward scanner at VIP gate: (\S+)/),
+    stop: () => proc.kill(),
+  };
+}
+
+export function launchChromium(extraArgs = []) {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
+  });
+}
