@@ -3,14 +3,30 @@
 //! is `device`. The camera scanner, verdict screen and sync arrive with the scanner issue.
 
 pub mod device;
+pub mod gate;
 pub mod net;
 pub mod store;
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use ingia_core::{Movement, Presented, Refusal, Tone, Verdict};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::device::{clock, Paired};
+use crate::gate::{headline, Checked, Gate, SyncCounts};
 use crate::store::Store;
+
+thread_local! {
+    /// The open gate (the browser runs the app on one thread; signals hold only plain data).
+    static GATE: RefCell<Option<Rc<Gate>>> = const { RefCell::new(None) };
+}
+
+fn gate() -> Option<Rc<Gate>> {
+    GATE.with(|g| g.borrow().clone())
+}
 
 /// The IndexedDB database of this app.
 pub const DB_NAME: &str = "ingia";
@@ -28,6 +44,17 @@ enum Screen {
 
 fn now_ms() -> u64 {
     js_sys::Date::now() as u64
+}
+
+/// Opens the gate for a paired device with its event, then shows it.
+async fn open_gate(p: Paired) -> Result<Screen, String> {
+    let screen = ready(&p);
+    if let Some(manifest) = p.manifest {
+        let store = Rc::new(Store::open(DB_NAME).await.map_err(|e| e.to_string())?);
+        let gate = Gate::open(store, p.pairing, manifest, p.cursors).await.map_err(|e| e.to_string())?;
+        GATE.with(|g| *g.borrow_mut() = Some(Rc::new(gate)));
+    }
+    Ok(screen)
 }
 
 fn ready(p: &Paired) -> Screen {
@@ -57,7 +84,7 @@ async fn run_pairing(code: String, set: WriteSignal<Screen>) -> Result<Screen, S
     })
     .await
     .map_err(|e| e.to_string())?;
-    Ok(ready(&Paired { pairing, manifest: Some(manifest), cursors }))
+    open_gate(Paired { pairing, manifest: Some(manifest), cursors }).await
 }
 
 async fn start(set: WriteSignal<Screen>) -> Result<Screen, String> {
@@ -72,9 +99,11 @@ async fn start(set: WriteSignal<Screen>) -> Result<Screen, String> {
         return run_pairing(code, set).await;
     }
     let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
-    match device::load(&store).await.map_err(|e| e.to_string())? {
+    let loaded = device::load(&store).await.map_err(|e| e.to_string())?;
+    store.close();
+    match loaded {
         None => Ok(Screen::NotPaired),
-        Some(p) => Ok(ready(&p)),
+        Some(p) => open_gate(p).await,
     }
 }
 
@@ -88,7 +117,7 @@ async fn retry_download(set: WriteSignal<Screen>) -> Result<Screen, String> {
     })
     .await
     .map_err(|e| e.to_string())?;
-    Ok(ready(&Paired { pairing, manifest: Some(manifest), cursors }))
+    open_gate(Paired { pairing, manifest: Some(manifest), cursors }).await
 }
 
 /// The root component.
@@ -126,6 +155,7 @@ pub fn App() -> impl IntoView {
                         <p data-testid="gate">{gate}</p>
                         <p data-testid="tickets">{format!("{tickets} tickets on this device")}</p>
                         <p data-testid="as-of">{format!("Data as of {as_of}")}</p>
+                        <GateDesk/>
                     }.into_any(),
                     Screen::NoManifest => view! {
                         <h2>"Paired, but the event is not on this device yet"</h2>
@@ -138,5 +168,117 @@ pub fn App() -> impl IntoView {
                 }}
             </section>
         </main>
+    }
+}
+
+/// What the full-screen verdict shows.
+#[derive(Clone, Debug, PartialEq)]
+struct VerdictView {
+    tone: &'static str,
+    title: String,
+    holder: String,
+    ticket_type: String,
+    detail: String,
+}
+
+fn verdict_view(c: &Checked, gate: &Gate) -> VerdictView {
+    let (tone, title, detail) = match &c.verdict {
+        Verdict::Admit { movement: Movement::Exit, .. } => (Tone::Green, "Exit recorded".to_string(), String::new()),
+        Verdict::Admit { reentry, .. } => {
+            (Tone::Green, "Welcome".to_string(), if *reentry { "Re-entry".into() } else { String::new() })
+        }
+        Verdict::Refuse { reason, .. } => {
+            let detail = match reason {
+                Refusal::AlreadyCheckedIn(stamp) => {
+                    format!("at {}, {}, device {}", clock(stamp.at.0), gate.gate_name(stamp.gate), stamp.device)
+                }
+                _ => String::new(),
+            };
+            (reason.kind().tone(), headline(reason.kind()).to_string(), detail)
+        }
+    };
+    VerdictView {
+        tone: match tone {
+            Tone::Green => "green",
+            Tone::Amber => "amber",
+            Tone::Red => "red",
+        },
+        title,
+        holder: c.holder.clone().unwrap_or_default(),
+        ticket_type: c.ticket_type.clone().unwrap_or_default(),
+        detail,
+    }
+}
+
+fn counts_text(c: SyncCounts) -> String {
+    format!("{} pending · {} synced · {} conflicts", c.pending, c.synced, c.conflicts)
+}
+
+/// Manual entry, the verdict and the sync status of an open gate.
+#[component]
+fn GateDesk() -> impl IntoView {
+    let (pin, set_pin) = signal(String::new());
+    let (verdict, set_verdict) = signal(None::<VerdictView>);
+    let (counts, set_counts) = signal(gate().map(|g| g.counts()).unwrap_or_default());
+    let (problem, set_problem) = signal(None::<String>);
+    let syncing = Rc::new(Cell::new(false));
+    let sync_now = move || {
+        let Some(g) = gate() else { return };
+        if syncing.replace(true) {
+            return;
+        }
+        let syncing = syncing.clone();
+        spawn_local(async move {
+            if let Err(e) = g.sync(&now_ms).await {
+                set_problem.set(Some(e.to_string()));
+            }
+            set_counts.set(g.counts());
+            syncing.set(false);
+        });
+    };
+    sync_now();
+    let tick = sync_now.clone();
+    if let Ok(handle) = set_interval_with_handle(tick, Duration::from_secs(2)) {
+        on_cleanup(move || handle.clear());
+    }
+    let after_scan = sync_now.clone();
+    let check = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(g) = gate() else { return };
+        let typed = pin.get_untracked();
+        let after_scan = after_scan.clone();
+        spawn_local(async move {
+            match g.check(Presented::Pin(&typed), Movement::Entry, "steward", now_ms()).await {
+                Ok(checked) => {
+                    set_problem.set(None);
+                    set_pin.set(String::new());
+                    set_verdict.set(Some(verdict_view(&checked, &g)));
+                    set_counts.set(g.counts());
+                    set_timeout(move || set_verdict.set(None), Duration::from_millis(3_000));
+                    after_scan();
+                }
+                // Nothing was recorded, so nothing is shown as decided.
+                Err(e) => set_problem.set(Some(format!("Storage problem, scan not recorded: {e}"))),
+            }
+        });
+    };
+    view! {
+        <p class="desk__status" data-testid="sync-status">{move || counts_text(counts.get())}</p>
+        <form class="desk__manual" on:submit=check>
+            <label for="pin">"Ticket PIN"</label>
+            <input id="pin" data-testid="pin" inputmode="numeric" autocomplete="off" required
+                prop:value=move || pin.get() on:input=move |ev| set_pin.set(event_target_value(&ev))/>
+            <button class="shell__button" type="submit">"Check"</button>
+        </form>
+        <p role="alert" data-testid="problem">{move || problem.get().unwrap_or_default()}</p>
+        {move || verdict.get().map(|v| view! {
+            <div class=format!("verdict verdict--{}", v.tone) data-testid="verdict" data-tone=v.tone
+                on:click=move |_| set_verdict.set(None)>
+                <p class="verdict__title" data-testid="verdict-title">{v.title}</p>
+                <p class="verdict__holder" data-testid="verdict-holder">{v.holder}</p>
+                <p class="verdict__type">{v.ticket_type}</p>
+                <p class="verdict__detail" data-testid="verdict-detail">{v.detail}</p>
+            </div>
+        })}
     }
 }

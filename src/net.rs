@@ -33,7 +33,7 @@ async fn send(
     method: &str,
     path: &str,
     token: Option<&str>,
-    json: Option<&JsValue>,
+    json: Option<&str>,
     progress: &dyn Fn(u64, Option<u64>),
 ) -> Result<Reply, NetError> {
     let init = RequestInit::new();
@@ -44,8 +44,7 @@ async fn send(
     }
     if let Some(body) = json {
         headers.set("content-type", "application/json").map_err(js_err)?;
-        let text = JSON::stringify(body).map_err(|_| NetError::BadAnswer)?;
-        init.set_body(&text.into());
+        init.set_body(&JsValue::from_str(body));
     }
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(path, &init).map_err(js_err)?;
@@ -94,6 +93,12 @@ fn json_of(reply: Reply) -> Result<JsValue, NetError> {
 }
 
 pub async fn post_json(path: &str, token: Option<&str>, body: &JsValue) -> Result<JsValue, NetError> {
+    let text = JSON::stringify(body).ok().and_then(|t| t.as_string()).ok_or(NetError::BadAnswer)?;
+    post_text(path, token, &text).await
+}
+
+/// POSTs JSON text as it is (for bodies with 64-bit numbers, which JavaScript numbers would round).
+pub async fn post_text(path: &str, token: Option<&str>, body: &str) -> Result<JsValue, NetError> {
     json_of(send("POST", path, token, Some(body), &|_, _| {}).await?)
 }
 

@@ -48,6 +48,18 @@ export async function startDemo(attendees = 40) {
     dataDir,
     pairSteward: link(/steward scanner at Main gate: (\S+)/),
     pairVipSteward: link(/steward scanner at VIP gate: (\S+)/),
+    organizerToken: link(/dashboard: \S+#(\S+)/),
+    supervisor: link(/supervisor scanner at Main gate: (\S+)/),
+    /** Issued tickets from the delivery list: { ticket, holder, pin, wallet }. */
+    tickets: () => {
+      const dir = path.join(dataDir, 'tickets');
+      const file = fs.readdirSync(dir).find((f) => f.startsWith('delivery-'));
+      const rows = fs.readFileSync(path.join(dir, file), 'utf8').trim().split('\n').slice(1);
+      return rows.map((r) => {
+        const [ticket, holder, , pin, wallet] = r.split(',');
+        return { ticket: Number(ticket), holder, pin, wallet };
+      });
+    },
     stop: () => proc.kill(),
   };
 }

@@ -1,0 +1,298 @@
+//! The gate: decide a scan offline (core `validate`), write the record before the verdict shows,
+//! and drive the core's sans-IO `SyncSession` over HTTP (push the outbox, pull manifest and
+//! admission deltas, learn the clock offset). Browser code only: every rule is in `ingia-core`.
+//! Invariant: a verdict is shown only after its record is in IndexedDB; a record leaves the
+//! outbox only when the server has answered for it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ingia_core::conflict::{ItemResult, SyncOutcome};
+use ingia_core::sync::{Reply, SyncConfig, SyncEvent, SyncSession, Transmit};
+use ingia_core::{
+    validate, CheckIn, DeviceId, GateId, LedgerEntry, Manifest, ManifestDelta, Movement, Presented, RefusalKind, Scan,
+    ScanId, ScanResult, Stamp, Standing, TicketId, TicketStatus, UnixMillis, Verdict,
+};
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
+use crate::net::{self, field_f64, field_str, NetError};
+use crate::store::{Cursors, Pairing, Store, StoreError};
+
+/// What the verdict screen shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub verdict: Verdict,
+    pub holder: Option<String>,
+    pub ticket_type: Option<String>,
+}
+
+pub struct Gate {
+    pub store: Rc<Store>,
+    pub pairing: Pairing,
+    state: RefCell<State>,
+}
+
+struct State {
+    manifest: Manifest,
+    session: SyncSession,
+}
+
+/// Counts for the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncCounts {
+    pub pending: usize,
+    pub synced: u64,
+    pub conflicts: usize,
+}
+
+impl Gate {
+    /// Restores the session from storage: the outbox and the ledger survive reloads.
+    pub async fn open(
+        store: Rc<Store>,
+        pairing: Pairing,
+        manifest: Manifest,
+        cursors: Cursors,
+    ) -> Result<Gate, StoreError> {
+        let seed = (js_sys::Math::random() * 9e15) as u64;
+        let mut session = SyncSession::new(pairing.device, SyncConfig::default(), cursors.revision, cursors.seq, seed);
+        session.merge_ledger(store.ledger().await?);
+        for record in store.outbox().await? {
+            session.enqueue(record);
+        }
+        Ok(Gate { store, pairing, state: RefCell::new(State { manifest, session }) })
+    }
+
+    pub fn counts(&self) -> SyncCounts {
+        let s = self.state.borrow();
+        SyncCounts { pending: s.session.pending(), synced: s.session.synced(), conflicts: s.session.conflicts().len() }
+    }
+
+    pub fn ticket_count(&self) -> usize {
+        self.state.borrow().manifest.ticket_count()
+    }
+
+    pub fn gate_name(&self, gate: GateId) -> String {
+        self.state.borrow().manifest.gate(gate).map(|g| g.name.clone()).unwrap_or_else(|| format!("gate {gate}"))
+    }
+
+    /// Decides a scan, stores its record, and only then returns the verdict to show.
+    pub async fn check(
+        &self,
+        presented: Presented<'_>,
+        movement: Movement,
+        staff: &str,
+        device_now: u64,
+    ) -> Result<Checked, StoreError> {
+        let (verdict, now, event, holder, ticket_type) = {
+            let s = self.state.borrow();
+            let now = s.session.server_now(UnixMillis(device_now));
+            let verdict =
+                validate(&Scan { presented, movement }, &s.manifest, s.session.ledger(), self.pairing.gate, now);
+            let entry = verdict.ticket().and_then(|t| s.manifest.ticket(t));
+            let holder = entry.map(|e| e.holder.clone());
+            let ticket_type = entry.and_then(|e| s.manifest.ticket_type(e.ticket_type)).map(|t| t.name.clone());
+            (verdict, now, s.manifest.event.id, holder, ticket_type)
+        };
+        let scan_id = self.store.next_scan_id().await?;
+        let record = CheckIn::from_verdict(
+            self.pairing.device,
+            scan_id,
+            event,
+            self.pairing.gate,
+            staff,
+            now,
+            movement,
+            &verdict,
+        );
+        let entry = LedgerEntry::from_checkin(&record, Standing::Local);
+        self.store.record_scan(&record, entry.as_ref()).await?;
+        self.state.borrow_mut().session.enqueue(record);
+        Ok(Checked { verdict, holder, ticket_type })
+    }
+
+    /// Network came back: retry at once.
+    pub fn network_up(&self, device_now: u64) {
+        self.state.borrow_mut().session.network_up(UnixMillis(device_now));
+    }
+
+    /// Sends whatever the session wants sent now, feeds the answers back, stores the results.
+    pub async fn sync(&self, now: &dyn Fn() -> u64) -> Result<(), StoreError> {
+        loop {
+            let tx = self.state.borrow_mut().session.poll_transmit(UnixMillis(now()));
+            let Some(tx) = tx else { break };
+            let reply = match tx {
+                Transmit::Push { id, records } => match self.push(&records).await {
+                    Ok((server_time, results)) => Reply::Pushed { id, server_time, results },
+                    Err(e) => Reply::Failed { id, retry_after_ms: retry_after(&e) },
+                },
+                Transmit::Pull { id, revision, seq } => match self.pull(revision, seq).await {
+                    Ok((server_time, revision, seq, admissions)) => {
+                        Reply::Pulled { id, server_time, revision, seq, admissions }
+                    }
+                    Err(e) => Reply::Failed { id, retry_after_ms: retry_after(&e) },
+                },
+            };
+            self.state.borrow_mut().session.handle_reply(UnixMillis(now()), reply);
+            self.store_events(now()).await?;
+        }
+        Ok(())
+    }
+
+    async fn store_events(&self, now: u64) -> Result<(), StoreError> {
+        loop {
+            let event = self.state.borrow_mut().session.poll_event();
+            match event {
+                None => return Ok(()),
+                Some(SyncEvent::Settled { record, outcome }) => {
+                    let entry = LedgerEntry::from_checkin(&record, outcome.standing());
+                    self.store.settle(&[record.scan_id], entry.as_slice()).await?;
+                }
+                Some(SyncEvent::Learned(entry)) => self.store.put_ledger(&[entry]).await?,
+                Some(SyncEvent::Cursor { revision, seq }) => {
+                    self.store.set_cursors(Cursors { revision, seq, synced_at: now }).await?
+                }
+                Some(SyncEvent::ClockOffset { .. }) => {}
+            }
+        }
+    }
+
+    async fn push(&self, records: &[CheckIn]) -> Result<(UnixMillis, Vec<ItemResult>), NetError> {
+        let body = format!("{{\"records\":[{}]}}", records.iter().map(record_json).collect::<Vec<_>>().join(","));
+        let reply = net::post_text("/api/checkins", Some(&self.pairing.device_token), &body).await?;
+        let server_time = UnixMillis(field_f64(&reply, "server_time").ok_or(NetError::BadAnswer)? as u64);
+        let results = Reflect::get(&reply, &"results".into()).map_err(|_| NetError::BadAnswer)?;
+        let results: Vec<ItemResult> = js_sys::Array::from(&results)
+            .iter()
+            .map(|r| item_result(&r))
+            .collect::<Option<_>>()
+            .ok_or(NetError::BadAnswer)?;
+        Ok((server_time, results))
+    }
+
+    async fn pull(&self, revision: u64, seq: u64) -> Result<(UnixMillis, u64, u64, Vec<LedgerEntry>), NetError> {
+        let token = self.pairing.device_token.clone();
+        let reply = net::get_bytes(&format!("/api/manifest?since={revision}"), Some(&token), &|_, _| {}).await?;
+        let delta = ManifestDelta::decode(&reply.body).map_err(|_| NetError::BadAnswer)?;
+        if !delta.tickets.is_empty() || delta.revision != revision {
+            let (bytes, cursors) = {
+                let mut s = self.state.borrow_mut();
+                s.manifest.apply(delta).map_err(|_| NetError::BadAnswer)?;
+                let (rev, seq) = s.session.cursors();
+                (
+                    s.manifest.encode(),
+                    Cursors { revision: s.manifest.revision.max(rev), seq, synced_at: js_sys::Date::now() as u64 },
+                )
+            };
+            self.store.set_manifest(&bytes, cursors).await.map_err(|_| NetError::BadAnswer)?;
+        }
+        let new_revision = self.state.borrow().manifest.revision;
+        let body = net::get_json(&format!("/api/admissions?since={seq}"), Some(&token)).await?;
+        let server_time = UnixMillis(field_f64(&body, "server_time").ok_or(NetError::BadAnswer)? as u64);
+        let next_seq = field_f64(&body, "seq").ok_or(NetError::BadAnswer)? as u64;
+        let list = Reflect::get(&body, &"admissions".into()).map_err(|_| NetError::BadAnswer)?;
+        let admissions: Vec<LedgerEntry> = js_sys::Array::from(&list)
+            .iter()
+            .map(|e| ledger_entry(&e))
+            .collect::<Option<_>>()
+            .ok_or(NetError::BadAnswer)?;
+        Ok((server_time, new_revision, next_seq, admissions))
+    }
+}
+
+fn retry_after(e: &NetError) -> Option<u64> {
+    match e {
+        NetError::Server { status: 429, .. } => Some(5_000),
+        _ => None,
+    }
+}
+
+/// A check-in as the API's JSON, written by hand: event ids are 64-bit and JavaScript numbers
+/// would round them.
+fn record_json(r: &CheckIn) -> String {
+    let staff =
+        js_sys::JSON::stringify(&JsValue::from_str(&r.staff)).ok().and_then(|s| s.as_string()).unwrap_or_default();
+    let ticket = r.ticket.map(|t| t.0.to_string()).unwrap_or_else(|| "null".into());
+    let movement = match r.movement {
+        Movement::Entry => "entry",
+        Movement::Exit => "exit",
+    };
+    let result = match r.result {
+        ScanResult::Admitted => "\"admitted\"".to_string(),
+        ScanResult::Refused(kind) => format!("{{\"refused\":\"{}\"}}", kind.slug()),
+    };
+    format!(
+        "{{\"device\":{},\"scan_id\":{},\"event\":{},\"ticket\":{ticket},\"gate\":{},\"staff\":{staff},\"at\":{},\"movement\":\"{movement}\",\"result\":{result}}}",
+        r.device.0, r.scan_id.0, r.event.0, r.gate.0, r.at.0
+    )
+}
+
+fn num(v: &JsValue, key: &str) -> Option<u64> {
+    field_f64(v, key).map(|n| n as u64)
+}
+
+fn stamp(v: &JsValue) -> Option<Stamp> {
+    Some(Stamp {
+        at: UnixMillis(num(v, "at")?),
+        gate: GateId(num(v, "gate")? as u8),
+        device: DeviceId(num(v, "device")? as u32),
+    })
+}
+
+fn item_result(v: &JsValue) -> Option<ItemResult> {
+    let o = Reflect::get(v, &"outcome".into()).ok()?;
+    let outcome = match field_str(&o, "outcome")?.as_str() {
+        "accepted" => SyncOutcome::Accepted { seq: num(&o, "seq")? },
+        "conflict" => SyncOutcome::Conflict { winner: stamp(&Reflect::get(&o, &"winner".into()).ok()?)? },
+        "recorded" => SyncOutcome::Recorded,
+        "unknown" => SyncOutcome::Unknown,
+        "revoked" => SyncOutcome::Revoked {
+            status: match field_str(&o, "status")?.as_str() {
+                "refunded" => TicketStatus::Refunded,
+                "blocked" => TicketStatus::Blocked,
+                _ => TicketStatus::Revoked,
+            },
+        },
+        _ => return None,
+    };
+    Some(ItemResult {
+        device: DeviceId(num(v, "device")? as u32),
+        scan_id: ScanId(num(v, "scan_id")?),
+        outcome,
+        duplicate: Reflect::get(v, &"duplicate".into()).ok()?.as_bool()?,
+    })
+}
+
+fn ledger_entry(v: &JsValue) -> Option<LedgerEntry> {
+    let standing = Reflect::get(v, &"standing".into()).ok()?;
+    let accepted = Reflect::get(&standing, &"accepted".into()).ok()?;
+    Some(LedgerEntry {
+        standing: Standing::Accepted { seq: num(&accepted, "seq")? },
+        ticket: TicketId(num(v, "ticket")? as u32),
+        device: DeviceId(num(v, "device")? as u32),
+        scan_id: ScanId(num(v, "scan_id")?),
+        stamp: stamp(&Reflect::get(v, &"stamp".into()).ok()?)?,
+        movement: if field_str(v, "movement")? == "exit" { Movement::Exit } else { Movement::Entry },
+    })
+}
+
+/// The verdict's headline, in plain words for the steward.
+pub fn headline(kind: RefusalKind) -> &'static str {
+    match kind {
+        RefusalKind::Malformed => "Not a ticket",
+        RefusalKind::Forged => "Fake ticket",
+        RefusalKind::WrongEvent => "Ticket for another event",
+        RefusalKind::NotYetValid => "Not valid yet",
+        RefusalKind::Expired => "Ticket expired",
+        RefusalKind::Refunded => "Ticket refunded",
+        RefusalKind::Revoked => "Ticket cancelled",
+        RefusalKind::Blocked => "Ticket blocked: call a supervisor",
+        RefusalKind::StaleCode => "Old code: ask them to open the ticket again",
+        RefusalKind::CodeRequired => "Needs the live code from the phone",
+        RefusalKind::AlreadyCheckedIn => "Already checked in",
+        RefusalKind::WrongGate => "Wrong gate",
+        RefusalKind::NotInside => "Not inside: cannot exit",
+        RefusalKind::UnknownTicket => "Not on this device: check online",
+        RefusalKind::UnknownPin => "No ticket has this PIN",
+    }
+}

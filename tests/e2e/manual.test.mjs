@@ -1,0 +1,106 @@
+// Manual PIN entry at the gate: the verdict comes from the device's own manifest and ledger,
+// the record is stored before the verdict shows, and it syncs to the server in the background.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDemo, launchChromium } from './server.mjs';
+
+let demo;
+let browser;
+
+before(async () => {
+  demo = await startDemo(30);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  demo?.stop();
+});
+
+async function stats() {
+  const r = await fetch(demo.base + '/api/stats', { headers: { Authorization: 'Bearer ' + demo.organizerToken } });
+  assert.equal(r.status, 200);
+  return r.json();
+}
+
+async function check(page, pin) {
+  await page.getByTestId('pin').fill(pin);
+  await page.getByTestId('pin').press('Enter');
+  const verdict = page.getByTestId('verdict');
+  await verdict.waitFor({ timeout: 10_000 });
+  const result = {
+    tone: await verdict.getAttribute('data-tone'),
+    title: await page.getByTestId('verdict-title').textContent(),
+    holder: await page.getByTestId('verdict-holder').textContent(),
+    detail: await page.getByTestId('verdict-detail').textContent(),
+  };
+  await verdict.click(); // dismiss, ready for the next attendee
+  await verdict.waitFor({ state: 'detached' });
+  return result;
+}
+
+test('a PIN admits once, a second time says when and where, and the server gets it', async () => {
+  const tickets = demo.tickets();
+  // Ticket 7 is Printed (no live code needed); ticket 1 is General (needs the phone's live code).
+  const printed = tickets.find((t) => t.ticket === 7);
+  const general = tickets.find((t) => t.ticket === 1);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(demo.pairSteward);
+  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+
+  const first = await check(page, printed.pin);
+  assert.deepEqual([first.tone, first.title, first.holder], ['green', 'Welcome', printed.holder]);
+
+  const again = await check(page, printed.pin);
+  assert.equal(again.tone, 'amber');
+  assert.equal(again.title, 'Already checked in');
+  assert.match(again.detail, /^at \d\d:\d\d, Main gate, device \d+$/);
+
+  const needsCode = await check(page, general.pin);
+  assert.deepEqual([needsCode.tone, needsCode.title], ['amber', 'Needs the live code from the phone']);
+
+  const used = new Set(tickets.map((t) => t.pin));
+  let unknown = '100000';
+  while (used.has(unknown)) unknown = String(Number(unknown) + 1);
+  const nobody = await check(page, unknown);
+  assert.deepEqual([nobody.tone, nobody.title], ['red', 'No ticket has this PIN']);
+
+  // Background sync: all four attempts reach the server; exactly one admission counts.
+  await page.getByText('0 pending · 4 synced · 0 conflicts').waitFor({ timeout: 20_000 });
+  const s = await stats();
+  assert.equal(s.checked_in, 1);
+  assert.equal(s.gates[0].admitted, 1);
+  assert.equal(s.gates[0].refused, 3);
+  // A reload keeps the ledger: still "already checked in" on this device.
+  await page.reload();
+  const afterReload = await check(page, printed.pin);
+  assert.equal(afterReload.title, 'Already checked in');
+  await context.close();
+});
+
+test('another gate learns the admission and refuses the same PIN offline', async () => {
+  const tickets = demo.tickets();
+  const printed = tickets.find((t) => t.ticket === 14);
+  const a = await browser.newContext();
+  const pa = await a.newPage();
+  await pa.goto(demo.pairVipSteward);
+  await pa.getByTestId('pin').waitFor({ timeout: 15_000 });
+  assert.equal((await check(pa, printed.pin)).title, 'Welcome');
+  await pa.getByText(/0 pending/).waitFor({ timeout: 20_000 });
+
+  // A supervisor device at the main gate pulls the admission, then goes offline.
+  const b = await browser.newContext();
+  const pb = await b.newPage();
+  const supervisorLink = demo.supervisor;
+  await pb.goto(supervisorLink);
+  await pb.getByTestId('pin').waitFor({ timeout: 15_000 });
+  // Wait for at least one pull so the other gate's admission is in this device's ledger.
+  await pb.waitForTimeout(3_000);
+  await b.setOffline(true);
+  const v = await check(pb, printed.pin);
+  assert.equal(v.title, 'Already checked in');
+  assert.match(v.detail, /VIP gate/);
+  await a.close();
+  await b.close();
+});
