@@ -31,6 +31,8 @@ pub struct Gate {
     pub store: Rc<Store>,
     pub pairing: Pairing,
     state: RefCell<State>,
+    /// Device time of the last successful pull: what "data as of" shows.
+    synced_at: std::cell::Cell<u64>,
 }
 
 struct State {
@@ -60,12 +62,22 @@ impl Gate {
         for record in store.outbox().await? {
             session.enqueue(record);
         }
-        Ok(Gate { store, pairing, state: RefCell::new(State { manifest, session }) })
+        Ok(Gate {
+            store,
+            pairing,
+            state: RefCell::new(State { manifest, session }),
+            synced_at: cursors.synced_at.into(),
+        })
     }
 
     pub fn counts(&self) -> SyncCounts {
         let s = self.state.borrow();
         SyncCounts { pending: s.session.pending(), synced: s.session.synced(), conflicts: s.session.conflicts().len() }
+    }
+
+    /// Device time (ms) of the last successful pull of event data.
+    pub fn synced_at(&self) -> u64 {
+        self.synced_at.get()
     }
 
     pub fn ticket_count(&self) -> usize {

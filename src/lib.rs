@@ -154,8 +154,7 @@ pub fn App() -> impl IntoView {
                         <h2 data-testid="event">{event}</h2>
                         <p data-testid="gate">{gate}</p>
                         <p data-testid="tickets">{format!("{tickets} tickets on this device")}</p>
-                        <p data-testid="as-of">{format!("Data as of {as_of}")}</p>
-                        <GateDesk/>
+                        <GateDesk as_of=as_of/>
                     }.into_any(),
                     Screen::NoManifest => view! {
                         <h2>"Paired, but the event is not on this device yet"</h2>
@@ -210,14 +209,19 @@ fn verdict_view(c: &Checked, gate: &Gate) -> VerdictView {
     }
 }
 
+/// Event data older than this gets a warning: revocations may be missing.
+const STALE_AFTER_MS: u64 = 10 * 60_000;
+
 fn counts_text(c: SyncCounts) -> String {
     format!("{} pending · {} synced · {} conflicts", c.pending, c.synced, c.conflicts)
 }
 
 /// Manual entry, the verdict and the sync status of an open gate.
 #[component]
-fn GateDesk() -> impl IntoView {
+fn GateDesk(as_of: String) -> impl IntoView {
     let (pin, set_pin) = signal(String::new());
+    let (as_of, set_as_of) = signal(as_of);
+    let (stale_for, set_stale_for) = signal(None::<u64>);
     let (verdict, set_verdict) = signal(None::<VerdictView>);
     let (counts, set_counts) = signal(gate().map(|g| g.counts()).unwrap_or_default());
     let (problem, set_problem) = signal(None::<String>);
@@ -233,6 +237,9 @@ fn GateDesk() -> impl IntoView {
                 set_problem.set(Some(e.to_string()));
             }
             set_counts.set(g.counts());
+            set_as_of.set(clock(g.synced_at()));
+            let age = now_ms().saturating_sub(g.synced_at());
+            set_stale_for.set((age > STALE_AFTER_MS).then_some(age / 60_000));
             syncing.set(false);
         });
     };
@@ -263,6 +270,12 @@ fn GateDesk() -> impl IntoView {
         });
     };
     view! {
+        <p data-testid="as-of">{move || format!("Data as of {}", as_of.get())}</p>
+        {move || stale_for.get().map(|min| view! {
+            <p class="desk__stale" role="alert" data-testid="stale">
+                {format!("No contact with the server for {min} min: refunds and revocations since then are unknown here.")}
+            </p>
+        })}
         <p class="desk__status" data-testid="sync-status">{move || counts_text(counts.get())}</p>
         <form class="desk__manual" on:submit=check>
             <label for="pin">"Ticket PIN"</label>

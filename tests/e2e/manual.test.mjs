@@ -104,3 +104,21 @@ test('another gate learns the admission and refuses the same PIN offline', async
   await a.close();
   await b.close();
 });
+
+test('a gate out of contact for over 10 minutes warns that its data may be stale', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.clock.install();
+  await page.goto(demo.kiosk);
+  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+  await page.getByText('0 pending').waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId('stale').count(), 0);
+  await context.setOffline(true);
+  await page.clock.fastForward('11:00');
+  await page.getByTestId('stale').waitFor({ timeout: 15_000 });
+  assert.match(await page.getByTestId('stale').textContent(), /No contact with the server for 1[01] min/);
+  // Scanning still works offline, from the device's own data.
+  const printed = demo.tickets().find((t) => t.ticket === 21);
+  assert.equal((await check(page, printed.pin)).title, 'Welcome');
+  await context.close();
+});

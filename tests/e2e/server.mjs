@@ -50,6 +50,7 @@ export async function startDemo(attendees = 40) {
     pairVipSteward: link(/steward scanner at VIP gate: (\S+)/),
     organizerToken: link(/dashboard: \S+#(\S+)/),
     supervisor: link(/supervisor scanner at Main gate: (\S+)/),
+    kiosk: link(/kiosk scanner at Main gate: (\S+)/),
     /** Issued tickets from the delivery list: { ticket, holder, pin, wallet }. */
     tickets: () => {
       const dir = path.join(dataDir, 'tickets');
