@@ -3,10 +3,12 @@
 # docs/benchmarks.md. Release builds; a throwaway PostgreSQL on loopback for the sync benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ingia/target}"
-bash scripts/setup.sh postgres
+bash scripts/setup.sh wasm trunk browser postgres
 cargo run --locked --release -p ingia-core --example core_bench
 pg_url=$(bash scripts/pg.sh start)
 trap 'bash scripts/pg.sh stop' EXIT
 INGIA_BENCH_PG_URL="$pg_url" cargo run --locked --release -p ingia-server --example sync_bench
+trunk build --offline --release --dist "$CARGO_TARGET_DIR/dist-bench"
+python3 scripts/pwa_size.py "$CARGO_TARGET_DIR/dist-bench"
