@@ -248,6 +248,15 @@ fn GateDesk(as_of: String) -> impl IntoView {
     if let Ok(handle) = set_interval_with_handle(tick, Duration::from_secs(2)) {
         on_cleanup(move || handle.clear());
     }
+    // The network is back: skip the backoff and sync now.
+    let back_online = sync_now.clone();
+    let online = window_event_listener(leptos::ev::online, move |_| {
+        if let Some(g) = gate() {
+            g.network_up(now_ms());
+        }
+        back_online();
+    });
+    on_cleanup(move || online.remove());
     let after_scan = sync_now.clone();
     let check = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

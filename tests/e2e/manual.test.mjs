@@ -8,7 +8,7 @@ let demo;
 let browser;
 
 before(async () => {
-  demo = await startDemo(30);
+  demo = await startDemo(60);
   browser = await launchChromium();
 });
 
@@ -120,5 +120,28 @@ test('a gate out of contact for over 10 minutes warns that its data may be stale
   // Scanning still works offline, from the device's own data.
   const printed = demo.tickets().find((t) => t.ticket === 21);
   assert.equal((await check(page, printed.pin)).title, 'Welcome');
+  await context.close();
+});
+
+test('check-ins made offline survive a killed tab and reach the server when the network returns', async () => {
+  // Printed tickets (every 7th) that the other tests leave alone.
+  const printed = demo.tickets().filter((t) => [28, 35, 42].includes(t.ticket));
+  assert.equal(printed.length, 3);
+  const context = await browser.newContext();
+  let page = await context.newPage();
+  await page.goto(demo.newPairing());
+  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+  const before = (await stats()).checked_in;
+  await context.setOffline(true);
+  for (const t of printed.slice(0, 3)) {
+    assert.equal((await check(page, t.pin)).title, 'Welcome');
+  }
+  await page.getByText(/^3 pending/).waitFor({ timeout: 10_000 });
+  await page.close(); // the tab is killed while offline
+  await context.setOffline(false);
+  page = await context.newPage();
+  await page.goto(demo.base + '/');
+  await page.getByText(/^0 pending · 3 synced/).waitFor({ timeout: 20_000 });
+  assert.equal((await stats()).checked_in, before + 3);
   await context.close();
 });

@@ -1,6 +1,6 @@
 // Starts a real ingia-server demo (fresh SQLite, built PWA) on a free loopback port for the
 // end-to-end tests, and a Chromium from Debian driven by playwright-core.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -51,6 +51,13 @@ export async function startDemo(attendees = 40) {
     organizerToken: link(/dashboard: \S+#(\S+)/),
     supervisor: link(/supervisor scanner at Main gate: (\S+)/),
     kiosk: link(/kiosk scanner at Main gate: (\S+)/),
+    /** A new one-time pairing link, made with the organizer's CLI while the server runs. */
+    newPairing: (gate = 'Main gate', role = 'steward') => {
+      const event = link(/event (\d+) with/);
+      const out = execFileSync(bin, ['--data-dir', dataDir, 'device', 'pair', event, '--gate', gate, '--role', role,
+        '--base-url', `http://127.0.0.1:${port}`], { encoding: 'utf8' });
+      return out.match(/pairing link[^:]*: (\S+)/)[1];
+    },
     /** Issued tickets from the delivery list: { ticket, holder, pin, wallet }. */
     tickets: () => {
       const dir = path.join(dataDir, 'tickets');
