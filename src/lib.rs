@@ -17,7 +17,7 @@ use leptos::task::spawn_local;
 
 use crate::device::{clock, Paired};
 use crate::gate::{headline, Checked, Gate, SyncCounts};
-use crate::store::Store;
+use crate::store::{Pairing, Store};
 
 thread_local! {
     /// The open gate (the browser runs the app on one thread; signals hold only plain data).
@@ -78,8 +78,13 @@ async fn run_pairing(code: String, set: WriteSignal<Screen>) -> Result<Screen, S
     if let Some(w) = web_sys::window() {
         let _ = w.history().and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/")));
     }
+    download_and_open(&store, pairing, set).await
+}
+
+/// Downloads the event with a progress bar, then opens the gate.
+async fn download_and_open(store: &Store, pairing: Pairing, set: WriteSignal<Screen>) -> Result<Screen, String> {
     set.set(Screen::Pairing { progress: Some(0.0), step: "Downloading the event…" });
-    let (manifest, cursors) = device::download_manifest(&store, &pairing, now_ms(), &|p| {
+    let (manifest, cursors) = device::download_manifest(store, &pairing, now_ms(), &|p| {
         set.set(Screen::Pairing { progress: p, step: "Downloading the event…" })
     })
     .await
@@ -111,13 +116,7 @@ async fn start(set: WriteSignal<Screen>) -> Result<Screen, String> {
 async fn retry_download(set: WriteSignal<Screen>) -> Result<Screen, String> {
     let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
     let pairing = store.pairing().await.map_err(|e| e.to_string())?.ok_or("This device is not paired.")?;
-    set.set(Screen::Pairing { progress: Some(0.0), step: "Downloading the event…" });
-    let (manifest, cursors) = device::download_manifest(&store, &pairing, now_ms(), &|p| {
-        set.set(Screen::Pairing { progress: p, step: "Downloading the event…" })
-    })
-    .await
-    .map_err(|e| e.to_string())?;
-    open_gate(Paired { pairing, manifest: Some(manifest), cursors }).await
+    download_and_open(&store, pairing, set).await
 }
 
 /// The root component.
