@@ -145,3 +145,17 @@ test('check-ins made offline survive a killed tab and reach the server when the 
   assert.equal((await stats()).checked_in, before + 3);
   await context.close();
 });
+
+test('after one online visit the app opens and scans with the network off', async () => {
+  const printed = demo.tickets().find((t) => t.ticket === 49);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(demo.newPairing());
+  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await context.setOffline(true);
+  await page.reload();
+  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+  assert.equal((await check(page, printed.pin)).title, 'Welcome');
+  await context.close();
+});
