@@ -59,3 +59,20 @@ test('an unpaired device says how to pair', async () => {
   await page.getByText('This device is not paired').waitFor({ timeout: 15_000 });
   await context.close();
 });
+
+test('the app is installable: a web manifest with icons that load', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(demo.base + '/');
+  const href = await page.locator('link[rel="manifest"]').getAttribute('href');
+  const manifest = await (await fetch(demo.base + href)).json();
+  assert.equal(manifest.display, 'standalone');
+  assert.equal(manifest.start_url, '/');
+  for (const icon of manifest.icons) {
+    const r = await fetch(demo.base + icon.src);
+    assert.equal(r.status, 200, icon.src);
+    assert.equal(r.headers.get('content-type'), 'image/png');
+  }
+  assert.ok(manifest.icons.some((i) => i.sizes === '512x512'));
+  await context.close();
+});
