@@ -131,7 +131,7 @@ fn main() {
                 "## QR decoding of real photos (ingia-core `decode`, native)\n\n\
                  Command: `cargo run --release -p ingia-core --example decode_bench -- {} --write`  \n\
                  Measured: {} on {}. Before: plain `rqrr` 0.11 on one frame. After: the scanner's\n\
-                 `FrameDecoder`, each image fed as {ROTATION} camera frames (100 ms at 30 fps). Times are the median\n\
+                 `FrameDecoder` (rxing's zxing-cpp QR port first, then rqrr with preprocessing), each image fed as {ROTATION} camera frames (100 ms at 30 fps). Times are the median\n\
                  per frame, native; the browser figures come with the scanner's benchmark.\n\n\
                  | set | before read | before ms | after read | after ms |\n|---|---|---|---|---|\n{}\n",
                 dir.display(),

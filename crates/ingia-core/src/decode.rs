@@ -1,5 +1,6 @@
-//! QR decoding of camera frames: `rqrr` wrapped in a preprocessing pipeline that a budget
-//! phone's camera needs (uneven light, glare, blur, small or inverted codes).
+//! QR decoding of camera frames: rxing's port of zxing-cpp's QR reader first (it reads most codes,
+//! fast), then `rqrr` in a preprocessing pipeline for what it misses (uneven light, glare,
+//! blur, small or inverted codes).
 //! Pure computation on a luma buffer: the scanner's decoder worker and the benchmark run exactly
 //! this. Invariant: a frame never panics out of here on a native build (rqrr's assertions are
 //! caught); on wasm32 a panic aborts the worker, which the scanner restarts.
@@ -19,6 +20,8 @@ pub struct Luma<'a> {
 /// Which pass of the pipeline read the code (for measurements).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Pass {
+    /// rxing's zxing-cpp QR reader (hybrid binarizer, try harder) on the frame as it is.
+    Zxing,
     /// rqrr's own thresholding, on the frame (downscaled when large).
     Plain,
     /// Adaptive local-mean binarization (window about 1/8 of the frame).
@@ -72,6 +75,9 @@ impl FrameDecoder {
         if frame.width < 21 || frame.height < 21 || frame.pixels.len() < frame.width * frame.height {
             return None;
         }
+        if let Some(text) = self.zxing(frame) {
+            return Some(Decoded { text, pass: Pass::Zxing });
+        }
         let long = frame.width.max(frame.height);
         let owned;
         let base = if long > DOWNSCALE_ABOVE {
@@ -117,6 +123,7 @@ impl FrameDecoder {
 
     fn pass(&mut self, full: Luma<'_>, base: Luma<'_>, pass: Pass) -> Option<String> {
         match pass {
+            Pass::Zxing => self.zxing(full),
             Pass::Plain => self.run(base, Source::Grey).0,
             Pass::FullResolution => self.run(full, Source::Grey).0,
             Pass::LocalWide => self.run(base, Source::Local { window: base.width.max(base.height) / 8, bias: 10 }).0,
@@ -136,6 +143,31 @@ impl FrameDecoder {
                     .0
                     .or_else(|| self.run(up.view(), Source::Local { window: up.width.max(up.height) / 8, bias: 10 }).0)
             }
+        }
+    }
+
+    /// rxing's zxing-cpp QR reader on the frame.
+    fn zxing(&mut self, frame: Luma<'_>) -> Option<String> {
+        use rxing::common::HybridBinarizer;
+        use rxing::{BinaryBitmap, DecodeHints, Luma8LuminanceSource, Reader};
+        let attempt = || -> Option<String> {
+            let pixels = frame.pixels[..frame.width * frame.height].to_vec();
+            let source = Luma8LuminanceSource::new(pixels, frame.width as u32, frame.height as u32).ok()?;
+            let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+            let hints = DecodeHints { TryHarder: Some(true), ..Default::default() };
+            let found = rxing::qrcode::cpp_port::QrReader.decode_with_hints(&mut bitmap, &hints).ok()?;
+            Some(String::from(found.getText()))
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt)).unwrap_or_else(|_| {
+                self.panics += 1;
+                None
+            })
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            attempt()
         }
     }
 
