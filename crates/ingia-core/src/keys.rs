@@ -11,6 +11,14 @@ use crate::ids::KeyId;
 /// never be reused as any other Ed25519-signed message, nor across format versions.
 pub const TICKET_SIGNING_CONTEXT: &[u8; 16] = b"ingia/ticket/v1\0";
 
+/// The bytes actually signed: the v1 context, then the message.
+fn in_context(message: &[u8]) -> alloc::vec::Vec<u8> {
+    let mut buf = alloc::vec::Vec::with_capacity(TICKET_SIGNING_CONTEXT.len() + message.len());
+    buf.extend_from_slice(TICKET_SIGNING_CONTEXT);
+    buf.extend_from_slice(message);
+    buf
+}
+
 /// An event's private signing key. Lives on the server only.
 #[derive(Clone)]
 pub struct EventSigningKey {
@@ -41,10 +49,7 @@ impl EventSigningKey {
     }
     /// Signs `message` under [`TICKET_SIGNING_CONTEXT`].
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
-        let mut buf = alloc::vec::Vec::with_capacity(TICKET_SIGNING_CONTEXT.len() + message.len());
-        buf.extend_from_slice(TICKET_SIGNING_CONTEXT);
-        buf.extend_from_slice(message);
-        self.inner.sign(&buf).to_bytes()
+        self.inner.sign(&in_context(message)).to_bytes()
     }
 }
 
@@ -88,10 +93,7 @@ impl EventPublicKey {
     /// Strict verification (no malleable signatures) of `signature` over the context + message.
     pub fn verify(&self, message: &[u8], signature: &[u8; 64]) -> bool {
         let sig = Signature::from_bytes(signature);
-        let mut buf = alloc::vec::Vec::with_capacity(TICKET_SIGNING_CONTEXT.len() + message.len());
-        buf.extend_from_slice(TICKET_SIGNING_CONTEXT);
-        buf.extend_from_slice(message);
-        self.inner.verify_strict(&buf, &sig).is_ok()
+        self.inner.verify_strict(&in_context(message), &sig).is_ok()
     }
 }
 
