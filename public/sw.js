@@ -1,33 +1,28 @@
-// Ingia service worker: keeps the app shell (index.html and the hashed files it names) so the
-// scanner opens and scans with no network after one online visit. API calls are never cached:
-// the app itself decides offline from IndexedDB.
+// Ingia service worker: keeps the app shell (index.html, the hashed files, the decoder worker)
+// under a cache named after the build, so the scanner opens and scans with no network after one
+// online visit, and a new deployment is taken over cleanly: a new build is a new sw.js (its
+// version and file list are stamped in by scripts/sw_version.py at build time), which caches the
+// new shell whole, then activates, deletes the old caches and takes over the open pages.
+// API calls are never cached: the app itself decides offline from IndexedDB, and queued
+// check-ins are pushed by the page (on `online`, on a timer, and on Background Sync below).
+const VERSION = '__BUILD_VERSION__';
+const FILES = '__BUILD_FILES__';
 const PREFIX = 'ingia-shell-';
-const ASSET = /["'](\/[\w.\-\/]+\.(?:js|wasm|css|png|svg|webmanifest))["']/g;
-
-async function shellCacheName() {
-  const names = (await caches.keys()).filter((n) => n.startsWith(PREFIX));
-  return names.sort().at(-1) || PREFIX + 'empty';
-}
+const CACHE = PREFIX + VERSION;
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
-    const index = await fetch('/', { cache: 'no-store' });
-    if (!index.ok) throw new Error('cannot fetch the app shell');
-    const html = await index.clone().text();
-    const assets = [...new Set([...html.matchAll(ASSET)].map((m) => m[1]))];
-    // The name follows the build: Trunk's file names carry content hashes.
-    const cache = await caches.open(PREFIX + (assets.find((a) => a.endsWith('.wasm')) || 'shell'));
-    await cache.put('/', index);
-    await cache.addAll(assets);
+    const cache = await caches.open(CACHE);
+    // Everything or nothing: a half-cached shell would break offline starts.
+    await cache.addAll(FILES.map((f) => new Request(f, { cache: 'no-store' })));
     await self.skipWaiting();
   })());
 });
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    const keep = await shellCacheName();
     for (const name of await caches.keys()) {
-      if (name.startsWith(PREFIX) && name !== keep) await caches.delete(name);
+      if (name.startsWith(PREFIX) && name !== CACHE) await caches.delete(name);
     }
     await self.clients.claim();
   })());
@@ -38,24 +33,27 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return;
   if (request.mode === 'navigate') {
-    // Network first, so a new deployment is picked up; the cached shell when offline.
+    // Every page of the app (/, /pair, /wallet/...) is the same shell: the network first so a
+    // new deployment shows, the cached shell when offline.
     event.respondWith((async () => {
       try {
-        const fresh = await fetch(request);
-        if (fresh.ok && url.pathname === '/') (await caches.open(await shellCacheName())).put('/', fresh.clone());
-        return fresh;
+        return await fetch(request);
       } catch {
-        return (await caches.match('/')) || Response.error();
+        return (await caches.match('/', { cacheName: CACHE })) || Response.error();
       }
     })());
     return;
   }
-  // Hashed files never change: the cache first, then the network (and keep what came).
-  event.respondWith((async () => {
-    const hit = await caches.match(request);
-    if (hit) return hit;
-    const fresh = await fetch(request);
-    if (fresh.ok) (await caches.open(await shellCacheName())).put(request, fresh.clone());
-    return fresh;
+  // The shell's files: from this build's cache, else the network.
+  event.respondWith((async () => (await caches.match(request, { cacheName: CACHE })) || fetch(request))());
+});
+
+// Chrome's Background Sync: when connectivity returns, wake an open scanner page so it pushes
+// its queued check-ins (the queue and the sync logic live in the page's IndexedDB and wasm).
+self.addEventListener('sync', (event) => {
+  if (event.tag !== 'ingia-checkins') return;
+  event.waitUntil((async () => {
+    const pages = await self.clients.matchAll({ type: 'window' });
+    for (const page of pages) page.postMessage({ type: 'ingia-sync' });
   })());
 });

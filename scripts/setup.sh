@@ -53,7 +53,9 @@ for part in "${parts[@]}"; do
     postgres) apt_install postgresql ;;
     npm)
       if [ -f tests/e2e/package.json ]; then
-        (cd tests/e2e && { [ -d node_modules ] || npm ci --no-audit --no-fund --silent; })
+        # Reinstalled whenever package-lock.json changed since the last install.
+        (cd tests/e2e && { cmp -s package-lock.json node_modules/.ingia-installed-lock \
+          || { npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.ingia-installed-lock; }; })
       fi
       ;;
     *) echo "setup: unknown part '$part'" >&2; exit 2 ;;

@@ -18,7 +18,7 @@ step "format and lints"
 cargo fmt --all --check
 cargo clippy --locked -p ingia-core --all-targets --features serde,decode -- -D warnings
 cargo clippy --locked -p ingia-server --all-targets -- -D warnings
-cargo clippy --locked -p ingia --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --locked -p ingia -p ingia-decoder --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "ingia-core: native tests (vectors, verdicts, properties, sync simulation, fuzz smoke, frame decoder)"
 cargo test --locked -p ingia-core --features serde,decode 2>&1 | tee -a "$log"

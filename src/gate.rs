@@ -27,6 +27,15 @@ pub struct Checked {
     pub ticket_type: Option<String>,
 }
 
+/// One conflict, for the supervisor's list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictView {
+    pub ticket: u32,
+    pub holder: String,
+    pub winner: Stamp,
+    pub mine_at: UnixMillis,
+}
+
 pub struct Gate {
     pub store: Rc<Store>,
     pub pairing: Pairing,
@@ -121,6 +130,27 @@ impl Gate {
         self.store.record_scan(&record, entry.as_ref()).await?;
         self.state.borrow_mut().session.enqueue(record);
         Ok(Checked { verdict, holder, ticket_type })
+    }
+
+    /// Check-ins this device admitted offline that another gate had admitted first, with the
+    /// winner's time, gate and device.
+    pub fn conflicts(&self) -> Vec<ConflictView> {
+        let s = &*self.state.borrow();
+        s.session
+            .conflicts()
+            .iter()
+            .map(|c| ConflictView {
+                ticket: c.record.ticket.map_or(0, |t| t.0),
+                holder: c
+                    .record
+                    .ticket
+                    .and_then(|t| s.manifest.ticket(t))
+                    .map(|e| e.holder.clone())
+                    .unwrap_or_default(),
+                winner: c.winner,
+                mine_at: c.record.at,
+            })
+            .collect()
     }
 
     /// Network came back: retry at once.

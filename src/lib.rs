@@ -1,22 +1,23 @@
 //! Ingia's scanner PWA (Leptos, client-side rendered). Pages compose components; decisions come
 //! from `ingia-core`; storage is `store`, the network is `net`, the paired device's data flow
-//! is `device`. The camera scanner, verdict screen and sync arrive with the scanner issue.
+//! is `device`; the gate's screen (camera, verdict, manual entry, sync status) is `desk`.
 
+pub mod camera;
+mod desk;
 pub mod device;
 pub mod gate;
 pub mod net;
 pub mod store;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 
-use ingia_core::{Movement, Presented, Refusal, Tone, Verdict};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::desk::GateDesk;
 use crate::device::{clock, Paired};
-use crate::gate::{headline, Checked, Gate, SyncCounts};
+use crate::gate::Gate;
 use crate::store::{Pairing, Store};
 
 thread_local! {
@@ -166,140 +167,5 @@ pub fn App() -> impl IntoView {
                 }}
             </section>
         </main>
-    }
-}
-
-/// What the full-screen verdict shows.
-#[derive(Clone, Debug, PartialEq)]
-struct VerdictView {
-    tone: &'static str,
-    title: String,
-    holder: String,
-    ticket_type: String,
-    detail: String,
-}
-
-fn verdict_view(c: &Checked, gate: &Gate) -> VerdictView {
-    let (tone, title, detail) = match &c.verdict {
-        Verdict::Admit { movement: Movement::Exit, .. } => (Tone::Green, "Exit recorded".to_string(), String::new()),
-        Verdict::Admit { reentry, .. } => {
-            (Tone::Green, "Welcome".to_string(), if *reentry { "Re-entry".into() } else { String::new() })
-        }
-        Verdict::Refuse { reason, .. } => {
-            let detail = match reason {
-                Refusal::AlreadyCheckedIn(stamp) => {
-                    format!("at {}, {}, device {}", clock(stamp.at.0), gate.gate_name(stamp.gate), stamp.device)
-                }
-                _ => String::new(),
-            };
-            (reason.kind().tone(), headline(reason.kind()).to_string(), detail)
-        }
-    };
-    VerdictView {
-        tone: match tone {
-            Tone::Green => "green",
-            Tone::Amber => "amber",
-            Tone::Red => "red",
-        },
-        title,
-        holder: c.holder.clone().unwrap_or_default(),
-        ticket_type: c.ticket_type.clone().unwrap_or_default(),
-        detail,
-    }
-}
-
-/// Event data older than this gets a warning: revocations may be missing.
-const STALE_AFTER_MS: u64 = 10 * 60_000;
-
-fn counts_text(c: SyncCounts) -> String {
-    format!("{} pending · {} synced · {} conflicts", c.pending, c.synced, c.conflicts)
-}
-
-/// Manual entry, the verdict and the sync status of an open gate.
-#[component]
-fn GateDesk(as_of: String) -> impl IntoView {
-    let (pin, set_pin) = signal(String::new());
-    let (as_of, set_as_of) = signal(as_of);
-    let (stale_for, set_stale_for) = signal(None::<u64>);
-    let (verdict, set_verdict) = signal(None::<VerdictView>);
-    let (counts, set_counts) = signal(gate().map(|g| g.counts()).unwrap_or_default());
-    let (problem, set_problem) = signal(None::<String>);
-    let syncing = Rc::new(Cell::new(false));
-    let sync_now = move || {
-        let Some(g) = gate() else { return };
-        if syncing.replace(true) {
-            return;
-        }
-        let syncing = syncing.clone();
-        spawn_local(async move {
-            if let Err(e) = g.sync(&now_ms).await {
-                set_problem.set(Some(e.to_string()));
-            }
-            set_counts.set(g.counts());
-            set_as_of.set(clock(g.synced_at()));
-            let age = now_ms().saturating_sub(g.synced_at());
-            set_stale_for.set((age > STALE_AFTER_MS).then_some(age / 60_000));
-            syncing.set(false);
-        });
-    };
-    sync_now();
-    let tick = sync_now.clone();
-    if let Ok(handle) = set_interval_with_handle(tick, Duration::from_secs(2)) {
-        on_cleanup(move || handle.clear());
-    }
-    // The network is back: skip the backoff and sync now.
-    let back_online = sync_now.clone();
-    let online = window_event_listener(leptos::ev::online, move |_| {
-        if let Some(g) = gate() {
-            g.network_up(now_ms());
-        }
-        back_online();
-    });
-    on_cleanup(move || online.remove());
-    let after_scan = sync_now.clone();
-    let check = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let Some(g) = gate() else { return };
-        let typed = pin.get_untracked();
-        let after_scan = after_scan.clone();
-        spawn_local(async move {
-            match g.check(Presented::Pin(&typed), Movement::Entry, "steward", now_ms()).await {
-                Ok(checked) => {
-                    set_problem.set(None);
-                    set_pin.set(String::new());
-                    set_verdict.set(Some(verdict_view(&checked, &g)));
-                    set_counts.set(g.counts());
-                    set_timeout(move || set_verdict.set(None), Duration::from_millis(3_000));
-                    after_scan();
-                }
-                // Nothing was recorded, so nothing is shown as decided.
-                Err(e) => set_problem.set(Some(format!("Storage problem, scan not recorded: {e}"))),
-            }
-        });
-    };
-    view! {
-        <p data-testid="as-of">{move || format!("Data as of {}", as_of.get())}</p>
-        {move || stale_for.get().map(|min| view! {
-            <p class="desk__stale" role="alert" data-testid="stale">
-                {format!("No contact with the server for {min} min: refunds and revocations since then are unknown here.")}
-            </p>
-        })}
-        <p class="desk__status" data-testid="sync-status">{move || counts_text(counts.get())}</p>
-        <form class="desk__manual" on:submit=check>
-            <label for="pin">"Ticket PIN"</label>
-            <input id="pin" data-testid="pin" inputmode="numeric" autocomplete="off" required
-                prop:value=move || pin.get() on:input=move |ev| set_pin.set(event_target_value(&ev))/>
-            <button class="shell__button" type="submit">"Check"</button>
-        </form>
-        <p role="alert" data-testid="problem">{move || problem.get().unwrap_or_default()}</p>
-        {move || verdict.get().map(|v| view! {
-            <div class=format!("verdict verdict--{}", v.tone) data-testid="verdict" data-tone=v.tone
-                on:click=move |_| set_verdict.set(None)>
-                <p class="verdict__title" data-testid="verdict-title">{v.title}</p>
-                <p class="verdict__holder" data-testid="verdict-holder">{v.holder}</p>
-                <p class="verdict__type">{v.ticket_type}</p>
-                <p class="verdict__detail" data-testid="verdict-detail">{v.detail}</p>
-            </div>
-        })}
     }
 }

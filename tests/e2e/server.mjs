@@ -79,3 +79,44 @@ export function launchChromium(extraArgs = []) {
       '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
   });
 }
+
+/** A Chromium whose camera is the fake device playing `video` (a .y4m file, see video.mjs). */
+export function launchWithCamera(video) {
+  return launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${video}`]);
+}
+
+/** Every verdict the page shows, in order (a MutationObserver installed before the app loads). */
+export async function recordVerdicts(context) {
+  await context.addInitScript(() => {
+    window.__verdicts = [];
+    let last = null;
+    new MutationObserver(() => {
+      const v = document.querySelector('[data-testid=verdict]');
+      // A new verdict may replace one still on screen: each carries its own number.
+      if (!v || v.dataset.seq === last) return;
+      last = v.dataset.seq;
+      const text = (id) => v.querySelector(`[data-testid=${id}]`)?.textContent ?? '';
+      window.__verdicts.push({ tone: v.dataset.tone, title: text('verdict-title'), holder: text('verdict-holder'),
+        detail: text('verdict-detail') });
+    }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-seq'] });
+  });
+}
+
+/** Waits until the page has shown `n` verdicts; returns them all. */
+export async function verdicts(page, n, timeout = 30_000) {
+  try {
+    await page.waitForFunction((k) => window.__verdicts.length >= k, n, { timeout });
+  } catch (e) {
+    const state = await page.evaluate(() => ({ verdicts: window.__verdicts, camera: globalThis.ingiaCamera?.stats }));
+    throw new Error(`${e.message}\nwanted ${n} verdicts; the page saw ${JSON.stringify(state)}`);
+  }
+  return page.evaluate(() => window.__verdicts);
+}
+
+/** The organizer's live stats for the demo event. */
+export async function stats(demo) {
+  const r = await fetch(demo.base + '/api/stats', { headers: { Authorization: 'Bearer ' + demo.organizerToken } });
+  if (r.status !== 200) throw new Error(`stats: HTTP ${r.status}`);
+  return r.json();
+}

@@ -38,6 +38,22 @@ pub enum Pass {
     FullResolution,
 }
 
+impl Pass {
+    /// A short stable name (benchmarks, the worker's replies).
+    pub fn name(self) -> &'static str {
+        match self {
+            Pass::Zxing => "zxing",
+            Pass::Plain => "plain",
+            Pass::LocalWide => "local-wide",
+            Pass::LocalNarrow => "local-narrow",
+            Pass::Inverted => "inverted",
+            Pass::Upscaled => "upscaled",
+            Pass::Smoothed => "smoothed",
+            Pass::FullResolution => "full-resolution",
+        }
+    }
+}
+
 /// What a frame yielded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
@@ -216,6 +232,23 @@ impl FrameDecoder {
 enum Source {
     Grey,
     Local { window: usize, bias: u32 },
+}
+
+/// Luma (BT.601, integer) of an RGBA buffer as a canvas's `getImageData` gives it, written into
+/// `out` (reused between frames). Returns false when the buffer is shorter than `width * height`
+/// pixels.
+pub fn luma_from_rgba(rgba: &[u8], width: usize, height: usize, out: &mut Vec<u8>) -> bool {
+    let n = width * height;
+    if rgba.len() < n * 4 {
+        return false;
+    }
+    out.clear();
+    out.extend(
+        rgba[..n * 4]
+            .chunks_exact(4)
+            .map(|p| ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2]) + 128) >> 8) as u8),
+    );
+    true
 }
 
 /// UTF-8 when it is; otherwise Latin-1 (QR byte mode's historical default).

@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod manifest;
 pub mod pin;
 pub mod presence;
+pub mod repeat;
 pub mod rotating;
 pub mod sample;
 pub mod sync;

@@ -120,3 +120,21 @@ fn empty_and_tiny_frames_are_quietly_nothing() {
         None
     );
 }
+
+#[test]
+fn canvas_rgba_frames_become_luma_the_decoder_reads() {
+    let text = ticket_text();
+    let grey = frame_with_code(&text, 4, 320, 240, 30, 220);
+    // A canvas gives RGBA; a warm light tints the frame but keeps the contrast.
+    let rgba: Vec<u8> = grey.iter().flat_map(|&g| [g, g.saturating_sub(10), g / 2, 255]).collect();
+    let mut luma = Vec::new();
+    assert!(ingia_core::decode::luma_from_rgba(&rgba, W, H, &mut luma));
+    assert_eq!(luma.len(), W * H);
+    assert_eq!((luma[0], luma[W * H - 1]), (202, 202), "(220, 210, 110) in BT.601 luma");
+    assert!(reads(&luma, &text));
+    // Too short a buffer is refused, and the output buffer is reused, not grown.
+    assert!(!ingia_core::decode::luma_from_rgba(&rgba[..100], W, H, &mut luma));
+    let cap = luma.capacity();
+    assert!(ingia_core::decode::luma_from_rgba(&rgba, W, H, &mut luma));
+    assert_eq!(luma.capacity(), cap);
+}

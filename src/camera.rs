@@ -1,0 +1,149 @@
+//! The camera scanner's Rust side: binds `camera.js` (getUserMedia, the frame pump, the decoder
+//! worker, sound and vibration) and turns what it decodes into scans, each code once
+//! (`ingia_core::repeat::RepeatGuard`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ingia_core::repeat::{RepeatGuard, REPEAT_WINDOW_MS};
+use ingia_core::{Tone, UnixMillis};
+use wasm_bindgen::prelude::*;
+
+/// Where Trunk puts the decoder worker (index.html: `data-type="worker"`, named after the bin).
+pub const WORKER_URL: &str = "/ingia-decoder_loader.js";
+
+#[wasm_bindgen(module = "/src/camera.js")]
+extern "C" {
+    type Camera;
+    #[wasm_bindgen(constructor)]
+    fn new(
+        video: &JsValue,
+        worker_url: &str,
+        facing: &str,
+        on_code: &Closure<dyn FnMut(String)>,
+        on_state: &Closure<dyn FnMut(String, bool, u32)>,
+    ) -> Camera;
+    #[wasm_bindgen(method)]
+    fn start(this: &Camera) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn stop(this: &Camera);
+    #[wasm_bindgen(method)]
+    fn next(this: &Camera) -> js_sys::Promise;
+    #[wasm_bindgen(method)]
+    fn torch(this: &Camera, on: bool) -> js_sys::Promise;
+
+    #[wasm_bindgen(js_name = verdictShown)]
+    pub fn verdict_shown();
+    #[wasm_bindgen(js_name = unlockAudio)]
+    pub fn unlock_audio();
+    #[wasm_bindgen(js_name = feedback)]
+    fn feedback_js(tone: &str);
+}
+
+/// What the camera is doing, for the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CameraState {
+    Starting,
+    Running {
+        torch: bool,
+        cameras: u32,
+    },
+    /// The page is hidden (or the steward paused): the camera is off.
+    Paused,
+    Stopped,
+    Denied,
+    Unavailable,
+}
+
+impl CameraState {
+    fn from_js(state: &str, torch: bool, cameras: u32) -> Self {
+        match state {
+            "starting" => CameraState::Starting,
+            "running" => CameraState::Running { torch, cameras },
+            "paused" => CameraState::Paused,
+            "stopped" => CameraState::Stopped,
+            "denied" => CameraState::Denied,
+            _ => CameraState::Unavailable,
+        }
+    }
+}
+
+/// Which way the camera looks: the rear one at a gate, the front one on a kiosk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facing {
+    Rear,
+    Front,
+}
+
+/// A running scanner. Dropping it stops the camera and the worker.
+pub struct Scanner {
+    camera: Camera,
+    _on_code: Closure<dyn FnMut(String)>,
+    _on_state: Closure<dyn FnMut(String, bool, u32)>,
+}
+
+impl Scanner {
+    /// Opens the camera on `video`; `on_scan` gets each new code once, `on_state` the camera's state.
+    pub fn start(
+        video: &JsValue,
+        facing: Facing,
+        on_scan: impl Fn(String) + 'static,
+        on_state: impl Fn(CameraState) + 'static,
+    ) -> Scanner {
+        let guard = Rc::new(RefCell::new(RepeatGuard::new(REPEAT_WINDOW_MS)));
+        let on_code = Closure::<dyn FnMut(String)>::new(move |text: String| {
+            let fresh = guard.borrow_mut().admit(&text, UnixMillis(js_sys::Date::now() as u64));
+            if fresh {
+                on_scan(text);
+            }
+        });
+        let on_state = Closure::<dyn FnMut(String, bool, u32)>::new(move |s: String, torch, cameras| {
+            on_state(CameraState::from_js(&s, torch, cameras))
+        });
+        let facing = match facing {
+            Facing::Rear => "environment",
+            Facing::Front => "user",
+        };
+        let camera = Camera::new(video, WORKER_URL, facing, &on_code, &on_state);
+        let _ = camera.start();
+        Scanner { camera, _on_code: on_code, _on_state: on_state }
+    }
+
+    pub fn switch_camera(&self) {
+        let _ = self.camera.next();
+    }
+
+    pub fn torch(&self, on: bool) {
+        let _ = self.camera.torch(on);
+    }
+}
+
+impl Drop for Scanner {
+    fn drop(&mut self) {
+        self.camera.stop();
+    }
+}
+
+/// The verdict's sound and vibration.
+pub fn feedback(tone: Tone) {
+    feedback_js(match tone {
+        Tone::Green => "green",
+        Tone::Amber => "amber",
+        Tone::Red => "red",
+    });
+}
+
+#[wasm_bindgen(module = "/src/pwa.js")]
+extern "C" {
+    /// Asks Chrome's Background Sync to wake the app when the network returns.
+    #[wasm_bindgen(js_name = requestBackgroundSync)]
+    pub fn request_background_sync();
+    /// Calls back when the service worker relays a Background Sync wake-up.
+    #[wasm_bindgen(js_name = onBackgroundSync)]
+    pub fn on_background_sync(callback: &Closure<dyn FnMut()>);
+    /// Whether the steward left the camera on (kept across reloads).
+    #[wasm_bindgen(js_name = cameraWanted)]
+    pub fn camera_wanted() -> bool;
+    #[wasm_bindgen(js_name = setCameraWanted)]
+    pub fn set_camera_wanted(on: bool);
+}

@@ -1,0 +1,287 @@
+//! The gate's screen: the camera scanner, manual PIN entry, the full-screen verdict (with sound
+//! and vibration), the sync status and the conflicts list. Every decision is `Gate::check`, the
+//! same for a QR and a PIN; this file only shows what comes back.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use ingia_core::{Movement, Presented, Refusal, Tone, Verdict};
+use leptos::html::Video;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::camera::{self, CameraState, Facing, Scanner};
+use crate::device::clock;
+use crate::gate::{headline, Checked, ConflictView, Gate, SyncCounts};
+use crate::{gate, now_ms};
+
+/// What the full-screen verdict shows.
+#[derive(Clone, Debug, PartialEq)]
+struct VerdictView {
+    /// Counts the verdicts this screen showed (a new verdict may replace one still on screen).
+    seq: u64,
+    tone: Tone,
+    title: String,
+    holder: String,
+    ticket_type: String,
+    detail: String,
+}
+
+fn tone_name(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Green => "green",
+        Tone::Amber => "amber",
+        Tone::Red => "red",
+    }
+}
+
+fn verdict_view(c: &Checked, gate: &Gate) -> VerdictView {
+    let (tone, title, detail) = match &c.verdict {
+        Verdict::Admit { movement: Movement::Exit, .. } => (Tone::Green, "Exit recorded".to_string(), String::new()),
+        Verdict::Admit { reentry, .. } => {
+            (Tone::Green, "Welcome".to_string(), if *reentry { "Re-entry".into() } else { String::new() })
+        }
+        Verdict::Refuse { reason, .. } => {
+            let detail = match reason {
+                Refusal::AlreadyCheckedIn(stamp) => {
+                    format!("at {}, {}, device {}", clock(stamp.at.0), gate.gate_name(stamp.gate), stamp.device)
+                }
+                _ => String::new(),
+            };
+            (reason.kind().tone(), headline(reason.kind()).to_string(), detail)
+        }
+    };
+    VerdictView {
+        seq: 0,
+        tone,
+        title,
+        holder: c.holder.clone().unwrap_or_default(),
+        ticket_type: c.ticket_type.clone().unwrap_or_default(),
+        detail,
+    }
+}
+
+/// Event data older than this gets a warning: revocations may be missing.
+const STALE_AFTER_MS: u64 = 10 * 60_000;
+/// How long a verdict stays on screen before the gate is ready for the next attendee.
+const VERDICT_MS: u64 = 2_500;
+
+fn counts_text(c: SyncCounts) -> String {
+    format!("{} pending · {} synced · {} conflicts", c.pending, c.synced, c.conflicts)
+}
+
+fn conflict_text(c: &ConflictView, gate: &Gate) -> String {
+    format!(
+        "{} (ticket {}): admitted first at {}, {}, device {}; this device at {}",
+        c.holder,
+        c.ticket,
+        gate.gate_name(c.winner.gate),
+        clock(c.winner.at.0),
+        c.winner.device,
+        clock(c.mine_at.0)
+    )
+}
+
+fn camera_text(state: CameraState) -> &'static str {
+    match state {
+        CameraState::Starting => "Starting the camera…",
+        CameraState::Running { .. } => "Hold the ticket's QR code inside the square",
+        CameraState::Paused | CameraState::Stopped => "Camera off",
+        CameraState::Denied => "Camera blocked: allow it in Chrome's site settings, or type the PIN below",
+        CameraState::Unavailable => "No camera found: type the PIN below",
+    }
+}
+
+/// The camera scanner, manual entry, the verdict and the sync status of an open gate.
+#[component]
+pub fn GateDesk(as_of: String) -> impl IntoView {
+    let (pin, set_pin) = signal(String::new());
+    let (as_of, set_as_of) = signal(as_of);
+    let (stale_for, set_stale_for) = signal(None::<u64>);
+    let (verdict, set_verdict) = signal(None::<VerdictView>);
+    let (counts, set_counts) = signal(gate().map(|g| g.counts()).unwrap_or_default());
+    let (conflicts, set_conflicts) = signal(Vec::<String>::new());
+    let (problem, set_problem) = signal(None::<String>);
+    let (camera_state, set_camera_state) = signal(CameraState::Stopped);
+    let (scanning, set_scanning) = signal(camera::camera_wanted());
+    let (torch_on, set_torch_on) = signal(false);
+    let video = NodeRef::<Video>::new();
+    // Disposed with the desk: dropping the scanner stops the camera and the worker.
+    let scanner = StoredValue::new_local(None::<Scanner>);
+
+    let refresh = move |g: &Gate| {
+        set_counts.try_set(g.counts());
+        set_conflicts.try_set(g.conflicts().iter().map(|c| conflict_text(c, g)).collect());
+    };
+    let syncing = Rc::new(Cell::new(false));
+    let sync_now = move || {
+        let Some(g) = gate() else { return };
+        if syncing.replace(true) {
+            return;
+        }
+        let syncing = syncing.clone();
+        spawn_local(async move {
+            if let Err(e) = g.sync(&now_ms).await {
+                set_problem.try_set(Some(e.to_string()));
+            }
+            refresh(&g);
+            set_as_of.try_set(clock(g.synced_at()));
+            let age = now_ms().saturating_sub(g.synced_at());
+            set_stale_for.try_set((age > STALE_AFTER_MS).then_some(age / 60_000));
+            syncing.set(false);
+        });
+    };
+    sync_now();
+    if let Ok(handle) = set_interval_with_handle(sync_now.clone(), Duration::from_secs(2)) {
+        on_cleanup(move || handle.clear());
+    }
+    // The network is back: skip the backoff and sync now.
+    let back_online = sync_now.clone();
+    let online = window_event_listener(leptos::ev::online, move |_| {
+        if let Some(g) = gate() {
+            g.network_up(now_ms());
+        }
+        back_online();
+    });
+    on_cleanup(move || online.remove());
+    // Chrome's Background Sync relayed by the service worker: same as coming back online.
+    let woken = sync_now.clone();
+    let wake = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(woken);
+    camera::on_background_sync(&wake);
+    wake.forget();
+
+    // One path for a scanned QR and a typed PIN: decide, store, then show.
+    let shown = Rc::new(Cell::new(0u64));
+    let decide = Rc::new(move |text: String, is_pin: bool| {
+        let Some(g) = gate() else { return };
+        let after = sync_now.clone();
+        let shown = shown.clone();
+        spawn_local(async move {
+            let presented = if is_pin { Presented::Pin(&text) } else { Presented::Qr(&text) };
+            match g.check(presented, Movement::Entry, "steward", now_ms()).await {
+                Ok(checked) => {
+                    let n = shown.get() + 1;
+                    shown.set(n);
+                    let view = VerdictView { seq: n, ..verdict_view(&checked, &g) };
+                    camera::feedback(view.tone);
+                    set_problem.try_set(None);
+                    if is_pin {
+                        set_pin.try_set(String::new());
+                    }
+                    set_verdict.try_set(Some(view));
+                    camera::verdict_shown();
+                    refresh(&g);
+                    // Ready for the next attendee without a tap (a newer verdict keeps its time).
+                    set_timeout(
+                        move || {
+                            if shown.get() == n {
+                                set_verdict.try_set(None);
+                            }
+                        },
+                        Duration::from_millis(VERDICT_MS),
+                    );
+                    after();
+                    if g.counts().pending > 0 {
+                        camera::request_background_sync();
+                    }
+                }
+                // Nothing was recorded, so nothing is shown as decided.
+                Err(e) => {
+                    set_problem.try_set(Some(format!("Storage problem, scan not recorded: {e}")));
+                }
+            }
+        });
+    });
+
+    // The camera runs while the desk is shown and the steward has not paused it.
+    let on_scan = decide.clone();
+    Effect::new(move |_| {
+        let want = scanning.get();
+        let Some(el) = video.get() else { return };
+        if want && scanner.with_value(Option::is_none) {
+            let on_scan = on_scan.clone();
+            let started = Scanner::start(
+                &el.into(),
+                Facing::Rear,
+                move |text| on_scan(text, false),
+                move |s| {
+                    set_camera_state.try_set(s);
+                },
+            );
+            scanner.set_value(Some(started));
+        } else if !want {
+            scanner.set_value(None);
+            set_camera_state.set(CameraState::Stopped);
+        }
+    });
+    // Browsers keep sound off until the first touch.
+    let unlock = window_event_listener(leptos::ev::pointerdown, |_| camera::unlock_audio());
+    on_cleanup(move || unlock.remove());
+
+    let typed = decide.clone();
+    let check = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        typed(pin.get_untracked(), true);
+    };
+    view! {
+        <p data-testid="as-of">{move || format!("Data as of {}", as_of.get())}</p>
+        {move || stale_for.get().map(|min| view! {
+            <p class="desk__stale" role="alert" data-testid="stale">
+                {format!("No contact with the server for {min} min: refunds and revocations since then are unknown here.")}
+            </p>
+        })}
+        <p class="desk__status" data-testid="sync-status">{move || counts_text(counts.get())}</p>
+        <div class="scan">
+            <video class="scan__video" node_ref=video data-testid="camera" muted=true playsinline=true></video>
+            <div class="scan__box" aria-hidden="true"></div>
+        </div>
+        <p class="scan__state" data-testid="camera-state">{move || camera_text(camera_state.get())}</p>
+        <div class="scan__controls">
+            <button class="shell__button" data-testid="camera-toggle" on:click=move |_| {
+                let on = !scanning.get_untracked();
+                camera::set_camera_wanted(on);
+                set_scanning.set(on);
+            }>
+                {move || if scanning.get() { "Pause camera" } else { "Start camera" }}
+            </button>
+            {move || matches!(camera_state.get(), CameraState::Running { cameras, .. } if cameras > 1).then(|| view! {
+                <button class="shell__button" on:click=move |_| scanner.with_value(|s| {
+                    if let Some(s) = s { s.switch_camera() }
+                })>"Switch camera"</button>
+            })}
+            {move || matches!(camera_state.get(), CameraState::Running { torch: true, .. }).then(|| view! {
+                <button class="shell__button" aria-pressed=move || torch_on.get().to_string() on:click=move |_| {
+                    let on = !torch_on.get_untracked();
+                    set_torch_on.set(on);
+                    scanner.with_value(|s| if let Some(s) = s { s.torch(on) });
+                }>"Torch"</button>
+            })}
+        </div>
+        <form class="desk__manual" on:submit=check>
+            <label for="pin">"Ticket PIN"</label>
+            <input id="pin" data-testid="pin" inputmode="numeric" autocomplete="off" required
+                prop:value=move || pin.get() on:input=move |ev| set_pin.set(event_target_value(&ev))/>
+            <button class="shell__button" type="submit">"Check"</button>
+        </form>
+        <p role="alert" data-testid="problem">{move || problem.get().unwrap_or_default()}</p>
+        {move || (!conflicts.get().is_empty()).then(|| view! {
+            <section class="desk__conflicts">
+                <h3>"Conflicts: admitted at another gate first"</h3>
+                <ul data-testid="conflicts">
+                    {conflicts.get().into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
+                </ul>
+            </section>
+        })}
+        {move || verdict.get().map(|v| view! {
+            <div class=format!("verdict verdict--{}", tone_name(v.tone)) data-testid="verdict" data-tone=tone_name(v.tone)
+                data-seq=v.seq
+                on:click=move |_| set_verdict.set(None)>
+                <p class="verdict__title" data-testid="verdict-title">{v.title}</p>
+                <p class="verdict__holder" data-testid="verdict-holder">{v.holder}</p>
+                <p class="verdict__type">{v.ticket_type}</p>
+                <p class="verdict__detail" data-testid="verdict-detail">{v.detail}</p>
+            </div>
+        })}
+    }
+}

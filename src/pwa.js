@@ -1,0 +1,28 @@
+// Background Sync glue (public/sw.js): ask Chrome to wake the scanner when connectivity returns,
+// and hear the service worker's wake-up call. The check-ins themselves are pushed by the app.
+export function requestBackgroundSync() {
+  navigator.serviceWorker?.ready
+    .then((reg) => reg.sync?.register('ingia-checkins'))
+    .catch(() => {}); // not offered (or not allowed): the timer and `online` still push
+}
+
+export function onBackgroundSync(callback) {
+  navigator.serviceWorker?.addEventListener('message', (ev) => {
+    if (ev.data && ev.data.type === 'ingia-sync') callback();
+  });
+}
+
+// The steward's camera choice survives reloads (a gate working from PINs stays on PINs).
+const CAMERA_KEY = 'ingia.camera';
+export function cameraWanted() {
+  try {
+    return localStorage.getItem(CAMERA_KEY) !== 'off';
+  } catch {
+    return true;
+  }
+}
+export function setCameraWanted(on) {
+  try {
+    localStorage.setItem(CAMERA_KEY, on ? 'on' : 'off');
+  } catch {}
+}
