@@ -16,12 +16,12 @@ bash scripts/setup.sh wasm trunk python postgres browser npm
 
 step "format and lints"
 cargo fmt --all --check
-cargo clippy --locked -p ingia-core --all-targets --features serde,decode -- -D warnings
+cargo clippy --locked -p ingia-core -p ingia-decoder --all-targets --features ingia-core/serde -- -D warnings
 cargo clippy --locked -p ingia-server --all-targets -- -D warnings
 cargo clippy --locked -p ingia -p ingia-decoder --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "ingia-core: native tests (vectors, verdicts, properties, sync simulation, fuzz smoke, frame decoder)"
-cargo test --locked -p ingia-core --features serde,decode 2>&1 | tee -a "$log"
+cargo test --locked -p ingia-core -p ingia-decoder --features ingia-core/serde 2>&1 | tee -a "$log"
 
 step "ingia-server on SQLite (API, authorization, first-wins, two server processes on one file)"
 cargo test --locked -p ingia-server 2>&1 | tee -a "$log"
@@ -33,7 +33,7 @@ trap 'bash scripts/pg.sh stop' EXIT
 INGIA_TEST_DATABASE_URL="$pg_url" cargo test --locked -p ingia-server --test api --test concurrency 2>&1 | tee -a "$log"
 
 step "ingia-core builds for the browser (wasm32)"
-cargo build --locked -p ingia-core --features decode --target wasm32-unknown-unknown
+cargo build --locked -p ingia-core -p ingia-decoder --lib --target wasm32-unknown-unknown
 
 step "scanner storage and frame decoder in real headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --locked -p ingia --target wasm32-unknown-unknown --test store --test decoder 2>&1 | tee -a "$log"

@@ -3,10 +3,10 @@
 //! frame is printed (the benchmark's browser figure comes from the same code path).
 #![cfg(target_arch = "wasm32")]
 
-use ingia_core::decode::{FrameDecoder, Luma, ROTATION};
 use ingia_core::rotating::current_code;
 use ingia_core::sample::{sample_event, SAMPLE_DOORS};
 use ingia_core::UnixMillis;
+use ingia_decoder::{FrameDecoder, Luma, ROTATION};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

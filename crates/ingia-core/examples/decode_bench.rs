@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ingia_core::decode::{FrameDecoder, Luma, ROTATION};
+use ingia_decoder::{FrameDecoder, Luma, ROTATION};
 
 #[path = "support/report.rs"]
 mod report;
@@ -20,7 +20,7 @@ fn expected(txt: &Path) -> Option<(String, String)> {
     Some((norm(utf8), norm(latin1)))
 }
 
-fn plain_rqrr(frame: Luma<'_>) -> Option<ingia_core::decode::Decoded> {
+fn plain_rqrr(frame: Luma<'_>) -> Option<ingia_decoder::Decoded> {
     std::panic::catch_unwind(|| {
         let mut img = rqrr::PreparedImage::prepare_from_greyscale(frame.width, frame.height, |x, y| {
             frame.pixels[y * frame.width + x]
@@ -28,7 +28,7 @@ fn plain_rqrr(frame: Luma<'_>) -> Option<ingia_core::decode::Decoded> {
         img.detect_grids()
             .into_iter()
             .find_map(|g| g.decode().ok())
-            .map(|(_, text)| ingia_core::decode::Decoded { text, pass: ingia_core::decode::Pass::Plain })
+            .map(|(_, text)| ingia_decoder::Decoded { text, pass: ingia_decoder::Pass::Plain })
     })
     .ok()
     .flatten()

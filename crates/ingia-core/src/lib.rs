@@ -10,8 +10,6 @@ extern crate alloc;
 
 pub mod checkin;
 pub mod conflict;
-#[cfg(feature = "decode")]
-pub mod decode;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod ids;

@@ -2,10 +2,10 @@
 //! then degraded the ways a gate degrades it (low contrast, uneven light, blur, noise, dark
 //! mode, small in the frame). Each must read within the decoder's frame rotation.
 
-use ingia_core::decode::{FrameDecoder, Luma, ROTATION};
 use ingia_core::rotating::current_code;
 use ingia_core::sample::{sample_event, SAMPLE_DOORS};
 use ingia_core::UnixMillis;
+use ingia_decoder::{FrameDecoder, Luma, ROTATION};
 
 const W: usize = 640;
 const H: usize = 480;
@@ -128,13 +128,13 @@ fn canvas_rgba_frames_become_luma_the_decoder_reads() {
     // A canvas gives RGBA; a warm light tints the frame but keeps the contrast.
     let rgba: Vec<u8> = grey.iter().flat_map(|&g| [g, g.saturating_sub(10), g / 2, 255]).collect();
     let mut luma = Vec::new();
-    assert!(ingia_core::decode::luma_from_rgba(&rgba, W, H, &mut luma));
+    assert!(ingia_decoder::luma_from_rgba(&rgba, W, H, &mut luma));
     assert_eq!(luma.len(), W * H);
     assert_eq!((luma[0], luma[W * H - 1]), (202, 202), "(220, 210, 110) in BT.601 luma");
     assert!(reads(&luma, &text));
     // Too short a buffer is refused, and the output buffer is reused, not grown.
-    assert!(!ingia_core::decode::luma_from_rgba(&rgba[..100], W, H, &mut luma));
+    assert!(!ingia_decoder::luma_from_rgba(&rgba[..100], W, H, &mut luma));
     let cap = luma.capacity();
-    assert!(ingia_core::decode::luma_from_rgba(&rgba, W, H, &mut luma));
+    assert!(ingia_decoder::luma_from_rgba(&rgba, W, H, &mut luma));
     assert_eq!(luma.capacity(), cap);
 }

@@ -1,5 +1,5 @@
 //! The decoder worker (Trunk `data-type="worker"`): the page posts the scan box of a camera frame
-//! as RGBA, this runs `ingia_core::decode::FrameDecoder` on it (exactly the benchmark's pipeline)
+//! as RGBA, this runs `ingia_decoder::FrameDecoder` on it (exactly the benchmark's pipeline)
 //! and posts back the text, if any. Kept out of the page's module so the first load stays small
 //! and a slow or trapping frame never freezes the interface; the page restarts a worker that
 //! traps or stops answering.
@@ -13,7 +13,7 @@
 mod worker {
     use std::cell::RefCell;
 
-    use ingia_core::decode::{luma_from_rgba, FrameDecoder, Luma};
+    use ingia_decoder::{luma_from_rgba, FrameDecoder, Luma};
     use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
     use wasm_bindgen::prelude::*;
     use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
@@ -83,7 +83,7 @@ fn main() {
     worker::start();
 }
 
-/// Natively there is nothing to run: the same pipeline is `ingia_core::decode`, measured by
+/// Natively there is nothing to run: the same pipeline is this crate's library, measured by
 /// `cargo run --release -p ingia-core --example decode_bench -- DIR`.
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {

@@ -5,10 +5,6 @@
 //! this. Invariant: a frame never panics out of here on a native build (rqrr's assertions are
 //! caught); on wasm32 a panic aborts the worker, which the scanner restarts.
 
-use alloc::string::String;
-use alloc::vec;
-use alloc::vec::Vec;
-
 /// A greyscale frame, row-major, one byte per pixel (0 black, 255 white).
 #[derive(Debug, Clone, Copy)]
 pub struct Luma<'a> {
@@ -64,7 +60,7 @@ pub struct Decoded {
 /// Frames larger than this on their long side are first decoded at half size.
 const DOWNSCALE_ABOVE: usize = 1000;
 /// Frames smaller than this on their long side (close crops) run every pass.
-const UPSCALE_BELOW: usize = 500;
+const UPSCALE_BELOW: usize = 400;
 
 /// Decodes a stream of camera frames. Cheap work runs on every frame; heavier passes run when
 /// the plain pass saw finder patterns it could not read, and otherwise rotate over successive
