@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Runs every benchmark program; each prints its numbers and rewrites its section of
-# docs/benchmarks.md. Release builds; a throwaway PostgreSQL on loopback for the sync benchmark.
+# docs/benchmarks.md. Release builds; a throwaway PostgreSQL on loopback for the sync benchmark;
+# Debian's Chromium for the browser figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ingia/target}"
-bash scripts/setup.sh wasm trunk browser postgres
+bash scripts/setup.sh wasm trunk browser postgres npm
 cargo run --locked --release -p ingia-core --example core_bench
 pg_url=$(bash scripts/pg.sh start)
 trap 'bash scripts/pg.sh stop' EXIT
 INGIA_BENCH_PG_URL="$pg_url" cargo run --locked --release -p ingia-server --example sync_bench
 trunk build --offline --release --dist "$CARGO_TARGET_DIR/dist-bench"
 python3 scripts/pwa_size.py "$CARGO_TARGET_DIR/dist-bench"
+# The decoder worker per frame and QR-to-verdict, in Chromium against a real server.
+cargo build --locked --release -p ingia-server
+(cd tests/e2e && INGIA_SERVER_BIN="$CARGO_TARGET_DIR/release/ingia-server" INGIA_DIST="$CARGO_TARGET_DIR/dist-bench" node bench.mjs)
