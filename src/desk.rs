@@ -6,14 +6,15 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use ingia_core::{Movement, Presented, Refusal, Tone, Verdict};
+use ingia_core::{CheckIn, Movement, Presented, Refusal, ScanResult, TicketStatus, Tone, Verdict};
 use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::camera::{self, CameraState, Facing, Scanner};
 use crate::device::clock;
-use crate::gate::{headline, Checked, ConflictView, Gate, SyncCounts};
+use crate::gate::{headline, Checked, ConflictView, Found, Gate, GateStats, SyncCounts};
+use crate::store::Role;
 use crate::{gate, now_ms};
 
 /// What the full-screen verdict shows.
@@ -93,6 +94,42 @@ fn camera_text(state: CameraState) -> &'static str {
     }
 }
 
+fn stats_text(s: GateStats) -> String {
+    format!("{} / {} checked in · {} at this gate", s.checked_in, s.total, s.this_gate)
+}
+
+/// Which recent scans the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filter {
+    All,
+    Admitted,
+    Refused,
+}
+
+/// Scans the recent list shows.
+const RECENT: usize = 30;
+
+fn recent_row(r: &CheckIn, holder: &str) -> (bool, String) {
+    let what = match r.result {
+        ScanResult::Admitted if r.movement == Movement::Exit => "Exit",
+        ScanResult::Admitted => "Admitted",
+        ScanResult::Refused(kind) => headline(kind),
+    };
+    let sep = if holder.is_empty() { "" } else { " · " };
+    (matches!(r.result, ScanResult::Admitted), format!("{} · {what}{sep}{holder}", clock(r.at.0)))
+}
+
+fn found_text(f: &Found, gate: &Gate) -> String {
+    let standing = match (f.status, f.first_entry) {
+        (TicketStatus::Active, Some(s)) => format!("checked in at {}, {}", clock(s.at.0), gate.gate_name(s.gate)),
+        (TicketStatus::Active, None) => "not checked in".to_string(),
+        (TicketStatus::Refunded, _) => "refunded".to_string(),
+        (TicketStatus::Revoked, _) => "cancelled".to_string(),
+        (TicketStatus::Blocked, _) => "blocked".to_string(),
+    };
+    format!("{} · {} · {standing}", f.holder, f.ticket_type)
+}
+
 /// The camera scanner, manual entry, the verdict and the sync status of an open gate.
 #[component]
 pub fn GateDesk(as_of: String) -> impl IntoView {
@@ -102,6 +139,11 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
     let (verdict, set_verdict) = signal(None::<VerdictView>);
     let (counts, set_counts) = signal(gate().map(|g| g.counts()).unwrap_or_default());
     let (conflicts, set_conflicts) = signal(Vec::<String>::new());
+    let (stats, set_stats) = signal(gate().map(|g| g.stats()).unwrap_or_default());
+    let (recent, set_recent) = signal(Vec::<(bool, String)>::new());
+    let (filter, set_filter) = signal(Filter::All);
+    let (query, set_query) = signal(String::new());
+    let supervisor = gate().is_some_and(|g| g.pairing.role == Role::Supervisor);
     let (problem, set_problem) = signal(None::<String>);
     let (camera_state, set_camera_state) = signal(CameraState::Stopped);
     let (scanning, set_scanning) = signal(camera::camera_wanted());
@@ -110,10 +152,18 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
     // Disposed with the desk: dropping the scanner stops the camera and the worker.
     let scanner = StoredValue::new_local(None::<Scanner>);
 
-    let refresh = move |g: &Gate| {
+    let refresh = move |g: &Rc<Gate>| {
         set_counts.try_set(g.counts());
+        set_stats.try_set(g.stats());
         set_conflicts.try_set(g.conflicts().iter().map(|c| conflict_text(c, g)).collect());
+        let g = g.clone();
+        spawn_local(async move {
+            if let Ok(rows) = g.recent(RECENT).await {
+                set_recent.try_set(rows.iter().map(|(r, holder)| recent_row(r, holder)).collect());
+            }
+        });
     };
+    refresh_on_start(refresh);
     let syncing = Rc::new(Cell::new(false));
     let sync_now = move || {
         let Some(g) = gate() else { return };
@@ -219,6 +269,12 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
     let unlock = window_event_listener(leptos::ev::pointerdown, |_| camera::unlock_audio());
     on_cleanup(move || unlock.remove());
 
+    let found = move || {
+        let q = query.get();
+        stats.track(); // a scan changes who is inside
+        gate().map(|g| g.search(&q, 8).into_iter().map(|f| (found_text(&f, &g), f.pin)).collect::<Vec<_>>())
+    };
+    let admit = StoredValue::new_local(decide.clone());
     let typed = decide.clone();
     let check = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -231,6 +287,7 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
                 {format!("No contact with the server for {min} min: refunds and revocations since then are unknown here.")}
             </p>
         })}
+        <p class="desk__stats" data-testid="stats">{move || stats_text(stats.get())}</p>
         <p class="desk__status" data-testid="sync-status">{move || counts_text(counts.get())}</p>
         <div class="scan">
             <video class="scan__video" node_ref=video data-testid="camera" muted=true playsinline=true></video>
@@ -265,6 +322,41 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
             <button class="shell__button" type="submit">"Check"</button>
         </form>
         <p role="alert" data-testid="problem">{move || problem.get().unwrap_or_default()}</p>
+        <section class="desk__search">
+            <label for="name-search">"Find by name"</label>
+            <input id="name-search" data-testid="name-search" type="search" autocomplete="off"
+                prop:value=move || query.get() on:input=move |ev| set_query.set(event_target_value(&ev))/>
+            <ul data-testid="search-results">
+                {move || found().unwrap_or_default().into_iter().map(|(text, pin)| {
+                    view! {
+                        <li>
+                            {text}
+                            {supervisor.then(|| view! {
+                                <button class="desk__small" on:click=move |_| admit.with_value(|f| f(pin.clone(), true))>"Admit (ID checked)"</button>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+        <section class="desk__recent">
+            <h3>"Recent scans"</h3>
+            <div role="group" aria-label="Show">
+                {[(Filter::All, "All"), (Filter::Admitted, "Admitted"), (Filter::Refused, "Refused")].map(|(f, label)| view! {
+                    <button class="desk__small" aria-pressed=move || (filter.get() == f).to_string()
+                        on:click=move |_| set_filter.set(f)>{label}</button>
+                }).collect_view()}
+            </div>
+            <ul data-testid="recent">
+                {move || {
+                    let f = filter.get();
+                    recent.get().into_iter()
+                        .filter(|(ok, _)| match f { Filter::All => true, Filter::Admitted => *ok, Filter::Refused => !*ok })
+                        .map(|(ok, text)| view! { <li class=if ok { "recent--ok" } else { "recent--no" }>{text}</li> })
+                        .collect_view()
+                }}
+            </ul>
+        </section>
         {move || (!conflicts.get().is_empty()).then(|| view! {
             <section class="desk__conflicts">
                 <h3>"Conflicts: admitted at another gate first"</h3>
@@ -283,5 +375,12 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
                 <p class="verdict__detail" data-testid="verdict-detail">{v.detail}</p>
             </div>
         })}
+    }
+}
+
+/// Fills the lists once when the desk opens (the timer and each scan refresh them after).
+fn refresh_on_start(refresh: impl Fn(&Rc<Gate>)) {
+    if let Some(g) = gate() {
+        refresh(&g);
     }
 }

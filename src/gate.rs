@@ -27,6 +27,26 @@ pub struct Checked {
     pub ticket_type: Option<String>,
 }
 
+/// The stats bar's counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GateStats {
+    pub checked_in: usize,
+    pub total: usize,
+    pub this_gate: usize,
+}
+
+/// A ticket found by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub ticket: u32,
+    pub holder: String,
+    pub ticket_type: String,
+    pub status: TicketStatus,
+    pub first_entry: Option<Stamp>,
+    /// For a supervisor's admission after an ID check (recorded as a PIN check-in).
+    pub pin: String,
+}
+
 /// One conflict, for the supervisor's list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConflictView {
@@ -130,6 +150,53 @@ impl Gate {
         self.store.record_scan(&record, entry.as_ref()).await?;
         self.state.borrow_mut().session.enqueue(record);
         Ok(Checked { verdict, holder, ticket_type })
+    }
+
+    /// The stats bar: tickets checked in (as this device knows it), of all tickets, and the
+    /// admissions at this gate.
+    pub fn stats(&self) -> GateStats {
+        let s = self.state.borrow();
+        let ledger = s.session.ledger();
+        let this_gate = ledger
+            .entries()
+            .filter(|e| e.movement == Movement::Entry && e.standing != Standing::Rejected)
+            .filter(|e| e.stamp.gate == self.pairing.gate)
+            .count();
+        GateStats { checked_in: ledger.admitted_tickets(), total: s.manifest.ticket_count(), this_gate }
+    }
+
+    /// Offline search by holder name, with each ticket's standing at the gates.
+    pub fn search(&self, query: &str, limit: usize) -> Vec<Found> {
+        let s = &*self.state.borrow();
+        s.manifest
+            .search_by_name(query, limit)
+            .into_iter()
+            .map(|t| {
+                let ticket_type = s.manifest.ticket_type(t.ticket_type);
+                let reentry = ticket_type.is_some_and(|ty| ty.policy.reentry);
+                Found {
+                    ticket: t.id.0,
+                    holder: t.holder.clone(),
+                    ticket_type: ticket_type.map(|ty| ty.name.clone()).unwrap_or_default(),
+                    status: t.status,
+                    first_entry: s.session.ledger().presence(t.id, reentry).first_entry,
+                    pin: t.pin.to_string(),
+                }
+            })
+            .collect()
+    }
+
+    /// This device's recent scans, newest first, with the holder's name where known.
+    pub async fn recent(&self, limit: usize) -> Result<Vec<(CheckIn, String)>, StoreError> {
+        let records = self.store.recent(limit).await?;
+        let s = self.state.borrow();
+        Ok(records
+            .into_iter()
+            .map(|r| {
+                let holder = r.ticket.and_then(|t| s.manifest.ticket(t)).map(|e| e.holder.clone()).unwrap_or_default();
+                (r, holder)
+            })
+            .collect())
     }
 
     /// Check-ins this device admitted offline that another gate had admitted first, with the

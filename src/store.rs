@@ -1,5 +1,5 @@
 //! The scanner's persistent state in IndexedDB (through `rexie`): the pairing, the manifest,
-//! the sync cursors, the scan-id counter, the outbox and the ledger. Values are the compact
+//! the sync cursors, the scan-id counter, the outbox, the ledger and the recent scans. Values are the compact
 //! binary encodings owned by `ingia-core` (no JSON on the device).
 //! Invariant: a scan's outbox record and ledger entry are written in one transaction, before the
 //! verdict shows; nothing leaves the outbox until the server has answered for it.
@@ -10,10 +10,14 @@ use js_sys::Uint8Array;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::{JsCast, JsValue};
 
-const VERSION: u32 = 1;
+/// Version 2 added `history`.
+const VERSION: u32 = 2;
 const KV: &str = "kv";
 const OUTBOX: &str = "outbox";
 const LEDGER: &str = "ledger";
+const HISTORY: &str = "history";
+/// Scans kept in `history` for the recent-scans list (the server keeps them all).
+pub const HISTORY_KEEP: u64 = 500;
 
 /// Why the device's storage failed. Shown to staff as "storage problem"; details to the console.
 #[derive(Debug, thiserror::Error)]
@@ -130,6 +134,7 @@ impl Store {
             .add_object_store(ObjectStore::new(KV))
             .add_object_store(ObjectStore::new(OUTBOX))
             .add_object_store(ObjectStore::new(LEDGER))
+            .add_object_store(ObjectStore::new(HISTORY))
             .build()
             .await?;
         Ok(Store { db })
@@ -209,18 +214,34 @@ impl Store {
         Ok(ScanId(next))
     }
 
-    /// Writes a scan's record to the outbox and, for an admission, its ledger entry: one
-    /// transaction, awaited before the verdict shows.
+    /// Writes a scan's record to the outbox and the recent scans and, for an admission, its
+    /// ledger entry: one transaction, awaited before the verdict shows.
     pub async fn record_scan(&self, record: &CheckIn, entry: Option<&LedgerEntry>) -> Result<()> {
-        let tx = self.db.transaction(&[OUTBOX, LEDGER], TransactionMode::ReadWrite)?;
-        tx.store(OUTBOX)?
-            .put(&bytes_value(&record.encode()), Some(&JsValue::from_f64(record.scan_id.0 as f64)))
-            .await?;
+        let tx = self.db.transaction(&[OUTBOX, LEDGER, HISTORY], TransactionMode::ReadWrite)?;
+        let bytes = bytes_value(&record.encode());
+        let key = JsValue::from_f64(record.scan_id.0 as f64);
+        tx.store(OUTBOX)?.put(&bytes, Some(&key)).await?;
+        let history = tx.store(HISTORY)?;
+        history.put(&bytes, Some(&key)).await?;
+        if record.scan_id.0 > HISTORY_KEEP {
+            history.delete(JsValue::from_f64((record.scan_id.0 - HISTORY_KEEP) as f64)).await?;
+        }
         if let Some(e) = entry {
             tx.store(LEDGER)?.put(&bytes_value(&e.encode()), Some(&ledger_key(e))).await?;
         }
         tx.done().await?;
         Ok(())
+    }
+
+    /// This device's last `limit` scans, newest first (at most `HISTORY_KEEP`).
+    pub async fn recent(&self, limit: usize) -> Result<Vec<CheckIn>> {
+        let tx = self.db.transaction(&[HISTORY], TransactionMode::ReadOnly)?;
+        let values = tx.store(HISTORY)?.get_all(None, None).await?;
+        tx.done().await?;
+        let mut out = values.into_iter().map(|v| Ok(CheckIn::decode(&value_bytes(v)?)?)).collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|r| std::cmp::Reverse(r.scan_id));
+        out.truncate(limit);
+        Ok(out)
     }
 
     /// Every record still waiting for the server, oldest first.

@@ -159,3 +159,49 @@ test('after one online visit the app opens and scans with the network off', asyn
   assert.equal((await check(page, printed.pin)).title, 'Welcome');
   await context.close();
 });
+
+test('a supervisor finds a holder by name offline, admits after an ID check; stats and recent scans follow', async () => {
+  const holder = demo.tickets().find((t) => t.ticket === 56);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(demo.newPairing('Main gate', 'supervisor'));
+  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+  await page.waitForTimeout(3_000); // one pull: the other tests' admissions are in this device's ledger
+  await context.setOffline(true);
+  const before = await page.getByTestId('stats').textContent();
+  const [, inBefore, total, gateBefore] = before.match(/^(\d+) \/ (\d+) checked in · (\d+) at this gate$/);
+  assert.equal(Number(total), 60);
+
+  // Two words of the name, in another case, find the holder: not checked in yet.
+  const [first, last] = holder.holder.split(' ');
+  await page.getByTestId('name-search').fill(`${last.toUpperCase()} ${first.slice(0, 3)}`);
+  const result = page.getByTestId('search-results').locator('li').first();
+  await result.waitFor();
+  assert.match(await result.textContent(), new RegExp(`^${holder.holder} · Printed · not checked in`));
+  await result.getByRole('button', { name: 'Admit (ID checked)' }).click();
+  const verdict = page.getByTestId('verdict');
+  await verdict.waitFor();
+  assert.equal(await verdict.getAttribute('data-tone'), 'green');
+  await verdict.click();
+  await page.getByTestId('stats').getByText(`${Number(inBefore) + 1} / 60 checked in · ${Number(gateBefore) + 1} at this gate`).waitFor();
+  assert.match(await result.textContent(), /checked in at \d\d:\d\d, Main gate/);
+
+  // A refused PIN next; the recent list keeps both, newest first, and filters them.
+  await page.getByTestId('pin').fill('1');
+  await page.getByTestId('pin').press('Enter');
+  await verdict.waitFor();
+  await verdict.click();
+  const recent = page.getByTestId('recent').locator('li');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=recent] li').length >= 2);
+  assert.match(await recent.nth(0).textContent(), /^\d\d:\d\d · Not a ticket$/);
+  assert.match(await recent.nth(1).textContent(), new RegExp(`^\\d\\d:\\d\\d · Admitted · ${holder.holder}$`));
+  await page.getByRole('button', { name: 'Refused', exact: true }).click();
+  assert.equal(await recent.count(), 1);
+  await page.getByRole('button', { name: 'Admitted', exact: true }).click();
+  assert.match(await recent.nth(0).textContent(), /Admitted/);
+  // The list is stored: a reload (offline, from the service worker) shows it again.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=recent] li').length >= 2);
+  await context.close();
+});
