@@ -110,7 +110,7 @@ async fn recent_scans_outlive_the_outbox_newest_first_and_capped() {
     let total = ingia::store::HISTORY_KEEP + 20;
     for _ in 0..total {
         let id = store.next_scan_id().await.unwrap();
-        let rec = record(id.0, (id.0 % 50) as u32, id.0 % 3 != 0);
+        let rec = record(id.0, (id.0 % 50) as u32, !id.0.is_multiple_of(3));
         store.record_scan(&rec, LedgerEntry::from_checkin(&rec, Standing::Local).as_ref()).await.unwrap();
     }
     // Everything synced: the outbox empties, the recent scans stay (after a reopen too).
@@ -121,7 +121,7 @@ async fn recent_scans_outlive_the_outbox_newest_first_and_capped() {
     assert!(store.outbox().await.unwrap().is_empty());
     let recent = store.recent(5).await.unwrap();
     assert_eq!(recent.iter().map(|r| r.scan_id.0).collect::<Vec<_>>(), (total - 4..=total).rev().collect::<Vec<_>>());
-    assert_eq!(recent[0], record(total, (total % 50) as u32, total % 3 != 0));
+    assert_eq!(recent[0], record(total, (total % 50) as u32, !total.is_multiple_of(3)));
     let kept = store.recent(usize::MAX).await.unwrap();
     assert_eq!(kept.len() as u64, ingia::store::HISTORY_KEEP, "the oldest scans are dropped");
     assert_eq!(kept.last().unwrap().scan_id, ScanId(21));
