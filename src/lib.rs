@@ -7,7 +7,9 @@ mod desk;
 pub mod device;
 pub mod gate;
 pub mod net;
+mod qr;
 pub mod store;
+mod wallet;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -106,7 +108,15 @@ async fn start(set: WriteSignal<Screen>) -> Result<Screen, String> {
     }
     let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
     let loaded = device::load(&store).await.map_err(|e| e.to_string())?;
+    // An attendee's phone (tickets, no pairing) opens on its tickets, also from the home screen.
+    let attendee = loaded.is_none() && !store.wallet_tickets().await.map_err(|e| e.to_string())?.is_empty();
     store.close();
+    if attendee {
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().replace("/wallet");
+        }
+        return Ok(Screen::Loading);
+    }
     match loaded {
         None => Ok(Screen::NotPaired),
         Some(p) => open_gate(p).await,
@@ -120,9 +130,18 @@ async fn retry_download(set: WriteSignal<Screen>) -> Result<Screen, String> {
     download_and_open(&store, pairing, set).await
 }
 
-/// The root component.
+/// The root component: the attendee's wallet at `/wallet`, the scanner everywhere else.
 #[component]
 pub fn App() -> impl IntoView {
+    let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
+    if path == "/wallet" {
+        return view! { <wallet::WalletPage/> }.into_any();
+    }
+    scanner().into_any()
+}
+
+/// The scanner: pairing, then the gate.
+fn scanner() -> impl IntoView {
     let (screen, set_screen) = signal(Screen::Loading);
     spawn_local(async move {
         let next = start(set_screen).await.unwrap_or_else(Screen::Failed);

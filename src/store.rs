@@ -1,21 +1,25 @@
 //! The scanner's persistent state in IndexedDB (through `rexie`): the pairing, the manifest,
-//! the sync cursors, the scan-id counter, the outbox, the ledger and the recent scans. Values are the compact
+//! the sync cursors, the scan-id counter, the outbox, the ledger and the recent scans; and, for
+//! the attendee's wallet, the tickets opened on this phone. Values are the compact
 //! binary encodings owned by `ingia-core` (no JSON on the device).
 //! Invariant: a scan's outbox record and ledger entry are written in one transaction, before the
 //! verdict shows; nothing leaves the outbox until the server has answered for it.
 
+use ingia_core::wallet::WalletTicket;
 use ingia_core::wire::{Reader, WireError, Writer};
 use ingia_core::{CheckIn, DeviceId, EventId, GateId, LedgerEntry, ScanId};
 use js_sys::Uint8Array;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Version 2 added `history`.
-const VERSION: u32 = 2;
+/// Version 2 added `history`, version 3 `wallet`.
+const VERSION: u32 = 3;
 const KV: &str = "kv";
 const OUTBOX: &str = "outbox";
 const LEDGER: &str = "ledger";
 const HISTORY: &str = "history";
+/// The attendee's tickets (the wallet route), by ticket: (event id, ticket id).
+const WALLET: &str = "wallet";
 /// Scans kept in `history` for the recent-scans list (the server keeps them all).
 pub const HISTORY_KEEP: u64 = 500;
 
@@ -135,6 +139,7 @@ impl Store {
             .add_object_store(ObjectStore::new(OUTBOX))
             .add_object_store(ObjectStore::new(LEDGER))
             .add_object_store(ObjectStore::new(HISTORY))
+            .add_object_store(ObjectStore::new(WALLET))
             .build()
             .await?;
         Ok(Store { db })
@@ -280,6 +285,25 @@ impl Store {
         let values = tx.store(LEDGER)?.get_all(None, None).await?;
         tx.done().await?;
         values.into_iter().map(|v| Ok(LedgerEntry::decode(&value_bytes(v)?)?)).collect()
+    }
+}
+
+impl Store {
+    /// Keeps (or refreshes) a ticket in the wallet.
+    pub async fn put_wallet_ticket(&self, t: &WalletTicket) -> Result<()> {
+        let tx = self.db.transaction(&[WALLET], TransactionMode::ReadWrite)?;
+        let key = JsValue::from_str(&format!("{}:{}", t.event_id, t.ticket_id));
+        tx.store(WALLET)?.put(&bytes_value(&t.encode()), Some(&key)).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Every ticket in the wallet, by event and ticket.
+    pub async fn wallet_tickets(&self) -> Result<Vec<WalletTicket>> {
+        let tx = self.db.transaction(&[WALLET], TransactionMode::ReadOnly)?;
+        let values = tx.store(WALLET)?.get_all(None, None).await?;
+        tx.done().await?;
+        values.into_iter().map(|v| Ok(WalletTicket::decode(&value_bytes(v)?)?)).collect()
     }
 }
 

@@ -25,6 +25,7 @@ pub mod sample;
 pub mod sync;
 pub mod token;
 pub mod verdict;
+pub mod wallet;
 pub mod wire;
 
 pub use checkin::{CheckIn, Movement, ScanResult};

@@ -264,6 +264,8 @@ pub struct WalletTicket {
     pub code_secret: String,
     pub code_step_secs: u32,
     pub pin: String,
+    /// The server's clock (Unix ms) as it answered: the wallet's codes follow it.
+    pub server_time: u64,
 }
 
 pub async fn wallet(db: &Db, token: &str) -> Result<WalletTicket> {
@@ -295,5 +297,6 @@ pub async fn wallet(db: &Db, token: &str) -> Result<WalletTicket> {
         code_secret: crate::util::hex(&row.try_get::<Vec<u8>, _>("code_secret")?),
         code_step_secs: m.event.code_step_secs,
         pin: pin.to_string(),
+        server_time: crate::util::now_ms(),
     })
 }

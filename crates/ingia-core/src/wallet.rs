@@ -1,0 +1,210 @@
+//! The attendee's wallet: a ticket as the holder's phone keeps it (fetched once, then offline),
+//! and the token its QR code shows at a given moment: the signed credential plus the rotating
+//! code of the current step, so a screenshot is stale within a step or two.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use crate::rotating::{current_code, ms_until_next_step, CodeSecret};
+use crate::token::{SignedCredential, TicketToken};
+use crate::wire::{Reader, WireError, Writer};
+use crate::UnixMillis;
+
+/// What the wallet needs to show a live code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletPass {
+    pub signed: SignedCredential,
+    pub secret: CodeSecret,
+    pub step_secs: u32,
+}
+
+/// Why a wallet answer cannot be kept. Never echoes the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WalletError {
+    Credential,
+    Secret,
+    Step,
+}
+
+impl core::fmt::Display for WalletError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            WalletError::Credential => "the ticket's credential is not a valid Ingia token",
+            WalletError::Secret => "the ticket's code secret is malformed",
+            WalletError::Step => "the ticket's code step is out of range",
+        })
+    }
+}
+
+fn hex16(s: &str) -> Option<[u8; 16]> {
+    let s = s.as_bytes();
+    if s.len() != 32 {
+        return None;
+    }
+    let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 16];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = nibble(s[2 * i])? << 4 | nibble(s[2 * i + 1])?;
+    }
+    Some(out)
+}
+
+impl WalletPass {
+    /// From the server's wallet answer: the static token text, the secret in hex, the step.
+    pub fn new(credential: &str, secret_hex: &str, step_secs: u32) -> Result<Self, WalletError> {
+        let token = TicketToken::parse(credential).map_err(|_| WalletError::Credential)?;
+        let secret = CodeSecret(hex16(secret_hex).ok_or(WalletError::Secret)?);
+        if !(5..=3600).contains(&step_secs) {
+            return Err(WalletError::Step);
+        }
+        Ok(WalletPass { signed: token.signed, secret, step_secs })
+    }
+
+    /// The token the QR code shows at `now` (server time).
+    pub fn token_at(&self, now: UnixMillis) -> TicketToken {
+        self.signed.with_code(current_code(&self.secret, now, self.step_secs))
+    }
+
+    /// Milliseconds until the code changes (the countdown).
+    pub fn ms_until_change(&self, now: UnixMillis) -> u64 {
+        ms_until_next_step(now, self.step_secs)
+    }
+}
+
+/// A ticket in the wallet: the live pass and what the screen shows around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletTicket {
+    pub event_id: String,
+    pub event_name: String,
+    pub venue: String,
+    /// Unix seconds.
+    pub starts_at: u64,
+    pub time_zone: String,
+    pub ticket_id: u32,
+    pub holder: String,
+    pub ticket_type: String,
+    pub status: String,
+    pub pin: String,
+    pub pass: WalletPass,
+    /// `server time - phone time` when the ticket was fetched: the code follows the server's
+    /// clock even on a phone whose clock is wrong.
+    pub clock_offset_ms: i64,
+}
+
+const VERSION: u8 = 1;
+
+impl WalletTicket {
+    /// Server time for a phone time.
+    pub fn server_now(&self, device_now: u64) -> UnixMillis {
+        UnixMillis(device_now.saturating_add_signed(self.clock_offset_ms))
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.u8(VERSION).str(&self.event_id).str(&self.event_name).str(&self.venue).varint(self.starts_at);
+        w.str(&self.time_zone).varint(u64::from(self.ticket_id)).str(&self.holder).str(&self.ticket_type);
+        w.str(&self.status).str(&self.pin).bytes(&self.pass.signed.static_token().to_bytes());
+        w.bytes(&self.pass.secret.0).varint(u64::from(self.pass.step_secs)).str(&self.clock_offset_ms.to_string());
+        w.into_bytes()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
+        let mut r = Reader::new(bytes);
+        if r.u8()? != VERSION {
+            return Err(WireError::BadValue("wallet version"));
+        }
+        let (event_id, event_name, venue, starts_at) = (r.str()?, r.str()?, r.str()?, r.varint()?);
+        let (time_zone, ticket_id, holder, ticket_type) = (r.str()?, r.varint_u32()?, r.str()?, r.str()?);
+        let (status, pin) = (r.str()?, r.str()?);
+        let token = TicketToken::from_bytes(r.take(crate::token::STATIC_TOKEN_LEN)?)
+            .map_err(|_| WireError::BadValue("wallet credential"))?;
+        let secret = CodeSecret(r.array::<16>()?);
+        let step_secs = r.varint_u32()?;
+        let clock_offset_ms = r.str()?.parse().map_err(|_| WireError::BadValue("wallet clock offset"))?;
+        r.finish()?;
+        Ok(WalletTicket {
+            event_id,
+            event_name,
+            venue,
+            starts_at,
+            time_zone,
+            ticket_id,
+            holder,
+            ticket_type,
+            status,
+            pin,
+            pass: WalletPass { signed: token.signed, secret, step_secs },
+            clock_offset_ms,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sample::{sample_event, SAMPLE_DOORS};
+    use crate::{validate, GateId, Ledger, Movement, Presented, RefusalKind, Scan, Verdict};
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| alloc::format!("{x:02x}")).collect()
+    }
+
+    #[test]
+    fn the_wallet_code_admits_now_and_a_screenshot_goes_stale() {
+        let ev = sample_event(4, 2);
+        let t = &ev.issued[0];
+        let pass = WalletPass::new(&t.credential.static_token().to_text(), &hex(&t.entry.code_secret.0), 30).unwrap();
+        let now = UnixMillis::from_secs(SAMPLE_DOORS as u64 + 600);
+        let decide = |text: &str, at: UnixMillis| {
+            validate(
+                &Scan { presented: Presented::Qr(text), movement: Movement::Entry },
+                &ev.manifest,
+                &Ledger::new(),
+                GateId(1),
+                at,
+            )
+        };
+        let live = pass.token_at(now).to_text();
+        assert!(matches!(decide(&live, now), Verdict::Admit { .. }), "{:?}", decide(&live, now));
+        // Shown 30 s later the code has changed; a screenshot from two steps ago is refused.
+        assert_ne!(pass.token_at(UnixMillis(now.0 + 30_000)).to_text(), live);
+        let screenshot = pass.token_at(UnixMillis(now.0 - 60_000)).to_text();
+        match decide(&screenshot, now) {
+            Verdict::Refuse { reason, .. } => assert_eq!(reason.kind(), RefusalKind::StaleCode),
+            other => panic!("a two-step-old code was not refused: {other:?}"),
+        }
+        assert_eq!(pass.ms_until_change(UnixMillis(30_000 * 7 + 12_000)), 18_000);
+    }
+
+    #[test]
+    fn bad_answers_are_refused_and_stored_tickets_round_trip() {
+        let ev = sample_event(2, 1);
+        let t = &ev.issued[0];
+        let text = t.credential.static_token().to_text();
+        let secret = hex(&t.entry.code_secret.0);
+        assert_eq!(WalletPass::new("INGIA:xyz", &secret, 30), Err(WalletError::Credential));
+        assert_eq!(WalletPass::new(&text, &secret[1..], 30), Err(WalletError::Secret));
+        assert_eq!(WalletPass::new(&text, &secret.replace(&secret[..1], "g"), 30), Err(WalletError::Secret));
+        assert_eq!(WalletPass::new(&text, &secret, 0), Err(WalletError::Step));
+        let w = WalletTicket {
+            event_id: "18446744073709551615".into(),
+            event_name: "Lagos Live".into(),
+            venue: "Tafawa Balewa Square".into(),
+            starts_at: SAMPLE_DOORS as u64,
+            time_zone: "Africa/Lagos".into(),
+            ticket_id: 7,
+            holder: "Ngozi Adeyemi".into(),
+            ticket_type: "General".into(),
+            status: "active".into(),
+            pin: "123456".into(),
+            pass: WalletPass::new(&text, &secret, 30).unwrap(),
+            clock_offset_ms: -93_000,
+        };
+        let bytes = w.encode();
+        assert_eq!(WalletTicket::decode(&bytes).unwrap(), w);
+        assert_eq!(w.server_now(100_000), UnixMillis(7_000));
+        for cut in 0..bytes.len() {
+            assert!(WalletTicket::decode(&bytes[..cut]).is_err());
+        }
+    }
+}

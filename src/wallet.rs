@@ -1,0 +1,153 @@
+//! The attendee's wallet (route `/wallet`, opened by the private link `tickets issue` wrote):
+//! the ticket is fetched once and kept in IndexedDB; from then on the page shows it with no
+//! network: a large QR code re-drawn every step with the current rotating code (the logic is
+//! `ingia_core::wallet`), a countdown, the event, the holder, the type and the PIN. Several
+//! tickets can live on one phone.
+
+use std::time::Duration;
+
+use ingia_core::wallet::{WalletPass, WalletTicket};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsValue;
+
+use crate::net::{self, field_f64, field_str};
+use crate::store::Store;
+use crate::{now_ms, qr, DB_NAME};
+
+/// Fetches the ticket behind a wallet link and keeps it.
+async fn fetch_ticket(store: &Store, token: &str) -> Result<WalletTicket, String> {
+    let body = net::object(&[("token", JsValue::from_str(token))]);
+    let sent_at = now_ms();
+    let v = net::post_json("/api/wallet", None, &body).await.map_err(|e| e.to_string())?;
+    let received_at = now_ms();
+    let text = |k: &str| field_str(&v, k).ok_or_else(|| format!("the server's answer lacks `{k}`"));
+    let number = |k: &str| field_f64(&v, k).ok_or_else(|| format!("the server's answer lacks `{k}`"));
+    let pass = WalletPass::new(&text("credential")?, &text("code_secret")?, number("code_step_secs")? as u32)
+        .map_err(|e| e.to_string())?;
+    // The answer left the server halfway through the round trip.
+    let device_mid = (sent_at + received_at) / 2;
+    let ticket = WalletTicket {
+        event_id: text("event_id")?,
+        event_name: text("event_name")?,
+        venue: text("venue")?,
+        starts_at: number("starts_at")? as u64,
+        time_zone: text("time_zone")?,
+        ticket_id: number("ticket_id")? as u32,
+        holder: text("holder")?,
+        ticket_type: text("ticket_type")?,
+        status: text("status")?,
+        pin: text("pin")?,
+        pass,
+        clock_offset_ms: number("server_time")? as i64 - device_mid as i64,
+    };
+    store.put_wallet_ticket(&ticket).await.map_err(|e| e.to_string())?;
+    Ok(ticket)
+}
+
+/// Opens the link in the URL (if any), then lists every ticket on this phone.
+async fn load() -> Result<Vec<WalletTicket>, String> {
+    let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
+    let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    let token = hash.trim_start_matches('#');
+    let fetched = if token.is_empty() { Ok(()) } else { fetch_ticket(&store, token).await.map(drop) };
+    if fetched.is_ok() {
+        // The link is a secret: it leaves the address bar and the history.
+        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = h.replace_state_with_url(&JsValue::NULL, "", Some("/wallet"));
+        }
+    }
+    let tickets = store.wallet_tickets().await.map_err(|e| e.to_string())?;
+    store.close();
+    match fetched {
+        // Offline with the ticket already here: show it; otherwise say why nothing shows.
+        Err(e) if tickets.is_empty() => Err(format!("Could not open this ticket: {e}")),
+        _ => Ok(tickets),
+    }
+}
+
+fn starts(t: &WalletTicket) -> String {
+    let d = js_sys::Date::new(&JsValue::from_f64(t.starts_at as f64 * 1000.0));
+    let options = net::object(&[("dateStyle", "full".into()), ("timeStyle", "short".into())]);
+    d.to_locale_string("en-GB", &options).into()
+}
+
+/// What a ticket shows at one moment (changes once a step).
+#[derive(Clone, Debug, PartialEq)]
+struct Face {
+    svg: String,
+    step: u32,
+}
+
+fn face(t: &WalletTicket, device_now: u64) -> Face {
+    let token = t.pass.token_at(t.server_now(device_now));
+    Face { svg: qr::svg(&token.to_text()).unwrap_or_default(), step: token.rotating.map_or(0, |r| r.step) }
+}
+
+#[component]
+pub fn WalletPage() -> impl IntoView {
+    let (tickets, set_tickets) = signal(None::<Result<Vec<WalletTicket>, String>>);
+    let (now, set_now) = signal(now_ms());
+    let (full, set_full) = signal(None::<u32>);
+    let open = move || {
+        spawn_local(async move {
+            set_tickets.try_set(Some(load().await));
+        })
+    };
+    open();
+    // Another ticket's link opened in this same page.
+    let link = window_event_listener(leptos::ev::hashchange, move |_| open());
+    on_cleanup(move || link.remove());
+    if let Ok(h) = set_interval_with_handle(move || set_now.set(now_ms()), Duration::from_millis(500)) {
+        on_cleanup(move || h.clear());
+    }
+    // Re-drawn only when a step turns (a memo compares the faces).
+    let faces = Memo::new(move |_| {
+        let n = now.get();
+        tickets.with(|t| match t {
+            Some(Ok(list)) => list.iter().map(|t| face(t, n)).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+    });
+    view! {
+        <main class="wallet">
+            <header class="shell__bar"><h1 class="shell__title">"Ingia · My tickets"</h1></header>
+            {move || match tickets.get() {
+                None => view! { <p class="wallet__note">"Opening your ticket…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="wallet__note" role="alert" data-testid="wallet-error">{e}</p> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! {
+                    <p class="wallet__note">"No tickets on this phone yet. Open the link from your ticket email or SMS."</p>
+                }.into_any(),
+                Some(Ok(list)) => list.into_iter().enumerate().map(|(i, t)| {
+                    let id = t.ticket_id;
+                    let step_secs = t.pass.step_secs;
+                    let label = format!("Ticket QR code for {}. It changes every {step_secs} seconds; show it at the gate.", t.holder);
+                    let countdown = {
+                        let t = t.clone();
+                        move || (t.pass.ms_until_change(t.server_now(now.get())) / 1000 + 1).to_string()
+                    };
+                    let svg = move || faces.with(|f| f.get(i).map(|f| f.svg.clone()).unwrap_or_default());
+                    let step = move || faces.with(|f| f.get(i).map(|f| f.step).unwrap_or_default());
+                    view! {
+                        <article class="wallet__card" data-testid="wallet-ticket">
+                            <h2 data-testid="wallet-event">{t.event_name.clone()}</h2>
+                            <p>{starts(&t)} " · " {t.venue.clone()}</p>
+                            <div class="wallet__qr" role="img" aria-label=label data-testid="wallet-qr" data-step=step
+                                inner_html=svg on:click=move |_| set_full.set(Some(id))></div>
+                            <p class="wallet__countdown" aria-hidden="true" data-testid="wallet-countdown">
+                                "New code in " {countdown} " s · tap the code to enlarge"
+                            </p>
+                            <p class="wallet__holder" data-testid="wallet-holder">{t.holder.clone()}</p>
+                            <p>{t.ticket_type.clone()} {(t.status != "active").then(|| format!(" · {}", t.status))}</p>
+                            <p>"PIN for manual entry: " <strong data-testid="wallet-pin">{t.pin.clone()}</strong></p>
+                            {move || (full.get() == Some(id)).then(|| view! {
+                                <div class="wallet__full" role="img" aria-label="Enlarged ticket QR code; tap to close"
+                                    inner_html=svg on:click=move |_| set_full.set(None)></div>
+                            })}
+                        </article>
+                    }
+                }).collect_view().into_any(),
+            }}
+        </main>
+    }
+}
