@@ -47,9 +47,11 @@ test -s "$CARGO_TARGET_DIR/dist-test/index.html"
 ls "$CARGO_TARGET_DIR"/dist-test/*.wasm >/dev/null
 echo "built: $(ls "$CARGO_TARGET_DIR"/dist-test)"
 
-step "end to end: the built PWA against a real ingia-server, in Debian's Chromium (Playwright)"
+step "end to end: the built PWA against a real ingia-server, in Debian's Chromium (Playwright, fake camera)"
+# Screenshots the tests keep (the kiosk's printed badge) land here.
+mkdir -p "$CARGO_TARGET_DIR/e2e-output"
 (cd tests/e2e && INGIA_SERVER_BIN="$CARGO_TARGET_DIR/debug/ingia-server" INGIA_DIST="$CARGO_TARGET_DIR/dist-test" \
-  node --test 2>&1) | tee -a "$log"
+  INGIA_TEST_OUTPUT="$CARGO_TARGET_DIR/e2e-output" node --test 2>&1) | tee -a "$log"
 
 # One closing line for the whole run, summed over every cargo test binary.
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')

@@ -146,4 +146,15 @@ extern "C" {
     pub fn camera_wanted() -> bool;
     #[wasm_bindgen(js_name = setCameraWanted)]
     pub fn set_camera_wanted(on: bool);
+    /// Screen Wake Lock on or off (kiosk).
+    #[wasm_bindgen(js_name = keepAwake)]
+    pub fn keep_awake(on: bool);
+    #[wasm_bindgen(js_name = enterFullscreen)]
+    pub fn enter_fullscreen();
+    /// The browser's print dialog (the kiosk's badge).
+    #[wasm_bindgen(js_name = printPage)]
+    pub fn print_page();
+    /// `n` bytes from the browser's CSPRNG.
+    #[wasm_bindgen(js_name = randomBytes)]
+    pub fn random_bytes(n: u32) -> Vec<u8>;
 }

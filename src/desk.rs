@@ -19,17 +19,17 @@ use crate::{gate, now_ms};
 
 /// What the full-screen verdict shows.
 #[derive(Clone, Debug, PartialEq)]
-struct VerdictView {
+pub(crate) struct VerdictView {
     /// Counts the verdicts this screen showed (a new verdict may replace one still on screen).
-    seq: u64,
-    tone: Tone,
-    title: String,
-    holder: String,
-    ticket_type: String,
-    detail: String,
+    pub seq: u64,
+    pub tone: Tone,
+    pub title: String,
+    pub holder: String,
+    pub ticket_type: String,
+    pub detail: String,
 }
 
-fn tone_name(tone: Tone) -> &'static str {
+pub(crate) fn tone_name(tone: Tone) -> &'static str {
     match tone {
         Tone::Green => "green",
         Tone::Amber => "amber",
@@ -66,7 +66,7 @@ fn verdict_view(c: &Checked, gate: &Gate) -> VerdictView {
 /// Event data older than this gets a warning: revocations may be missing.
 const STALE_AFTER_MS: u64 = 10 * 60_000;
 /// How long a verdict stays on screen before the gate is ready for the next attendee.
-const VERDICT_MS: u64 = 2_500;
+pub(crate) const VERDICT_MS: u64 = 2_500;
 
 fn counts_text(c: SyncCounts) -> String {
     format!("{} pending · {} synced · {} conflicts", c.pending, c.synced, c.conflicts)
@@ -164,111 +164,39 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
         });
     };
     refresh_on_start(refresh);
-    let syncing = Rc::new(Cell::new(false));
-    let sync_now = move || {
-        let Some(g) = gate() else { return };
-        if syncing.replace(true) {
-            return;
-        }
-        let syncing = syncing.clone();
-        spawn_local(async move {
-            if let Err(e) = g.sync(&now_ms).await {
-                set_problem.try_set(Some(e.to_string()));
-            }
-            refresh(&g);
+    let sync_now = background_sync(
+        move |g| {
+            refresh(g);
             set_as_of.try_set(clock(g.synced_at()));
             let age = now_ms().saturating_sub(g.synced_at());
             set_stale_for.try_set((age > STALE_AFTER_MS).then_some(age / 60_000));
-            syncing.set(false);
-        });
-    };
-    sync_now();
-    if let Ok(handle) = set_interval_with_handle(sync_now.clone(), Duration::from_secs(2)) {
-        on_cleanup(move || handle.clear());
-    }
-    // The network is back: skip the backoff and sync now.
-    let back_online = sync_now.clone();
-    let online = window_event_listener(leptos::ev::online, move |_| {
-        if let Some(g) = gate() {
-            g.network_up(now_ms());
-        }
-        back_online();
-    });
-    on_cleanup(move || online.remove());
-    // Chrome's Background Sync relayed by the service worker: same as coming back online.
-    let woken = sync_now.clone();
-    let wake = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(woken);
-    camera::on_background_sync(&wake);
-    wake.forget();
+        },
+        set_problem,
+    );
 
-    // One path for a scanned QR and a typed PIN: decide, store, then show.
-    let shown = Rc::new(Cell::new(0u64));
-    let decide = Rc::new(move |text: String, is_pin: bool| {
-        let Some(g) = gate() else { return };
-        let after = sync_now.clone();
-        let shown = shown.clone();
-        spawn_local(async move {
-            let presented = if is_pin { Presented::Pin(&text) } else { Presented::Qr(&text) };
-            match g.check(presented, Movement::Entry, "steward", now_ms()).await {
-                Ok(checked) => {
-                    let n = shown.get() + 1;
-                    shown.set(n);
-                    let view = VerdictView { seq: n, ..verdict_view(&checked, &g) };
-                    camera::feedback(view.tone);
-                    set_problem.try_set(None);
-                    if is_pin {
-                        set_pin.try_set(String::new());
-                    }
-                    set_verdict.try_set(Some(view));
-                    camera::verdict_shown();
-                    refresh(&g);
-                    // Ready for the next attendee without a tap (a newer verdict keeps its time).
-                    set_timeout(
-                        move || {
-                            if shown.get() == n {
-                                set_verdict.try_set(None);
-                            }
-                        },
-                        Duration::from_millis(VERDICT_MS),
-                    );
-                    after();
-                    if g.counts().pending > 0 {
-                        camera::request_background_sync();
-                    }
-                }
-                // Nothing was recorded, so nothing is shown as decided.
-                Err(e) => {
-                    set_problem.try_set(Some(format!("Storage problem, scan not recorded: {e}")));
-                }
+    let decide = decider(
+        "steward",
+        set_verdict,
+        set_problem,
+        Rc::new(move |g: &Rc<Gate>, _: &Checked, _: &str, is_pin: bool| {
+            if is_pin {
+                set_pin.try_set(String::new());
             }
-        });
-    });
+            refresh(g);
+        }),
+        sync_now.clone(),
+    );
 
     // The camera runs while the desk is shown and the steward has not paused it.
     let on_scan = decide.clone();
-    Effect::new(move |_| {
-        let want = scanning.get();
-        let Some(el) = video.get() else { return };
-        if want && scanner.with_value(Option::is_none) {
-            let on_scan = on_scan.clone();
-            let started = Scanner::start(
-                &el.into(),
-                Facing::Rear,
-                move |text| on_scan(text, false),
-                move |s| {
-                    set_camera_state.try_set(s);
-                },
-            );
-            scanner.set_value(Some(started));
-        } else if !want {
-            scanner.set_value(None);
-            set_camera_state.set(CameraState::Stopped);
-        }
-    });
-    // Browsers keep sound off until the first touch.
-    let unlock = window_event_listener(leptos::ev::pointerdown, |_| camera::unlock_audio());
-    on_cleanup(move || unlock.remove());
-
+    run_camera(
+        video,
+        scanning.into(),
+        Facing::Rear,
+        scanner,
+        set_camera_state,
+        Rc::new(move |text| on_scan(text, false)),
+    );
     let found = move || {
         let q = query.get();
         stats.track(); // a scan changes who is inside
@@ -383,4 +311,131 @@ fn refresh_on_start(refresh: impl Fn(&Rc<Gate>)) {
     if let Some(g) = gate() {
         refresh(&g);
     }
+}
+
+/// Pushes and pulls in the background: now, every 2 s, when the network returns and when Chrome's
+/// Background Sync wakes the page. Returns "sync now" for after a scan.
+pub(crate) fn background_sync(
+    after: impl Fn(&Rc<Gate>) + Clone + 'static,
+    set_problem: WriteSignal<Option<String>>,
+) -> Rc<dyn Fn()> {
+    let syncing = Rc::new(Cell::new(false));
+    let sync_now: Rc<dyn Fn()> = Rc::new(move || {
+        let Some(g) = gate() else { return };
+        if syncing.replace(true) {
+            return;
+        }
+        let (syncing, after) = (syncing.clone(), after.clone());
+        spawn_local(async move {
+            if let Err(e) = g.sync(&now_ms).await {
+                set_problem.try_set(Some(e.to_string()));
+            }
+            after(&g);
+            syncing.set(false);
+        });
+    });
+    sync_now();
+    let tick = sync_now.clone();
+    if let Ok(handle) = set_interval_with_handle(move || tick(), Duration::from_secs(2)) {
+        on_cleanup(move || handle.clear());
+    }
+    // The network is back: skip the backoff and sync now.
+    let back_online = StoredValue::new_local(sync_now.clone());
+    let online = window_event_listener(leptos::ev::online, move |_| {
+        if let Some(g) = gate() {
+            g.network_up(now_ms());
+        }
+        back_online.with_value(|f| f());
+    });
+    on_cleanup(move || online.remove());
+    // Chrome's Background Sync relayed by the service worker: same as coming back online.
+    let woken = sync_now.clone();
+    let wake = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || woken());
+    camera::on_background_sync(&wake);
+    wake.forget();
+    sync_now
+}
+
+/// What the screen does after a decided scan (beyond showing the verdict).
+pub(crate) type AfterCheck = Rc<dyn Fn(&Rc<Gate>, &Checked, &str, bool)>;
+
+/// The one path for a scanned QR (`false`) and a typed PIN (`true`): decide offline, store, then
+/// show the verdict with its sound, and clear it after a few seconds.
+pub(crate) fn decider(
+    staff: &'static str,
+    set_verdict: WriteSignal<Option<VerdictView>>,
+    set_problem: WriteSignal<Option<String>>,
+    after: AfterCheck,
+    sync_now: Rc<dyn Fn()>,
+) -> Rc<dyn Fn(String, bool)> {
+    let shown = Rc::new(Cell::new(0u64));
+    Rc::new(move |text: String, is_pin: bool| {
+        let Some(g) = gate() else { return };
+        let (shown, after, sync_now) = (shown.clone(), after.clone(), sync_now.clone());
+        spawn_local(async move {
+            let presented = if is_pin { Presented::Pin(&text) } else { Presented::Qr(&text) };
+            match g.check(presented, Movement::Entry, staff, now_ms()).await {
+                Ok(checked) => {
+                    let n = shown.get() + 1;
+                    shown.set(n);
+                    let view = VerdictView { seq: n, ..verdict_view(&checked, &g) };
+                    camera::feedback(view.tone);
+                    set_problem.try_set(None);
+                    set_verdict.try_set(Some(view));
+                    camera::verdict_shown();
+                    after(&g, &checked, &text, is_pin);
+                    // Ready for the next attendee without a tap (a newer verdict keeps its time).
+                    set_timeout(
+                        move || {
+                            if shown.get() == n {
+                                set_verdict.try_set(None);
+                            }
+                        },
+                        Duration::from_millis(VERDICT_MS),
+                    );
+                    sync_now();
+                    if g.counts().pending > 0 {
+                        camera::request_background_sync();
+                    }
+                }
+                // Nothing was recorded, so nothing is shown as decided.
+                Err(e) => {
+                    set_problem.try_set(Some(format!("Storage problem, scan not recorded: {e}")));
+                }
+            }
+        });
+    })
+}
+
+/// Runs the camera on `video` while `wanted` is true; each new code goes to `on_scan`.
+pub(crate) fn run_camera(
+    video: NodeRef<Video>,
+    wanted: Signal<bool>,
+    facing: Facing,
+    scanner: StoredValue<Option<Scanner>, LocalStorage>,
+    set_state: WriteSignal<CameraState>,
+    on_scan: Rc<dyn Fn(String)>,
+) {
+    Effect::new(move |_| {
+        let want = wanted.get();
+        let Some(el) = video.get() else { return };
+        if want && scanner.with_value(Option::is_none) {
+            let on_scan = on_scan.clone();
+            let started = Scanner::start(
+                &el.into(),
+                facing,
+                move |text| on_scan(text),
+                move |s| {
+                    set_state.try_set(s);
+                },
+            );
+            scanner.set_value(Some(started));
+        } else if !want {
+            scanner.set_value(None);
+            set_state.set(CameraState::Stopped);
+        }
+    });
+    // Browsers keep sound off until the first touch.
+    let unlock = window_event_listener(leptos::ev::pointerdown, |_| camera::unlock_audio());
+    on_cleanup(move || unlock.remove());
 }

@@ -6,6 +6,7 @@ pub mod camera;
 mod desk;
 pub mod device;
 pub mod gate;
+mod kiosk;
 pub mod net;
 mod qr;
 pub mod store;
@@ -43,6 +44,17 @@ enum Screen {
     Ready { event: String, gate: String, tickets: usize, as_of: String },
     NoManifest,
     Failed(String),
+}
+
+/// A kiosk-paired device runs the self check-in screen (at `/kiosk`).
+fn is_kiosk() -> bool {
+    let kiosk = gate().is_some_and(|g| g.pairing.role == store::Role::Kiosk);
+    if kiosk {
+        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/kiosk"));
+        }
+    }
+    kiosk
 }
 
 fn now_ms() -> u64 {
@@ -169,12 +181,16 @@ fn scanner() -> impl IntoView {
                         <h2>{step}</h2>
                         <progress class="shell__progress" max="1" value=progress.map(|p| p.to_string())></progress>
                     }.into_any(),
-                    Screen::Ready { event, gate, tickets, as_of } => view! {
+                    Screen::Ready { event, gate, tickets, as_of } => { let event_name = event.clone(); view! {
                         <h2 data-testid="event">{event}</h2>
                         <p data-testid="gate">{gate}</p>
                         <p data-testid="tickets">{format!("{tickets} tickets on this device")}</p>
-                        <GateDesk as_of=as_of/>
-                    }.into_any(),
+                        {if is_kiosk() {
+                            view! { <kiosk::Kiosk event=event_name.clone()/> }.into_any()
+                        } else {
+                            view! { <GateDesk as_of=as_of/> }.into_any()
+                        }}
+                    }.into_any() }
                     Screen::NoManifest => view! {
                         <h2>"Paired, but the event is not on this device yet"</h2>
                         <button class="shell__button" on:click=retry>"Download the event"</button>

@@ -26,3 +26,33 @@ export function setCameraWanted(on) {
     localStorage.setItem(CAMERA_KEY, on ? 'on' : 'off');
   } catch {}
 }
+
+// Kiosk: keep the screen on (Screen Wake Lock, asked again whenever the page comes back) and
+// go full screen on the first touch.
+let wakeLock = null;
+async function lockScreen() {
+  try {
+    if (!document.hidden && navigator.wakeLock) wakeLock = await navigator.wakeLock.request('screen');
+  } catch {
+    wakeLock = null; // refused (battery saver): the kiosk still works
+  }
+}
+export function keepAwake(on) {
+  if (on) {
+    lockScreen();
+    document.addEventListener('visibilitychange', lockScreen);
+  } else {
+    document.removeEventListener('visibilitychange', lockScreen);
+    wakeLock?.release().catch(() => {});
+    wakeLock = null;
+  }
+}
+export function enterFullscreen() {
+  if (!document.fullscreenElement) document.documentElement.requestFullscreen?.().catch(() => {});
+}
+export function printPage() {
+  window.print();
+}
+export function randomBytes(n) {
+  return crypto.getRandomValues(new Uint8Array(n));
+}

@@ -5,6 +5,7 @@
 //! Invariant: a scan's outbox record and ledger entry are written in one transaction, before the
 //! verdict shows; nothing leaves the outbox until the server has answered for it.
 
+use ingia_core::staff::StaffPin;
 use ingia_core::wallet::WalletTicket;
 use ingia_core::wire::{Reader, WireError, Writer};
 use ingia_core::{CheckIn, DeviceId, EventId, GateId, LedgerEntry, ScanId};
@@ -296,6 +297,15 @@ impl Store {
         tx.store(WALLET)?.put(&bytes_value(&t.encode()), Some(&key)).await?;
         tx.done().await?;
         Ok(())
+    }
+
+    /// The kiosk's staff exit PIN (salted digest), if staff set one.
+    pub async fn kiosk_pin(&self) -> Result<Option<StaffPin>> {
+        Ok(self.kv_get("kiosk_pin").await?.and_then(|b| StaffPin::from_bytes(&b)))
+    }
+
+    pub async fn set_kiosk_pin(&self, pin: &StaffPin) -> Result<()> {
+        self.kv_put("kiosk_pin", &pin.to_bytes()).await
     }
 
     /// Every ticket in the wallet, by event and ticket.

@@ -22,6 +22,7 @@ pub mod presence;
 pub mod repeat;
 pub mod rotating;
 pub mod sample;
+pub mod staff;
 pub mod sync;
 pub mod token;
 pub mod verdict;
