@@ -154,6 +154,9 @@ extern "C" {
     /// The browser's print dialog (the kiosk's badge).
     #[wasm_bindgen(js_name = printPage)]
     pub fn print_page();
+    /// Asks for persistent storage (the outbox must not be evicted).
+    #[wasm_bindgen(js_name = persistStorage)]
+    pub fn persist_storage();
     /// `n` bytes from the browser's CSPRNG.
     #[wasm_bindgen(js_name = randomBytes)]
     pub fn random_bytes(n: u32) -> Vec<u8>;

@@ -439,3 +439,39 @@ pub(crate) fn run_camera(
     let unlock = window_event_listener(leptos::ev::pointerdown, |_| camera::unlock_audio());
     on_cleanup(move || unlock.remove());
 }
+
+/// An unpaired device scans the supervisor's pairing QR code (the camera opens on request).
+#[component]
+pub fn PairByScan() -> impl IntoView {
+    let (on, set_on) = signal(false);
+    let (state, set_state) = signal(CameraState::Stopped);
+    let (note, set_note) = signal(String::new());
+    let video = NodeRef::<Video>::new();
+    let scanner = StoredValue::new_local(None::<Scanner>);
+    run_camera(
+        video,
+        on.into(),
+        Facing::Rear,
+        scanner,
+        set_state,
+        Rc::new(move |text: String| match crate::device::pairing_code(&text) {
+            Some(code) => {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.location().assign(&format!("/pair#{code}"));
+                }
+            }
+            None => set_note.set("That code is not an Ingia pairing code.".into()),
+        }),
+    );
+    view! {
+        <button class="shell__button" data-testid="scan-pairing" on:click=move |_| set_on.set(true)>
+            "Scan the pairing QR code"
+        </button>
+        <div class="scan" style:display=move || if on.get() { "block" } else { "none" }>
+            <video class="scan__video" node_ref=video muted=true playsinline=true></video>
+            <div class="scan__box" aria-hidden="true"></div>
+        </div>
+        <p class="scan__state">{move || if on.get() { camera_text(state.get()) } else { "" }}</p>
+        <p role="alert" data-testid="pairing-note">{move || note.get()}</p>
+    }
+}

@@ -88,3 +88,11 @@ pub fn clock(ms: u64) -> String {
     let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
     format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
 }
+
+/// The code in a pairing link or pairing QR (`https://host/pair#CODE`), if the text is one.
+pub fn pairing_code(text: &str) -> Option<&str> {
+    let code = text.trim().split_once("/pair#")?.1;
+    let ok =
+        (8..=100).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    ok.then_some(code)
+}

@@ -185,7 +185,7 @@ fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static
     view! {
         <div class="kiosk" data-testid="kiosk" on:pointerdown=|_| camera::enter_fullscreen()>
             <button class="kiosk__corner" aria-label="Staff (hold)" data-testid="kiosk-corner"
-                on:pointerdown=press on:pointerup=release on:pointerleave=release></button>
+                on:pointerdown=press on:pointerup=release on:pointercancel=release></button>
             <h2 class="kiosk__event">{event}</h2>
             <div class="scan scan--kiosk">
                 <video class="scan__video" node_ref=video data-testid="camera" muted=true playsinline=true></video>

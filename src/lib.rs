@@ -145,6 +145,7 @@ async fn retry_download(set: WriteSignal<Screen>) -> Result<Screen, String> {
 /// The root component: the attendee's wallet at `/wallet`, the scanner everywhere else.
 #[component]
 pub fn App() -> impl IntoView {
+    camera::persist_storage();
     let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
     if path == "/wallet" {
         return view! { <wallet::WalletPage/> }.into_any();
@@ -176,6 +177,7 @@ fn scanner() -> impl IntoView {
                     Screen::NotPaired => view! {
                         <h2>"This device is not paired"</h2>
                         <p>"Ask your gate supervisor for the pairing link or QR code of your event and gate."</p>
+                        <desk::PairByScan/>
                     }.into_any(),
                     Screen::Pairing { progress, step } => view! {
                         <h2>{step}</h2>

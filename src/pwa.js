@@ -56,3 +56,9 @@ export function printPage() {
 export function randomBytes(n) {
   return crypto.getRandomValues(new Uint8Array(n));
 }
+
+// Ask the browser not to evict this origin's storage under pressure (the outbox lives there).
+// Chrome grants it to installed and engaged apps; without it the data still persists normally.
+export function persistStorage() {
+  navigator.storage?.persist?.().catch(() => {});
+}

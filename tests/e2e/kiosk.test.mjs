@@ -61,6 +61,7 @@ test('the kiosk welcomes, resets, refuses, prints a badge, and lets staff out on
     assert.deepEqual([seen[1].tone, seen[1].title, seen[1].detail], ['red', 'Fake ticket', 'Please see a member of staff']);
 
     // Staff: a long press on the corner, then the PIN. A wrong PIN keeps the kiosk locked.
+    await page.getByTestId('verdict').waitFor({ state: 'detached', timeout: 10_000 });
     const corner = await page.getByTestId('kiosk-corner').boundingBox();
     const hold = async () => {
       await page.mouse.move(corner.x + 10, corner.y + 10);

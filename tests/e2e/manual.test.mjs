@@ -109,7 +109,7 @@ test('a gate out of contact for over 10 minutes warns that its data may be stale
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.clock.install();
-  await page.goto(demo.kiosk);
+  await page.goto(demo.newPairing());
   await page.getByTestId('pin').waitFor({ timeout: 15_000 });
   await page.getByText('0 pending').waitFor({ timeout: 15_000 });
   assert.equal(await page.getByTestId('stale').count(), 0);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startDemo, launchWithCamera, recordVerdicts, verdicts, stats } from './server.mjs';
+import { startDemo, launchWithCamera, recordVerdicts, verdicts, stats, shellCached } from './server.mjs';
 import { writeVideo, forge, qrSvg } from './video.mjs';
 
 let demo;
@@ -42,6 +42,7 @@ async function pairedPage(browser, link, { cameraOff = false } = {}) {
   const page = await context.newPage();
   await page.goto(link);
   await page.getByTestId('pin').waitFor({ timeout: 20_000 });
+  await shellCached(page); // the decoder worker too: the camera may start offline
   return { context, page };
 }
 
@@ -83,7 +84,6 @@ test('20 tickets scanned offline survive a reload and reach the server exactly o
   const browser = await launchWithCamera(video);
   try {
     const { context, page } = await pairedPage(browser, demo.newPairing(), { cameraOff: true });
-    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     await page.getByText(/^0 pending/).waitFor({ timeout: 20_000 });
     const before = (await stats(demo)).checked_in;
     await context.setOffline(true);
@@ -139,6 +139,25 @@ test('two gates admit the same ticket offline: after sync one is accepted, the o
     const conflict = await b.page.getByTestId('conflicts').textContent();
     assert.match(conflict, new RegExp(`\\(ticket ${id}\\): admitted first at Main gate, \\d\\d:\\d\\d, device \\d+; this device at \\d\\d:\\d\\d`));
     assert.equal((await stats(demo)).checked_in, before + 1);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('an unpaired phone pairs by scanning the pairing QR code the CLI printed', async () => {
+  demo.newPairing();
+  const newest = fs.readdirSync(demo.dataDir).filter((f) => /^pair-device-\d+\.svg$/.test(f))
+    .sort((a, b) => Number(a.match(/\d+/)[0]) - Number(b.match(/\d+/)[0])).at(-1);
+  const svg = fs.readFileSync(path.join(demo.dataDir, newest), 'utf8');
+  const video = await writeVideo(path.join(dir, 'pairing.y4m'), [{ blank: 1 }, { svg, seconds: 1.5 }, { blank: 4 }]);
+  const browser = await launchWithCamera(video);
+  try {
+    const context = await browser.newContext({ permissions: ['camera'] });
+    const page = await context.newPage();
+    await page.goto(demo.base + '/');
+    await page.getByTestId('scan-pairing').click();
+    await page.getByTestId('pin').waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('gate').textContent(), 'Main gate');
   } finally {
     await browser.close();
   }

@@ -120,3 +120,13 @@ export async function stats(demo) {
   if (r.status !== 200) throw new Error(`stats: HTTP ${r.status}`);
   return r.json();
 }
+
+/** Waits until the service worker controls the page (its shell cached): offline starts work. */
+export async function shellCached(page) {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+    }
+  });
+}

@@ -1,6 +1,7 @@
 //! The frame decoder on generated camera frames: a real ticket QR drawn into a 640x480 frame,
 //! then degraded the ways a gate degrades it (low contrast, uneven light, blur, noise, dark
-//! mode, small in the frame). Each must read within the decoder's frame rotation.
+//! mode, small in the frame, glare, perspective, JPEG). Each must read within the decoder's frame
+//! rotation.
 
 use ingia_core::rotating::current_code;
 use ingia_core::sample::{sample_event, SAMPLE_DOORS};
@@ -67,6 +68,41 @@ fn blur(px: &[u8], radius: usize) -> Vec<u8> {
     out
 }
 
+/// The frame seen through a tilt: a true homography (the card leans back, its top edge farther
+/// from the camera), sampled backwards with bilinear interpolation.
+fn perspective(px: &[u8]) -> Vec<u8> {
+    // Output point (x, y), centred and in frame heights, comes from source (x, y) / (1 - t y).
+    let t = 0.6f32;
+    let (cx, cy, unit) = (W as f32 / 2.0, H as f32 / 2.0, H as f32);
+    let mut out = vec![200u8; W * H];
+    for y in 0..H {
+        for x in 0..W {
+            let (ox, oy) = ((x as f32 - cx) / unit, (y as f32 - cy) / unit);
+            let s = 1.0 / (1.0 - t * oy);
+            let (sx, sy) = (ox * s * unit + cx, oy * s * unit + cy);
+            if sx < 0.0 || sy < 0.0 || sx >= (W - 1) as f32 || sy >= (H - 1) as f32 {
+                continue;
+            }
+            let (x0, y0) = (sx as usize, sy as usize);
+            let (fx, fy) = (sx - x0 as f32, sy - y0 as f32);
+            let at = |xx: usize, yy: usize| px[yy * W + xx] as f32;
+            let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
+            let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
+            out[y * W + x] = (top * (1.0 - fy) + bottom * fy) as u8;
+        }
+    }
+    out
+}
+
+/// The frame after a JPEG round trip (block artefacts, as a messaging app or a cheap camera
+/// pipeline leaves them).
+fn jpeg(px: &[u8], quality: u8) -> Vec<u8> {
+    let img = image::GrayImage::from_raw(W as u32, H as u32, px.to_vec()).unwrap();
+    let mut bytes = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality).encode_image(&img).unwrap();
+    image::load_from_memory(&bytes).unwrap().to_luma8().into_raw()
+}
+
 #[test]
 fn clean_code_reads_on_the_first_frame() {
     let text = ticket_text();
@@ -98,6 +134,23 @@ fn degraded_codes_read_within_a_rotation() {
             }
             px
         }),
+        ("glare (a bright blob over a corner of the code)", {
+            let mut px = frame_with_code(&text, 5, W / 2, H / 2, 30, 200);
+            let (cx, cy, r) = (W as f32 / 2.0 + 60.0, H as f32 / 2.0 - 50.0, 70.0f32);
+            for y in 0..H {
+                for x in 0..W {
+                    let d2 = ((x as f32 - cx).powi(2) + (y as f32 - cy).powi(2)) / (r * r);
+                    let glare = (150.0 * (-d2).exp()) as i32;
+                    px[y * W + x] = (px[y * W + x] as i32 + glare).clamp(0, 255) as u8;
+                }
+            }
+            px
+        }),
+        (
+            "perspective (a phone tilted towards the camera)",
+            perspective(&frame_with_code(&text, 5, W / 2, H / 2, 30, 220)),
+        ),
+        ("JPEG at quality 25", jpeg(&frame_with_code(&text, 5, W / 2, H / 2, 30, 220), 25)),
     ];
     let failed: Vec<&str> = cases.iter().filter(|(_, px)| !reads(px, &text)).map(|(name, _)| *name).collect();
     assert!(failed.is_empty(), "not read: {failed:?}");
