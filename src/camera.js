@@ -5,7 +5,7 @@
 // that traps or stops answering is replaced, and the camera is released while the page is hidden.
 
 const BOX = 0.85;         // the scan box: this share of the frame's short side, centred
-const MAX_SIDE = 640;     // crops larger than this are scaled down before decoding
+const MAX_SIDE = 480;     // crops larger than this are scaled down before decoding (cost grows faster than pixels)
 const WATCHDOG_MS = 2500; // a worker silent this long is replaced
 const KEEP = 240;         // timings kept for the diagnostics (about 8 s at 30 fps)
 

@@ -6,7 +6,7 @@
 use ingia_core::rotating::current_code;
 use ingia_core::sample::{sample_event, SAMPLE_DOORS};
 use ingia_core::UnixMillis;
-use ingia_decoder::{FrameDecoder, Luma, ROTATION};
+use ingia_decoder::{FrameDecoder, Luma, FRAMES_PER_CYCLE};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -57,7 +57,7 @@ fn ticket_frames_decode_in_the_browser() {
         for _ in 0..5 {
             let mut d = FrameDecoder::new();
             let start = now_ms();
-            let got = (0..ROTATION).find_map(|_| d.decode(Luma { width: W, height: H, pixels: &px }));
+            let got = (0..FRAMES_PER_CYCLE).find_map(|_| d.decode(Luma { width: W, height: H, pixels: &px }));
             times.push(now_ms() - start);
             assert_eq!(got.map(|g| g.text), Some(text.clone()), "inverted: {inverted}");
         }

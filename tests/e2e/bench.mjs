@@ -57,7 +57,7 @@ try {
     await img.decode();
     const cases = [
       ['640x480 frame', 640, 480, 1], ['1280x720 frame', 1280, 720, 1.5],
-      ['scan box of 640x480 (408x408)', 408, 408, 1], ['scan box of 1280x720 (612x612)', 612, 612, 1.5],
+      ['scan box of 640x480 (408x408)', 408, 408, 1], ['scan box of 1280x720 (612x612, sent scaled to 480x480)', 480, 480, 1.2],
     ];
     const out = [];
     for (const [name, w, h, scale] of cases) {
@@ -116,7 +116,8 @@ try {
     return { cases: out, native };
   }, { svg: svgOf(printed[0]) });
   await browser.close();
-  const lines = rows.map((r) => `| ${r.name} | ${r.withCode ? 'ticket QR' : 'none'} | ${r.withCode ? `${r.read}/${r.times.length}` : '-'} | ${ms(quantile(r.times, 0.5))} | ${ms(quantile(r.times, 0.95))} | ${ms(Math.max(...r.times))} |`);
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const lines = rows.map((r) => `| ${r.name} | ${r.withCode ? 'ticket QR' : 'none'} | ${r.withCode ? `${r.read}/${r.times.length}` : '-'} | ${ms(mean(r.times))} | ${ms(quantile(r.times, 0.95))} | ${ms(Math.max(...r.times))} |`);
   console.log(lines.join('\n'));
   writeSection('browser-decode', `## QR decoding in the browser (the decoder worker)\n\n`
     + `Command: \`bash scripts/bench.sh\` (\`node tests/e2e/bench.mjs\` on the release build)  \n`
@@ -124,7 +125,9 @@ try {
     + `luma, then the pipeline of \`ingia-decoder\`), 40 frames after 5 warm-up frames, each with fresh sensor noise.\n`
     + `The scanner sends the scan-box crop, never the whole frame. A camera frame lasts 33 ms. Chrome's\n`
     + `BarcodeDetector (tried first where it reads QR codes): ${native}.\n\n`
-    + `| frame | code in view | read | median ms | p95 ms | max ms |\n|---|---|---|---|---|---|\n${lines.join('\n')}\n`);
+    + `Camera-sized frames alternate between the two readers, so the mean is the CPU per frame and the max the\n`
+    + `slowest frame.\n\n`
+    + `| frame | code in view | read | mean ms | p95 ms | max ms |\n|---|---|---|---|---|---|\n${lines.join('\n')}\n`);
 
   // 2. QR to verdict through the fake camera.
   const ids = printed.slice(1, 9);

@@ -1,13 +1,13 @@
 //! Decode benchmark: `cargo run --release -p ingia-core --example decode_bench -- DIR`
 //! DIR holds sets: folders of images (.png .jpg .webp) with the expected text in a .txt of the
-//! same stem. Each image is fed to the scanner's `FrameDecoder` as ROTATION consecutive frames
-//! (about 100 ms of camera), exactly as the scanner runs it. Prints one line per set and
+//! same stem. Each image is fed to the scanner's `FrameDecoder` as FRAMES_PER_CYCLE consecutive frames
+//! (about 200 ms of camera), exactly as the scanner runs it. Prints one line per set and
 //! `TOTAL ok/total`. Run with `--write` to record the table in docs/benchmarks.md.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ingia_decoder::{FrameDecoder, Luma, ROTATION};
+use ingia_decoder::{FrameDecoder, Luma, FRAMES_PER_CYCLE};
 
 #[path = "support/report.rs"]
 mod report;
@@ -62,7 +62,7 @@ fn run_sets(sets: &[PathBuf], baseline: bool, verbose: bool) -> Vec<SetResult> {
             let frame = Luma { width: luma.width() as usize, height: luma.height() as usize, pixels: luma.as_raw() };
             let mut decoder = FrameDecoder::new();
             let mut read = false;
-            for _ in 0..if baseline { 1 } else { ROTATION } {
+            for _ in 0..if baseline { 1 } else { FRAMES_PER_CYCLE } {
                 let t = Instant::now();
                 let got = if baseline { plain_rqrr(frame) } else { decoder.decode(frame) };
                 times.push(t.elapsed().as_secs_f64() * 1e3);
@@ -85,6 +85,59 @@ fn run_sets(sets: &[PathBuf], baseline: bool, verbose: bool) -> Vec<SetResult> {
         results.push(SetResult { name: set.file_name().unwrap().to_string_lossy().to_string(), ok, total, median_ms });
     }
     results
+}
+
+/// A generated camera frame: grey card, sensor noise, and optionally a ticket QR (5 px modules
+/// at 640x480, 7 px at 1280x720) in the middle.
+fn camera_frame(w: usize, h: usize, text: Option<&str>, seed: u32) -> Vec<u8> {
+    let mut px = vec![180u8; w * h];
+    if let Some(text) = text {
+        let qr = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap();
+        let (n, colors) = (qr.width(), qr.to_colors());
+        let m = if w > 1000 { 7 } else { 5 };
+        let (x0, y0) = (w / 2 - n * m / 2, h / 2 - n * m / 2);
+        for y in 0..n * m {
+            for x in 0..n * m {
+                if colors[(y / m) * n + x / m] == qrcode::Color::Dark {
+                    px[(y0 + y) * w + x0 + x] = 40;
+                }
+            }
+        }
+    }
+    let mut s = seed | 1;
+    for p in px.iter_mut() {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        *p = (*p as i32 + (s % 21) as i32 - 10).clamp(0, 255) as u8;
+    }
+    px
+}
+
+/// Time per frame, natively, for camera frames with and without a code: (label, median, max).
+fn frame_times() -> Vec<(String, f64, f64)> {
+    let ev = ingia_core::sample::sample_event(4, 2);
+    let text = ev.issued[0].credential.static_token().to_text();
+    let mut out = Vec::new();
+    for (w, h) in [(640, 480), (1280, 720)] {
+        for code in [true, false] {
+            let frames: Vec<Vec<u8>> =
+                (0..8).map(|i| camera_frame(w, h, code.then_some(text.as_str()), 17 + i)).collect();
+            let mut decoder = FrameDecoder::new();
+            let mut times = Vec::new();
+            for i in 0..60 {
+                let t = Instant::now();
+                let got = decoder.decode(Luma { width: w, height: h, pixels: &frames[i % frames.len()] });
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+                // No phantom reads, and a read is the ticket's text.
+                assert!(got.is_none_or(|d| code && d.text == text), "wrong read on a {w}x{h} frame");
+            }
+            times.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            let label = format!("{w}x{h}, {}", if code { "ticket QR in view" } else { "no code" });
+            out.push((label, times[times.len() / 2], times[times.len() - 1]));
+        }
+    }
+    out
 }
 
 fn main() {
@@ -111,6 +164,10 @@ fn main() {
     }
     let (ok, total) = results.iter().fold((0, 0), |(o, t), r| (o + r.ok, t + r.total));
     println!("TOTAL {ok}/{total}");
+    let frames = if baseline { Vec::new() } else { frame_times() };
+    for (label, median, max) in &frames {
+        println!("frame {label}: median {median:.1} ms, max {max:.1} ms");
+    }
     if write {
         let before = if baseline { None } else { Some(run_sets(&sets, true, false)) };
         let mut rows = Vec::new();
@@ -131,13 +188,16 @@ fn main() {
                 "## QR decoding of real photos (ingia-core `decode`, native)\n\n\
                  Command: `cargo run --release -p ingia-core --example decode_bench -- {} --write`  \n\
                  Measured: {} on {}. Before: plain `rqrr` 0.11 on one frame. After: the scanner's\n\
-                 `FrameDecoder` (rxing's zxing-cpp QR port first, then rqrr with preprocessing), each image fed as {ROTATION} camera frames (100 ms at 30 fps). Times are the median\n\
+                 `FrameDecoder` (rxing's zxing-cpp QR port first, then rqrr with preprocessing), each image fed as {FRAMES_PER_CYCLE} camera frames (200 ms at 30 fps). Times are the median\n\
                  per frame, native; the browser figures come with the scanner's benchmark.\n\n\
-                 | set | before read | before ms | after read | after ms |\n|---|---|---|---|---|\n{}\n",
+                 | set | before read | before ms | after read | after ms |\n|---|---|---|---|---|\n{}\n\n\
+                 Generated camera frames (grey card, sensor noise), 60 consecutive frames each, native:\n\n\
+                 | frame | median ms | max ms |\n|---|---|---|\n{}\n",
                 dir.display(),
                 report::today(),
                 report::machine(),
-                rows.join("\n")
+                rows.join("\n"),
+                frames.iter().map(|(l, m, x)| format!("| {l} | {m:.1} | {x:.1} |")).collect::<Vec<_>>().join("\n")
             ),
         );
     }

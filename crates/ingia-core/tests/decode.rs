@@ -6,7 +6,7 @@
 use ingia_core::rotating::current_code;
 use ingia_core::sample::{sample_event, SAMPLE_DOORS};
 use ingia_core::UnixMillis;
-use ingia_decoder::{FrameDecoder, Luma, ROTATION};
+use ingia_decoder::{FrameDecoder, Luma, FRAMES_PER_CYCLE};
 
 const W: usize = 640;
 const H: usize = 480;
@@ -38,7 +38,7 @@ fn frame_with_code(text: &str, module: usize, cx: usize, cy: usize, dark: u8, li
 
 fn reads(pixels: &[u8], want: &str) -> bool {
     let mut d = FrameDecoder::new();
-    (0..ROTATION).any(|_| d.decode(Luma { width: W, height: H, pixels }).is_some_and(|r| r.text == want))
+    (0..FRAMES_PER_CYCLE).any(|_| d.decode(Luma { width: W, height: H, pixels }).is_some_and(|r| r.text == want))
 }
 
 fn noise(px: &mut [u8], amplitude: i32, seed: u64) {
@@ -160,7 +160,7 @@ fn degraded_codes_read_within_a_rotation() {
 fn empty_and_tiny_frames_are_quietly_nothing() {
     let mut d = FrameDecoder::new();
     let grey = vec![128u8; W * H];
-    for _ in 0..ROTATION {
+    for _ in 0..FRAMES_PER_CYCLE {
         assert_eq!(d.decode(Luma { width: W, height: H, pixels: &grey }), None);
     }
     assert_eq!(d.decode(Luma { width: 10, height: 10, pixels: &[0; 100] }), None);

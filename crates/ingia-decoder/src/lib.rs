@@ -62,10 +62,11 @@ const DOWNSCALE_ABOVE: usize = 1000;
 /// Frames smaller than this on their long side (close crops) run every pass.
 const UPSCALE_BELOW: usize = 400;
 
-/// Decodes a stream of camera frames. Cheap work runs on every frame; heavier passes run when
-/// the plain pass saw finder patterns it could not read, and otherwise rotate over successive
-/// frames, so a code held up for a few frames (100 ms at 30 fps) meets every pass while an
-/// empty frame costs one plain pass and one rotating pass.
+/// Decodes a stream of camera frames. Camera-sized frames alternate between rxing's reader and
+/// rqrr's passes; heavier rqrr passes run when the plain pass saw finder patterns it could not
+/// read, and otherwise rotate over successive frames, so a code held up for
+/// [`FRAMES_PER_CYCLE`] frames (200 ms at 30 fps) meets every pass while an empty frame costs
+/// either the reader or one plain pass and one rotating pass.
 #[derive(Debug, Default)]
 pub struct FrameDecoder {
     frame: u64,
@@ -73,8 +74,11 @@ pub struct FrameDecoder {
     pub panics: u64,
 }
 
-/// Frames per full rotation of the extra passes.
+/// rqrr frames per full rotation of the extra passes.
 pub const ROTATION: u64 = 3;
+/// Camera frames in which a steady code meets every pass: camera-sized frames alternate between
+/// the zxing reader and the rqrr passes (200 ms at 30 fps); close crops get all on each frame.
+pub const FRAMES_PER_CYCLE: u64 = 2 * ROTATION;
 
 impl FrameDecoder {
     pub fn new() -> Self {
@@ -87,10 +91,20 @@ impl FrameDecoder {
         if frame.width < 21 || frame.height < 21 || frame.pixels.len() < frame.width * frame.height {
             return None;
         }
-        if let Some(text) = self.zxing(frame) {
-            return Some(Decoded { text, pass: Pass::Zxing });
-        }
         let long = frame.width.max(frame.height);
+        let small = long < UPSCALE_BELOW;
+        // Camera frames take turns: the zxing reader on even frames, rqrr's passes on odd ones,
+        // so no frame pays for both (an empty frame is the common case at a gate).
+        let (zxing_turn, rqrr_turn) = if small { (true, true) } else { (n % 2 == 0, n % 2 == 1) };
+        let n = if small { n } else { n / 2 };
+        if zxing_turn {
+            if let Some(text) = self.zxing(frame) {
+                return Some(Decoded { text, pass: Pass::Zxing });
+            }
+        }
+        if !rqrr_turn {
+            return None;
+        }
         let owned;
         let base = if long > DOWNSCALE_ABOVE {
             owned = downscale2(frame);
@@ -106,7 +120,6 @@ impl FrameDecoder {
         if let Some(text) = text {
             return Some(Decoded { text, pass: Pass::Plain });
         }
-        let small = long < UPSCALE_BELOW;
         // Finder patterns but no decode: spend more on this very frame.
         let mut passes: Vec<Pass> = Vec::new();
         if saw_grid {
