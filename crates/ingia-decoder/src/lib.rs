@@ -95,7 +95,7 @@ impl FrameDecoder {
         let small = long < UPSCALE_BELOW;
         // Camera frames take turns: the zxing reader on even frames, rqrr's passes on odd ones,
         // so no frame pays for both (an empty frame is the common case at a gate).
-        let (zxing_turn, rqrr_turn) = if small { (true, true) } else { (n % 2 == 0, n % 2 == 1) };
+        let (zxing_turn, rqrr_turn) = if small { (true, true) } else { (n.is_multiple_of(2), !n.is_multiple_of(2)) };
         let n = if small { n } else { n / 2 };
         if zxing_turn {
             if let Some(text) = self.zxing(frame) {
