@@ -383,7 +383,6 @@ pub(crate) fn decider(
                     set_problem.try_set(None);
                     set_verdict.try_set(Some(view));
                     camera::verdict_shown();
-                    after(&g, &checked, &text, is_pin);
                     // Ready for the next attendee without a tap (a newer verdict keeps its time).
                     set_timeout(
                         move || {
@@ -393,10 +392,19 @@ pub(crate) fn decider(
                         },
                         Duration::from_millis(VERDICT_MS),
                     );
-                    sync_now();
-                    if g.counts().pending > 0 {
-                        camera::request_background_sync();
-                    }
+                    // The verdict paints first; lists, counts and the push come after.
+                    request_animation_frame(move || {
+                        set_timeout(
+                            move || {
+                                after(&g, &checked, &text, is_pin);
+                                sync_now();
+                                if g.counts().pending > 0 {
+                                    camera::request_background_sync();
+                                }
+                            },
+                            Duration::ZERO,
+                        )
+                    });
                 }
                 // Nothing was recorded, so nothing is shown as decided.
                 Err(e) => {

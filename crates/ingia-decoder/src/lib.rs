@@ -63,13 +63,15 @@ const DOWNSCALE_ABOVE: usize = 1000;
 const UPSCALE_BELOW: usize = 400;
 
 /// Decodes a stream of camera frames. Camera-sized frames alternate between rxing's reader and
-/// rqrr's passes; heavier rqrr passes run when the plain pass saw finder patterns it could not
+/// rqrr's passes (the reader keeps every turn while it keeps reading the code in view); heavier rqrr passes run when the plain pass saw finder patterns it could not
 /// read, and otherwise rotate over successive frames, so a code held up for
 /// [`FRAMES_PER_CYCLE`] frames (200 ms at 30 fps) meets every pass while an empty frame costs
 /// either the reader or one plain pass and one rotating pass.
 #[derive(Debug, Default)]
 pub struct FrameDecoder {
     frame: u64,
+    /// The zxing reader read the last frame it saw.
+    zxing_reading: bool,
     /// rqrr assertions caught (native builds).
     pub panics: u64,
 }
@@ -95,10 +97,19 @@ impl FrameDecoder {
         let small = long < UPSCALE_BELOW;
         // Camera frames take turns: the zxing reader on even frames, rqrr's passes on odd ones,
         // so no frame pays for both (an empty frame is the common case at a gate).
-        let (zxing_turn, rqrr_turn) = if small { (true, true) } else { (n.is_multiple_of(2), !n.is_multiple_of(2)) };
+        // While the reader keeps reading the code in view, it keeps the turn.
+        let (zxing_turn, rqrr_turn) = if small {
+            (true, true)
+        } else if self.zxing_reading {
+            (true, false)
+        } else {
+            (n.is_multiple_of(2), !n.is_multiple_of(2))
+        };
         let n = if small { n } else { n / 2 };
         if zxing_turn {
-            if let Some(text) = self.zxing(frame) {
+            let read = self.zxing(frame);
+            self.zxing_reading = read.is_some();
+            if let Some(text) = read {
                 return Some(Decoded { text, pass: Pass::Zxing });
             }
         }
