@@ -69,6 +69,13 @@ test('a ticket scans green, a forgery red, the same ticket again amber with when
     const camera = await page.evaluate(() => globalThis.ingiaCamera.stats);
     assert.ok(camera.frames > 0 && camera.decoded >= 3, JSON.stringify(camera));
     assert.equal(camera.restarts, 0);
+    // The decoder worker dies (as a trap would kill it): it is replaced and scanning goes on.
+    const decoded = await page.evaluate(() => {
+      globalThis.ingiaCamera.worker.terminate();
+      return globalThis.ingiaCamera.stats.decoded;
+    });
+    await page.waitForFunction((d) => globalThis.ingiaCamera.stats.restarts >= 1 && globalThis.ingiaCamera.stats.decoded > d,
+      decoded, { timeout: 30_000 });
   } finally {
     await browser.close();
   }
