@@ -45,7 +45,9 @@ def main() -> int:
         print(__doc__, file=sys.stderr)
         return 2
     dist = pathlib.Path(sys.argv[1])
-    files = sorted((p for p in dist.rglob("*") if p.is_file()), key=lambda p: (group(p), str(p)))
+    files = sorted(
+        (p for p in dist.rglob("*") if p.is_file() and p.suffix not in (".br", ".gz")), key=lambda p: (group(p), str(p))
+    )
     rows, sums = [], {}
     for p in files:
         data = p.read_bytes()

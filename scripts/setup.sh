@@ -43,6 +43,8 @@ for part in "${parts[@]}"; do
       # wasm-opt from npm's binaryen (tools/package.json); the scripts put tools/node_modules/.bin
       # first on PATH for Trunk. Debian's binaryen 108 breaks the reference-types tables.
       (cd tools && { [ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund --silent; })
+      # The build's post-build hook writes brotli copies of the shell for the server to send.
+      apt_install brotli
       ;;
     python)
       # The token vectors are cross-checked with an independent Ed25519 implementation.

@@ -354,8 +354,10 @@ async fn api_or_static(State(state): State<AppState>, req: Request) -> Response 
     let Some(dir) = state.static_dir.clone() else {
         return (StatusCode::NOT_FOUND, "the scanner app is not built (run scripts/run.sh)").into_response();
     };
-    let index = dir.join("index.html");
-    let service = tower_http::services::ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(index));
+    // The build leaves `.br` and `.gz` beside each file (scripts/sw_version.py): phones get the
+    // brotli -q 11 bytes, 20% fewer than on-the-fly gzip, with no compression work per request.
+    let index = tower_http::services::ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
+    let service = tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index);
     match tower::ServiceExt::oneshot(service, req).await {
         Ok(resp) => resp.into_response(),
         Err(never) => match never {},

@@ -293,3 +293,38 @@ async fn pairing_is_rate_limited_with_retry_after() {
     assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(resp.headers().get("retry-after").unwrap().to_str().unwrap().parse::<u64>().unwrap() >= 1);
 }
+
+#[tokio::test]
+async fn the_pwa_is_served_precompressed_with_every_path_falling_back_to_the_shell() {
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let db = fresh_db().await;
+    let dir = std::env::temp_dir().join(format!("ingia-static-{}", now_ms()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<!doctype html>shell").unwrap();
+    std::fs::write(dir.join("index.html.br"), b"BR-INDEX").unwrap();
+    std::fs::write(dir.join("app_bg.wasm"), b"\0asm plain").unwrap();
+    std::fs::write(dir.join("app_bg.wasm.br"), b"BR-WASM").unwrap();
+    std::fs::write(dir.join("app_bg.wasm.gz"), b"GZ-WASM").unwrap();
+    let router = ingia_server::api::app(ingia_server::api::AppState::new(db.clone(), Some(dir.clone())))
+        .layer(axum::extract::connect_info::MockConnectInfo(std::net::SocketAddr::from(([10, 0, 0, 1], 4000))));
+    let get = |uri: &'static str, accept: &'static str| {
+        let router = router.clone();
+        async move {
+            let req = axum::http::Request::get(uri).header("accept-encoding", accept).body(Body::empty()).unwrap();
+            let resp = router.oneshot(req).await.unwrap();
+            let encoding =
+                resp.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+            let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+            (encoding, String::from_utf8_lossy(&body).to_string())
+        }
+    };
+    assert_eq!(get("/app_bg.wasm", "gzip, deflate, br").await, ("br".into(), "BR-WASM".into()));
+    assert_eq!(get("/app_bg.wasm", "gzip").await, ("gzip".into(), "GZ-WASM".into()));
+    assert_eq!(get("/app_bg.wasm", "identity").await, (String::new(), "\0asm plain".into()));
+    // App routes are the shell, compressed the same way.
+    assert_eq!(get("/wallet", "br").await, ("br".into(), "BR-INDEX".into()));
+    assert_eq!(get("/kiosk", "identity").await, (String::new(), "<!doctype html>shell".into()));
+    std::fs::remove_dir_all(dir).unwrap();
+}
