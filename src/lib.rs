@@ -88,7 +88,22 @@ fn ready(p: &Paired) -> Screen {
 async fn run_pairing(code: String, set: WriteSignal<Screen>) -> Result<Screen, String> {
     let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
     set.set(Screen::Pairing { progress: None, step: "Pairing this device…" });
-    let pairing = device::pair(&store, &code, "scanner").await.map_err(|e| e.to_string())?;
+    // A supervisor pairing a row of phones on one network meets the server's pairing rate limit
+    // (10 a minute per address): wait for the next slot instead of failing.
+    let mut tries = 0;
+    let pairing = loop {
+        match device::pair(&store, &code, "scanner").await {
+            Err(device::DeviceError::Net(net::NetError::Server { status: 429, .. })) if tries < 10 => {
+                tries += 1;
+                set.set(Screen::Pairing {
+                    progress: None,
+                    step: "Many phones are pairing on this network: trying again in a few seconds…",
+                });
+                net::sleep(6_000).await;
+            }
+            other => break other.map_err(|e| e.to_string())?,
+        }
+    };
     // The code is used up: a reload must not try it again.
     if let Some(w) = web_sys::window() {
         let _ = w.history().and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/")));

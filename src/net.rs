@@ -136,3 +136,13 @@ pub fn field_str(v: &JsValue, key: &str) -> Option<String> {
 pub fn field_f64(v: &JsValue, key: &str) -> Option<f64> {
     Reflect::get(v, &key.into()).ok().and_then(|x| x.as_f64())
 }
+
+/// Waits `ms` milliseconds (a browser timer).
+pub async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
