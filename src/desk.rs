@@ -175,7 +175,7 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
     );
 
     let decide = decider(
-        "steward",
+        None,
         set_verdict,
         set_problem,
         Rc::new(move |g: &Rc<Gate>, _: &Checked, _: &str, is_pin: bool| {
@@ -215,6 +215,7 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
                 {format!("No contact with the server for {min} min: refunds and revocations since then are unknown here.")}
             </p>
         })}
+        <StaffName/>
         <p class="desk__stats" data-testid="stats">{move || stats_text(stats.get())}</p>
         <p class="desk__status" data-testid="sync-status">{move || counts_text(counts.get())}</p>
         <div class="scan">
@@ -362,7 +363,7 @@ pub(crate) type AfterCheck = Rc<dyn Fn(&Rc<Gate>, &Checked, &str, bool)>;
 /// The one path for a scanned QR (`false`) and a typed PIN (`true`): decide offline, store, then
 /// show the verdict with its sound, and clear it after a few seconds.
 pub(crate) fn decider(
-    staff: &'static str,
+    staff: Option<&'static str>,
     set_verdict: WriteSignal<Option<VerdictView>>,
     set_problem: WriteSignal<Option<String>>,
     after: AfterCheck,
@@ -374,7 +375,8 @@ pub(crate) fn decider(
         let (shown, after, sync_now) = (shown.clone(), after.clone(), sync_now.clone());
         spawn_local(async move {
             let presented = if is_pin { Presented::Pin(&text) } else { Presented::Qr(&text) };
-            match g.check(presented, Movement::Entry, staff, now_ms()).await {
+            let staff = staff.map_or_else(|| g.staff(), str::to_string);
+            match g.check(presented, Movement::Entry, &staff, now_ms()).await {
                 Ok(checked) => {
                     let n = shown.get() + 1;
                     shown.set(n);
@@ -481,5 +483,53 @@ pub fn PairByScan() -> impl IntoView {
         </div>
         <p class="scan__state">{move || if on.get() { camera_text(state.get()) } else { "" }}</p>
         <p role="alert" data-testid="pairing-note">{move || note.get()}</p>
+    }
+}
+
+/// "Scanning as NAME": the name every record of this device carries, changed in place.
+#[component]
+fn StaffName() -> impl IntoView {
+    let (name, set_name) = signal(gate().map(|g| g.staff()).unwrap_or_default());
+    let (editing, set_editing) = signal(false);
+    let (typed, set_typed) = signal(String::new());
+    let (problem, set_problem) = signal(String::new());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(g) = gate() else { return };
+        let wanted = typed.get_untracked();
+        spawn_local(async move {
+            match g.set_staff(&wanted).await {
+                Ok(()) => {
+                    set_name.try_set(g.staff());
+                    set_problem.try_set(String::new());
+                    set_editing.try_set(false);
+                }
+                Err(e) => {
+                    set_problem.try_set(e);
+                }
+            }
+        });
+    };
+    view! {
+        {move || if editing.get() {
+            view! {
+                <form class="desk__staff" on:submit=save>
+                    <label for="staff-name">"Your name"</label>
+                    <input id="staff-name" data-testid="staff-name" autocomplete="name" maxlength="40"
+                        prop:value=move || typed.get() on:input=move |ev| set_typed.set(event_target_value(&ev))/>
+                    <button class="desk__small" type="submit">"Save"</button>
+                    <span role="alert">{move || problem.get()}</span>
+                </form>
+            }.into_any()
+        } else {
+            view! {
+                <p class="desk__staff">"Scanning as " <strong data-testid="staff">{move || name.get()}</strong>
+                    <button class="desk__small" data-testid="staff-change" on:click=move |_| {
+                        set_typed.set(name.get_untracked());
+                        set_editing.set(true);
+                    }>"Change"</button>
+                </p>
+            }.into_any()
+        }}
     }
 }

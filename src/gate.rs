@@ -58,6 +58,8 @@ pub struct ConflictView {
 
 pub struct Gate {
     pub store: Rc<Store>,
+    /// Who scans here: named on every record this device makes (the audit's actor).
+    staff: RefCell<String>,
     pub pairing: Pairing,
     state: RefCell<State>,
     /// Device time of the last successful pull: what "data as of" shows.
@@ -91,7 +93,9 @@ impl Gate {
         for record in store.outbox().await? {
             session.enqueue(record);
         }
+        let staff = store.staff_name().await?.unwrap_or_else(|| default_staff(pairing.role).to_string());
         Ok(Gate {
+            staff: RefCell::new(staff),
             store,
             pairing,
             state: RefCell::new(State { manifest, session }),
@@ -218,6 +222,21 @@ impl Gate {
                 mine_at: c.record.at,
             })
             .collect()
+    }
+
+    pub fn staff(&self) -> String {
+        self.staff.borrow().clone()
+    }
+
+    /// Who scans from now on (1 to 40 printable characters), kept across reloads.
+    pub async fn set_staff(&self, name: &str) -> Result<(), String> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control) {
+            return Err("A name is 1 to 40 letters, digits or spaces.".into());
+        }
+        self.store.set_staff_name(name).await.map_err(|e| e.to_string())?;
+        *self.staff.borrow_mut() = name.to_string();
+        Ok(())
     }
 
     /// Network came back: retry at once.
@@ -403,5 +422,14 @@ pub fn headline(kind: RefusalKind) -> &'static str {
         RefusalKind::NotInside => "Not inside: cannot exit",
         RefusalKind::UnknownTicket => "Not on this device: check online",
         RefusalKind::UnknownPin => "No ticket has this PIN",
+    }
+}
+
+/// Who a device's records name until someone gives their name.
+fn default_staff(role: crate::store::Role) -> &'static str {
+    match role {
+        crate::store::Role::Steward => "steward",
+        crate::store::Role::Supervisor => "supervisor",
+        crate::store::Role::Kiosk => "kiosk",
     }
 }

@@ -139,7 +139,7 @@ fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static
     let scanner = StoredValue::new_local(None::<Scanner>);
     let sync_now = background_sync(|_| {}, set_problem);
     let decide = decider(
-        "kiosk",
+        Some("kiosk"),
         set_verdict,
         set_problem,
         Rc::new(move |_: &Rc<Gate>, c: &Checked, text: &str, _| {

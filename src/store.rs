@@ -299,6 +299,15 @@ impl Store {
         Ok(())
     }
 
+    /// The name of whoever scans on this device (named on every record), if they gave one.
+    pub async fn staff_name(&self) -> Result<Option<String>> {
+        Ok(self.kv_get("staff").await?.and_then(|b| String::from_utf8(b).ok()))
+    }
+
+    pub async fn set_staff_name(&self, name: &str) -> Result<()> {
+        self.kv_put("staff", name.as_bytes()).await
+    }
+
     /// The kiosk's staff exit PIN (salted digest), if staff set one.
     pub async fn kiosk_pin(&self) -> Result<Option<StaffPin>> {
         Ok(self.kv_get("kiosk_pin").await?.and_then(|b| StaffPin::from_bytes(&b)))

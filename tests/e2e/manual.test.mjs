@@ -48,6 +48,12 @@ test('a PIN admits once, a second time says when and where, and the server gets 
   const page = await context.newPage();
   await page.goto(demo.pairSteward);
   await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+  // The steward gives their name: every record from now on carries it.
+  assert.equal(await page.getByTestId('staff').textContent(), 'steward');
+  await page.getByTestId('staff-change').click();
+  await page.getByTestId('staff-name').fill('Ngozi Adeyemi');
+  await page.getByTestId('staff-name').press('Enter');
+  await page.getByTestId('staff').getByText('Ngozi Adeyemi').waitFor();
 
   const first = await check(page, printed.pin);
   assert.deepEqual([first.tone, first.title, first.holder], ['green', 'Welcome', printed.holder]);
@@ -72,8 +78,15 @@ test('a PIN admits once, a second time says when and where, and the server gets 
   assert.equal(s.checked_in, 1);
   assert.equal(s.gates[0].admitted, 1);
   assert.equal(s.gates[0].refused, 3);
-  // A reload keeps the ledger: still "already checked in" on this device.
+  // The organizer's audit export names her on all four attempts.
+  const rows = demo.exportScans().trim().split('\n');
+  assert.equal(rows[0], 'at_utc,device,scan_id,gate,staff,ticket,movement,result,outcome');
+  const hers = rows.filter((r) => r.split(',')[4] === 'Ngozi Adeyemi');
+  assert.deepEqual(hers.map((r) => r.split(',').slice(7).join(',')),
+    ['admitted,accepted', 'already_checked_in,recorded', 'code_required,recorded', 'unknown_pin,recorded'], rows.join('\n'));
+  // A reload keeps the ledger: still "already checked in" on this device; and her name.
   await page.reload();
+  await page.getByTestId('staff').getByText('Ngozi Adeyemi').waitFor({ timeout: 15_000 });
   const afterReload = await check(page, printed.pin);
   assert.equal(afterReload.title, 'Already checked in');
   await context.close();

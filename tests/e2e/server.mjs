@@ -58,6 +58,9 @@ export async function startDemo(attendees = 40) {
         '--base-url', `http://127.0.0.1:${port}`], { encoding: 'utf8' });
       return out.match(/pairing link[^:]*: (\S+)/)[1];
     },
+    /** The organizer's export of every scan attempt (CLI `export --scans`), as CSV text. */
+    exportScans: () => execFileSync(bin, ['--data-dir', dataDir, 'export', '--scans', link(/event (\d+) with/)],
+      { encoding: 'utf8' }),
     /** Issued tickets from the delivery list: { ticket, holder, pin, wallet }. */
     tickets: () => {
       const dir = path.join(dataDir, 'tickets');

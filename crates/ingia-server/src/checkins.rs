@@ -391,8 +391,8 @@ pub async fn export_csv(db: &Db, event: EventId) -> Result<String> {
         let at = r.try_get::<Option<i64>, _>("first_at")?;
         w.write_record([
             r.try_get::<i64, _>("ticket_id")?.to_string(),
-            r.try_get::<String, _>("holder")?,
-            r.try_get::<String, _>("type_name")?,
+            spreadsheet_safe(r.try_get::<String, _>("holder")?),
+            spreadsheet_safe(r.try_get::<String, _>("type_name")?),
             r.try_get::<String, _>("status")?,
             at.map(|ms| crate::util::format_utc(ms / 1000)).unwrap_or_default(),
             r.try_get::<Option<String>, _>("gate_name")?.unwrap_or_default(),
@@ -402,4 +402,61 @@ pub async fn export_csv(db: &Db, event: EventId) -> Result<String> {
     }
     String::from_utf8(w.into_inner().map_err(|e| Error::Internal(format!("csv: {e}")))?)
         .map_err(|_| Error::Internal("csv is not UTF-8".into()))
+}
+
+/// A text cell a spreadsheet will not run: values starting like a formula get a leading quote.
+fn spreadsheet_safe(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
+/// Every scan attempt of the event (the audit log) as CSV, in time order: when, which device and
+/// gate, who scanned, which ticket, what the gate decided and what the server made of it.
+pub async fn export_scans_csv(db: &Db, event: EventId) -> Result<String> {
+    crate::events::require_event(db, event).await?;
+    let rows = sqlx::query(
+        "SELECT c.at, c.device_id, c.scan_id, g.name AS gate_name, c.staff, c.ticket_id, c.movement, c.result, \
+         c.outcome FROM checkins c LEFT JOIN gates g ON g.event_id = c.event_id AND g.gate_id = c.gate_id \
+         WHERE c.event_id = $1 ORDER BY c.at, c.device_id, c.scan_id",
+    )
+    .bind(event_key(event))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let csv_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
+    w.write_record(["at_utc", "device", "scan_id", "gate", "staff", "ticket", "movement", "result", "outcome"])
+        .map_err(csv_err)?;
+    for r in rows {
+        w.write_record([
+            crate::util::format_utc(r.try_get::<i64, _>("at")? / 1000),
+            r.try_get::<i64, _>("device_id")?.to_string(),
+            r.try_get::<i64, _>("scan_id")?.to_string(),
+            spreadsheet_safe(r.try_get::<Option<String>, _>("gate_name")?.unwrap_or_default()),
+            spreadsheet_safe(r.try_get::<String, _>("staff")?),
+            r.try_get::<Option<i64>, _>("ticket_id")?.map(|t| t.to_string()).unwrap_or_default(),
+            r.try_get::<String, _>("movement")?,
+            r.try_get::<String, _>("result")?,
+            r.try_get::<String, _>("outcome")?,
+        ])
+        .map_err(csv_err)?;
+    }
+    String::from_utf8(w.into_inner().map_err(|e| Error::Internal(format!("csv: {e}")))?)
+        .map_err(|_| Error::Internal("csv is not UTF-8".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::spreadsheet_safe;
+
+    #[test]
+    fn names_that_look_like_formulas_stay_text_in_a_spreadsheet() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"http://x\")".into()), "'=HYPERLINK(\"http://x\")");
+        for s in ["+1", "-2", "@SUM(A1)", "\tx"] {
+            assert!(spreadsheet_safe(s.into()).starts_with('\''), "{s}");
+        }
+        assert_eq!(spreadsheet_safe("Ngozi Adeyemi".into()), "Ngozi Adeyemi");
+    }
 }

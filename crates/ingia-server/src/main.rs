@@ -57,6 +57,10 @@ enum Command {
         /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Every scan attempt (the audit log: time, device, gate, staff, ticket, result) instead of
+        /// one line per ticket.
+        #[arg(long)]
+        scans: bool,
     },
 }
 
@@ -305,10 +309,14 @@ async fn run(cli: Cli) -> Result<()> {
             let db = Db::connect(&database_url(&cli)?).await?;
             serve(db, args).await?;
         }
-        Command::Export { event, format: Format::Csv, out } => {
+        Command::Export { event, format: Format::Csv, out, scans } => {
             let event = events::parse_event_id(event)?;
             let db = Db::connect(&database_url(&cli)?).await?;
-            let csv = checkins::export_csv(&db, event).await?;
+            let csv = if *scans {
+                checkins::export_scans_csv(&db, event).await?
+            } else {
+                checkins::export_csv(&db, event).await?
+            };
             match out {
                 Some(path) => std::fs::write(path, csv)
                     .map_err(|e| Error::BadRequest(format!("cannot write {}: {e}", path.display())))?,
