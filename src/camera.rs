@@ -124,13 +124,18 @@ impl Drop for Scanner {
     }
 }
 
-/// The verdict's sound and vibration.
-pub fn feedback(tone: Tone) {
-    feedback_js(match tone {
+/// A tone's name: the verdict's CSS class and `data-tone`, and the sound camera.js plays.
+pub fn tone_name(tone: Tone) -> &'static str {
+    match tone {
         Tone::Green => "green",
         Tone::Amber => "amber",
         Tone::Red => "red",
-    });
+    }
+}
+
+/// The verdict's sound and vibration.
+pub fn feedback(tone: Tone) {
+    feedback_js(tone_name(tone));
 }
 
 #[wasm_bindgen(module = "/src/pwa.js")]

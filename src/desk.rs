@@ -11,7 +11,7 @@ use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::camera::{self, CameraState, Facing, Scanner};
+use crate::camera::{self, tone_name, CameraState, Facing, Scanner};
 use crate::device::clock;
 use crate::gate::{headline, Checked, ConflictView, Found, Gate, GateStats, SyncCounts};
 use crate::store::Role;
@@ -27,14 +27,6 @@ pub(crate) struct VerdictView {
     pub holder: String,
     pub ticket_type: String,
     pub detail: String,
-}
-
-pub(crate) fn tone_name(tone: Tone) -> &'static str {
-    match tone {
-        Tone::Green => "green",
-        Tone::Amber => "amber",
-        Tone::Red => "red",
-    }
 }
 
 fn verdict_view(c: &Checked, gate: &Gate) -> VerdictView {

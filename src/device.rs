@@ -35,15 +35,6 @@ pub async fn load(store: &Store) -> Result<Option<Paired>, DeviceError> {
     Ok(Some(Paired { pairing, manifest, cursors: store.cursors().await? }))
 }
 
-fn role(s: &str) -> Option<Role> {
-    match s {
-        "steward" => Some(Role::Steward),
-        "supervisor" => Some(Role::Supervisor),
-        "kiosk" => Some(Role::Kiosk),
-        _ => None,
-    }
-}
-
 /// Exchanges a pairing code for a device token and stores it at once.
 pub async fn pair(store: &Store, code: &str, device_name: &str) -> Result<Pairing, DeviceError> {
     let body = net::object(&[("code", code.into()), ("name", device_name.into())]);
@@ -54,7 +45,7 @@ pub async fn pair(store: &Store, code: &str, device_name: &str) -> Result<Pairin
             device: DeviceId(field_f64(&reply, "device_id")? as u32),
             event: EventId(field_str(&reply, "event_id")?.parse().ok()?),
             gate: GateId(field_f64(&reply, "gate")? as u8),
-            role: role(&field_str(&reply, "role")?)?,
+            role: Role::from_name(&field_str(&reply, "role")?)?,
         })
     })()
     .ok_or(NetError::BadAnswer)?;

@@ -93,7 +93,7 @@ impl Gate {
         for record in store.outbox().await? {
             session.enqueue(record);
         }
-        let staff = store.staff_name().await?.unwrap_or_else(|| default_staff(pairing.role).to_string());
+        let staff = store.staff_name().await?.unwrap_or_else(|| pairing.role.name().to_string());
         Ok(Gate {
             staff: RefCell::new(staff),
             store,
@@ -422,14 +422,5 @@ pub fn headline(kind: RefusalKind) -> &'static str {
         RefusalKind::NotInside => "Not inside: cannot exit",
         RefusalKind::UnknownTicket => "Not on this device: check online",
         RefusalKind::UnknownPin => "No ticket has this PIN",
-    }
-}
-
-/// Who a device's records name until someone gives their name.
-fn default_staff(role: crate::store::Role) -> &'static str {
-    match role {
-        crate::store::Role::Steward => "steward",
-        crate::store::Role::Supervisor => "supervisor",
-        crate::store::Role::Kiosk => "kiosk",
     }
 }

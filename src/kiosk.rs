@@ -12,8 +12,8 @@ use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::camera::{self, CameraState, Facing, Scanner};
-use crate::desk::{background_sync, decider, run_camera, tone_name, GateDesk, VerdictView};
+use crate::camera::{self, tone_name, CameraState, Facing, Scanner};
+use crate::desk::{background_sync, decider, run_camera, GateDesk, VerdictView};
 use crate::device::clock;
 use crate::gate::{Checked, Gate};
 use crate::{gate, now_ms, qr};

@@ -52,6 +52,18 @@ pub enum Role {
 }
 
 impl Role {
+    /// The server's name for the role (pairing answers); also what records name until the
+    /// person scanning gives their own name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Steward => "steward",
+            Role::Supervisor => "supervisor",
+            Role::Kiosk => "kiosk",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<Self> {
+        [Role::Steward, Role::Supervisor, Role::Kiosk].into_iter().find(|r| r.name() == s)
+    }
     fn code(self) -> u8 {
         match self {
             Role::Steward => 0,
@@ -241,8 +253,12 @@ impl Store {
 
     /// This device's last `limit` scans, newest first (at most `HISTORY_KEEP`).
     pub async fn recent(&self, limit: usize) -> Result<Vec<CheckIn>> {
-        let tx = self.db.transaction(&[HISTORY], TransactionMode::ReadOnly)?;
-        let values = tx.store(HISTORY)?.get_all(None, None).await?;
+        let tx = self.db.transaction(&[KV, HISTORY], TransactionMode::ReadOnly)?;
+        // Keys are scan ids: read only the last `limit` of them (this runs after every scan).
+        let last = tx.store(KV)?.get(JsValue::from_str("scan_counter")).await?.and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let first = (last - limit.min(HISTORY_KEEP as usize) as f64 + 1.0).max(1.0);
+        let range = rexie::KeyRange::lower_bound(&JsValue::from_f64(first), Some(false)).map_err(rexie::Error::from)?;
+        let values = tx.store(HISTORY)?.get_all(Some(range), None).await?;
         tx.done().await?;
         let mut out = values.into_iter().map(|v| Ok(CheckIn::decode(&value_bytes(v)?)?)).collect::<Result<Vec<_>>>()?;
         out.sort_by_key(|r| std::cmp::Reverse(r.scan_id));

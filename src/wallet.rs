@@ -79,9 +79,8 @@ struct Face {
     step: u32,
 }
 
-fn face(t: &WalletTicket, device_now: u64) -> Face {
-    let token = t.pass.token_at(t.server_now(device_now));
-    Face { svg: qr::svg(&token.to_text()).unwrap_or_default(), step: token.rotating.map_or(0, |r| r.step) }
+fn face(t: &WalletTicket, step: u32) -> Face {
+    Face { svg: qr::svg(&t.pass.token_for_step(step).to_text()).unwrap_or_default(), step }
 }
 
 #[component]
@@ -101,11 +100,19 @@ pub fn WalletPage() -> impl IntoView {
     if let Ok(h) = set_interval_with_handle(move || set_now.set(now_ms()), Duration::from_millis(500)) {
         on_cleanup(move || h.clear());
     }
-    // Re-drawn only when a step turns (a memo compares the faces).
-    let faces = Memo::new(move |_| {
+    // Each ticket's current step, every tick (cheap); the codes and their QR are made only when
+    // a step turns or the list changes.
+    let steps = Memo::new(move |_| {
         let n = now.get();
         tickets.with(|t| match t {
-            Some(Ok(list)) => list.iter().map(|t| face(t, n)).collect::<Vec<_>>(),
+            Some(Ok(list)) => list.iter().map(|t| t.pass.step_at(t.server_now(n))).collect::<Vec<_>>(),
+            _ => Vec::new(),
+        })
+    });
+    let faces = Memo::new(move |_| {
+        let steps = steps.get();
+        tickets.with(|t| match t {
+            Some(Ok(list)) => list.iter().zip(steps).map(|(t, step)| face(t, step)).collect::<Vec<_>>(),
             _ => Vec::new(),
         })
     });

@@ -5,7 +5,7 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use crate::rotating::{current_code, ms_until_next_step, CodeSecret};
+use crate::rotating::{code_for, ms_until_next_step, step_at, CodeSecret, RotatingCode};
 use crate::token::{SignedCredential, TicketToken};
 use crate::wire::{Reader, WireError, Writer};
 use crate::UnixMillis;
@@ -62,7 +62,17 @@ impl WalletPass {
 
     /// The token the QR code shows at `now` (server time).
     pub fn token_at(&self, now: UnixMillis) -> TicketToken {
-        self.signed.with_code(current_code(&self.secret, now, self.step_secs))
+        self.token_for_step(self.step_at(now))
+    }
+
+    /// The step at `now` (server time): the code changes when it does.
+    pub fn step_at(&self, now: UnixMillis) -> u32 {
+        step_at(now, self.step_secs)
+    }
+
+    /// The token the QR code shows during `step`.
+    pub fn token_for_step(&self, step: u32) -> TicketToken {
+        self.signed.with_code(RotatingCode { step, code: code_for(&self.secret, step) })
     }
 
     /// Milliseconds until the code changes (the countdown).
@@ -174,6 +184,8 @@ mod tests {
             other => panic!("a two-step-old code was not refused: {other:?}"),
         }
         assert_eq!(pass.ms_until_change(UnixMillis(30_000 * 7 + 12_000)), 18_000);
+        assert_eq!(pass.token_at(now), pass.token_for_step(pass.step_at(now)));
+        assert_eq!(pass.token_at(now).rotating, Some(crate::rotating::current_code(&pass.secret, now, 30)));
     }
 
     #[test]
