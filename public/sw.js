@@ -12,11 +12,6 @@ const CACHE = PREFIX + VERSION;
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
-    // API calls never touch this worker (Chrome's static routing): no start-up delay on a sync,
-    // and the page sees the network exactly as it is.
-    if (event.addRoutes) {
-      await event.addRoutes({ condition: { urlPattern: '/api/*' }, source: 'network' }).catch(() => {});
-    }
     const cache = await caches.open(CACHE);
     // Everything or nothing: a half-cached shell would break offline starts.
     await cache.addAll(FILES.map((f) => new Request(f, { cache: 'no-store' })));

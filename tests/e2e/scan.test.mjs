@@ -104,7 +104,9 @@ test('20 tickets scanned offline survive a reload and reach the server exactly o
 
     await page.reload(); // offline: the shell comes from the service worker, the outbox from IndexedDB
     await page.getByText('20 pending · 0 synced · 0 conflicts').waitFor({ timeout: 20_000 });
-    assert.equal((await stats(demo)).checked_in, before);
+    // (No server-side check here: Playwright's offline emulation does not cover requests that pass
+    // through a service worker, so some pushes may reach the server unanswered; the resends below
+    // are idempotent, which the final count checks.)
 
     await context.setOffline(false);
     await page.getByText('0 pending · 20 synced · 0 conflicts').waitFor({ timeout: 30_000 });
