@@ -1,20 +1,33 @@
-// Ingia service worker: keeps the app shell (index.html, the hashed files, the decoder worker)
-// under a cache named after the build, so the scanner opens and scans with no network after one
-// online visit, and a new deployment is taken over cleanly: a new build is a new sw.js (its
-// version and file list are stamped in by scripts/sw_version.py at build time), which caches the
-// new shell whole, then activates, deletes the old caches and takes over the open pages.
+// Ingia service worker: keeps the pages this browser uses (the scanner at /, the wallet at
+// /wallet, the kiosk at /kiosk: each its own html, wasm and js) under a cache named after the
+// build, so they open (and the scanner scans) with no network after one online visit. A gate
+// phone keeps only the scanner and its decoder worker, an attendee's phone only the wallet: each
+// page asks for its own files when it opens ("ingia-keep" below).
+// A new deployment is taken over cleanly: a new build is a new sw.js (its version and the file
+// list of each page are stamped in by scripts/sw_version.py), which caches again, whole, every
+// page the old build had kept, then activates, deletes the old caches and takes over the pages.
 // API calls are never cached: the app itself decides offline from IndexedDB, and queued
 // check-ins are pushed by the page (on `online`, on a timer, and on Background Sync below).
 const VERSION = '__BUILD_VERSION__';
-const FILES = '__BUILD_FILES__';
+const PAGES = '__BUILD_PAGES__';
 const PREFIX = 'ingia-shell-';
 const CACHE = PREFIX + VERSION;
+// A cache entry saying "this browser keeps PAGE": MARK + PAGE.
+const MARK = '/.ingia-kept';
+
+// Everything or nothing: a half-cached page would break offline starts.
+async function keep(cache, page) {
+  await cache.addAll([page, ...PAGES[page]].map((f) => new Request(f, { cache: 'no-store' })));
+  await cache.put(MARK + page, new Response(''));
+}
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    // Everything or nothing: a half-cached shell would break offline starts.
-    await cache.addAll(FILES.map((f) => new Request(f, { cache: 'no-store' })));
+    for (const page of Object.keys(PAGES)) {
+      // Kept by the build this one replaces: a phone that scanned offline still does after an update.
+      if (await caches.match(MARK + page)) await keep(cache, page);
+    }
     await self.skipWaiting();
   })());
 });
@@ -28,23 +41,38 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// A page opened: keep its files (once per build).
+self.addEventListener('message', (event) => {
+  const page = event.data && event.data.type === 'ingia-keep' && event.data.page;
+  if (!Object.hasOwn(PAGES, page)) return;
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    if (!(await cache.match(MARK + page))) await keep(cache, page);
+  })());
+});
+
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return;
   if (request.mode === 'navigate') {
-    // Every page of the app (/, /pair, /wallet/...) is the same shell: the network first so a
-    // new deployment shows, the cached shell when offline.
+    // The network first so a new deployment shows; offline, the kept page for this path (any
+    // other path, like /pair, is the scanner), else whichever page this browser keeps.
     event.respondWith((async () => {
       try {
         return await fetch(request);
       } catch {
-        return (await caches.match('/', { cacheName: CACHE })) || Response.error();
+        const page = Object.hasOwn(PAGES, url.pathname) ? url.pathname : '/';
+        for (const p of [page, ...Object.keys(PAGES)]) {
+          const hit = await caches.match(p, { cacheName: CACHE });
+          if (hit) return hit;
+        }
+        return Response.error();
       }
     })());
     return;
   }
-  // The shell's files: from this build's cache, else the network.
+  // The pages' files: from this build's cache, else the network.
   event.respondWith((async () => (await caches.match(request, { cacheName: CACHE })) || fetch(request))());
 });
 

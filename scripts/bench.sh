@@ -11,7 +11,7 @@ cargo run --locked --release -p ingia-core --example core_bench
 pg_url=$(bash scripts/pg.sh start)
 trap 'bash scripts/pg.sh stop' EXIT
 INGIA_BENCH_PG_URL="$pg_url" cargo run --locked --release -p ingia-server --example sync_bench
-trunk build --offline --release --dist "$CARGO_TARGET_DIR/dist-bench"
+bash scripts/build_pwa.sh "$CARGO_TARGET_DIR/dist-bench"
 python3 scripts/pwa_size.py "$CARGO_TARGET_DIR/dist-bench"
 # The decoder worker per frame and QR-to-verdict, in Chromium against a real server.
 cargo build --locked --release -p ingia-server

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ingia/target}"
 bash scripts/setup.sh wasm trunk
-trunk build --offline --release
+bash scripts/build_pwa.sh dist
 cargo build --locked --release -p ingia-server
 exec "$CARGO_TARGET_DIR/release/ingia-server" --data-dir ingia-demo demo \
   --listen "127.0.0.1:${PORT:-8080}" --static-dir dist "$@"

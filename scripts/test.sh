@@ -42,7 +42,7 @@ step "token vectors, checked by an independent implementation (Python)"
 python3 scripts/check_token_vectors.py | tee -a "$log"
 
 step "scanner PWA builds with Trunk (offline, release: the build scripts/run.sh serves)"
-trunk build --offline --release --dist "$CARGO_TARGET_DIR/dist-test" >/dev/null
+bash scripts/build_pwa.sh "$CARGO_TARGET_DIR/dist-test" >/dev/null
 test -s "$CARGO_TARGET_DIR/dist-test/index.html"
 ls "$CARGO_TARGET_DIR"/dist-test/*.wasm >/dev/null
 echo "built: $(ls "$CARGO_TARGET_DIR"/dist-test)"

@@ -14,10 +14,13 @@ function push(list, value) {
   if (list.length > KEEP) list.shift();
 }
 
+// Where Trunk puts the decoder worker (index.html: `data-type="worker"`, named after the bin);
+// scripts/sw_version.py finds it here for the pages that scan.
+const WORKER_URL = '/ingia-decoder_loader.js';
+
 export class Camera {
-  constructor(video, workerUrl, facing, onCode, onState) {
+  constructor(video, facing, onCode, onState) {
     this.video = video;
-    this.workerUrl = workerUrl;
     this.facing = facing; // 'environment' at a gate, 'user' on a kiosk
     this.onCode = onCode;
     this.onState = onState;
@@ -175,7 +178,7 @@ export class Camera {
   spawnWorker() {
     this.ready = false;
     this.inFlight = null;
-    this.worker = new Worker(this.workerUrl);
+    this.worker = new Worker(WORKER_URL);
     this.worker.onmessage = (ev) => this.reply(ev.data);
     // A trap (a panic in the decoder) or a load failure: start a fresh one; scanning goes on.
     this.worker.onerror = (ev) => {

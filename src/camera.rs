@@ -9,16 +9,12 @@ use ingia_core::repeat::{RepeatGuard, REPEAT_WINDOW_MS};
 use ingia_core::{Tone, UnixMillis};
 use wasm_bindgen::prelude::*;
 
-/// Where Trunk puts the decoder worker (index.html: `data-type="worker"`, named after the bin).
-pub const WORKER_URL: &str = "/ingia-decoder_loader.js";
-
 #[wasm_bindgen(module = "/src/camera.js")]
 extern "C" {
     type Camera;
     #[wasm_bindgen(constructor)]
     fn new(
         video: &JsValue,
-        worker_url: &str,
         facing: &str,
         on_code: &Closure<dyn FnMut(String)>,
         on_state: &Closure<dyn FnMut(String, bool, u32)>,
@@ -104,7 +100,7 @@ impl Scanner {
             Facing::Rear => "environment",
             Facing::Front => "user",
         };
-        let camera = Camera::new(video, WORKER_URL, facing, &on_code, &on_state);
+        let camera = Camera::new(video, facing, &on_code, &on_state);
         let _ = camera.start();
         Scanner { camera, _on_code: on_code, _on_state: on_state }
     }

@@ -18,7 +18,6 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::desk::GateDesk;
 use crate::device::{clock, Paired};
 use crate::gate::Gate;
 use crate::store::{Pairing, Store};
@@ -46,15 +45,38 @@ enum Screen {
     Failed(String),
 }
 
-/// A kiosk-paired device runs the self check-in screen (at `/kiosk`).
-fn is_kiosk() -> bool {
-    let kiosk = gate().is_some_and(|g| g.pairing.role == store::Role::Kiosk);
-    if kiosk {
-        if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
-            let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some("/kiosk"));
+/// The two pages a paired gate device opens: the steward's scanner (`/`, `index.html`) and the
+/// self check-in kiosk (`/kiosk`, `kiosk.html`). Each is its own wasm module (`src/main.rs`,
+/// `src/bin/kiosk.rs`), so a phone never downloads the kiosk and a tablet never the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GatePage {
+    Scanner,
+    Kiosk,
+}
+
+impl GatePage {
+    /// The page this device's role belongs on.
+    fn of(role: store::Role) -> Self {
+        if role == store::Role::Kiosk {
+            GatePage::Kiosk
+        } else {
+            GatePage::Scanner
         }
     }
-    kiosk
+
+    fn path(self) -> &'static str {
+        match self {
+            GatePage::Scanner => "/",
+            GatePage::Kiosk => "/kiosk",
+        }
+    }
+}
+
+/// Sends the browser to another page of the app (a full load of that page's module).
+fn go_to(path: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().replace(path);
+    }
 }
 
 fn now_ms() -> u64 {
@@ -139,9 +161,7 @@ async fn start(set: WriteSignal<Screen>) -> Result<Screen, String> {
     let attendee = loaded.is_none() && !store.wallet_tickets().await.map_err(|e| e.to_string())?.is_empty();
     store.close();
     if attendee {
-        if let Some(w) = web_sys::window() {
-            let _ = w.location().replace("/wallet");
-        }
+        go_to("/wallet");
         return Ok(Screen::Loading);
     }
     match loaded {
@@ -157,19 +177,26 @@ async fn retry_download(set: WriteSignal<Screen>) -> Result<Screen, String> {
     download_and_open(&store, pairing, set).await
 }
 
-/// The root component: the attendee's wallet at `/wallet`, the scanner everywhere else.
-#[component]
-pub fn App() -> impl IntoView {
-    camera::persist_storage();
-    let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_default();
-    if path == "/wallet" {
-        return view! { <wallet::WalletPage/> }.into_any();
-    }
-    scanner().into_any()
+/// The steward's scanner page (`index.html`; also `/pair`).
+pub fn scanner_app() -> impl IntoView {
+    gate_page(GatePage::Scanner, |_, as_of| view! { <desk::GateDesk as_of=as_of/> }.into_any())
 }
 
-/// The scanner: pairing, then the gate.
-fn scanner() -> impl IntoView {
+/// The self check-in kiosk page (`kiosk.html`, at `/kiosk`).
+pub fn kiosk_app() -> impl IntoView {
+    gate_page(GatePage::Kiosk, |event, _| view! { <kiosk::Kiosk event=event/> }.into_any())
+}
+
+/// The attendee's tickets (`wallet.html`, at `/wallet`).
+pub fn wallet_app() -> impl IntoView {
+    camera::persist_storage();
+    view! { <wallet::WalletPage/> }
+}
+
+/// A gate device's page: pairing, then `open(event, data as of)` shows the open gate. A device
+/// on the wrong page for its role (a kiosk tablet that paired at `/pair`) goes to its own.
+fn gate_page(page: GatePage, open: fn(String, String) -> AnyView) -> impl IntoView {
+    camera::persist_storage();
     let (screen, set_screen) = signal(Screen::Loading);
     spawn_local(async move {
         let next = start(set_screen).await.unwrap_or_else(Screen::Failed);
@@ -198,16 +225,19 @@ fn scanner() -> impl IntoView {
                         <h2>{step}</h2>
                         <progress class="shell__progress" max="1" value=progress.map(|p| p.to_string())></progress>
                     }.into_any(),
-                    Screen::Ready { event, gate, tickets, as_of } => { let event_name = event.clone(); view! {
-                        <h2 data-testid="event">{event}</h2>
-                        <p data-testid="gate">{gate}</p>
-                        <p data-testid="tickets">{format!("{tickets} tickets on this device")}</p>
-                        {if is_kiosk() {
-                            view! { <kiosk::Kiosk event=event_name.clone()/> }.into_any()
-                        } else {
-                            view! { <GateDesk as_of=as_of/> }.into_any()
-                        }}
-                    }.into_any() }
+                    Screen::Ready { event, gate: gate_name, tickets, as_of } => {
+                        let home = gate().map_or(page, |g| GatePage::of(g.pairing.role));
+                        if home != page {
+                            go_to(home.path());
+                            return view! { <p>"Opening…"</p> }.into_any();
+                        }
+                        view! {
+                            <h2 data-testid="event">{event.clone()}</h2>
+                            <p data-testid="gate">{gate_name}</p>
+                            <p data-testid="tickets">{format!("{tickets} tickets on this device")}</p>
+                            {open(event, as_of)}
+                        }.into_any()
+                    }
                     Screen::NoManifest => view! {
                         <h2>"Paired, but the event is not on this device yet"</h2>
                         <button class="shell__button" on:click=retry>"Download the event"</button>

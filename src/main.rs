@@ -1,6 +1,6 @@
-//! The scanner PWA's entry point: mount the app. Everything else lives in `lib.rs`, so browser
-//! tests can mount pieces of it.
+//! The steward's scanner page (`index.html`): pairing, the camera, verdicts, the outbox. The
+//! wallet and the kiosk are their own modules (`src/bin/`), so none of them loads the others.
 
 fn main() {
-    leptos::mount::mount_to_body(ingia::App);
+    leptos::mount::mount_to_body(ingia::scanner_app);
 }

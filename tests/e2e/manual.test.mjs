@@ -2,7 +2,7 @@
 // the record is stored before the verdict shows, and it syncs to the server in the background.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, launchChromium } from './server.mjs';
+import { startDemo, launchChromium, shellCached } from './server.mjs';
 
 let demo;
 let browser;
@@ -165,7 +165,7 @@ test('after one online visit the app opens and scans with the network off', asyn
   const page = await context.newPage();
   await page.goto(demo.newPairing());
   await page.getByTestId('pin').waitFor({ timeout: 15_000 });
-  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await shellCached(page);
   await context.setOffline(true);
   await page.reload();
   await page.getByTestId('pin').waitFor({ timeout: 15_000 });
@@ -213,7 +213,7 @@ test('a supervisor finds a holder by name offline, admits after an ID check; sta
   await page.getByRole('button', { name: 'Admitted', exact: true }).click();
   assert.match(await recent.nth(0).textContent(), /Admitted/);
   // The list is stored: a reload (offline, from the service worker) shows it again.
-  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await shellCached(page);
   await page.reload();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=recent] li').length >= 2);
   await context.close();

@@ -124,12 +124,18 @@ export async function stats(demo) {
   return r.json();
 }
 
-/** Waits until the service worker controls the page (its shell cached): offline starts work. */
-export async function shellCached(page) {
+/** Waits until the service worker controls the page and keeps its files (the page at `path`): offline starts work. */
+export async function shellCached(page, path = '/') {
   await page.evaluate(async () => {
     await navigator.serviceWorker.ready;
     if (!navigator.serviceWorker.controller) {
       await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
     }
   });
+  // The page asked the service worker to keep its files (public/sw.js): wait until all are in.
+  const deadline = Date.now() + 30_000;
+  while (!(await page.evaluate((key) => caches.match(key).then(Boolean), '/.ingia-kept' + path))) {
+    if (Date.now() > deadline) throw new Error(`the service worker did not keep the page ${path}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

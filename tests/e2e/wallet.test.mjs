@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startDemo, launchChromium, launchWithCamera, recordVerdicts, verdicts } from './server.mjs';
+import { startDemo, launchChromium, launchWithCamera, recordVerdicts, verdicts, shellCached } from './server.mjs';
 import { writeVideo } from './video.mjs';
 
 let demo;
@@ -37,7 +37,17 @@ test('a wallet works offline, changes its code every step, scans green, and a sc
     assert.equal(await page.getByTestId('wallet-ticket').count(), 2);
 
     // Offline from here on: the tickets come from IndexedDB, the page from the service worker.
-    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await shellCached(page, '/wallet');
+    // An attendee's phone keeps the wallet page only: none of the scanner, none of its decoder.
+    const kept = await page.evaluate(async () => {
+      const names = [];
+      for (const name of await caches.keys()) {
+        for (const r of await (await caches.open(name)).keys()) names.push(new URL(r.url).pathname);
+      }
+      return names;
+    });
+    assert.ok(kept.some((p) => /^\/ingia-wallet-[0-9a-f]+_bg\.wasm$/.test(p)), kept.join(' '));
+    assert.deepEqual(kept.filter((p) => p.startsWith('/ingia') && !p.startsWith('/ingia-wallet')), []);
     await context.setOffline(true);
     await page.reload();
     const qr = card(mine.holder).getByTestId('wallet-qr');

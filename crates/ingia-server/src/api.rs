@@ -346,7 +346,7 @@ async fn dashboard() -> Html<&'static str> {
     Html(include_str!("../static/dashboard.html"))
 }
 
-/// Unknown `/api/...` paths get a JSON 404; everything else is the PWA (with SPA fallback).
+/// Unknown `/api/...` paths get a JSON 404; everything else is the PWA (with a fallback per page).
 async fn api_or_static(State(state): State<AppState>, req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
         return Error::NotFound("API route").into_response();
@@ -356,7 +356,14 @@ async fn api_or_static(State(state): State<AppState>, req: Request) -> Response 
     };
     // The build leaves `.br` and `.gz` beside each file (scripts/sw_version.py): phones get the
     // brotli -q 11 bytes, 20% fewer than on-the-fly gzip, with no compression work per request.
-    let index = tower_http::services::ServeFile::new(dir.join("index.html")).precompressed_br().precompressed_gzip();
+    // Each page of the app is its own html (and wasm module): the wallet and the kiosk at their
+    // paths; every other path (`/`, `/pair`) is the scanner.
+    let page = match req.uri().path() {
+        "/wallet" => "wallet.html",
+        "/kiosk" => "kiosk.html",
+        _ => "index.html",
+    };
+    let index = tower_http::services::ServeFile::new(dir.join(page)).precompressed_br().precompressed_gzip();
     let service = tower_http::services::ServeDir::new(dir).precompressed_br().precompressed_gzip().fallback(index);
     match tower::ServiceExt::oneshot(service, req).await {
         Ok(resp) => resp.into_response(),

@@ -295,7 +295,7 @@ async fn pairing_is_rate_limited_with_retry_after() {
 }
 
 #[tokio::test]
-async fn the_pwa_is_served_precompressed_with_every_path_falling_back_to_the_shell() {
+async fn the_pwa_is_served_precompressed_with_each_page_at_its_path_and_the_scanner_elsewhere() {
     use axum::body::Body;
     use http_body_util::BodyExt;
     use tower::ServiceExt;
@@ -304,6 +304,9 @@ async fn the_pwa_is_served_precompressed_with_every_path_falling_back_to_the_she
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "<!doctype html>shell").unwrap();
     std::fs::write(dir.join("index.html.br"), b"BR-INDEX").unwrap();
+    std::fs::write(dir.join("wallet.html"), "<!doctype html>wallet").unwrap();
+    std::fs::write(dir.join("wallet.html.br"), b"BR-WALLET").unwrap();
+    std::fs::write(dir.join("kiosk.html"), "<!doctype html>kiosk").unwrap();
     std::fs::write(dir.join("app_bg.wasm"), b"\0asm plain").unwrap();
     std::fs::write(dir.join("app_bg.wasm.br"), b"BR-WASM").unwrap();
     std::fs::write(dir.join("app_bg.wasm.gz"), b"GZ-WASM").unwrap();
@@ -323,8 +326,10 @@ async fn the_pwa_is_served_precompressed_with_every_path_falling_back_to_the_she
     assert_eq!(get("/app_bg.wasm", "gzip, deflate, br").await, ("br".into(), "BR-WASM".into()));
     assert_eq!(get("/app_bg.wasm", "gzip").await, ("gzip".into(), "GZ-WASM".into()));
     assert_eq!(get("/app_bg.wasm", "identity").await, (String::new(), "\0asm plain".into()));
-    // App routes are the shell, compressed the same way.
-    assert_eq!(get("/wallet", "br").await, ("br".into(), "BR-INDEX".into()));
-    assert_eq!(get("/kiosk", "identity").await, (String::new(), "<!doctype html>shell".into()));
+    // Each page at its path, compressed the same way; every other path is the scanner.
+    assert_eq!(get("/wallet", "br").await, ("br".into(), "BR-WALLET".into()));
+    assert_eq!(get("/kiosk", "identity").await, (String::new(), "<!doctype html>kiosk".into()));
+    assert_eq!(get("/pair", "br").await, ("br".into(), "BR-INDEX".into()));
+    assert_eq!(get("/", "identity").await, (String::new(), "<!doctype html>shell".into()));
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the PWA (release) into DIST (default: dist): three pages, one Trunk run each, merged
+# into one directory: index.html (the scanner, with the decoder worker), wallet.html and
+# kiosk.html (the kiosk uses the scanner's decoder worker from the same directory). Then
+# scripts/sw_version.py stamps the service worker with each page's files and writes the
+# precompressed copies the server sends. Trunk downloads nothing (Trunk.toml: offline).
+# Usage: scripts/build_pwa.sh [DIST]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# Trunk takes wasm-opt from PATH: npm's binaryen (tools/), never Debian's v108 (scripts/setup.sh).
+export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+dist="${1:-dist}"
+pages="${CARGO_TARGET_DIR:-target}/pages"
+trunk build --offline --release --dist "$dist"
+for page in wallet kiosk; do
+  rm -rf "$pages/$page"
+  trunk build "$page.html" --offline --release --html-output "$page.html" --dist "$pages/$page"
+  cp -R "$pages/$page/." "$dist/"
+done
+python3 scripts/sw_version.py "$dist"
