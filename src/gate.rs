@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ingia_core::conflict::{ItemResult, SyncOutcome};
-use ingia_core::sync::{Reply, SyncConfig, SyncEvent, SyncSession, Transmit};
+use ingia_core::sync::{Conflict, Reply, SyncConfig, SyncEvent, SyncSession, Transmit};
 use ingia_core::{
     validate, CheckIn, DeviceId, GateId, LedgerEntry, Manifest, ManifestDelta, Movement, Presented, RefusalKind, Scan,
     ScanId, ScanResult, Stamp, Standing, TicketId, TicketStatus, UnixMillis, Verdict,
@@ -80,7 +80,7 @@ pub struct SyncCounts {
 }
 
 impl Gate {
-    /// Restores the session from storage: the outbox and the ledger survive reloads.
+    /// Restores the session from storage: the outbox, the ledger and the conflicts survive reloads.
     pub async fn open(
         store: Rc<Store>,
         pairing: Pairing,
@@ -90,6 +90,7 @@ impl Gate {
         let seed = (js_sys::Math::random() * 9e15) as u64;
         let mut session = SyncSession::new(pairing.device, SyncConfig::default(), cursors.revision, cursors.seq, seed);
         session.merge_ledger(store.ledger().await?);
+        session.restore_conflicts(store.conflicts().await?);
         for record in store.outbox().await? {
             session.enqueue(record);
         }
@@ -274,7 +275,11 @@ impl Gate {
                 None => return Ok(()),
                 Some(SyncEvent::Settled { record, outcome }) => {
                     let entry = LedgerEntry::from_checkin(&record, outcome.standing());
-                    self.store.settle(&[record.scan_id], entry.as_slice()).await?;
+                    let conflict = match outcome {
+                        SyncOutcome::Conflict { winner } => Some(Conflict { record: record.clone(), winner }),
+                        _ => None,
+                    };
+                    self.store.settle(&[record.scan_id], entry.as_slice(), conflict.as_slice()).await?;
                 }
                 Some(SyncEvent::Learned(entry)) => self.store.put_ledger(&[entry]).await?,
                 Some(SyncEvent::Cursor { revision, seq }) => {

@@ -6,6 +6,7 @@
 //! verdict shows; nothing leaves the outbox until the server has answered for it.
 
 use ingia_core::staff::StaffPin;
+use ingia_core::sync::Conflict;
 use ingia_core::wallet::WalletTicket;
 use ingia_core::wire::{Reader, WireError, Writer};
 use ingia_core::{CheckIn, DeviceId, EventId, GateId, LedgerEntry, ScanId};
@@ -13,14 +14,16 @@ use js_sys::Uint8Array;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Version 2 added `history`, version 3 `wallet`.
-const VERSION: u32 = 3;
+/// Version 2 added `history`, version 3 `wallet`, version 4 `conflicts`.
+const VERSION: u32 = 4;
 const KV: &str = "kv";
 const OUTBOX: &str = "outbox";
 const LEDGER: &str = "ledger";
 const HISTORY: &str = "history";
 /// The attendee's tickets (the wallet route), by ticket: (event id, ticket id).
 const WALLET: &str = "wallet";
+/// Conflicts this device learned at sync (the supervisor's list), by scan id.
+const CONFLICTS: &str = "conflicts";
 /// Scans kept in `history` for the recent-scans list (the server keeps them all).
 pub const HISTORY_KEEP: u64 = 500;
 
@@ -153,6 +156,7 @@ impl Store {
             .add_object_store(ObjectStore::new(LEDGER))
             .add_object_store(ObjectStore::new(HISTORY))
             .add_object_store(ObjectStore::new(WALLET))
+            .add_object_store(ObjectStore::new(CONFLICTS))
             .build()
             .await?;
         Ok(Store { db })
@@ -276,10 +280,10 @@ impl Store {
         Ok(out)
     }
 
-    /// Records the server has answered for leave the outbox; their ledger entries are updated
-    /// in the same transaction.
-    pub async fn settle(&self, scan_ids: &[ScanId], entries: &[LedgerEntry]) -> Result<()> {
-        let tx = self.db.transaction(&[OUTBOX, LEDGER], TransactionMode::ReadWrite)?;
+    /// Records the server has answered for leave the outbox; their ledger entries and the
+    /// conflicts among them are written in the same transaction.
+    pub async fn settle(&self, scan_ids: &[ScanId], entries: &[LedgerEntry], conflicts: &[Conflict]) -> Result<()> {
+        let tx = self.db.transaction(&[OUTBOX, LEDGER, CONFLICTS], TransactionMode::ReadWrite)?;
         let outbox = tx.store(OUTBOX)?;
         for id in scan_ids {
             outbox.delete(JsValue::from_f64(id.0 as f64)).await?;
@@ -288,13 +292,25 @@ impl Store {
         for e in entries {
             ledger.put(&bytes_value(&e.encode()), Some(&ledger_key(e))).await?;
         }
+        let kept = tx.store(CONFLICTS)?;
+        for c in conflicts {
+            kept.put(&bytes_value(&c.encode()), Some(&JsValue::from_f64(c.record.scan_id.0 as f64))).await?;
+        }
         tx.done().await?;
         Ok(())
     }
 
     /// Ledger entries learned from the server (other gates' admissions, decisions).
     pub async fn put_ledger(&self, entries: &[LedgerEntry]) -> Result<()> {
-        self.settle(&[], entries).await
+        self.settle(&[], entries, &[]).await
+    }
+
+    /// The conflicts this device has learned, oldest first.
+    pub async fn conflicts(&self) -> Result<Vec<Conflict>> {
+        let tx = self.db.transaction(&[CONFLICTS], TransactionMode::ReadOnly)?;
+        let values = tx.store(CONFLICTS)?.get_all(None, None).await?;
+        tx.done().await?;
+        values.into_iter().map(|v| Ok(Conflict::decode(&value_bytes(v)?)?)).collect()
     }
 
     pub async fn ledger(&self) -> Result<Vec<LedgerEntry>> {

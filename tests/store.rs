@@ -3,6 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use ingia::store::{Cursors, Pairing, Role, Store};
+use ingia_core::sync::Conflict;
 use ingia_core::{
     CheckIn, DeviceId, EventId, GateId, LedgerEntry, Movement, ScanId, ScanResult, Stamp, Standing, TicketId,
     UnixMillis,
@@ -52,13 +53,23 @@ async fn the_outbox_survives_reopening_and_leaves_only_when_settled() {
     assert_eq!(store.next_scan_id().await.unwrap(), ScanId(4), "scan ids never repeat");
     // The server accepted scan 1: it leaves the outbox and its ledger entry is upgraded.
     let accepted = LedgerEntry::from_checkin(&outbox[0], Standing::Accepted { seq: 1 }).unwrap();
-    store.settle(&[ScanId(1), ScanId(2)], &[accepted]).await.unwrap();
+    store.settle(&[ScanId(1), ScanId(2)], &[accepted], &[]).await.unwrap();
     let left = store.outbox().await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].scan_id, ScanId(3));
     let ledger = store.ledger().await.unwrap();
     assert!(ledger.contains(&accepted));
     assert_eq!(ledger.len(), 2);
+    assert!(store.conflicts().await.unwrap().is_empty());
+    // Another gate had admitted ticket 8 first: scan 3 settles as a conflict, kept across a reopen.
+    let winner = Stamp { at: UnixMillis(1_800_000_000_000), gate: GateId(2), device: DeviceId(9) };
+    let conflict = Conflict { record: left[0].clone(), winner };
+    let rejected = LedgerEntry::from_checkin(&left[0], Standing::Rejected).unwrap();
+    store.settle(&[ScanId(3)], &[rejected], std::slice::from_ref(&conflict)).await.unwrap();
+    store.close();
+    let store = Store::open(&name).await.unwrap();
+    assert!(store.outbox().await.unwrap().is_empty());
+    assert_eq!(store.conflicts().await.unwrap(), [conflict]);
     store.close();
     Store::destroy(&name).await.unwrap();
 }
@@ -115,7 +126,7 @@ async fn recent_scans_outlive_the_outbox_newest_first_and_capped() {
     }
     // Everything synced: the outbox empties, the recent scans stay (after a reopen too).
     let all: Vec<ScanId> = (1..=total).map(ScanId).collect();
-    store.settle(&all, &[]).await.unwrap();
+    store.settle(&all, &[], &[]).await.unwrap();
     store.close();
     let store = Store::open(&name).await.unwrap();
     assert!(store.outbox().await.unwrap().is_empty());

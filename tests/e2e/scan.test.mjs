@@ -123,7 +123,7 @@ test('20 tickets scanned offline survive a reload and reach the server exactly o
   }
 });
 
-test('two gates admit the same ticket offline: after sync one is accepted, the other shows the conflict', async () => {
+test('two gates admit the same ticket offline: after sync one is accepted, the other shows the conflict, also after a reload', async () => {
   const id = printedIds()[25];
   const video = await writeVideo(path.join(dir, 'one.y4m'), [{ blank: 1 }, { svg: printedSvg(id), seconds: 1 }, { blank: 8 }]);
   const browser = await launchWithCamera(video);
@@ -147,6 +147,10 @@ test('two gates admit the same ticket offline: after sync one is accepted, the o
     await b.page.getByText('0 pending · 1 synced · 1 conflicts').waitFor({ timeout: 20_000 });
     const conflict = await b.page.getByTestId('conflicts').textContent();
     assert.match(conflict, new RegExp(`\\(ticket ${id}\\): admitted first at Main gate, \\d\\d:\\d\\d, device \\d+; this device at \\d\\d:\\d\\d`));
+    // The supervisor's list is kept on the device: a reload shows the same conflict.
+    await b.page.reload();
+    await b.page.getByText(/^0 pending · \d+ synced · 1 conflicts$/).waitFor({ timeout: 20_000 });
+    assert.equal(await b.page.getByTestId('conflicts').textContent(), conflict);
     assert.equal((await stats(demo)).checked_in, before + 1);
   } finally {
     await browser.close();

@@ -14,6 +14,8 @@ use crate::conflict::{ItemResult, SyncOutcome};
 use crate::ids::{DeviceId, ScanId, UnixMillis};
 use crate::ledger::{Ledger, LedgerEntry, Standing};
 use crate::presence::Stamp;
+use crate::wire::{Reader, WireError, Writer};
+use crate::GateId;
 
 /// Tuning. The defaults suit a phone at a gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +106,27 @@ pub struct Conflict {
     pub winner: Stamp,
 }
 
+impl Conflict {
+    /// Kept on the device, so a supervisor's list survives a reload: version, the winner's
+    /// stamp, then this device's record.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.u8(1).varint(self.winner.at.0).u8(self.winner.gate.0).varint(u64::from(self.winner.device.0));
+        w.bytes(&self.record.encode());
+        w.into_bytes()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
+        let mut r = Reader::new(bytes);
+        if r.u8()? != 1 {
+            return Err(WireError::BadValue("conflict version"));
+        }
+        let winner = Stamp { at: UnixMillis(r.varint()?), gate: GateId(r.u8()?), device: DeviceId(r.varint_u32()?) };
+        let record = CheckIn::decode(r.take(r.remaining())?)?;
+        Ok(Conflict { record, winner })
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 struct InFlight {
     id: RequestId,
@@ -175,6 +198,11 @@ impl SyncSession {
     /// Ledger entries restored from storage at start-up, or learned by other means.
     pub fn merge_ledger(&mut self, entries: impl IntoIterator<Item = LedgerEntry>) {
         self.ledger.merge_all(entries);
+    }
+
+    /// Conflicts an earlier session of this device settled (kept on the device).
+    pub fn restore_conflicts(&mut self, conflicts: impl IntoIterator<Item = Conflict>) {
+        self.conflicts.extend(conflicts);
     }
 
     /// The browser said the network is back: try now instead of waiting out the backoff.

@@ -226,6 +226,11 @@ fn check_invariants(out: &Outcome) {
         let mine: Vec<&Conflict> = d.session.conflicts().iter().collect();
         let expected = d.settled.values().filter(|o| o.is_conflict()).count();
         assert_eq!(mine.len(), expected);
+        // A reload keeps the list: each conflict survives the device's storage format.
+        let kept = mine.iter().map(|c| Conflict::decode(&c.encode()).expect("a kept conflict decodes"));
+        let mut reopened = SyncSession::new(d.id, SyncConfig::default(), 0, 0, 1);
+        reopened.restore_conflicts(kept);
+        assert_eq!(reopened.conflicts(), d.session.conflicts());
     }
     // First wins: a single-entry ticket is accepted at most once.
     let mut entries: BTreeMap<TicketId, usize> = BTreeMap::new();
