@@ -19,9 +19,8 @@ function freePort() {
 }
 
 /** A demo server with `attendees` tickets; resolves with its base URL and the links it printed. */
-export async function startDemo(attendees = 40) {
+export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST) {
   const bin = process.env.INGIA_SERVER_BIN;
-  const dist = process.env.INGIA_DIST;
   if (!bin || !dist) throw new Error('set INGIA_SERVER_BIN and INGIA_DIST (scripts/test.sh does)');
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-e2e-'));

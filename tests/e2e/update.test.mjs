@@ -1,0 +1,73 @@
+// A new deployment: the service worker of the new build keeps again, whole, the pages the phone
+// kept under the old one before it takes over, so a gate phone that updated while online still
+// opens and scans with the network off; the old build's cache is gone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startDemo, launchChromium, shellCached } from './server.mjs';
+
+/** Every cache of the page and the paths it holds. */
+function cached(page) {
+  return page.evaluate(async () => {
+    const out = {};
+    for (const name of await caches.keys()) {
+      out[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname);
+    }
+    return out;
+  });
+}
+
+test('a new deployment takes over and the scanner still opens and decides offline', async () => {
+  // The server serves this copy of the build, so the test can deploy a new one into it.
+  const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-dist-'));
+  fs.cpSync(process.env.INGIA_DIST, dist, { recursive: true });
+  const demo = await startDemo(40, dist);
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(demo.pairSteward);
+    await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+    await shellCached(page);
+    const [oldCache] = Object.keys(await cached(page));
+
+    // Deploy: a new build is a new sw.js (another version stamp; its precompressed copies go too).
+    const sw = path.join(dist, 'sw.js');
+    const text = fs.readFileSync(sw, 'utf8');
+    const version = text.match(/const VERSION = '([0-9a-f]{16})'/)[1];
+    const next = [...version].reverse().join('') === version ? 'f'.repeat(16) : [...version].reverse().join('');
+    fs.writeFileSync(sw, text.replace(`'${version}'`, `'${next}'`));
+    for (const ext of ['.br', '.gz']) fs.rmSync(sw + ext, { force: true });
+    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
+
+    // The new worker takes over only with the scanner kept whole; the old cache is deleted.
+    const deadline = Date.now() + 30_000;
+    let caches = await cached(page);
+    while (Object.keys(caches).join() !== `ingia-shell-${next}`) {
+      assert.ok(Date.now() < deadline, `the new build did not take over: ${JSON.stringify(Object.keys(caches))}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      caches = await cached(page);
+    }
+    const kept = caches[`ingia-shell-${next}`];
+    assert.notEqual(oldCache, `ingia-shell-${next}`);
+    assert.ok(kept.includes('/.ingia-kept/'), kept.join(' '));
+    assert.ok(kept.includes('/ingia-decoder_bg.wasm'), 'the decoder worker is kept with the scanner');
+    assert.ok(!kept.includes('/.ingia-kept/wallet'), 'a gate phone does not keep the wallet');
+
+    // Offline after the update: the scanner opens from the new cache and decides a PIN.
+    await context.setOffline(true);
+    await page.reload();
+    const printed = demo.tickets().find((t) => t.ticket === 7);
+    await page.getByTestId('pin').fill(printed.pin);
+    await page.getByTestId('pin').press('Enter');
+    await page.getByTestId('verdict').waitFor({ timeout: 15_000 });
+    assert.equal(await page.getByTestId('verdict').getAttribute('data-tone'), 'green');
+    await context.close();
+  } finally {
+    await browser.close();
+    demo.stop();
+    fs.rmSync(dist, { recursive: true, force: true });
+  }
+});
