@@ -140,19 +140,16 @@ impl Gate {
             let ticket_type = entry.and_then(|e| s.manifest.ticket_type(e.ticket_type)).map(|t| t.name.clone());
             (verdict, now, s.manifest.event.id, holder, ticket_type)
         };
-        let scan_id = self.store.next_scan_id().await?;
-        let record = CheckIn::from_verdict(
-            self.pairing.device,
-            scan_id,
-            event,
-            self.pairing.gate,
-            staff,
-            now,
-            movement,
-            &verdict,
-        );
-        let entry = LedgerEntry::from_checkin(&record, Standing::Local);
-        self.store.record_scan(&record, entry.as_ref()).await?;
+        let gate = self.pairing.gate;
+        let device = self.pairing.device;
+        let record = self
+            .store
+            .record_scan(|scan_id| {
+                let record = CheckIn::from_verdict(device, scan_id, event, gate, staff, now, movement, &verdict);
+                let entry = LedgerEntry::from_checkin(&record, Standing::Local);
+                (record, entry)
+            })
+            .await?;
         self.state.borrow_mut().session.enqueue(record);
         Ok(Checked { verdict, holder, ticket_type })
     }

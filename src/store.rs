@@ -224,35 +224,31 @@ impl Store {
         self.kv_put("cursors", &encode_cursors(c)).await
     }
 
-    /// The next scan id of this device: unique and increasing, across reloads and restarts.
-    pub async fn next_scan_id(&self) -> Result<ScanId> {
-        let tx = self.db.transaction(&[KV], TransactionMode::ReadWrite)?;
+    /// Records a scan: takes this device's next scan id (unique and increasing, across reloads
+    /// and restarts), lets `make` build the record (and, for an admission, its ledger entry)
+    /// with it, and writes it to the outbox, the recent scans and the ledger. One transaction,
+    /// awaited before the verdict shows: the id and the record are stored together or not at all.
+    pub async fn record_scan(&self, make: impl FnOnce(ScanId) -> (CheckIn, Option<LedgerEntry>)) -> Result<CheckIn> {
+        let tx = self.db.transaction(&[KV, OUTBOX, LEDGER, HISTORY], TransactionMode::ReadWrite)?;
         let kv = tx.store(KV)?;
-        let key = JsValue::from_str("scan_counter");
-        let last = kv.get(key.clone()).await?.and_then(|v| v.as_f64()).unwrap_or(0.0) as u64;
-        let next = last + 1;
-        kv.put(&JsValue::from_f64(next as f64), Some(&key)).await?;
-        tx.done().await?;
-        Ok(ScanId(next))
-    }
-
-    /// Writes a scan's record to the outbox and the recent scans and, for an admission, its
-    /// ledger entry: one transaction, awaited before the verdict shows.
-    pub async fn record_scan(&self, record: &CheckIn, entry: Option<&LedgerEntry>) -> Result<()> {
-        let tx = self.db.transaction(&[OUTBOX, LEDGER, HISTORY], TransactionMode::ReadWrite)?;
+        let counter = JsValue::from_str("scan_counter");
+        let last = kv.get(counter.clone()).await?.and_then(|v| v.as_f64()).unwrap_or(0.0) as u64;
+        let scan_id = ScanId(last + 1);
+        kv.put(&JsValue::from_f64(scan_id.0 as f64), Some(&counter)).await?;
+        let (record, entry) = make(scan_id);
         let bytes = bytes_value(&record.encode());
-        let key = JsValue::from_f64(record.scan_id.0 as f64);
+        let key = JsValue::from_f64(scan_id.0 as f64);
         tx.store(OUTBOX)?.put(&bytes, Some(&key)).await?;
         let history = tx.store(HISTORY)?;
         history.put(&bytes, Some(&key)).await?;
-        if record.scan_id.0 > HISTORY_KEEP {
-            history.delete(JsValue::from_f64((record.scan_id.0 - HISTORY_KEEP) as f64)).await?;
+        if scan_id.0 > HISTORY_KEEP {
+            history.delete(JsValue::from_f64((scan_id.0 - HISTORY_KEEP) as f64)).await?;
         }
         if let Some(e) = entry {
-            tx.store(LEDGER)?.put(&bytes_value(&e.encode()), Some(&ledger_key(e))).await?;
+            tx.store(LEDGER)?.put(&bytes_value(&e.encode()), Some(&ledger_key(&e))).await?;
         }
         tx.done().await?;
-        Ok(())
+        Ok(record)
     }
 
     /// This device's last `limit` scans, newest first (at most `HISTORY_KEEP`).

@@ -7,9 +7,10 @@
 use std::time::Duration;
 
 use ingia_core::wallet::{WalletPass, WalletTicket};
+use js_sys::Reflect;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::net::{self, field_f64, field_str};
 use crate::store::Store;
@@ -66,10 +67,20 @@ async fn load() -> Result<Vec<WalletTicket>, String> {
     }
 }
 
+/// When the event starts, in the event's own time zone (an attendee travelling, or a phone set
+/// to another zone, still sees the venue's time); in the phone's zone if the browser does not
+/// know the event's.
 fn starts(t: &WalletTicket) -> String {
     let d = js_sys::Date::new(&JsValue::from_f64(t.starts_at as f64 * 1000.0));
-    let options = net::object(&[("dateStyle", "full".into()), ("timeStyle", "short".into())]);
-    d.to_locale_string("en-GB", &options).into()
+    let format = |zone: Option<&str>| {
+        let mut options = vec![("dateStyle", "full".into()), ("timeStyle", "short".into())];
+        options.extend(zone.map(|z| ("timeZone", JsValue::from_str(z))));
+        // `toLocaleString` throws a RangeError for a zone it does not know: caught, not a trap.
+        let to_locale = Reflect::get(&d, &"toLocaleString".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
+        let args = js_sys::Array::of2(&"en-GB".into(), &net::object(&options));
+        Reflect::apply(&to_locale, &d, &args).ok()?.as_string()
+    };
+    format(Some(&t.time_zone)).or_else(|| format(None)).unwrap_or_default()
 }
 
 /// What a ticket shows at one moment (changes once a step).

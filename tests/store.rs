@@ -30,17 +30,21 @@ fn record(scan: u64, ticket: u32, admitted: bool) -> CheckIn {
     }
 }
 
+/// A scan made with the id the store hands out, and its ledger entry when admitted.
+fn scan(id: ScanId, ticket: u32, admitted: bool) -> (CheckIn, Option<LedgerEntry>) {
+    let rec = record(id.0, ticket, admitted);
+    let entry = LedgerEntry::from_checkin(&rec, Standing::Local);
+    (rec, entry)
+}
+
 #[wasm_bindgen_test]
 async fn the_outbox_survives_reopening_and_leaves_only_when_settled() {
     let name = fresh_name();
     let store = Store::open(&name).await.unwrap();
     let mut ids = Vec::new();
     for (ticket, admitted) in [(5, true), (6, false), (8, true)] {
-        let id = store.next_scan_id().await.unwrap();
-        let rec = record(id.0, ticket, admitted);
-        let entry = LedgerEntry::from_checkin(&rec, Standing::Local);
-        store.record_scan(&rec, entry.as_ref()).await.unwrap();
-        ids.push(id);
+        let stored = store.record_scan(|id| scan(id, ticket, admitted)).await.unwrap();
+        ids.push(stored.scan_id);
     }
     assert_eq!(ids, [ScanId(1), ScanId(2), ScanId(3)]);
     store.close();
@@ -50,10 +54,10 @@ async fn the_outbox_survives_reopening_and_leaves_only_when_settled() {
     assert_eq!(outbox.iter().map(|r| r.scan_id.0).collect::<Vec<_>>(), [1, 2, 3]);
     assert_eq!(outbox[1], record(2, 6, false));
     assert_eq!(store.ledger().await.unwrap().len(), 2, "only admissions enter the ledger");
-    assert_eq!(store.next_scan_id().await.unwrap(), ScanId(4), "scan ids never repeat");
-    // The server accepted scan 1: it leaves the outbox and its ledger entry is upgraded.
+    assert_eq!(store.record_scan(|id| scan(id, 9, false)).await.unwrap().scan_id, ScanId(4), "scan ids never repeat");
+    // The server accepted scan 1 and decided 2 and 4: they leave the outbox, 1's ledger entry is upgraded.
     let accepted = LedgerEntry::from_checkin(&outbox[0], Standing::Accepted { seq: 1 }).unwrap();
-    store.settle(&[ScanId(1), ScanId(2)], &[accepted], &[]).await.unwrap();
+    store.settle(&[ScanId(1), ScanId(2), ScanId(4)], &[accepted], &[]).await.unwrap();
     let left = store.outbox().await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].scan_id, ScanId(3));
@@ -120,9 +124,7 @@ async fn recent_scans_outlive_the_outbox_newest_first_and_capped() {
     let store = Store::open(&name).await.unwrap();
     let total = ingia::store::HISTORY_KEEP + 20;
     for _ in 0..total {
-        let id = store.next_scan_id().await.unwrap();
-        let rec = record(id.0, (id.0 % 50) as u32, !id.0.is_multiple_of(3));
-        store.record_scan(&rec, LedgerEntry::from_checkin(&rec, Standing::Local).as_ref()).await.unwrap();
+        store.record_scan(|id| scan(id, (id.0 % 50) as u32, !id.0.is_multiple_of(3))).await.unwrap();
     }
     // Everything synced: the outbox empties, the recent scans stay (after a reopen too).
     let all: Vec<ScanId> = (1..=total).map(ScanId).collect();

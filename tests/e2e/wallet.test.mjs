@@ -22,12 +22,21 @@ test('a wallet works offline, changes its code every step, scans green, and a sc
   let live;
   let stale;
   try {
-    const context = await browser.newContext();
+    // A phone set to another time zone than the event's.
+    const context = await browser.newContext({ timezoneId: 'America/New_York' });
     const page = await context.newPage();
     await page.clock.install();
     await page.goto(mine.wallet);
     const card = (holder) => page.getByTestId('wallet-ticket').filter({ hasText: holder });
     await card(mine.holder).waitFor({ timeout: 15_000 });
+    // The start is shown in the event's time zone, not the phone's.
+    const event = await (await fetch(demo.base + '/api/wallet', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: mine.wallet.split('#')[1] }) })).json();
+    const shown = (zone) => page.evaluate(({ at, zone }) => new Date(at * 1000).toLocaleString('en-GB',
+      { dateStyle: 'full', timeStyle: 'short', ...(zone ? { timeZone: zone } : {}) }), { at: event.starts_at, zone });
+    assert.equal(event.time_zone, 'Africa/Lagos');
+    assert.notEqual(await shown(event.time_zone), await shown(null));
+    assert.ok((await card(mine.holder).textContent()).includes(`${await shown(event.time_zone)} · ${event.venue}`));
     assert.equal(new URL(page.url()).hash, '', 'the secret link leaves the address bar');
     assert.equal(await card(mine.holder).getByTestId('wallet-pin').textContent(), mine.pin);
     assert.match(await card(mine.holder).getByTestId('wallet-qr').getAttribute('aria-label'), /changes every 30 seconds/);
