@@ -140,8 +140,11 @@ extern "C" {
     #[wasm_bindgen(js_name = requestBackgroundSync)]
     pub fn request_background_sync();
     /// Calls back when the service worker relays a Background Sync wake-up.
+    /// Returns the id `clear_background_sync` takes when the screen closes.
     #[wasm_bindgen(js_name = onBackgroundSync)]
-    pub fn on_background_sync(callback: &Closure<dyn FnMut()>);
+    pub fn on_background_sync(callback: &Closure<dyn FnMut()>) -> u32;
+    #[wasm_bindgen(js_name = clearBackgroundSync)]
+    pub fn clear_background_sync(id: u32);
     /// Whether the steward left the camera on (kept across reloads).
     #[wasm_bindgen(js_name = cameraWanted)]
     pub fn camera_wanted() -> bool;

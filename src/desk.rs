@@ -344,8 +344,9 @@ pub(crate) fn background_sync(
     // Chrome's Background Sync relayed by the service worker: same as coming back online.
     let woken = sync_now.clone();
     let wake = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || woken());
-    camera::on_background_sync(&wake);
-    wake.forget();
+    let waker = camera::on_background_sync(&wake);
+    StoredValue::new_local(wake); // dropped with this screen, right after it unregisters
+    on_cleanup(move || camera::clear_background_sync(waker));
     sync_now
 }
 

@@ -6,10 +6,21 @@ export function requestBackgroundSync() {
     .catch(() => {}); // not offered (or not allowed): the timer and `online` still push
 }
 
+// One listener; the wake-up goes to the newest open gate screen (a kiosk's staff desk over the
+// kiosk: the desk, then the kiosk again once the desk closes). Returns an id to unregister with.
+const wakers = new Map();
+let nextWaker = 1;
 export function onBackgroundSync(callback) {
-  navigator.serviceWorker?.addEventListener('message', (ev) => {
-    if (ev.data && ev.data.type === 'ingia-sync') callback();
-  });
+  if (nextWaker === 1) {
+    navigator.serviceWorker?.addEventListener('message', (ev) => {
+      if (ev.data && ev.data.type === 'ingia-sync') [...wakers.values()].at(-1)?.();
+    });
+  }
+  wakers.set(nextWaker, callback);
+  return nextWaker++;
+}
+export function clearBackgroundSync(id) {
+  wakers.delete(id);
 }
 
 // The steward's camera choice survives reloads (a gate working from PINs stays on PINs).
