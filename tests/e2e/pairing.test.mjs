@@ -57,6 +57,24 @@ test('an unpaired device says how to pair', async () => {
   const page = await context.newPage();
   await page.goto(demo.base + '/');
   await page.getByText('This device is not paired').waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator('#boot').count(), 0, 'the boot screen is gone once the app runs');
+  await context.close();
+});
+
+test('a page whose module cannot download says so, and "Try again" starts it once the network is back', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const wasm = /_bg\.wasm$/;
+  await page.route(wasm, (route) => route.abort('connectionreset'));
+  await page.goto(demo.base + '/');
+  // Plain html first: the steward sees what is happening while the module downloads, then why it stopped.
+  await page.getByText('Ingia could not start').waitFor({ timeout: 15_000 });
+  const retry = page.getByRole('button', { name: 'Try again' });
+  assert.ok(await retry.isVisible());
+  await page.unroute(wasm);
+  await retry.click();
+  await page.getByText('This device is not paired').waitFor({ timeout: 15_000 });
+  assert.equal(await page.locator('#boot').count(), 0);
   await context.close();
 });
 
