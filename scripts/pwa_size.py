@@ -76,7 +76,7 @@ def main() -> int:
         ("**scanner: first load, interactive**", scanner, f"**{scanner[2]:,}** ({verdict} the 100 KB brotli budget)"),
         ("**scanner + decoder worker** (what a gate phone keeps)", [a + b for a, b in zip(scanner, totals["decoder worker"])], None),
         ("**wallet page** (what an attendee's phone loads and keeps)", totals.get("wallet", [0, 0, 0]), None),
-        ("**kiosk page** (+ the decoder worker)", totals.get("kiosk", [0, 0, 0]), None),
+        ("**kiosk page** (the decoder worker comes on top)", totals.get("kiosk", [0, 0, 0]), None),
     ]
     for name, t, brotli in summary:
         rows.append(f"| {name} | | {t[0]:,} | {t[1]:,} | {brotli or f'**{t[2]:,}**'} |")

@@ -272,10 +272,7 @@ impl Gate {
                 None => return Ok(()),
                 Some(SyncEvent::Settled { record, outcome }) => {
                     let entry = LedgerEntry::from_checkin(&record, outcome.standing());
-                    let conflict = match outcome {
-                        SyncOutcome::Conflict { winner } => Some(Conflict { record: record.clone(), winner }),
-                        _ => None,
-                    };
+                    let conflict = Conflict::from_settled(&record, outcome);
                     self.store.settle(&[record.scan_id], entry.as_slice(), conflict.as_slice()).await?;
                 }
                 Some(SyncEvent::Learned(entry)) => self.store.put_ledger(&[entry]).await?,

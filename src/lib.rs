@@ -1,6 +1,7 @@
-//! Ingia's scanner PWA (Leptos, client-side rendered). Pages compose components; decisions come
-//! from `ingia-core`; storage is `store`, the network is `net`, the paired device's data flow
-//! is `device`; the gate's screen (camera, verdict, manual entry, sync status) is `desk`.
+//! Ingia's PWA (Leptos, client-side rendered): three pages, each its own wasm module built from
+//! this library (`scanner_app`, `wallet_app`, `kiosk_app`). Decisions come from `ingia-core`;
+//! storage is `store`, the network is `net`, the paired device's data flow is `device`; the
+//! gate's screen (camera, verdict, manual entry, sync status) is `desk`.
 
 pub mod camera;
 mod desk;

@@ -107,6 +107,14 @@ pub struct Conflict {
 }
 
 impl Conflict {
+    /// The conflict a settled record makes: the server gave its ticket to another admission.
+    pub fn from_settled(record: &CheckIn, outcome: SyncOutcome) -> Option<Self> {
+        match outcome {
+            SyncOutcome::Conflict { winner } => Some(Conflict { record: record.clone(), winner }),
+            _ => None,
+        }
+    }
+
     /// Kept on the device, so a supervisor's list survives a reload: version, the winner's
     /// stamp, then this device's record.
     pub fn encode(&self) -> Vec<u8> {
@@ -346,9 +354,7 @@ impl SyncSession {
             self.ledger.merge(entry);
         }
         // The winner's own ledger entry arrives with the next pull.
-        if let SyncOutcome::Conflict { winner } = result.outcome {
-            self.conflicts.push(Conflict { record: record.clone(), winner });
-        }
+        self.conflicts.extend(Conflict::from_settled(&record, result.outcome));
         self.synced += 1;
         self.events.push_back(SyncEvent::Settled { record, outcome: result.outcome });
     }
