@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemo, launchChromium, launchWithCamera, recordVerdicts, verdicts } from './server.mjs';
+import { startDemo, launchChromium, launchWithCamera, recordVerdicts, verdicts, shellCached } from './server.mjs';
 import { writeVideo, FPS } from './video.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,7 +36,7 @@ const quantile = (xs, q) => {
 };
 const ms = (x) => x.toFixed(1);
 
-const demo = await startDemo(80);
+const demo = await startDemo(160);
 const today = new Date().toISOString().slice(0, 10);
 const printed = demo.tickets().map((t) => t.ticket).filter((id) => id % 7 === 0 && id % 10 !== 0);
 const svgOf = (id) => fs.readFileSync(path.join(demo.dataDir, 'tickets', `ticket-${String(id).padStart(6, '0')}.svg`), 'utf8');
@@ -130,7 +130,7 @@ try {
     + `| frame | code in view | read | mean ms | p95 ms | max ms |\n|---|---|---|---|---|---|\n${lines.join('\n')}\n`);
 
   // 2. QR to verdict through the fake camera.
-  const ids = printed.slice(1, 9);
+  const ids = printed.slice(1, 17);
   const scenes = [{ blank: 1 }];
   for (const id of ids) scenes.push({ svg: svgOf(id), seconds: 1 }, { blank: 1 });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-bench-'));
@@ -138,24 +138,33 @@ try {
   const cam = await launchWithCamera(video);
   const context = await cam.newContext({ permissions: ['camera'] });
   await recordVerdicts(context);
+  // A gate in steady state: paired, its files kept, first sync done; then the camera starts (the
+  // video plays from its first frame).
+  await context.addInitScript(() => localStorage.setItem('ingia.camera', 'off'));
   const p = await context.newPage();
   await p.goto(demo.newPairing());
-  const seen = await verdicts(p, ids.length, 60_000);
+  await p.getByTestId('pin').waitFor({ timeout: 20_000 });
+  await shellCached(p);
+  await p.getByText(/^0 pending/).waitFor({ timeout: 20_000 });
+  await p.getByTestId('camera-toggle').click();
+  const seen = await verdicts(p, ids.length, 90_000);
   await p.waitForTimeout(500);
   const stats = await p.evaluate(() => globalThis.ingiaCamera.stats);
   await cam.close();
   const green = seen.filter((v) => v.tone === 'green').length;
   const toVerdict = stats.toVerdictMs;
-  const line = `| ${green}/${ids.length} green | ${ms(quantile(toVerdict, 0.5))} | ${ms(Math.max(...toVerdict))} | ${ms(quantile(stats.roundTripMs, 0.5))} | ${1000 / FPS} |`;
+  const line = `| ${green}/${ids.length} green | ${ms(quantile(toVerdict, 0.5))} | ${ms(quantile(toVerdict, 0.9))} | ${ms(Math.max(...toVerdict))} | ${ms(quantile(stats.roundTripMs, 0.5))} | ${1000 / FPS} |`;
   console.log(line);
   writeSection('qr-to-verdict', `## QR to verdict on screen (fake camera, release build)\n\n`
     + `Command: \`bash scripts/bench.sh\` (\`node tests/e2e/bench.mjs\`)  \n`
     + `Measured: ${today} on ${machine()}, Debian's Chromium, headless, fake camera playing the CLI's printed codes\n`
     + `(${ids.length} tickets, ${FPS} frames/s video). "Capture to verdict" runs from the moment the frame holding the code\n`
     + `is drawn from the video to the frame after the verdict is rendered (decode in the worker, the offline decision, the\n`
-    + `IndexedDB write, the render). A code also waits up to one frame interval to be captured.\n\n`
-    + `| scans | capture to verdict, median ms | max ms | frame round trip to the worker, median ms | frame interval ms |\n`
-    + `|---|---|---|---|---|\n${line}\n`);
+    + `IndexedDB write, the render); it counts whole display frames (16.7 ms at 60 Hz). The gate is in steady state (paired, its\n`
+    + `files kept by the service worker, first sync done) when the camera starts. A code also waits up to one frame\n`
+    + `interval to be captured. Runs on this 2-core machine vary by a display frame or two.\n\n`
+    + `| scans | capture to verdict, median ms | p90 ms | max ms | frame round trip to the worker, median ms | frame interval ms |\n`
+    + `|---|---|---|---|---|---|\n${line}\n`);
 } finally {
   demo.stop();
 }
