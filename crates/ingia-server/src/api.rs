@@ -358,7 +358,7 @@ async fn api_or_static(State(state): State<AppState>, req: Request) -> Response 
     // brotli -q 11 bytes, 20% fewer than on-the-fly gzip, with no compression work per request.
     // Each page of the app is its own html (and wasm module): the wallet and the kiosk at their
     // paths; every other path (`/`, `/pair`) is the scanner.
-    let page = match req.uri().path() {
+    let page = match req.uri().path().trim_end_matches('/') {
         "/wallet" => "wallet.html",
         "/kiosk" => "kiosk.html",
         _ => "index.html",

@@ -329,6 +329,7 @@ async fn the_pwa_is_served_precompressed_with_each_page_at_its_path_and_the_scan
     // Each page at its path, compressed the same way; every other path is the scanner.
     assert_eq!(get("/wallet", "br").await, ("br".into(), "BR-WALLET".into()));
     assert_eq!(get("/kiosk", "identity").await, (String::new(), "<!doctype html>kiosk".into()));
+    assert_eq!(get("/wallet/", "br").await, ("br".into(), "BR-WALLET".into()));
     assert_eq!(get("/pair", "br").await, ("br".into(), "BR-INDEX".into()));
     assert_eq!(get("/", "identity").await, (String::new(), "<!doctype html>shell".into()));
     std::fs::remove_dir_all(dir).unwrap();
