@@ -24,9 +24,15 @@ async function keep(cache, page) {
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    for (const page of Object.keys(PAGES)) {
-      // Kept by the build this one replaces: a phone that scanned offline still does after an update.
-      if (await caches.match(MARK + page)) await keep(cache, page);
+    try {
+      for (const page of Object.keys(PAGES)) {
+        // Kept by the build this one replaces: a phone that scanned offline still does after an update.
+        if (await caches.match(MARK + page)) await keep(cache, page);
+      }
+    } catch (e) {
+      // The old build stays in charge (and keeps its cache); the browser tries this one again later.
+      await caches.delete(CACHE);
+      throw e;
     }
     await self.skipWaiting();
   })());
