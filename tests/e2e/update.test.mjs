@@ -45,6 +45,7 @@ test('a new deployment takes over and the scanner still opens and decides offlin
     // The new worker takes over only with the scanner kept whole; the old cache is deleted.
     const deadline = Date.now() + 90_000; // it downloads the whole scanner again (CI runs other tests beside it)
     let caches = await cached(page);
+    let nextCheck = Date.now() + 5_000;
     while (Object.keys(caches).join() !== `ingia-shell-${next}`) {
       if (Date.now() > deadline) {
         const workers = await page.evaluate(async () => {
@@ -54,6 +55,15 @@ test('a new deployment takes over and the scanner still opens and decides offlin
         assert.fail(`the new build did not take over: caches ${JSON.stringify(caches)}; workers ${workers}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
+      // An install that failed (a dropped download) is tried again at the next update check, as
+      // a phone does at its next navigation.
+      if (Date.now() > nextCheck) {
+        nextCheck = Date.now() + 5_000;
+        await page.evaluate(async () => {
+          const r = await navigator.serviceWorker.getRegistration();
+          if (!r.installing && !r.waiting) await r.update().catch(() => {});
+        });
+      }
       caches = await cached(page);
     }
     const kept = caches[`ingia-shell-${next}`];
