@@ -2,6 +2,7 @@
 # Builds the PWA (release) into DIST (default: dist): three pages, one Trunk run each, merged
 # into one directory: index.html (the scanner, with the decoder worker), wallet.html and
 # kiosk.html (the kiosk uses the scanner's decoder worker from the same directory). Then
+# scripts/minify_js.mjs minifies the JavaScript (terser) and fixes the html's integrity hashes, and
 # scripts/sw_version.py stamps the service worker with each page's files and writes the
 # precompressed copies the server sends. Trunk downloads nothing (Trunk.toml: offline).
 # Usage: scripts/build_pwa.sh [DIST]
@@ -17,4 +18,5 @@ for page in wallet kiosk; do
   trunk build "$page.html" --offline --release --html-output "$page.html" --dist "$pages/$page"
   cp -R "$pages/$page/." "$dist/"
 done
+node scripts/minify_js.mjs "$dist"
 python3 scripts/sw_version.py "$dist"

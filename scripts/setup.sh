@@ -22,6 +22,13 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# npm packages of DIR, as its package-lock.json pins them; installed again whenever the lock file
+# changed since the last install.
+npm_ci() {
+  (cd "$1" && { cmp -s package-lock.json node_modules/.ingia-installed-lock \
+    || { log "npm ci in $1"; npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.ingia-installed-lock; }; })
+}
+
 parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(wasm trunk python browser postgres npm)
 
 for part in "${parts[@]}"; do
@@ -40,9 +47,10 @@ for part in "${parts[@]}"; do
         # Not --locked: the registry lacks one dependency pinned by its lock file.
         cargo install --quiet --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
       fi
-      # wasm-opt from npm's binaryen (tools/package.json); the scripts put tools/node_modules/.bin
-      # first on PATH for Trunk. Debian's binaryen 108 breaks the reference-types tables.
-      (cd tools && { [ -x node_modules/.bin/wasm-opt ] || npm ci --no-audit --no-fund --silent; })
+      # wasm-opt from npm's binaryen and terser (tools/package.json); the scripts put
+      # tools/node_modules/.bin first on PATH for Trunk. Debian's binaryen 108 breaks the
+      # reference-types tables.
+      npm_ci tools
       # The build's post-build hook writes brotli copies of the shell for the server to send.
       apt_install brotli
       ;;
@@ -54,11 +62,7 @@ for part in "${parts[@]}"; do
     browser) apt_install chromium chromium-driver brotli ;;
     postgres) apt_install postgresql ;;
     npm)
-      if [ -f tests/e2e/package.json ]; then
-        # Reinstalled whenever package-lock.json changed since the last install.
-        (cd tests/e2e && { cmp -s package-lock.json node_modules/.ingia-installed-lock \
-          || { npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.ingia-installed-lock; }; })
-      fi
+      if [ -f tests/e2e/package.json ]; then npm_ci tests/e2e; fi
       ;;
     *) echo "setup: unknown part '$part'" >&2; exit 2 ;;
   esac
