@@ -1,6 +1,6 @@
-//! QR decoding of camera frames: rxing's port of zxing-cpp's QR reader first (it reads most codes,
-//! fast), then `rqrr` in a preprocessing pipeline for what it misses (uneven light, glare,
-//! blur, small or inverted codes).
+//! QR decoding of camera frames: rxing's port of zxing-cpp's QR detector first (it finds most codes,
+//! fast; rqrr reads the grid it samples), then `rqrr` in a preprocessing pipeline for what it
+//! misses (uneven light, glare, blur, small or inverted codes).
 //! Pure computation on a luma buffer: the scanner's decoder worker and the benchmark run exactly
 //! this. Invariant: a frame never panics out of here on a native build (rqrr's assertions are
 //! caught); on wasm32 a panic aborts the worker, which the scanner restarts.
@@ -16,7 +16,8 @@ pub struct Luma<'a> {
 /// Which pass of the pipeline read the code (for measurements).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Pass {
-    /// rxing's zxing-cpp QR reader (hybrid binarizer, try harder) on the frame as it is.
+    /// rxing's zxing-cpp QR detector (hybrid binarizer, try harder) on the frame as it is, its
+    /// sampled grid read by rqrr.
     Zxing,
     /// rqrr's own thresholding, on the frame (downscaled when large).
     Plain,
@@ -182,17 +183,30 @@ impl FrameDecoder {
         }
     }
 
-    /// rxing's zxing-cpp QR reader on the frame.
+    /// rxing's zxing-cpp QR detector on the frame (finder patterns, then the sampled grid of
+    /// modules), read by rqrr's decoder (error correction and the text). rxing's own decoder would
+    /// bring every character set's tables into the worker (about 100 KB of brotli) for codes that
+    /// are Base45 tickets and ASCII pairing links.
     fn zxing(&mut self, frame: Luma<'_>) -> Option<String> {
-        use rxing::common::HybridBinarizer;
-        use rxing::{BinaryBitmap, DecodeHints, Luma8LuminanceSource, Reader};
+        use rxing::common::{DetectorRXingResult, HybridBinarizer};
+        use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
+        use rxing::{Binarizer, Luma8LuminanceSource};
         let attempt = || -> Option<String> {
             let pixels = frame.pixels[..frame.width * frame.height].to_vec();
             let source = Luma8LuminanceSource::new(pixels, frame.width as u32, frame.height as u32).ok()?;
-            let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
-            let hints = DecodeHints { TryHarder: Some(true), ..Default::default() };
-            let found = rxing::qrcode::cpp_port::QrReader.decode_with_hints(&mut bitmap, &hints).ok()?;
-            Some(String::from(found.getText()))
+            let binarizer = HybridBinarizer::new(source);
+            let image = binarizer.get_black_matrix().ok()?;
+            let mut patterns = FindFinderPatterns(image, true, 0);
+            GenerateFinderPatternSets(&mut patterns).iter().find_map(|set| {
+                let sampled = SampleQR(image, set).ok()?;
+                let bits = sampled.getBits();
+                let size = bits.width() as usize;
+                if size != bits.height() as usize {
+                    return None;
+                }
+                let grid = rqrr::SimpleGrid::from_func(size, |x, y| bits.get(x as u32, y as u32));
+                rqrr::Grid::new(grid).decode().ok().map(|(_, text)| text)
+            })
         };
         #[cfg(not(target_arch = "wasm32"))]
         {
