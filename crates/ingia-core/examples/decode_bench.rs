@@ -41,6 +41,8 @@ struct SetResult {
     /// The images whose text is ASCII, as every code Ingia prints is (Base45 tickets, links).
     ascii_ok: usize,
     ascii_total: usize,
+    /// Panics inside rxing or rqrr, caught (in the browser each one restarts the worker).
+    panics: u64,
     median_ms: f64,
 }
 
@@ -53,7 +55,7 @@ fn run_sets(sets: &[PathBuf], baseline: bool, verbose: bool) -> Vec<SetResult> {
             .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("png" | "jpg" | "jpeg" | "webp")))
             .collect();
         images.sort();
-        let (mut ok, mut total, mut ascii_ok, mut ascii_total, mut times) = (0, 0, 0, 0, Vec::new());
+        let (mut ok, mut total, mut ascii_ok, mut ascii_total, mut panics, mut times) = (0, 0, 0, 0, 0, Vec::new());
         for img in &images {
             let Some((want, want_latin1)) = expected(&img.with_extension("txt")) else { continue };
             let Ok(decoded) = image::open(img) else {
@@ -82,6 +84,7 @@ fn run_sets(sets: &[PathBuf], baseline: bool, verbose: bool) -> Vec<SetResult> {
             }
             ok += usize::from(read);
             ascii_ok += usize::from(read && ascii);
+            panics += decoder.panics;
             if verbose && !read {
                 println!("  miss {} ({}x{})", img.display(), frame.width, frame.height);
             }
@@ -89,7 +92,7 @@ fn run_sets(sets: &[PathBuf], baseline: bool, verbose: bool) -> Vec<SetResult> {
         times.sort_by(|a, b| a.partial_cmp(b).unwrap());
         let median_ms = times.get(times.len() / 2).copied().unwrap_or(0.0);
         let name = set.file_name().unwrap().to_string_lossy().to_string();
-        results.push(SetResult { name, ok, total, ascii_ok, ascii_total, median_ms });
+        results.push(SetResult { name, ok, total, ascii_ok, ascii_total, panics, median_ms });
     }
     results
 }
@@ -174,7 +177,8 @@ fn main() {
     }
     let (ok, total) = results.iter().fold((0, 0), |(o, t), r| (o + r.ok, t + r.total));
     let (aok, atotal) = results.iter().fold((0, 0), |(o, t), r| (o + r.ascii_ok, t + r.ascii_total));
-    println!("TOTAL {ok}/{total} (ASCII text {aok}/{atotal})");
+    let panics: u64 = results.iter().map(|r| r.panics).sum();
+    println!("TOTAL {ok}/{total} (ASCII text {aok}/{atotal}), {panics} decoder panics caught");
     let frames = if baseline { Vec::new() } else { frame_times() };
     for (label, median, max) in &frames {
         println!("frame {label}: median {median:.1} ms, max {max:.1} ms");
@@ -212,7 +216,8 @@ fn main() {
                  `FrameDecoder` (rxing's zxing-cpp QR detector, its grid read by rqrr; then rqrr with preprocessing), each image fed as {FRAMES_PER_CYCLE} camera frames (200 ms at 30 fps). Times are the median\n\
                  per frame, native; the browser figures come with the scanner's benchmark. \"ASCII\" counts the images whose\n\
                  text is ASCII, as every code Ingia prints is: the others hold Shift_JIS or Latin-1 text in byte mode, which\n\
-                 the scanner does not read (no character set tables in the worker).\n\n\
+                 the scanner does not read (no character set tables in the worker). Panics inside rxing or rqrr\n\
+                 caught over the whole set (in the browser each one restarts the worker): {panics}.\n\n\
                  | set | before read | before ASCII | before ms | after read | after ASCII | after ms |\n|---|---|---|---|---|---|---|\n{}\n\n\
                  Generated camera frames (grey card, sensor noise), 60 consecutive frames each, native:\n\n\
                  | frame | median ms | max ms |\n|---|---|---|\n{}\n",
