@@ -333,17 +333,18 @@ pub(crate) fn background_sync(
         on_cleanup(move || handle.clear());
     }
     // The network is back: skip the backoff and sync now.
-    let back_online = StoredValue::new_local(sync_now.clone());
-    let online = window_event_listener(leptos::ev::online, move |_| {
+    let resync = sync_now.clone();
+    let back_online: Rc<dyn Fn()> = Rc::new(move || {
         if let Some(g) = gate() {
             g.network_up(now_ms());
         }
-        back_online.with_value(|f| f());
+        resync();
     });
+    let online_now = StoredValue::new_local(back_online.clone());
+    let online = window_event_listener(leptos::ev::online, move |_| online_now.with_value(|f| f()));
     on_cleanup(move || online.remove());
-    // Chrome's Background Sync relayed by the service worker: same as coming back online.
-    let woken = sync_now.clone();
-    let wake = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || woken());
+    // Chrome's Background Sync relayed by the service worker: Chrome saw the network come back.
+    let wake = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || back_online());
     let waker = camera::on_background_sync(&wake);
     StoredValue::new_local(wake); // dropped with this screen, right after it unregisters
     on_cleanup(move || camera::clear_background_sync(waker));

@@ -218,3 +218,48 @@ test('a supervisor finds a holder by name offline, admits after an ID check; sta
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=recent] li').length >= 2);
   await context.close();
 });
+
+test("Chrome's Background Sync wake-up pushes at once, without waiting out the retry backoff", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(demo.newPairing());
+  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+  // The service worker must control the page to wake it.
+  await shellCached(page);
+  // The server stops answering check-in pushes; for the browser the network is still up, so no
+  // `online` event will come. Each failed push doubles the wait before the next (ingia-core's
+  // SyncSession: after the 5th failure, 8 to 16 s).
+  const failedAt = [];
+  await page.route('**/api/checkins', (route) => {
+    failedAt.push(Date.now());
+    return route.abort('internetdisconnected');
+  });
+  const refused = await check(page, '1'); // a refusal is a record to sync like any other
+  assert.equal(refused.tone, 'red');
+  await page.getByText(/^1 pending/).waitFor({ timeout: 10_000 });
+  const deadline = Date.now() + 45_000;
+  while (failedAt.length < 5) {
+    assert.ok(Date.now() < deadline, `only ${failedAt.length} pushes tried in 45 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await page.unroute('**/api/checkins');
+
+  // Chrome fires the sync event when it sees connectivity; DevTools fires the same event here.
+  const cdp = await context.newCDPSession(page);
+  const registration = new Promise((resolve) => cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+    const live = registrations.find((r) => !r.isDeleted);
+    if (live) resolve(live.registrationId);
+  }));
+  await cdp.send('ServiceWorker.enable');
+  await cdp.send('ServiceWorker.dispatchSyncEvent', {
+    origin: new URL(demo.base).origin,
+    registrationId: await registration,
+    tag: 'ingia-checkins',
+    lastChance: false,
+  });
+  await page.getByText(/^0 pending · 1 synced/).waitFor({ timeout: 20_000 });
+  // The timer alone would have waited at least 8 s after the 5th failure.
+  const waited = Date.now() - failedAt[4];
+  assert.ok(waited < 6_000, `the wake-up did not push: synced ${waited} ms after the last failure`);
+  await context.close();
+});
