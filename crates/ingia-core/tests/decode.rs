@@ -111,6 +111,16 @@ fn clean_code_reads_on_the_first_frame() {
     assert_eq!(got.text, text);
 }
 
+/// A pairing link is byte-mode text (lower case, `/`, `#`): rxing's detector samples it, rqrr's
+/// decoder reads it, as it does the Base45 tickets.
+#[test]
+fn pairing_link_reads_through_the_detector() {
+    let link = "https://gate.example.org/pair#Kq3-Zx9mP2vTQ7wLr4Ns";
+    let px = frame_with_code(link, 5, W / 2, H / 2, 20, 235);
+    let got = FrameDecoder::new().decode(Luma { width: W, height: H, pixels: &px }).unwrap();
+    assert_eq!((got.text.as_str(), got.pass), (link, ingia_decoder::Pass::Zxing));
+}
+
 #[test]
 fn degraded_codes_read_within_a_rotation() {
     let text = ticket_text();
