@@ -10,8 +10,8 @@ use std::rc::Rc;
 use ingia_core::conflict::{ItemResult, SyncOutcome};
 use ingia_core::sync::{Conflict, Reply, SyncConfig, SyncEvent, SyncSession, Transmit};
 use ingia_core::{
-    validate, CheckIn, DeviceId, GateId, LedgerEntry, Manifest, ManifestDelta, Movement, Presented, RefusalKind, Scan,
-    ScanId, ScanResult, Stamp, Standing, TicketId, TicketStatus, UnixMillis, Verdict,
+    validate, CheckIn, DeviceId, GateId, LedgerEntry, Manifest, ManifestDelta, Movement, NameIndex, Presented,
+    RefusalKind, Scan, ScanId, ScanResult, Stamp, Standing, TicketId, TicketStatus, UnixMillis, Verdict,
 };
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
@@ -69,6 +69,13 @@ pub struct Gate {
 struct State {
     manifest: Manifest,
     session: SyncSession,
+    /// Holder names for search, lower-cased by the browser; rebuilt when the manifest changes.
+    names: Option<NameIndex>,
+}
+
+/// Lower-casing by the browser's `toLowerCase` (Unicode-aware, no case tables in this module).
+fn fold(text: &str) -> String {
+    js_sys::JsString::from(text).to_lower_case().into()
 }
 
 /// Counts for the status bar.
@@ -99,7 +106,7 @@ impl Gate {
             staff: RefCell::new(staff),
             store,
             pairing,
-            state: RefCell::new(State { manifest, session }),
+            state: RefCell::new(State { manifest, session, names: None }),
             synced_at: cursors.synced_at.into(),
         })
     }
@@ -169,9 +176,16 @@ impl Gate {
 
     /// Offline search by holder name, with each ticket's standing at the gates.
     pub fn search(&self, query: &str, limit: usize) -> Vec<Found> {
+        {
+            let s = &mut *self.state.borrow_mut();
+            if s.names.as_ref().is_none_or(|n| n.revision != s.manifest.revision) {
+                s.names = Some(NameIndex::new(&s.manifest, fold));
+            }
+        }
         let s = &*self.state.borrow();
-        s.manifest
-            .search_by_name(query, limit)
+        let Some(names) = &s.names else { return Vec::new() };
+        names
+            .search(&s.manifest, query, limit, fold)
             .into_iter()
             .map(|t| {
                 let ticket_type = s.manifest.ticket_type(t.ticket_type);

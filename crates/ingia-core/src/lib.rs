@@ -36,7 +36,8 @@ pub use issue::{issue_ticket, Issued, TicketRequest};
 pub use keys::{EventPublicKey, EventSigningKey};
 pub use ledger::{Ledger, LedgerEntry, Standing};
 pub use manifest::{
-    EventInfo, Gate, Manifest, ManifestDelta, ManifestError, TicketEntry, TicketStatus, TicketType, TypePolicy,
+    EventInfo, Gate, Manifest, ManifestDelta, ManifestError, NameIndex, TicketEntry, TicketStatus, TicketType,
+    TypePolicy,
 };
 pub use pin::Pin;
 pub use presence::{Presence, Stamp};

@@ -4,7 +4,7 @@
 //! was cut from or a later one, and applying it twice changes nothing.
 
 use alloc::collections::BTreeMap;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -209,23 +209,6 @@ impl Manifest {
         self.gates.iter().find(|g| g.id == id)
     }
 
-    /// Offline search by holder name: case-insensitive words, all of which must appear.
-    /// Returns at most `limit` tickets, in id order.
-    pub fn search_by_name(&self, query: &str, limit: usize) -> Vec<&TicketEntry> {
-        let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        if words.is_empty() {
-            return Vec::new();
-        }
-        self.tickets
-            .values()
-            .filter(|t| {
-                let name = t.holder.to_lowercase();
-                words.iter().all(|w| name.contains(w.as_str()))
-            })
-            .take(limit)
-            .collect()
-    }
-
     /// Inserts or replaces a ticket (server side, when building a manifest).
     pub fn upsert(&mut self, entry: TicketEntry) -> Result<(), ManifestError> {
         if let Some(&owner) = self.by_pin.get(&entry.pin.value()) {
@@ -424,5 +407,53 @@ impl ManifestDelta {
         }
         r.finish()?;
         Ok(ManifestDelta { event, base_revision, revision, keys, gates, ticket_types, tickets })
+    }
+}
+
+/// Holder names lower-cased once, for offline search by name. The lower-casing is the platform's
+/// (`fold`): the browser's `toLowerCase` keeps Unicode's case tables out of the scanner's module,
+/// natively it is `str::to_lowercase`. `fold` gets all the names at once, joined by newlines, so
+/// the browser crosses into JavaScript once per manifest revision, not once per name.
+#[derive(Debug, Clone, Default)]
+pub struct NameIndex {
+    /// The manifest revision the names were taken from.
+    pub revision: u64,
+    names: Vec<(TicketId, String)>,
+}
+
+impl NameIndex {
+    pub fn new(manifest: &Manifest, fold: impl Fn(&str) -> String) -> Self {
+        let joined: Vec<&str> = manifest.tickets.values().map(|t| t.holder.as_str()).collect();
+        let folded = fold(&joined.join("\n"));
+        let mut lines: Vec<String> = folded.split('\n').map(str::to_string).collect();
+        // A name holding a newline (or a fold that changes them) would shift every name after it:
+        // fold those names one by one instead.
+        if lines.len() != joined.len() {
+            lines = joined.iter().map(|name| fold(name)).collect();
+        }
+        let names = manifest.tickets.keys().copied().zip(lines).collect();
+        NameIndex { revision: manifest.revision, names }
+    }
+
+    /// The tickets whose holder's name contains every word of `query` (case-insensitive), at most
+    /// `limit`, in id order.
+    pub fn search<'m>(
+        &self,
+        manifest: &'m Manifest,
+        query: &str,
+        limit: usize,
+        fold: impl Fn(&str) -> String,
+    ) -> Vec<&'m TicketEntry> {
+        let query = fold(query);
+        let words: Vec<&str> = query.split_whitespace().collect();
+        if words.is_empty() {
+            return Vec::new();
+        }
+        self.names
+            .iter()
+            .filter(|(_, name)| words.iter().all(|w| name.contains(w)))
+            .filter_map(|(id, _)| manifest.ticket(*id))
+            .take(limit)
+            .collect()
     }
 }

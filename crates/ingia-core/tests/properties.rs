@@ -185,9 +185,35 @@ fn manifest_search_by_name_and_pin() {
     let ev = sample_event(3, 300);
     let someone = ev.manifest.ticket(TicketId(17)).unwrap();
     let first = someone.holder.split(' ').next().unwrap().to_uppercase();
-    let found = ev.manifest.search_by_name(&first, 500);
+    let names = NameIndex::new(&ev.manifest, str::to_lowercase);
+    let found = names.search(&ev.manifest, &first, 500, str::to_lowercase);
     assert!(found.iter().any(|t| t.id == someone.id));
     assert!(found.iter().all(|t| t.holder.to_uppercase().contains(&first)));
-    assert!(ev.manifest.search_by_name("   ", 10).is_empty());
+    assert!(names.search(&ev.manifest, "   ", 10, str::to_lowercase).is_empty());
+    assert_eq!(names.search(&ev.manifest, &first, 2, str::to_lowercase).len(), 2.min(found.len()));
     assert_eq!(ev.manifest.ticket_by_pin(someone.pin).map(|t| t.id), Some(someone.id));
+}
+
+#[test]
+fn name_search_folds_once_and_survives_a_name_with_a_newline() {
+    let mut ev = sample_event(3, 20);
+    let mut odd = ev.manifest.ticket(TicketId(5)).unwrap().clone();
+    odd.holder = "Ọláìtán\nAdébáyọ̀".into();
+    ev.manifest.upsert(odd).unwrap();
+    let calls = std::cell::Cell::new(0);
+    let fold = |s: &str| {
+        calls.set(calls.get() + 1);
+        s.to_lowercase()
+    };
+    let names = NameIndex::new(&ev.manifest, fold);
+    // The joined fold did not split back into one name per ticket: each was folded alone.
+    assert_eq!(calls.get(), 1 + ev.manifest.ticket_count());
+    let found = names.search(&ev.manifest, "ỌLÁÌTÁN", 10, str::to_lowercase);
+    assert_eq!(found.iter().map(|t| t.id).collect::<Vec<_>>(), vec![TicketId(5)]);
+    // Without such a name, one call folds them all.
+    calls.set(0);
+    let plain = sample_event(3, 20).manifest;
+    let names = NameIndex::new(&plain, fold);
+    assert_eq!(calls.get(), 1);
+    assert!(names.search(&plain, "zzzz", 10, str::to_lowercase).is_empty());
 }
