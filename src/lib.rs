@@ -224,7 +224,7 @@ fn gate_page(page: GatePage, open: fn(String, String) -> AnyView) -> impl IntoVi
                     }.into_any(),
                     Screen::Pairing { progress, step } => view! {
                         <h2>{step}</h2>
-                        <progress class="shell__progress" max="1" value=progress.map(|p| p.to_string())></progress>
+                        <progress class="shell__progress" max="1000" value=progress.map(|p| ((p * 1000.0) as u32).to_string())></progress>
                     }.into_any(),
                     Screen::Ready { event, gate: gate_name, tickets, as_of } => {
                         let home = gate().map_or(page, |g| GatePage::of(g.pairing.role));
