@@ -261,7 +261,7 @@ impl Store {
         let values = tx.store(HISTORY)?.get_all(Some(range), None).await?;
         tx.done().await?;
         let mut out = values.into_iter().map(|v| Ok(CheckIn::decode(&value_bytes(v)?)?)).collect::<Result<Vec<_>>>()?;
-        out.sort_by_key(|r| std::cmp::Reverse(r.scan_id));
+        out.sort_unstable_by_key(|r| std::cmp::Reverse(r.scan_id));
         out.truncate(limit);
         Ok(out)
     }
@@ -272,7 +272,7 @@ impl Store {
         let values = tx.store(OUTBOX)?.get_all(None, None).await?;
         tx.done().await?;
         let mut out = values.into_iter().map(|v| Ok(CheckIn::decode(&value_bytes(v)?)?)).collect::<Result<Vec<_>>>()?;
-        out.sort_by_key(|r| r.scan_id);
+        out.sort_unstable_by_key(|r| r.scan_id);
         Ok(out)
     }
 

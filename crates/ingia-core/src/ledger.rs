@@ -127,7 +127,7 @@ impl Ledger {
             return presence;
         };
         let mut live: Vec<&LedgerEntry> = entries.values().filter(|e| e.standing != Standing::Rejected).collect();
-        live.sort_by_key(|e| e.replay_key());
+        live.sort_unstable_by_key(|e| e.replay_key()); // keys are unique: (device, scan id) is in them
         for e in live {
             let _ = presence.apply(e.movement, e.stamp, reentry);
         }
