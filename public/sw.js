@@ -1,13 +1,14 @@
 // Ingia service worker: keeps the pages this browser uses (the scanner at /, the wallet at
 // /wallet, the kiosk at /kiosk: each its own html, wasm and js) under a cache named after the
 // build, so they open (and the scanner scans) with no network after one online visit. A gate
-// phone keeps only the scanner and its decoder worker, an attendee's phone only the wallet: each
+// phone keeps only the scanner and its two workers, an attendee's phone only the wallet: each
 // page asks for its own files when it opens ("ingia-keep" below).
 // A new deployment is taken over cleanly: a new build is a new sw.js (its version and the file
 // list of each page are stamped in by scripts/sw_version.py), which caches again, whole, every
 // page the old build had kept, then activates, deletes the old caches and takes over the pages.
 // API calls are never cached: the app itself decides offline from IndexedDB, and queued
-// check-ins are pushed by the page (on `online`, on a timer, and on Background Sync below).
+// check-ins are pushed by the gate engine worker (on a timer, and at once when the page hears
+// `online` or the Background Sync wake-up below).
 const VERSION = '__BUILD_VERSION__';
 const PAGES = '__BUILD_PAGES__';
 const PREFIX = 'ingia-shell-';

@@ -2,8 +2,8 @@
 """Finishes a built PWA (scripts/build_pwa.sh runs it on the merged dist): stamps the service
 worker with a hash of the build and, for each page (`/` index.html, `/wallet` wallet.html,
 `/kiosk` kiosk.html), the files that page loads (found by following what its html and scripts
-load: the wasm and its js, the snippets, css, icons, web manifest; the decoder worker for the
-pages that scan), then writes `.br`
+load: the wasm and its js, the snippets, css, icons, web manifest; the gate engine and decoder
+workers for the pages that scan), then writes `.br`
 (brotli -q 11, when the CLI is there) and `.gz` copies that the server sends to browsers that
 accept them. A new build is a new sw.js, so phones install it, cache again the pages they keep
 under a new name and drop the old one; an unchanged build leaves sw.js byte-identical.
@@ -16,10 +16,10 @@ import shutil
 import subprocess
 import sys
 
-# Each page of the app: its path, its html file, and whether it scans (then the decoder worker,
-# which camera.js starts and Trunk writes beside index.html, is one of its files).
+# Each page of the app: its path, its html file, and whether it scans (then the workers, which
+# link.js and camera.js start and Trunk writes beside index.html, are among its files).
 PAGES = {"/": ("index.html", True), "/wallet": ("wallet.html", False), "/kiosk": ("kiosk.html", True)}
-DECODER = "ingia-decoder_loader.js"
+WORKERS = ["ingia-engine_loader.js", "ingia-decoder_loader.js"]
 # What a file loads: html links, scripts and module imports; js imports and worker scripts (a
 # string that merely looks like a path is not followed); css urls; web manifest icons.
 LOADS = {
@@ -31,11 +31,11 @@ LOADS = {
 COMPRESSED = (".html", ".js", ".wasm", ".css", ".webmanifest")
 
 
-def page_files(dist: pathlib.Path, html: str, scans: bool) -> list[str]:
-    """The files `html` loads, directly or through what it loads (absolute paths, sorted)."""
+def follow(dist: pathlib.Path, starts: list[str]) -> set[pathlib.Path]:
+    """The files `starts` (relative to DIST) are and load, directly or through what they load."""
     root = dist.resolve()
-    seen: set[pathlib.Path] = set()
-    todo = [root / html] + ([root / DECODER] if scans else [])
+    seen = {root / s for s in starts}
+    todo = list(seen)
     while todo:
         at = todo.pop()
         pattern = LOADS.get(at.suffix)
@@ -49,9 +49,14 @@ def page_files(dist: pathlib.Path, html: str, scans: bool) -> list[str]:
             if path.is_file() and path not in seen and path.is_relative_to(root) and path.name != "sw.js":
                 seen.add(path)
                 todo.append(path)
-    if scans:
-        seen.add(root / DECODER)
-    return sorted("/" + str(p.relative_to(root)) for p in seen)
+    return seen
+
+
+def page_files(dist: pathlib.Path, html: str, scans: bool) -> list[str]:
+    """The files `html` loads, and the workers' files for a page that scans (absolute paths, sorted)."""
+    root = dist.resolve()
+    files = follow(dist, [html] + (WORKERS if scans else [])) - {root / html}
+    return sorted("/" + str(p.relative_to(root)) for p in files)
 
 
 def pages(dist: pathlib.Path) -> dict[str, list[str]]:

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ingia_core::repeat::{RepeatGuard, REPEAT_WINDOW_MS};
-use ingia_core::{Tone, UnixMillis};
+use ingia_core::UnixMillis;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/camera.js")]
@@ -32,8 +32,8 @@ extern "C" {
     pub fn verdict_shown();
     #[wasm_bindgen(js_name = unlockAudio)]
     pub fn unlock_audio();
-    #[wasm_bindgen(js_name = feedback)]
-    fn feedback_js(tone: &str);
+    /// The verdict's sound and vibration, by tone (`green`, `amber`, `red`).
+    pub fn feedback(tone: &str);
 }
 
 /// What the camera is doing, for the screen.
@@ -120,20 +120,6 @@ impl Drop for Scanner {
     }
 }
 
-/// A tone's name: the verdict's CSS class and `data-tone`, and the sound camera.js plays.
-pub fn tone_name(tone: Tone) -> &'static str {
-    match tone {
-        Tone::Green => "green",
-        Tone::Amber => "amber",
-        Tone::Red => "red",
-    }
-}
-
-/// The verdict's sound and vibration.
-pub fn feedback(tone: Tone) {
-    feedback_js(tone_name(tone));
-}
-
 #[wasm_bindgen(module = "/src/pwa.js")]
 extern "C" {
     /// Asks Chrome's Background Sync to wake the app when the network returns.
@@ -161,7 +147,4 @@ extern "C" {
     /// Asks for persistent storage (the outbox must not be evicted).
     #[wasm_bindgen(js_name = persistStorage)]
     pub fn persist_storage();
-    /// `n` bytes from the browser's CSPRNG.
-    #[wasm_bindgen(js_name = randomBytes)]
-    pub fn random_bytes(n: u32) -> Vec<u8>;
 }

@@ -1,79 +1,102 @@
 //! The gate's screen: the camera scanner, manual PIN entry, the full-screen verdict (with sound
-//! and vibration), the sync status and the conflicts list. Every decision is `Gate::check`, the
-//! same for a QR and a PIN; this file only shows what comes back.
+//! and vibration), the sync status and the conflicts list. Every decision and every sentence
+//! comes from the gate engine (`engine`, through `link`), the same for a QR and a PIN; this file
+//! only shows what comes back.
 
 use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use ingia_core::{CheckIn, Movement, Presented, Refusal, ScanResult, TicketStatus, Tone, Verdict};
 use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsValue;
 
-use crate::camera::{self, tone_name, CameraState, Facing, Scanner};
-use crate::device::clock;
-use crate::gate::{headline, Checked, ConflictView, Found, Gate, GateStats, SyncCounts};
-use crate::store::Role;
-use crate::{gate, now_ms};
+use crate::camera::{self, CameraState, Facing, Scanner};
+use crate::link;
 
 /// What the full-screen verdict shows.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct VerdictView {
     /// Counts the verdicts this screen showed (a new verdict may replace one still on screen).
     pub seq: u64,
-    pub tone: Tone,
+    /// `green`, `amber` or `red`: the CSS class, `data-tone` and the sound.
+    pub tone: String,
     pub title: String,
     pub holder: String,
     pub ticket_type: String,
     pub detail: String,
 }
 
-fn verdict_view(c: &Checked, gate: &Gate) -> VerdictView {
-    let (tone, title, detail) = match &c.verdict {
-        Verdict::Admit { movement: Movement::Exit, .. } => (Tone::Green, "Exit recorded".to_string(), String::new()),
-        Verdict::Admit { reentry, .. } => {
-            (Tone::Green, "Welcome".to_string(), if *reentry { "Re-entry".into() } else { String::new() })
+impl VerdictView {
+    fn from_engine(v: &JsValue, seq: u64) -> Self {
+        VerdictView {
+            seq,
+            tone: link::text(v, "tone"),
+            title: link::text(v, "title"),
+            holder: link::text(v, "holder"),
+            ticket_type: link::text(v, "ticket_type"),
+            detail: link::text(v, "detail"),
         }
-        Verdict::Refuse { reason, .. } => {
-            let detail = match reason {
-                Refusal::AlreadyCheckedIn(stamp) => {
-                    format!("at {}, {}, device {}", clock(stamp.at.0), gate.gate_name(stamp.gate), stamp.device)
-                }
-                _ => String::new(),
-            };
-            (reason.kind().tone(), headline(reason.kind()).to_string(), detail)
-        }
-    };
-    VerdictView {
-        seq: 0,
-        tone,
-        title,
-        holder: c.holder.clone().unwrap_or_default(),
-        ticket_type: c.ticket_type.clone().unwrap_or_default(),
-        detail,
     }
 }
 
 /// Event data older than this gets a warning: revocations may be missing.
-const STALE_AFTER_MS: u64 = 10 * 60_000;
+const STALE_AFTER_MS: f64 = 10.0 * 60_000.0;
 /// How long a verdict stays on screen before the gate is ready for the next attendee.
 pub(crate) const VERDICT_MS: u64 = 2_500;
 
-fn counts_text(c: SyncCounts) -> String {
-    format!("{} pending · {} synced · {} conflicts", c.pending, c.synced, c.conflicts)
+/// The open gate's status, as the engine last sent it.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub(crate) struct Status {
+    counts: String,
+    stats: String,
+    conflicts: Vec<String>,
+    recent: Vec<(bool, String)>,
+    as_of: String,
+    /// Device time (ms) of the last contact with the server.
+    synced_at: f64,
+    staff: String,
+    problem: Option<String>,
 }
 
-fn conflict_text(c: &ConflictView, gate: &Gate) -> String {
-    format!(
-        "{} (ticket {}): admitted first at {}, {}, device {}; this device at {}",
-        c.holder,
-        c.ticket,
-        gate.gate_name(c.winner.gate),
-        clock(c.winner.at.0),
-        c.winner.device,
-        clock(c.mine_at.0)
-    )
+impl Status {
+    fn from_engine(v: &JsValue) -> Self {
+        Status {
+            counts: link::text(v, "counts"),
+            stats: link::text(v, "stats"),
+            conflicts: link::list(v, "conflicts").iter().filter_map(JsValue::as_string).collect(),
+            recent: link::list(v, "recent")
+                .iter()
+                .map(|row| {
+                    let row = js_sys::Array::from(row);
+                    (row.get(0).is_truthy(), row.get(1).as_string().unwrap_or_default())
+                })
+                .collect(),
+            as_of: link::text(v, "as_of"),
+            synced_at: link::get(v, "synced_at").as_f64().unwrap_or(0.0),
+            staff: link::text(v, "staff"),
+            problem: link::maybe_text(v, "problem"),
+        }
+    }
+}
+
+/// The engine's status: asked once, then each push that changes it.
+fn follow_status() -> ReadSignal<Status> {
+    let (status, set_status) = signal(Status::default());
+    let update = move |v: &JsValue| {
+        let new = Status::from_engine(v);
+        if status.with_untracked(|old| *old != new) {
+            set_status.try_set(new);
+        }
+    };
+    StoredValue::new_local(link::listen("status", update));
+    spawn_local(async move {
+        if let Ok(v) = link::call("status", &[]).await {
+            update(&v)
+        }
+    });
+    status
 }
 
 fn camera_text(state: CameraState) -> &'static str {
@@ -86,10 +109,6 @@ fn camera_text(state: CameraState) -> &'static str {
     }
 }
 
-fn stats_text(s: GateStats) -> String {
-    format!("{} / {} checked in · {} at this gate", s.checked_in, s.total, s.this_gate)
-}
-
 /// Which recent scans the list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Filter {
@@ -98,44 +117,15 @@ enum Filter {
     Refused,
 }
 
-/// Scans the recent list shows.
-const RECENT: usize = 30;
-
-fn recent_row(r: &CheckIn, holder: &str) -> (bool, String) {
-    let what = match r.result {
-        ScanResult::Admitted if r.movement == Movement::Exit => "Exit",
-        ScanResult::Admitted => "Admitted",
-        ScanResult::Refused(kind) => headline(kind),
-    };
-    let sep = if holder.is_empty() { "" } else { " · " };
-    (matches!(r.result, ScanResult::Admitted), format!("{} · {what}{sep}{holder}", clock(r.at.0)))
-}
-
-fn found_text(f: &Found, gate: &Gate) -> String {
-    let standing = match (f.status, f.first_entry) {
-        (TicketStatus::Active, Some(s)) => format!("checked in at {}, {}", clock(s.at.0), gate.gate_name(s.gate)),
-        (TicketStatus::Active, None) => "not checked in".to_string(),
-        (TicketStatus::Refunded, _) => "refunded".to_string(),
-        (TicketStatus::Revoked, _) => "cancelled".to_string(),
-        (TicketStatus::Blocked, _) => "blocked".to_string(),
-    };
-    format!("{} · {} · {standing}", f.holder, f.ticket_type)
-}
-
 /// The camera scanner, manual entry, the verdict and the sync status of an open gate.
 #[component]
-pub fn GateDesk(as_of: String) -> impl IntoView {
+pub fn GateDesk(supervisor: bool) -> impl IntoView {
+    let status = follow_status();
     let (pin, set_pin) = signal(String::new());
-    let (as_of, set_as_of) = signal(as_of);
-    let (stale_for, set_stale_for) = signal(None::<u64>);
     let (verdict, set_verdict) = signal(None::<VerdictView>);
-    let (counts, set_counts) = signal(gate().map(|g| g.counts()).unwrap_or_default());
-    let (conflicts, set_conflicts) = signal(Vec::<String>::new());
-    let (stats, set_stats) = signal(gate().map(|g| g.stats()).unwrap_or_default());
-    let (recent, set_recent) = signal(Vec::<(bool, String)>::new());
     let (filter, set_filter) = signal(Filter::All);
     let (query, set_query) = signal(String::new());
-    let supervisor = gate().is_some_and(|g| g.pairing.role == Role::Supervisor);
+    let (found, set_found) = signal(Vec::<(String, String)>::new());
     let (problem, set_problem) = signal(None::<String>);
     let (camera_state, set_camera_state) = signal(CameraState::Stopped);
     let (scanning, set_scanning) = signal(camera::camera_wanted());
@@ -143,40 +133,30 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
     let video = NodeRef::<Video>::new();
     // Disposed with the desk: dropping the scanner stops the camera and the worker.
     let scanner = StoredValue::new_local(None::<Scanner>);
-
-    let refresh = move |g: &Rc<Gate>| {
-        set_counts.try_set(g.counts());
-        set_stats.try_set(g.stats());
-        set_conflicts.try_set(g.conflicts().iter().map(|c| conflict_text(c, g)).collect());
-        let g = g.clone();
-        spawn_local(async move {
-            if let Ok(rows) = g.recent(RECENT).await {
-                set_recent.try_set(rows.iter().map(|(r, holder)| recent_row(r, holder)).collect());
-            }
-        });
+    // Lists are rebuilt only when they change, not on every status push.
+    let recent = Memo::new(move |_| status.with(|s| s.recent.clone()));
+    let conflicts = Memo::new(move |_| status.with(|s| s.conflicts.clone()));
+    let stats = Memo::new(move |_| status.with(|s| s.stats.clone()));
+    // Minutes without contact, by this page's clock, looked at every few seconds.
+    let (now, set_now) = signal(js_sys::Date::now());
+    if let Ok(tick) = set_interval_with_handle(move || set_now.set(js_sys::Date::now()), Duration::from_secs(5)) {
+        on_cleanup(move || tick.clear());
+    }
+    let stale = move || {
+        let age = now.get() - status.with(|s| s.synced_at);
+        (status.with(|s| s.synced_at) > 0.0 && age > STALE_AFTER_MS).then_some((age / 60_000.0) as u32)
     };
-    refresh_on_start(refresh);
-    let sync_now = background_sync(
-        move |g| {
-            refresh(g);
-            set_as_of.try_set(clock(g.synced_at()));
-            let age = now_ms().saturating_sub(g.synced_at());
-            set_stale_for.try_set((age > STALE_AFTER_MS).then_some(age / 60_000));
-        },
-        set_problem,
-    );
 
+    background_sync();
     let decide = decider(
-        None,
+        false,
         set_verdict,
         set_problem,
-        Rc::new(move |g: &Rc<Gate>, _: &Checked, _: &str, is_pin: bool| {
+        Rc::new(move |_: &JsValue, is_pin: bool| {
             if is_pin {
                 set_pin.try_set(String::new());
             }
-            refresh(g);
         }),
-        sync_now.clone(),
     );
 
     // The camera runs while the desk is shown and the steward has not paused it.
@@ -189,11 +169,21 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
         set_camera_state,
         Rc::new(move |text| on_scan(text, false)),
     );
-    let found = move || {
+    // Name search, again whenever a scan may have changed who is inside.
+    Effect::new(move |_| {
         let q = query.get();
-        stats.track(); // a scan changes who is inside
-        gate().map(|g| g.search(&q, 8).into_iter().map(|f| (found_text(&f, &g), f.pin)).collect::<Vec<_>>())
-    };
+        stats.track();
+        if q.trim().is_empty() {
+            set_found.set(Vec::new());
+            return;
+        }
+        spawn_local(async move {
+            if let Ok(v) = link::call("search", &[("query", q.into())]).await {
+                let rows = link::items(&v).iter().map(|f| (link::text(f, "text"), link::text(f, "pin"))).collect();
+                set_found.try_set(rows);
+            }
+        });
+    });
     let admit = StoredValue::new_local(decide.clone());
     let typed = decide.clone();
     let check = move |ev: leptos::ev::SubmitEvent| {
@@ -201,15 +191,15 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
         typed(pin.get_untracked(), true);
     };
     view! {
-        <p data-testid="as-of">{move || format!("Data as of {}", as_of.get())}</p>
-        {move || stale_for.get().map(|min| view! {
+        <p data-testid="as-of">{move || format!("Data as of {}", status.with(|s| s.as_of.clone()))}</p>
+        {move || stale().map(|min| view! {
             <p class="desk__stale" role="alert" data-testid="stale">
                 {format!("No contact with the server for {min} min: refunds and revocations since then are unknown here.")}
             </p>
         })}
-        <StaffName/>
-        <p class="desk__stats" data-testid="stats">{move || stats_text(stats.get())}</p>
-        <p class="desk__status" data-testid="sync-status">{move || counts_text(counts.get())}</p>
+        <StaffName status=status/>
+        <p class="desk__stats" data-testid="stats">{move || stats.get()}</p>
+        <p class="desk__status" data-testid="sync-status">{move || status.with(|s| s.counts.clone())}</p>
         <div class="scan">
             <video class="scan__video" node_ref=video data-testid="camera" muted=true playsinline=true></video>
             <div class="scan__box" aria-hidden="true"></div>
@@ -242,13 +232,15 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
                 prop:value=move || pin.get() on:input=move |ev| set_pin.set(event_target_value(&ev))/>
             <button class="shell__button" type="submit">"Check"</button>
         </form>
-        <p role="alert" data-testid="problem">{move || problem.get().unwrap_or_default()}</p>
+        <p role="alert" data-testid="problem">
+            {move || problem.get().or_else(|| status.with(|s| s.problem.clone())).unwrap_or_default()}
+        </p>
         <section class="desk__search">
             <label for="name-search">"Find by name"</label>
             <input id="name-search" data-testid="name-search" type="search" autocomplete="off"
                 prop:value=move || query.get() on:input=move |ev| set_query.set(event_target_value(&ev))/>
             <ul data-testid="search-results">
-                {move || found().unwrap_or_default().into_iter().map(|(text, pin)| {
+                {move || found.get().into_iter().map(|(text, pin)| {
                     view! {
                         <li>
                             {text}
@@ -287,7 +279,7 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
             </section>
         })}
         {move || verdict.get().map(|v| view! {
-            <div class=format!("verdict verdict--{}", tone_name(v.tone)) data-testid="verdict" data-tone=tone_name(v.tone)
+            <div class=format!("verdict verdict--{}", v.tone) data-testid="verdict" data-tone=v.tone.clone()
                 data-seq=v.seq
                 on:click=move |_| set_verdict.set(None)>
                 <p class="verdict__title" data-testid="verdict-title">{v.title}</p>
@@ -299,83 +291,46 @@ pub fn GateDesk(as_of: String) -> impl IntoView {
     }
 }
 
-/// Fills the lists once when the desk opens (the timer and each scan refresh them after).
-fn refresh_on_start(refresh: impl Fn(&Rc<Gate>)) {
-    if let Some(g) = gate() {
-        refresh(&g);
-    }
-}
-
-/// Pushes and pulls in the background: now, every 2 s, when the network returns and when Chrome's
-/// Background Sync wakes the page. Returns "sync now" for after a scan.
-pub(crate) fn background_sync(
-    after: impl Fn(&Rc<Gate>) + Clone + 'static,
-    set_problem: WriteSignal<Option<String>>,
-) -> Rc<dyn Fn()> {
-    let syncing = Rc::new(Cell::new(false));
-    let sync_now: Rc<dyn Fn()> = Rc::new(move || {
-        let Some(g) = gate() else { return };
-        if syncing.replace(true) {
-            return;
-        }
-        let (syncing, after) = (syncing.clone(), after.clone());
-        spawn_local(async move {
-            if let Err(e) = g.sync(&now_ms).await {
-                set_problem.try_set(Some(e.to_string()));
-            }
-            after(&g);
-            syncing.set(false);
-        });
-    });
-    sync_now();
-    let tick = sync_now.clone();
-    if let Ok(handle) = set_interval_with_handle(move || tick(), Duration::from_secs(2)) {
-        on_cleanup(move || handle.clear());
-    }
-    // The network is back: skip the backoff and sync now.
-    let resync = sync_now.clone();
-    let back_online: Rc<dyn Fn()> = Rc::new(move || {
-        if let Some(g) = gate() {
-            g.network_up(now_ms());
-        }
-        resync();
-    });
-    let online_now = StoredValue::new_local(back_online.clone());
-    let online = window_event_listener(leptos::ev::online, move |_| online_now.with_value(|f| f()));
+/// The network is back (the browser's `online`, or Chrome's Background Sync relayed by the
+/// service worker): the engine syncs at once, skipping its retry backoff. The engine's own timer
+/// pushes and pulls every 2 s besides.
+pub(crate) fn background_sync() {
+    let back_online = || {
+        spawn_local(async {
+            let _ = link::call("online", &[]).await;
+        })
+    };
+    let online = window_event_listener(leptos::ev::online, move |_| back_online());
     on_cleanup(move || online.remove());
-    // Chrome's Background Sync relayed by the service worker: Chrome saw the network come back.
-    let wake = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || back_online());
+    let wake = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(back_online);
     let waker = camera::on_background_sync(&wake);
     StoredValue::new_local(wake); // dropped with this screen, right after it unregisters
     on_cleanup(move || camera::clear_background_sync(waker));
-    sync_now
 }
 
-/// What the screen does after a decided scan (beyond showing the verdict).
-pub(crate) type AfterCheck = Rc<dyn Fn(&Rc<Gate>, &Checked, &str, bool)>;
+/// What the screen does after a decided scan (beyond showing the verdict): gets the engine's
+/// answer and whether it was a PIN.
+pub(crate) type AfterCheck = Rc<dyn Fn(&JsValue, bool)>;
 
-/// The one path for a scanned QR (`false`) and a typed PIN (`true`): decide offline, store, then
-/// show the verdict with its sound, and clear it after a few seconds.
+/// The one path for a scanned QR (`false`) and a typed PIN (`true`): the engine decides offline
+/// and stores the record; then the verdict shows with its sound, and clears after a few seconds.
 pub(crate) fn decider(
-    staff: Option<&'static str>,
+    kiosk: bool,
     set_verdict: WriteSignal<Option<VerdictView>>,
     set_problem: WriteSignal<Option<String>>,
     after: AfterCheck,
-    sync_now: Rc<dyn Fn()>,
 ) -> Rc<dyn Fn(String, bool)> {
     let shown = Rc::new(Cell::new(0u64));
     Rc::new(move |text: String, is_pin: bool| {
-        let Some(g) = gate() else { return };
-        let (shown, after, sync_now) = (shown.clone(), after.clone(), sync_now.clone());
+        let (shown, after) = (shown.clone(), after.clone());
         spawn_local(async move {
-            let presented = if is_pin { Presented::Pin(&text) } else { Presented::Qr(&text) };
-            let staff = staff.map_or_else(|| g.staff(), str::to_string);
-            match g.check(presented, Movement::Entry, &staff, now_ms()).await {
-                Ok(checked) => {
+            let args = [("text", JsValue::from(text)), ("pin", is_pin.into()), ("kiosk", kiosk.into())];
+            match link::call("check", &args).await {
+                Ok(answer) => {
                     let n = shown.get() + 1;
                     shown.set(n);
-                    let view = VerdictView { seq: n, ..verdict_view(&checked, &g) };
-                    camera::feedback(view.tone);
+                    let view = VerdictView::from_engine(&answer, n);
+                    camera::feedback(&view.tone);
                     set_problem.try_set(None);
                     set_verdict.try_set(Some(view));
                     camera::verdict_shown();
@@ -388,23 +343,14 @@ pub(crate) fn decider(
                         },
                         Duration::from_millis(VERDICT_MS),
                     );
-                    // The verdict paints first; lists, counts and the push come after.
-                    request_animation_frame(move || {
-                        set_timeout(
-                            move || {
-                                after(&g, &checked, &text, is_pin);
-                                sync_now();
-                                if g.counts().pending > 0 {
-                                    camera::request_background_sync();
-                                }
-                            },
-                            Duration::ZERO,
-                        )
-                    });
+                    after(&answer, is_pin);
+                    if link::number(&answer, "pending").unwrap_or(0) > 0 {
+                        camera::request_background_sync();
+                    }
                 }
                 // Nothing was recorded, so nothing is shown as decided.
                 Err(e) => {
-                    set_problem.try_set(Some(format!("Storage problem, scan not recorded: {e}")));
+                    set_problem.try_set(Some(format!("Scan not recorded: {e}")));
                 }
             }
         });
@@ -482,19 +428,17 @@ pub fn PairByScan() -> impl IntoView {
 
 /// "Scanning as NAME": the name every record of this device carries, changed in place.
 #[component]
-fn StaffName() -> impl IntoView {
-    let (name, set_name) = signal(gate().map(|g| g.staff()).unwrap_or_default());
+fn StaffName(status: ReadSignal<Status>) -> impl IntoView {
+    let name = move || status.with(|s| s.staff.clone());
     let (editing, set_editing) = signal(false);
     let (typed, set_typed) = signal(String::new());
     let (problem, set_problem) = signal(String::new());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(g) = gate() else { return };
         let wanted = typed.get_untracked();
         spawn_local(async move {
-            match g.set_staff(&wanted).await {
-                Ok(()) => {
-                    set_name.try_set(g.staff());
+            match link::call("staff", &[("name", wanted.into())]).await {
+                Ok(_) => {
                     set_problem.try_set(String::new());
                     set_editing.try_set(false);
                 }
@@ -517,9 +461,9 @@ fn StaffName() -> impl IntoView {
             }.into_any()
         } else {
             view! {
-                <p class="desk__staff">"Scanning as " <strong data-testid="staff">{move || name.get()}</strong>
+                <p class="desk__staff">"Scanning as " <strong data-testid="staff">{name}</strong>
                     <button class="desk__small" data-testid="staff-change" on:click=move |_| {
-                        set_typed.set(name.get_untracked());
+                        set_typed.set(status.with_untracked(|s| s.staff.clone()));
                         set_editing.set(true);
                     }>"Change"</button>
                 </p>

@@ -2,21 +2,18 @@
 //! camera, a huge welcome or "please see staff", back to ready by itself, the screen kept on,
 //! and an optional badge through the print dialog. Staff leave kiosk mode with a long press on
 //! the top-left corner and their exit PIN (set on the tablet when kiosk mode first starts;
-//! `ingia_core::staff` keeps only a salted digest and locks after repeated wrong tries).
+//! the engine keeps it as `ingia_core::staff`'s salted digest and locks after repeated wrong tries).
 
 use std::rc::Rc;
 
-use ingia_core::staff::{ExitGuard, ExitTry, StaffPin};
-use ingia_core::{TicketToken, Tone, UnixMillis};
 use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsValue;
 
-use crate::camera::{self, tone_name, CameraState, Facing, Scanner};
+use crate::camera::{self, CameraState, Facing, Scanner};
 use crate::desk::{background_sync, decider, run_camera, GateDesk, VerdictView};
-use crate::device::clock;
-use crate::gate::{Checked, Gate};
-use crate::{gate, now_ms, qr};
+use crate::link;
 
 /// How long the corner must be held to call the staff prompt.
 const HOLD_MS: u64 = 2_000;
@@ -43,59 +40,32 @@ pub fn Kiosk(event: String) -> impl IntoView {
     let (stage, set_stage) = signal(Stage::Loading);
     let (typed, set_typed) = signal(String::new());
     let (message, set_message) = signal(String::new());
-    let staff_pin = StoredValue::new_local(None::<StaffPin>);
-    let guard = StoredValue::new_local(ExitGuard::default());
     spawn_local(async move {
-        let stored = match gate() {
-            Some(g) => g.store.kiosk_pin().await.ok().flatten(),
-            None => None,
-        };
-        let next = if stored.is_some() { Stage::Running } else { Stage::SetPin };
-        staff_pin.set_value(stored);
-        set_stage.set(next);
+        let set = link::call("kiosk_pin", &[]).await.is_ok_and(|v| v.is_truthy());
+        set_stage.set(if set { Stage::Running } else { Stage::SetPin });
     });
 
+    // The PIN is checked (and kept, as a salted digest) by the engine, which locks after
+    // repeated wrong tries.
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let pin = typed.get_untracked();
         set_typed.set(String::new());
-        match stage.get_untracked() {
-            Stage::SetPin => {
-                let salt: [u8; 16] = camera::random_bytes(16).try_into().unwrap_or([0; 16]);
-                let Some(p) = StaffPin::new(&pin, salt) else {
-                    set_message.set("The exit PIN must be 4 to 8 digits.".into());
-                    return;
-                };
-                let Some(g) = gate() else { return };
-                spawn_local(async move {
-                    match g.store.set_kiosk_pin(&p).await {
-                        Ok(()) => {
-                            staff_pin.set_value(Some(p));
-                            set_message.set(String::new());
-                            set_stage.set(Stage::Running);
-                        }
-                        Err(e) => set_message.set(format!("Could not store the PIN: {e}")),
-                    }
-                });
-            }
-            Stage::ExitPrompt => {
-                let outcome = staff_pin.with_value(|p| {
-                    p.as_ref().map(|p| guard.try_update_value(|g| g.attempt(p, &pin, UnixMillis(now_ms()))))
-                });
-                match outcome.flatten() {
-                    Some(ExitTry::Open) => {
-                        set_message.set(String::new());
-                        set_stage.set(Stage::Staff);
-                    }
-                    Some(ExitTry::Wrong { tries_left }) => {
-                        set_message.set(format!("Wrong PIN ({tries_left} tries left)."))
-                    }
-                    Some(ExitTry::Locked(secs)) => set_message.set(format!("Too many wrong tries: wait {secs} s.")),
-                    None => set_stage.set(Stage::Running),
+        let op = match stage.get_untracked() {
+            Stage::SetPin => "set_kiosk_pin",
+            Stage::ExitPrompt => "exit",
+            _ => return,
+        };
+        spawn_local(async move {
+            match link::call(op, &[("pin", pin.into())]).await {
+                Ok(why) if why.is_null() => {
+                    set_message.set(String::new());
+                    set_stage.set(if op == "exit" { Stage::Staff } else { Stage::Running });
                 }
+                Ok(why) => set_message.set(why.as_string().unwrap_or_default()),
+                Err(e) => set_message.set(e),
             }
-            _ => {}
-        }
+        });
     };
 
     view! {
@@ -105,7 +75,7 @@ pub fn Kiosk(event: String) -> impl IntoView {
                 <button class="shell__button" data-testid="kiosk-resume" on:click=move |_| set_stage.set(Stage::Running)>
                     "Back to kiosk mode"
                 </button>
-                <GateDesk as_of=gate().map(|g| clock(g.synced_at())).unwrap_or_default()/>
+                <GateDesk supervisor=false/>
             }.into_any(),
             Stage::SetPin | Stage::ExitPrompt => view! {
                 <form class="kiosk__pin" on:submit=submit>
@@ -137,26 +107,21 @@ fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static
     let (camera_state, set_camera_state) = signal(CameraState::Stopped);
     let video = NodeRef::<Video>::new();
     let scanner = StoredValue::new_local(None::<Scanner>);
-    let sync_now = background_sync(|_| {}, set_problem);
+    background_sync();
     let decide = decider(
-        Some("kiosk"),
+        true,
         set_verdict,
         set_problem,
-        Rc::new(move |_: &Rc<Gate>, c: &Checked, text: &str, _| {
-            if c.verdict.is_admit() {
-                // The badge's code: the ticket's signed credential, for session scanners.
-                let qr = TicketToken::parse(text)
-                    .ok()
-                    .and_then(|t| qr::svg(&t.signed.static_token().to_text()))
-                    .unwrap_or_default();
+        Rc::new(move |answer: &JsValue, _| {
+            // An admitted QR comes back with its badge (the ticket's signed credential as a QR).
+            if let Some(qr) = link::maybe_text(answer, "badge") {
                 set_badge.set(Some(Badge {
-                    holder: c.holder.clone().unwrap_or_default(),
-                    ticket_type: c.ticket_type.clone().unwrap_or_default(),
+                    holder: link::text(answer, "holder"),
+                    ticket_type: link::text(answer, "ticket_type"),
                     qr,
                 }));
             }
         }),
-        sync_now,
     );
     let on_scan = decide.clone();
     run_camera(
@@ -197,10 +162,10 @@ fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static
             }}</p>
             <p role="alert">{move || problem.get().unwrap_or_default()}</p>
             {move || verdict.get().map(|v| {
-                let welcome = v.tone == Tone::Green;
+                let welcome = v.tone == "green";
                 view! {
-                    <div class=format!("verdict verdict--kiosk verdict--{}", tone_name(v.tone)) data-testid="verdict"
-                        data-tone=tone_name(v.tone) data-seq=v.seq>
+                    <div class=format!("verdict verdict--kiosk verdict--{}", v.tone) data-testid="verdict"
+                        data-tone=v.tone.clone() data-seq=v.seq>
                         <p class="verdict__title" data-testid="verdict-title">
                             {if welcome { format!("Welcome, {}!", v.holder) } else { v.title.clone() }}
                         </p>

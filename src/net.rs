@@ -7,6 +7,14 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, RequestInit, Response};
 
+// The global scope's own, so the same code runs in a page and in the engine worker.
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    fn fetch(request: &Request) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NetError {
     /// No network, or the server did not answer.
@@ -48,9 +56,7 @@ async fn send(
     }
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(path, &init).map_err(js_err)?;
-    let window = web_sys::window().ok_or(NetError::Offline)?;
-    let response: Response =
-        JsFuture::from(window.fetch_with_request(&request)).await.map_err(js_err)?.dyn_into().map_err(js_err)?;
+    let response: Response = JsFuture::from(fetch(&request)).await.map_err(js_err)?.dyn_into().map_err(js_err)?;
     let total = response.headers().get("x-ingia-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
     let mut body = Vec::new();
     if let Some(stream) = response.body() {
@@ -140,9 +146,7 @@ pub fn field_f64(v: &JsValue, key: &str) -> Option<f64> {
 /// Waits `ms` milliseconds (a browser timer).
 pub async fn sleep(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
-        }
+        set_timeout(&resolve, ms as i32);
     });
     let _ = JsFuture::from(promise).await;
 }

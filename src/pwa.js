@@ -64,9 +64,6 @@ export function enterFullscreen() {
 export function printPage() {
   window.print();
 }
-export function randomBytes(n) {
-  return crypto.getRandomValues(new Uint8Array(n));
-}
 
 // Ask the browser not to evict this origin's storage under pressure (the outbox lives there).
 // Chrome grants it to installed and engaged apps; without it the data still persists normally.

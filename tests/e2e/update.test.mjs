@@ -70,6 +70,7 @@ test('a new deployment takes over and the scanner still opens and decides offlin
     assert.notEqual(oldCache, `ingia-shell-${next}`);
     assert.ok(kept.includes('/.ingia-kept/'), kept.join(' '));
     assert.ok(kept.includes('/ingia-decoder_bg.wasm'), 'the decoder worker is kept with the scanner');
+    assert.ok(kept.includes('/ingia-engine_bg.wasm'), 'the gate engine worker is kept with the scanner');
     assert.ok(!kept.includes('/.ingia-kept/wallet'), 'a gate phone does not keep the wallet');
 
     // Offline after the update: the scanner opens from the new cache and decides a PIN.

@@ -1,0 +1,68 @@
+// The page's side of the gate engine worker (src/engine.rs): each request gets an id and a
+// promise, unasked pushes go to the listeners. The worker is started on the first request and
+// answers once it says `ready`; requests made before then wait in order. A worker that fails to
+// load or traps is dropped: its waiting requests fail with a sentence for the steward, and the
+// next request starts a fresh one that first reopens the gate from IndexedDB (nothing is lost:
+// every check-in was stored before its verdict was answered).
+
+// Where Trunk puts the engine (index.html: `data-type="worker"`, named after the bin);
+// scripts/sw_version.py keeps it with the pages that scan.
+const ENGINE_URL = '/ingia-engine_loader.js';
+
+let worker = null;
+let ready = false;
+let started = false; // a worker answered `ready` once: a later one is a restart
+let queue = [];
+let nextId = 1;
+const waiting = new Map();
+const listeners = new Map();
+let nextListener = 1;
+
+function spawn() {
+  ready = false;
+  worker = new Worker(ENGINE_URL);
+  if (started) queue.unshift({ id: 0, op: 'start' }); // a restart reopens the gate first
+  worker.onmessage = ({ data }) => {
+    if (data.ready) {
+      ready = started = true;
+      for (const msg of queue) worker.postMessage(msg);
+      queue = [];
+    } else if (data.push) {
+      for (const f of listeners.values()) f(data);
+    } else {
+      const w = waiting.get(data.id);
+      waiting.delete(data.id);
+      if (w) 'err' in data ? w.no(data.err) : w.ok(data.ok);
+    }
+  };
+  worker.onerror = (ev) => {
+    ev.preventDefault();
+    const why = ready
+      ? 'The scanner stopped unexpectedly; try again.'
+      : 'The scanner did not load: check the connection and reload the page.';
+    worker.terminate();
+    worker = null;
+    queue = [];
+    for (const w of waiting.values()) w.no(why);
+    waiting.clear();
+  };
+}
+
+export function call(msg) {
+  if (!worker) spawn();
+  return new Promise((ok, no) => {
+    msg.id = nextId++;
+    waiting.set(msg.id, { ok, no });
+    if (ready) worker.postMessage(msg);
+    else queue.push(msg);
+  });
+}
+
+export function listen(f) {
+  listeners.set(nextListener, f);
+  return nextListener++;
+}
+
+export function unlisten(id) {
+  listeners.delete(id);
+}
