@@ -19,7 +19,7 @@ import sys
 # Each page of the app: its path, its html file, and whether it scans (then the workers, which
 # link.js and camera.js start and Trunk writes beside index.html, are among its files).
 PAGES = {"/": ("index.html", True), "/wallet": ("wallet.html", False), "/kiosk": ("kiosk.html", True)}
-WORKERS = ["ingia-engine_loader.js", "ingia-decoder_loader.js"]
+WORKERS = ["engine-loader.js", "ingia-decoder_loader.js"]
 # What a file loads: html links, scripts and module imports; js imports and worker scripts (a
 # string that merely looks like a path is not followed); css urls; web manifest icons.
 LOADS = {

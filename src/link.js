@@ -5,9 +5,9 @@
 // next request starts a fresh one that first reopens the gate from IndexedDB (nothing is lost:
 // every check-in was stored before its verdict was answered).
 
-// Where Trunk puts the engine (index.html: `data-type="worker"`, named after the bin);
-// scripts/sw_version.py keeps it with the pages that scan.
-const ENGINE_URL = '/ingia-engine_loader.js';
+// The engine's entry (public/engine-loader.js; Trunk writes the engine beside it, index.html:
+// `data-type="worker"`); scripts/sw_version.py keeps it with the pages that scan.
+const ENGINE_URL = '/engine-loader.js';
 
 let worker = null;
 let ready = false;
@@ -23,7 +23,9 @@ function spawn() {
   worker = new Worker(ENGINE_URL);
   if (started) queue.unshift({ id: 0, op: 'start' }); // a restart reopens the gate first
   worker.onmessage = ({ data }) => {
-    if (data.ready) {
+    if (data.failed) {
+      fail();
+    } else if (data.ready) {
       ready = started = true;
       for (const msg of queue) worker.postMessage(msg);
       queue = [];
@@ -37,15 +39,20 @@ function spawn() {
   };
   worker.onerror = (ev) => {
     ev.preventDefault();
-    const why = ready
-      ? 'The scanner stopped unexpectedly; try again.'
-      : 'The scanner did not load: check the connection and reload the page.';
-    worker.terminate();
-    worker = null;
-    queue = [];
-    for (const w of waiting.values()) w.no(why);
-    waiting.clear();
+    fail();
   };
+}
+
+function fail() {
+  if (!worker) return; // reported already
+  const why = ready
+    ? 'The scanner stopped unexpectedly; try again.'
+    : 'The scanner did not load: check the connection and try again.';
+  worker.terminate();
+  worker = null;
+  queue = [];
+  for (const w of waiting.values()) w.no(why);
+  waiting.clear();
 }
 
 export function call(msg) {

@@ -78,6 +78,20 @@ test('a page whose module cannot download says so, and "Try again" starts it onc
   await context.close();
 });
 
+test('a gate engine that cannot download says so, and "Try again" starts it once the network is back', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const engine = /ingia-engine_bg\.wasm$/;
+  await page.route(engine, (route) => route.abort('connectionreset'));
+  await page.goto(demo.base + '/');
+  // The page itself is up (its own module ran); the engine worker's module did not arrive.
+  await page.getByText('The scanner did not load').waitFor({ timeout: 15_000 });
+  await page.unroute(engine);
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await page.getByText('This device is not paired').waitFor({ timeout: 15_000 });
+  await context.close();
+});
+
 test('the app is installable: a web manifest with icons that load', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();

@@ -1,0 +1,5 @@
+// The gate engine worker's entry (src/link.js starts it): loads the wasm-bindgen glue and the
+// engine's module. A module that cannot download (the network dropped on a first visit) is
+// reported to the page instead of leaving it waiting; the engine then says `ready` itself.
+importScripts('/ingia-engine.js');
+wasm_bindgen('/ingia-engine_bg.wasm').catch((e) => postMessage({ failed: String(e) }));
