@@ -159,8 +159,8 @@ try {
     + `Command: \`bash scripts/bench.sh\` (\`node tests/e2e/bench.mjs\`)  \n`
     + `Measured: ${today} on ${machine()}, Debian's Chromium, headless, fake camera playing the CLI's printed codes\n`
     + `(${ids.length} tickets, ${FPS} frames/s video). "Capture to verdict" runs from the moment the frame holding the code\n`
-    + `is drawn from the video to the frame after the verdict is rendered (decode in the worker, the offline decision, the\n`
-    + `IndexedDB write, the render); it counts whole display frames (16.7 ms at 60 Hz). The gate is in steady state (paired, its\n`
+    + `is drawn from the video to the frame after the verdict is rendered (decode in the decoder worker, the offline decision\n`
+    + `and the IndexedDB write in the engine worker, the render); it counts whole display frames (16.7 ms at 60 Hz). The gate is in steady state (paired, its\n`
     + `files kept by the service worker, first sync done) when the camera starts. A code also waits up to one frame\n`
     + `interval to be captured. Runs on this 2-core machine vary by a display frame or two.\n\n`
     + `| scans | capture to verdict, median ms | p90 ms | max ms | frame round trip to the worker, median ms | frame interval ms |\n`
