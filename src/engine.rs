@@ -422,7 +422,8 @@ async fn set_kiosk_pin(pin: &str) -> Result<JsValue, String> {
 
 /// Null when the PIN opens the staff screen, else why not.
 async fn exit(pin: &str) -> Result<JsValue, String> {
-    let Some(stored) = kiosk_pin().await? else { return Ok(JsValue::NULL) };
+    // Fails closed: no stored PIN never opens the staff screen.
+    let stored = kiosk_pin().await?.ok_or("No exit PIN is set on this kiosk.")?;
     Ok(match EXIT.with(|g| g.borrow_mut().attempt(&stored, pin, UnixMillis(now_ms()))) {
         ExitTry::Open => JsValue::NULL,
         ExitTry::Wrong { tries_left } => format!("Wrong PIN ({tries_left} tries left).").into(),

@@ -28,9 +28,19 @@ pub use crate::engine::DB_NAME;
 enum Screen {
     Loading,
     NotPaired,
-    Pairing { progress: Option<u32>, step: String },
-    Ready { event: String, gate: String, tickets: u32, role: String },
+    Pairing {
+        progress: Option<u32>,
+        step: String,
+    },
+    Ready {
+        event: String,
+        gate: String,
+        tickets: u32,
+        role: String,
+    },
     NoManifest,
+    /// An attendee's phone (tickets, no pairing): its tickets are at `/wallet`.
+    Wallet,
     Failed(String),
 }
 
@@ -47,10 +57,7 @@ impl Screen {
                 role: link::text(v, "role"),
             },
             "no-manifest" => Screen::NoManifest,
-            "wallet" => {
-                go_to("/wallet");
-                Screen::Loading
-            }
+            "wallet" => Screen::Wallet,
             _ => Screen::Failed("unexpected answer from the scanner".into()),
         }
     }
@@ -176,6 +183,10 @@ fn gate_page(page: GatePage, open: fn(String, String) -> AnyView) -> impl IntoVi
                         <h2>"Paired, but the event is not on this device yet"</h2>
                         <button class="shell__button" on:click=retry>"Download the event"</button>
                     }.into_any(),
+                    Screen::Wallet => {
+                        go_to("/wallet");
+                        view! { <p>"Opening…"</p> }.into_any()
+                    }
                     Screen::Failed(message) => view! {
                         <h2>"Something went wrong"</h2>
                         <p role="alert" data-testid="error">{message}</p>
