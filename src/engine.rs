@@ -17,7 +17,7 @@
 //! | `start`       | `path`, `hash`    | screen (below); pairs first at `/pair#CODE`           |
 //! | `retry`       |                   | screen, after downloading the event again             |
 //! | `status`      |                   | status: `counts`, `pending`, `stats`, `conflicts`, `recent` (`[ok, text]`), `as_of`, `synced_at` (ms), `staff`, `problem` |
-//! | `check`       | `text`, `pin`, `kiosk` | verdict: `tone`, `title`, `holder`, `ticket_type`, `detail`, `pending`, `badge` (kiosk, admitted QR: SVG) |
+//! | `check`       | `text`, `pin`, `kiosk` | verdict: `tone`, `title`, `holder`, `ticket_type`, `detail`, `pending`, `badge` (kiosk, admitted QR: the text of its badge's code) |
 //! | `search`      | `query`           | `[{ text, pin }]`                                     |
 //! | `staff`       | `name`            | the name now on every record                          |
 //! | `online`      |                   | the network is back: sync now, skipping the backoff   |
@@ -256,9 +256,11 @@ async fn check(text: String, is_pin: bool, kiosk: bool) -> Result<JsValue, Strin
         g.check(presented, Movement::Entry, &staff, now_ms()).await.map_err(|e| format!("storage problem ({e})"))?;
     let reply = verdict(&checked, &g);
     if kiosk && !is_pin && checked.verdict.is_admit() {
-        // The badge's code: the ticket's signed credential, for session scanners.
-        let badge = TicketToken::parse(&text).ok().and_then(|t| crate::qr::svg(&t.signed.static_token().to_text()));
-        let _ = Reflect::set(&reply, &"badge".into(), &badge.unwrap_or_default().into());
+        // The badge's code: the ticket's signed credential, for session scanners. The kiosk page
+        // draws it (a gate phone's engine carries no QR encoder).
+        if let Ok(t) = TicketToken::parse(&text) {
+            let _ = Reflect::set(&reply, &"badge".into(), &t.signed.static_token().to_text().into());
+        }
     }
     // The verdict goes out first; the lists, counts and the push follow.
     spawn_local(async move {

@@ -13,7 +13,7 @@ use wasm_bindgen::JsValue;
 
 use crate::camera::{self, CameraState, Facing, Scanner};
 use crate::desk::{background_sync, decider, run_camera, GateDesk, VerdictView};
-use crate::link;
+use crate::{link, qr};
 
 /// How long the corner must be held to call the staff prompt.
 const HOLD_MS: u64 = 2_000;
@@ -113,12 +113,12 @@ fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static
         set_verdict,
         set_problem,
         Rc::new(move |answer: &JsValue, _| {
-            // An admitted QR comes back with its badge (the ticket's signed credential as a QR).
-            if let Some(qr) = link::maybe_text(answer, "badge") {
+            // An admitted QR comes back with its badge's code (the ticket's signed credential).
+            if let Some(code) = link::maybe_text(answer, "badge") {
                 set_badge.set(Some(Badge {
                     holder: link::text(answer, "holder"),
                     ticket_type: link::text(answer, "ticket_type"),
-                    qr,
+                    qr: qr::svg(&code).unwrap_or_default(),
                 }));
             }
         }),
