@@ -2,8 +2,8 @@
 // promise, unasked pushes go to the listeners. The worker is started on the first request and
 // answers once it says `ready`; requests made before then wait in order. A worker that fails to
 // load or traps is dropped: its waiting requests fail with a sentence for the steward, and the
-// next request starts a fresh one that first reopens the gate from IndexedDB (nothing is lost:
-// every check-in was stored before its verdict was answered).
+// next request starts a fresh one that reopens the gate from IndexedDB before it is asked
+// anything else (nothing is lost: every check-in was stored before its verdict was answered).
 
 // The engine's entry (public/engine-loader.js; Trunk writes the engine beside it, index.html:
 // `data-type="worker"`); scripts/sw_version.py keeps it with the pages that scan.
@@ -18,17 +18,24 @@ const waiting = new Map();
 const listeners = new Map();
 let nextListener = 1;
 
+function flush() {
+  ready = started = true;
+  for (const msg of queue) worker.postMessage(msg);
+  queue = [];
+}
+
 function spawn() {
   ready = false;
   worker = new Worker(ENGINE_URL);
-  if (started) queue.unshift({ id: 0, op: 'start' }); // a restart reopens the gate first
   worker.onmessage = ({ data }) => {
     if (data.failed) {
       fail();
     } else if (data.ready) {
-      ready = started = true;
-      for (const msg of queue) worker.postMessage(msg);
-      queue = [];
+      // A restart reopens the gate (id 0) before anything else is asked.
+      if (started) worker.postMessage({ id: 0, op: 'start' });
+      else flush();
+    } else if (data.id === 0) {
+      flush();
     } else if (data.push) {
       for (const f of listeners.values()) f(data);
     } else {

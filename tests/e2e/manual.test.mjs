@@ -263,3 +263,31 @@ test("Chrome's Background Sync wake-up pushes at once, without waiting out the r
   assert.ok(waited < 6_000, `the wake-up did not push: synced ${waited} ms after the last failure`);
   await context.close();
 });
+
+test('a gate engine that crashes is replaced: the next scan is decided, and nothing stored is lost', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(demo.newPairing());
+  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+  await page.getByText(/^0 pending/).waitFor({ timeout: 15_000 });
+  await shellCached(page); // a fresh engine offline comes from the service worker's cache
+  await context.setOffline(true);
+  assert.equal((await check(page, '1')).tone, 'red'); // a refusal is a record like any other
+  await page.getByText(/^1 pending/).waitFor({ timeout: 10_000 });
+
+  // An uncaught error in the engine worker (what a trap in its wasm is to the page).
+  const engine = page.workers().find((w) => w.url().endsWith('/engine-loader.js'));
+  assert.ok(engine, `no engine worker among ${page.workers().map((w) => w.url())}`);
+  const closed = new Promise((resolve) => engine.once('close', resolve));
+  await engine.evaluate(() => setTimeout(() => {
+    throw new Error('engine crash (test)');
+  }));
+  await closed;
+
+  // The next scan starts a fresh engine, which reopens the gate from IndexedDB first.
+  assert.equal((await check(page, '2')).tone, 'red');
+  await page.getByText(/^2 pending/).waitFor({ timeout: 10_000 });
+  await context.setOffline(false);
+  await page.getByText(/^0 pending · 2 synced/).waitFor({ timeout: 20_000 });
+  await context.close();
+});
