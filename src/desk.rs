@@ -44,11 +44,11 @@ impl VerdictView {
 /// Event data older than this gets a warning: revocations may be missing.
 const STALE_AFTER_MS: f64 = 10.0 * 60_000.0;
 /// How long a verdict stays on screen before the gate is ready for the next attendee.
-pub(crate) const VERDICT_MS: u64 = 2_500;
+const VERDICT_MS: u64 = 2_500;
 
 /// The open gate's status, as the engine last sent it.
 #[derive(Clone, Debug, PartialEq, Default)]
-pub(crate) struct Status {
+struct Status {
     counts: String,
     stats: String,
     conflicts: Vec<String>,

@@ -26,7 +26,7 @@
 //! | `exit`        | `pin`             | null (open) or why not                                |
 //!
 //! A screen is `{ screen: "not-paired" | "pairing" | "ready" | "no-manifest" | "wallet", step,
-//! progress (0..1000 or absent), forget_link, event, gate, tickets, as_of, role }`.
+//! progress (0..1000 or absent), forget_link, event, gate, tickets, role }`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -75,7 +75,8 @@ fn post(message: &JsValue) {
     let _ = scope().post_message(message);
 }
 
-/// Starts serving the page: answers each request in arrival order of its completion.
+/// Starts serving the page. Requests run concurrently, each answered when it completes;
+/// `link.js` holds back what must wait (a restarted engine reopens the gate first).
 pub fn serve() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| spawn_local(answer(ev.data())));
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -233,7 +234,6 @@ fn ready(p: &Paired) -> JsValue {
                         .into(),
                 ),
                 ("tickets", (m.ticket_count() as u32).into()),
-                ("as_of", clock(p.cursors.synced_at).into()),
                 ("role", p.pairing.role.name().into()),
             ],
         ),
