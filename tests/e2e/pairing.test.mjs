@@ -79,7 +79,8 @@ test('a page whose module cannot download says so, and "Try again" starts it onc
 });
 
 test('a gate engine that cannot download says so, and "Try again" starts it once the network is back', async () => {
-  const context = await browser.newContext();
+  // No service worker: once it controls the page it fetches for the worker, out of the route's reach.
+  const context = await browser.newContext({ serviceWorkers: 'block' });
   const page = await context.newPage();
   const engine = /ingia-engine_bg\.wasm$/;
   await page.route(engine, (route) => route.abort('connectionreset'));
