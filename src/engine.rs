@@ -16,7 +16,7 @@
 //! |---------------|-------------------|-------------------------------------------------------|
 //! | `start`       | `path`, `hash`    | screen (below); pairs first at `/pair#CODE`           |
 //! | `retry`       |                   | screen, after downloading the event again             |
-//! | `status`      |                   | status: `counts`, `pending`, `stats`, `conflicts`, `recent` (`[ok, text]`), `as_of`, `synced_at` (ms), `staff`, `problem` |
+//! | `status`      |                   | status: `counts`, `stats`, `conflicts`, `recent` (`[ok, text]`), `as_of`, `synced_at` (ms), `staff`, `problem` |
 //! | `check`       | `text`, `pin`, `kiosk` | verdict: `tone`, `title`, `holder`, `ticket_type`, `detail`, `pending`, `badge` (kiosk, admitted QR: the text of its badge's code) |
 //! | `search`      | `query`           | `[{ text, pin }]`                                     |
 //! | `staff`       | `name`            | the name now on every record                          |
@@ -75,6 +75,12 @@ fn post(message: &JsValue) {
     let _ = scope().post_message(message);
 }
 
+/// Tells the page unasked: `kind` is `screen` or `status`.
+fn push(kind: &str, message: &JsValue) {
+    let _ = Reflect::set(message, &"push".into(), &kind.into());
+    post(message);
+}
+
 /// Starts serving the page. Requests run concurrently, each answered when it completes;
 /// `link.js` holds back what must wait (a restarted engine reopens the gate first).
 pub fn serve() {
@@ -122,11 +128,6 @@ fn screen(kind: &str, fields: &[(&str, JsValue)]) -> JsValue {
     s
 }
 
-fn push_screen(s: &JsValue) {
-    let _ = Reflect::set(s, &"push".into(), &"screen".into());
-    post(s);
-}
-
 fn pairing_step(step: &str, progress: Option<f64>) -> JsValue {
     let mut fields = vec![("step", JsValue::from_str(step))];
     if let Some(p) = progress {
@@ -160,7 +161,7 @@ async fn start(path: &str, hash: &str) -> Result<JsValue, String> {
 /// Pairs with the code from the link, then downloads the event.
 async fn run_pairing(code: &str) -> Result<JsValue, String> {
     let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
-    push_screen(&pairing_step("Pairing this device…", None));
+    push("screen", &pairing_step("Pairing this device…", None));
     // A supervisor pairing a row of phones on one network meets the server's pairing rate limit
     // (10 a minute per address): wait for the next slot instead of failing.
     let mut tries = 0;
@@ -168,27 +169,27 @@ async fn run_pairing(code: &str) -> Result<JsValue, String> {
         match device::pair(&store, code, "scanner").await {
             Err(device::DeviceError::Net(net::NetError::Server { status: 429, .. })) if tries < 10 => {
                 tries += 1;
-                push_screen(&pairing_step(
-                    "Many phones are pairing on this network: trying again in a few seconds…",
-                    None,
-                ));
+                push(
+                    "screen",
+                    &pairing_step("Many phones are pairing on this network: trying again in a few seconds…", None),
+                );
                 net::sleep(6_000).await;
             }
             other => break other.map_err(|e| e.to_string())?,
         }
     };
     // The code is used up: the page drops it from its address, so a reload does not try it again.
-    let used = pairing_step("Downloading the event…", Some(0.0));
-    let _ = Reflect::set(&used, &"forget_link".into(), &JsValue::TRUE);
-    push_screen(&used);
-    download_and_open(&store, pairing).await
+    download_and_open(&store, pairing, true).await
 }
 
-/// Downloads the event with progress pushed to the page, then opens the gate.
-async fn download_and_open(store: &Store, pairing: Pairing) -> Result<JsValue, String> {
-    push_screen(&pairing_step("Downloading the event…", Some(0.0)));
+/// Downloads the event with progress pushed to the page (the first step also says whether the
+/// pairing link is used up), then opens the gate.
+async fn download_and_open(store: &Store, pairing: Pairing, forget_link: bool) -> Result<JsValue, String> {
+    let first = pairing_step("Downloading the event…", Some(0.0));
+    let _ = Reflect::set(&first, &"forget_link".into(), &forget_link.into());
+    push("screen", &first);
     let (manifest, cursors) = device::download_manifest(store, &pairing, now_ms(), &|p| {
-        push_screen(&pairing_step("Downloading the event…", p))
+        push("screen", &pairing_step("Downloading the event…", p))
     })
     .await
     .map_err(|e| e.to_string())?;
@@ -199,7 +200,7 @@ async fn download_and_open(store: &Store, pairing: Pairing) -> Result<JsValue, S
 async fn retry_download() -> Result<JsValue, String> {
     let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
     let pairing = store.pairing().await.map_err(|e| e.to_string())?.ok_or("This device is not paired.")?;
-    download_and_open(&store, pairing).await
+    download_and_open(&store, pairing, false).await
 }
 
 /// Opens the gate for a paired device with its event and starts syncing.
@@ -351,19 +352,15 @@ fn sync_soon() {
 }
 
 async fn publish() {
-    let s = status().await;
-    let _ = Reflect::set(&s, &"push".into(), &"status".into());
-    post(&s);
+    push("status", &status().await);
 }
 
 /// The gate's status bar, lists and warnings, as the page shows them.
 async fn status() -> JsValue {
     let Some(g) = gate() else { return object(&[]) };
     let recent = g.recent(RECENT).await.unwrap_or_default();
-    let counts = g.counts();
     let s = object(&[
-        ("counts", counts_text(counts).into()),
-        ("pending", (counts.pending as u32).into()),
+        ("counts", counts_text(g.counts()).into()),
         ("stats", stats_text(g.stats()).into()),
         ("conflicts", g.conflicts().iter().map(|c| JsValue::from(conflict_text(c, &g))).collect::<Array>().into()),
         ("recent", recent.iter().map(|(r, holder)| recent_row(r, holder)).collect::<Array>().into()),
