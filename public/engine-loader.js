@@ -1,4 +1,4 @@
-// The gate engine worker's entry (src/link.js starts it): loads the wasm-bindgen glue and the
+// The gate engine worker's entry (src/page/link.js starts it): loads the wasm-bindgen glue and the
 // engine's module. A module that cannot download (the network dropped on a first visit) is
 // reported to the page instead of leaving it waiting; the engine then says `ready` itself.
 importScripts('/ingia-engine.js');

@@ -8,6 +8,7 @@ export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ingia/target}"
 bash scripts/setup.sh wasm trunk browser postgres npm
 cargo run --locked --release -p ingia-core --example core_bench
+cargo run --locked --release -p ingia-core --example wire_bench
 pg_url=$(bash scripts/pg.sh start)
 trap 'bash scripts/pg.sh stop' EXIT
 INGIA_BENCH_PG_URL="$pg_url" cargo run --locked --release -p ingia-server --example sync_bench

@@ -14,8 +14,9 @@ step() { printf '\n==== %s\n' "$*"; }
 step "setup (pinned toolchain)"
 bash scripts/setup.sh wasm trunk python postgres browser npm
 
-step "format and lints"
+step "format, lints and the PWA's layout rule (page and engine meet only in the protocol)"
 cargo fmt --all --check
+bash scripts/check_layout.sh
 cargo clippy --locked -p ingia-core -p ingia-decoder --all-targets --features ingia-core/serde -- -D warnings
 cargo clippy --locked -p ingia-server --all-targets -- -D warnings
 cargo clippy --locked -p ingia -p ingia-decoder --target wasm32-unknown-unknown --all-targets -- -D warnings

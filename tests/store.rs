@@ -2,10 +2,10 @@
 //! what the scanner writes before a verdict survives closing and reopening, in order.
 #![cfg(target_arch = "wasm32")]
 
-use ingia::store::{Cursors, Pairing, Role, Store};
+use ingia::io::store::{Cursors, Pairing, Store, HISTORY_KEEP};
 use ingia_core::sync::Conflict;
 use ingia_core::{
-    CheckIn, DeviceId, EventId, GateId, LedgerEntry, Movement, ScanId, ScanResult, Stamp, Standing, TicketId,
+    CheckIn, DeviceId, EventId, GateId, LedgerEntry, Movement, Role, ScanId, ScanResult, Stamp, Standing, TicketId,
     UnixMillis,
 };
 use wasm_bindgen_test::*;
@@ -122,7 +122,7 @@ async fn pairing_manifest_and_cursors_round_trip() {
 async fn recent_scans_outlive_the_outbox_newest_first_and_capped() {
     let name = fresh_name();
     let store = Store::open(&name).await.unwrap();
-    let total = ingia::store::HISTORY_KEEP + 20;
+    let total = HISTORY_KEEP + 20;
     for _ in 0..total {
         store.record_scan(|id| scan(id, (id.0 % 50) as u32, !id.0.is_multiple_of(3))).await.unwrap();
     }
@@ -136,8 +136,26 @@ async fn recent_scans_outlive_the_outbox_newest_first_and_capped() {
     assert_eq!(recent.iter().map(|r| r.scan_id.0).collect::<Vec<_>>(), (total - 4..=total).rev().collect::<Vec<_>>());
     assert_eq!(recent[0], record(total, (total % 50) as u32, !total.is_multiple_of(3)));
     let kept = store.recent(usize::MAX).await.unwrap();
-    assert_eq!(kept.len() as u64, ingia::store::HISTORY_KEEP, "the oldest scans are dropped");
+    assert_eq!(kept.len() as u64, HISTORY_KEEP, "the oldest scans are dropped");
     assert_eq!(kept.last().unwrap().scan_id, ScanId(21));
     store.close();
     Store::destroy(&name).await.unwrap();
+}
+
+/// The browser's CSPRNG through `getrandom` (the engine's salts and seeds), also in a worker-less
+/// page: bytes, not zeros, and new ones each time.
+#[wasm_bindgen_test]
+fn random_bytes_come_from_the_browser() {
+    let a = ingia::io::clock::random::<16>().unwrap();
+    let b = ingia::io::clock::random::<16>().unwrap();
+    assert_ne!(a, [0; 16]);
+    assert_ne!(a, b);
+}
+
+/// The device's wall clock for the sentences: the browser's own time zone, as `Date` shows it.
+#[wasm_bindgen_test]
+fn the_local_clock_matches_the_browser() {
+    let at = UnixMillis(1_796_154_060_000);
+    let d = js_sys::Date::new(&(at.0 as f64).into());
+    assert_eq!(ingia::io::clock::local().hhmm(at), format!("{:02}:{:02}", d.get_hours(), d.get_minutes()));
 }

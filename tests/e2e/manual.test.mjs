@@ -2,7 +2,7 @@
 // the record is stored before the verdict shows, and it syncs to the server in the background.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, launchChromium, shellCached } from './server.mjs';
+import { startDemo, launchChromium, shellCached, openSheet, closeSheet } from './server.mjs';
 
 let demo;
 let browser;
@@ -21,6 +21,16 @@ async function stats() {
   const r = await fetch(demo.base + '/api/stats', { headers: { Authorization: 'Bearer ' + demo.organizerToken } });
   assert.equal(r.status, 200);
   return r.json();
+}
+
+/** A newly paired steward gate, open and past its first sync. */
+async function syncedGate() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(demo.newPairing());
+  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+  await page.getByText(/^0 pending/).waitFor({ timeout: 15_000 });
+  return { context, page };
 }
 
 async function check(page, pin) {
@@ -48,12 +58,13 @@ test('a PIN admits once, a second time says when and where, and the server gets 
   const page = await context.newPage();
   await page.goto(demo.pairSteward);
   await page.getByTestId('pin').waitFor({ timeout: 15_000 });
-  // The steward gives their name: every record from now on carries it.
+  // The steward gives their name (the gate's sheet): every record from now on carries it.
+  await openSheet(page, 'gate');
   assert.equal(await page.getByTestId('staff').textContent(), 'steward');
-  await page.getByTestId('staff-change').click();
   await page.getByTestId('staff-name').fill('Ngozi Adeyemi');
   await page.getByTestId('staff-name').press('Enter');
   await page.getByTestId('staff').getByText('Ngozi Adeyemi').waitFor();
+  await closeSheet(page);
 
   const first = await check(page, printed.pin);
   assert.deepEqual([first.tone, first.title, first.holder], ['green', 'Welcome', printed.holder]);
@@ -86,7 +97,9 @@ test('a PIN admits once, a second time says when and where, and the server gets 
     ['admitted,accepted', 'already_checked_in,recorded', 'code_required,recorded', 'unknown_pin,recorded'], rows.join('\n'));
   // A reload keeps the ledger: still "already checked in" on this device; and her name.
   await page.reload();
+  await openSheet(page, 'gate');
   await page.getByTestId('staff').getByText('Ngozi Adeyemi').waitFor({ timeout: 15_000 });
+  await closeSheet(page);
   const afterReload = await check(page, printed.pin);
   assert.equal(afterReload.title, 'Already checked in');
   await context.close();
@@ -126,13 +139,97 @@ test('a gate out of contact for over 10 minutes warns that its data may be stale
   await page.getByTestId('pin').waitFor({ timeout: 15_000 });
   await page.getByText('0 pending').waitFor({ timeout: 15_000 });
   assert.equal(await page.getByTestId('stale').count(), 0);
+  const clock = await sharedClock(page);
   await context.setOffline(true);
-  await page.clock.fastForward('11:00');
-  await page.getByTestId('stale').waitFor({ timeout: 15_000 });
+  await clock.forward(11);
+  // The engine says it at its next (failed) round: within its retry backoff.
+  await page.getByTestId('stale').waitFor({ timeout: 20_000 });
   assert.match(await page.getByTestId('stale').textContent(), /No contact with the server for 1[01] min/);
   // Scanning still works offline, from the device's own data.
   const printed = demo.tickets().find((t) => t.ticket === 21);
   assert.equal((await check(page, printed.pin)).title, 'Welcome');
+  await context.close();
+});
+
+/** The page's clock and the engine worker's, moved together: the page by Playwright's fake clock
+ * (installed before the app loads), the worker by an offset on its `Date.now`. */
+async function sharedClock(page) {
+  const engine = page.workers().find((w) => w.url().endsWith('/engine-loader.js'));
+  assert.ok(engine, `no engine worker among ${page.workers().map((w) => w.url())}`);
+  await engine.evaluate(() => {
+    const real = Date.now.bind(Date);
+    globalThis.__ingiaShift = 0;
+    Date.now = () => real() + globalThis.__ingiaShift;
+  });
+  const align = async () => {
+    // Whether or not the fake clock reaches workers, the engine ends up on the page's time.
+    const [pageNow, engineNow] = [await page.evaluate(() => Date.now()), await engine.evaluate(() => Date.now())];
+    await engine.evaluate((d) => { globalThis.__ingiaShift += d; }, pageNow - engineNow);
+  };
+  await align();
+  return {
+    forward: async (minutes) => {
+      await page.clock.fastForward(minutes * 60_000);
+      await align();
+    },
+    /** The page's wall clock as HH:MM, `ahead` ms from now. */
+    hhmm: (ahead = 0) => page.evaluate((ms) => {
+      const d = new Date(Date.now() + ms);
+      return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+    }, ahead),
+  };
+}
+
+test('an online gate whose syncs succeed never warns; its "data as of" follows each sync; offline for 10 minutes it warns', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.clock.install();
+  await page.goto(demo.newPairing());
+  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
+  await page.getByText('0 pending').waitFor({ timeout: 15_000 });
+  const clock = await sharedClock(page);
+  // 15 minutes online, in three steps: after each, the engine's next sync moves "data as of".
+  for (let step = 1; step <= 3; step++) {
+    await clock.forward(5);
+    // The next sync is at most one pull interval (10 s) away: this minute, or the next one.
+    const [now, soon] = [await clock.hhmm(), await clock.hhmm(20_000)];
+    await page.getByTestId('as-of').getByText(new RegExp(`^Data as of (${now}|${soon})$`)).waitFor({ timeout: 20_000 });
+    await clock.forward(0.1); // the page looks at its clock again
+    assert.equal(await page.getByTestId('stale').count(), 0, `stale warning ${step * 5} minutes after opening, online`);
+  }
+  // The network drops: after 10 minutes without contact the warning shows.
+  const lastSync = await page.getByTestId('as-of').textContent();
+  await context.setOffline(true);
+  await clock.forward(11);
+  await page.getByTestId('stale').waitFor({ timeout: 15_000 });
+  assert.match(await page.getByTestId('stale').textContent(), /No contact with the server for 1[01] min/);
+  assert.equal(await page.getByTestId('as-of').textContent(), lastSync, 'data as of stays at the last contact');
+  await context.close();
+});
+
+test('a server answering 429 with Retry-After: 7 is not asked again for 7 s, even when the network comes back', async () => {
+  const { context, page } = await syncedGate();
+  const asked = [];
+  await page.route('**/api/checkins', (route) => {
+    asked.push(Date.now());
+    if (asked.length > 1) return route.continue();
+    return route.fulfill({
+      status: 429,
+      headers: { 'retry-after': '7', 'content-type': 'application/json' },
+      body: JSON.stringify({ error: { code: 'rate_limited', message: 'too many requests; try again later' } }),
+    });
+  });
+  assert.equal((await check(page, '1')).tone, 'red'); // a refusal is a record to sync like any other
+  while (asked.length < 1) await new Promise((resolve) => setTimeout(resolve, 50));
+  // The browser says the network is back meanwhile: the server's word still holds.
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await page.getByText(/^0 pending · 1 synced/).waitFor({ timeout: 30_000 });
+  assert.ok(asked.length >= 2, `asked ${asked.length} times`);
+  const waited = asked[1] - asked[0];
+  assert.ok(waited >= 7_000, `asked again ${waited} ms after a Retry-After of 7 s`);
+  assert.ok(waited < 12_000, `waited ${waited} ms, far past the server's 7 s`);
+  await page.unroute('**/api/checkins');
   await context.close();
 });
 
@@ -181,12 +278,14 @@ test('a supervisor finds a holder by name offline, admits after an ID check; sta
   await page.getByTestId('pin').waitFor({ timeout: 15_000 });
   await page.waitForTimeout(3_000); // one pull: the other tests' admissions are in this device's ledger
   await context.setOffline(true);
+  await openSheet(page, 'gate');
   const before = await page.getByTestId('stats').textContent();
   const [, inBefore, total, gateBefore] = before.match(/^(\d+) \/ (\d+) checked in · (\d+) at this gate$/);
   assert.equal(Number(total), 60);
 
   // Two words of the name, in another case, find the holder: not checked in yet.
   const [first, last] = holder.holder.split(' ');
+  await openSheet(page, 'search');
   await page.getByTestId('name-search').fill(`${last.toUpperCase()} ${first.slice(0, 3)}`);
   const result = page.getByTestId('search-results').locator('li').first();
   await result.waitFor();
@@ -196,14 +295,18 @@ test('a supervisor finds a holder by name offline, admits after an ID check; sta
   await verdict.waitFor();
   assert.equal(await verdict.getAttribute('data-tone'), 'green');
   await verdict.click();
+  // The search, still open, shows the holder inside now; the gate's counts moved.
+  await result.getByText(/checked in at \d\d:\d\d, Main gate/).waitFor();
+  await openSheet(page, 'gate');
   await page.getByTestId('stats').getByText(`${Number(inBefore) + 1} / 60 checked in · ${Number(gateBefore) + 1} at this gate`).waitFor();
-  assert.match(await result.textContent(), /checked in at \d\d:\d\d, Main gate/);
+  await closeSheet(page);
 
   // A refused PIN next; the recent list keeps both, newest first, and filters them.
   await page.getByTestId('pin').fill('1');
   await page.getByTestId('pin').press('Enter');
   await verdict.waitFor();
   await verdict.click();
+  await openSheet(page, 'recent');
   const recent = page.getByTestId('recent').locator('li');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=recent] li').length >= 2);
   assert.match(await recent.nth(0).textContent(), /^\d\d:\d\d · Not a ticket$/);
@@ -215,6 +318,7 @@ test('a supervisor finds a holder by name offline, admits after an ID check; sta
   // The list is stored: a reload (offline, from the service worker) shows it again.
   await shellCached(page);
   await page.reload();
+  await openSheet(page, 'recent');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=recent] li').length >= 2);
   await context.close();
 });
@@ -265,11 +369,7 @@ test("Chrome's Background Sync wake-up pushes at once, without waiting out the r
 });
 
 test('a gate engine that crashes is replaced: the next scan is decided, and nothing stored is lost', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(demo.newPairing());
-  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
-  await page.getByText(/^0 pending/).waitFor({ timeout: 15_000 });
+  const { context, page } = await syncedGate();
   await shellCached(page); // a fresh engine offline comes from the service worker's cache
   await context.setOffline(true);
   assert.equal((await check(page, '1')).tone, 'red'); // a refusal is a record like any other

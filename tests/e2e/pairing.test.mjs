@@ -2,7 +2,7 @@
 // and the device stays paired across reloads.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, launchChromium } from './server.mjs';
+import { startDemo, launchChromium, openSheet } from './server.mjs';
 
 let demo;
 let browser;
@@ -21,8 +21,9 @@ test('a pairing link pairs this device and downloads its event', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(demo.pairSteward);
+  // The gate's details are one tap away, under the camera.
+  await openSheet(page, 'gate');
   const tickets = page.getByTestId('tickets');
-  await tickets.waitFor({ timeout: 15_000 });
   assert.equal(await tickets.textContent(), '40 tickets on this device');
   assert.match(await page.getByTestId('event').textContent(), /Afrobeats Live/);
   assert.equal(await page.getByTestId('gate').textContent(), 'Main gate');
@@ -31,7 +32,7 @@ test('a pairing link pairs this device and downloads its event', async () => {
   assert.equal(new URL(page.url()).pathname, '/');
   assert.equal(new URL(page.url()).hash, '');
   await page.reload();
-  await tickets.waitFor({ timeout: 15_000 });
+  await openSheet(page, 'gate');
   assert.equal(await tickets.textContent(), '40 tickets on this device');
   await context.close();
 });
@@ -40,7 +41,7 @@ test('a used pairing link is refused with a plain explanation', async () => {
   const first = await browser.newContext();
   const p1 = await first.newPage();
   await p1.goto(demo.pairVipSteward);
-  await p1.getByTestId('gate').waitFor({ timeout: 15_000 });
+  await openSheet(p1, 'gate');
   assert.equal(await p1.getByTestId('gate').textContent(), 'VIP gate');
   const second = await browser.newContext();
   const p2 = await second.newPage();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startDemo, launchWithCamera, recordVerdicts, verdicts, stats, shellCached } from './server.mjs';
+import { startDemo, launchWithCamera, recordVerdicts, verdicts, stats, shellCached, openSheet } from './server.mjs';
 import { writeVideo, forge, qrSvg } from './video.mjs';
 
 let demo;
@@ -145,11 +145,13 @@ test('two gates admit the same ticket offline: after sync one is accepted, the o
     await a.page.getByText('0 pending · 1 synced · 0 conflicts').waitFor({ timeout: 20_000 });
     await b.context.setOffline(false);
     await b.page.getByText('0 pending · 1 synced · 1 conflicts').waitFor({ timeout: 20_000 });
+    await openSheet(b.page, 'conflicts');
     const conflict = await b.page.getByTestId('conflicts').textContent();
     assert.match(conflict, new RegExp(`\\(ticket ${id}\\): admitted first at Main gate, \\d\\d:\\d\\d, device \\d+; this device at \\d\\d:\\d\\d`));
     // The supervisor's list is kept on the device: a reload shows the same conflict.
     await b.page.reload();
     await b.page.getByText(/^0 pending · \d+ synced · 1 conflicts$/).waitFor({ timeout: 20_000 });
+    await openSheet(b.page, 'conflicts');
     assert.equal(await b.page.getByTestId('conflicts').textContent(), conflict);
     assert.equal((await stats(demo)).checked_in, before + 1);
   } finally {
@@ -170,6 +172,7 @@ test('an unpaired phone pairs by scanning the pairing QR code the CLI printed', 
     await page.goto(demo.base + '/');
     await page.getByTestId('scan-pairing').click();
     await page.getByTestId('pin').waitFor({ timeout: 30_000 });
+    await openSheet(page, 'gate');
     assert.equal(await page.getByTestId('gate').textContent(), 'Main gate');
   } finally {
     await browser.close();

@@ -138,3 +138,18 @@ export async function shellCached(page, path = '/') {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Opens the gate screen's sheet on a tab (`search`, `recent`, `conflicts`, `gate`), as a steward taps it. */
+export async function openSheet(page, tab, timeout = 15_000) {
+  const button = page.getByTestId(`tab-${tab}`);
+  await button.waitFor({ timeout });
+  if ((await button.getAttribute('aria-pressed')) !== 'true') await button.click();
+  await page.getByTestId('sheet').waitFor();
+}
+
+/** Closes the sheet (back to the camera and the PIN). */
+export async function closeSheet(page) {
+  const sheet = page.getByTestId('sheet');
+  if (await sheet.isVisible()) await page.getByTestId('sheet-close').click();
+  await sheet.waitFor({ state: 'hidden' });
+}

@@ -12,21 +12,10 @@ use crate::wire::{Reader, WireError, Writer};
 
 const RECORD_VERSION: u8 = 1;
 
-impl Movement {
-    pub fn code(self) -> u8 {
-        match self {
-            Movement::Entry => 0,
-            Movement::Exit => 1,
-        }
-    }
-    pub fn from_code(code: u8) -> Result<Self, WireError> {
-        match code {
-            0 => Ok(Movement::Entry),
-            1 => Ok(Movement::Exit),
-            _ => Err(WireError::BadValue("movement")),
-        }
-    }
-}
+crate::names::named!(Movement {
+    Entry = 0 "entry",
+    Exit = 1 "exit",
+});
 
 /// Which way the holder is going through the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,6 +31,53 @@ pub enum Movement {
 pub enum ScanResult {
     Admitted,
     Refused(RefusalKind),
+}
+
+impl ScanResult {
+    /// `admitted`, or the refusal's slug (API, database, audit export).
+    pub fn slug(self) -> &'static str {
+        match self {
+            ScanResult::Admitted => "admitted",
+            ScanResult::Refused(kind) => kind.slug(),
+        }
+    }
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        match slug {
+            "admitted" => Some(ScanResult::Admitted),
+            other => RefusalKind::from_slug(other).map(ScanResult::Refused),
+        }
+    }
+}
+
+/// Most characters in the name a record carries as who scanned.
+pub const STAFF_NAME_MAX: usize = 40;
+
+/// Why a staff name is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadStaffName;
+
+impl core::fmt::Display for BadStaffName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "a name is 1 to {STAFF_NAME_MAX} visible letters, digits or spaces")
+    }
+}
+
+/// Characters that print nothing or reorder text (zero-width, direction overrides and isolates,
+/// soft hyphen): a name made of them would hide who scanned in the audit log.
+fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{ad}' | '\u{61c}' | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
+}
+
+/// The one rule for who a record names as the scanner (the device and the server both apply
+/// it): trimmed, 1 to [`STAFF_NAME_MAX`] characters, none invisible.
+pub fn staff_name(name: &str) -> Result<&str, BadStaffName> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > STAFF_NAME_MAX || name.chars().any(invisible) {
+        return Err(BadStaffName);
+    }
+    Ok(name)
 }
 
 /// One scan attempt at a gate.
@@ -118,12 +154,38 @@ impl CheckIn {
         let gate = GateId(r.u8()?);
         let staff = r.str()?;
         let at = UnixMillis(r.varint()?);
-        let movement = Movement::from_code(r.u8()?)?;
+        let movement = Movement::from_code(r.u8()?).ok_or(WireError::BadValue("movement"))?;
         let result = match r.u8()? {
             0 => ScanResult::Admitted,
             code => ScanResult::Refused(RefusalKind::from_code(code).ok_or(WireError::BadValue("result"))?),
         };
         r.finish()?;
         Ok(CheckIn { device, scan_id, event, ticket, gate, staff, at, movement, result })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staff_names_are_visible_and_bounded() {
+        assert_eq!(staff_name("  Ngozi Adeyemi "), Ok("Ngozi Adeyemi"));
+        assert_eq!(staff_name("Zoë Nakamura-Otieno"), Ok("Zoë Nakamura-Otieno"));
+        for bad in ["", "   ", "a\u{202e}b", "\u{200b}\u{200b}", "tab\there", "\u{2066}x\u{2069}"] {
+            assert_eq!(staff_name(bad), Err(BadStaffName), "{bad:?}");
+        }
+        let long = "x".repeat(STAFF_NAME_MAX + 1);
+        assert_eq!(staff_name(&long), Err(BadStaffName));
+        assert!(staff_name(&long[1..]).is_ok());
+    }
+
+    #[test]
+    fn scan_results_read_back_from_their_slugs() {
+        assert_eq!(ScanResult::from_slug("admitted"), Some(ScanResult::Admitted));
+        for &k in RefusalKind::ALL.iter() {
+            assert_eq!(ScanResult::from_slug(ScanResult::Refused(k).slug()), Some(ScanResult::Refused(k)));
+        }
+        assert_eq!(ScanResult::from_slug("maybe"), None);
     }
 }

@@ -1,6 +1,8 @@
 //! The conflict rule the server applies and devices rely on: the first admission the server
 //! accepts wins; later ones become conflicts that name the winner's time, gate and device.
-//! [`FirstWins`] is the rule as an in-memory reference; the SQL server must answer the same.
+//! [`decide`] is the rule, the one place it is written: the SQL server reads the ticket, calls
+//! it and keeps only the atomic conditional write around it; [`FirstWins`] is the same rule over
+//! an in-memory store (the reference the simulations and property tests use).
 //! Invariant: every decision is idempotent on (device, scan id): asking again returns the
 //! first answer, marked as a duplicate, and changes nothing.
 
@@ -34,6 +36,42 @@ pub enum SyncOutcome {
 }
 
 impl SyncOutcome {
+    /// The slugs, for queries that select by outcome.
+    pub const ACCEPTED: &'static str = "accepted";
+    pub const CONFLICT: &'static str = "conflict";
+    pub const RECORDED: &'static str = "recorded";
+    pub const UNKNOWN: &'static str = "unknown";
+    pub const REVOKED: &'static str = "revoked";
+
+    /// The outcome's stable name (API, database column, audit export).
+    pub fn slug(self) -> &'static str {
+        match self {
+            SyncOutcome::Accepted { .. } => Self::ACCEPTED,
+            SyncOutcome::Conflict { .. } => Self::CONFLICT,
+            SyncOutcome::Recorded => Self::RECORDED,
+            SyncOutcome::Unknown => Self::UNKNOWN,
+            SyncOutcome::Revoked { .. } => Self::REVOKED,
+        }
+    }
+
+    /// Reads an outcome back from its slug and the fields that slug needs (as the server's
+    /// database keeps them); `None` for an unknown slug or a missing field.
+    pub fn from_parts(
+        slug: &str,
+        seq: Option<u64>,
+        winner: Option<Stamp>,
+        status: Option<TicketStatus>,
+    ) -> Option<Self> {
+        Some(match slug {
+            Self::ACCEPTED => SyncOutcome::Accepted { seq: seq? },
+            Self::CONFLICT => SyncOutcome::Conflict { winner: winner? },
+            Self::RECORDED => SyncOutcome::Recorded,
+            Self::UNKNOWN => SyncOutcome::Unknown,
+            Self::REVOKED => SyncOutcome::Revoked { status: status? },
+            _ => return None,
+        })
+    }
+
     /// How the device's ledger should now hold this admission.
     pub fn standing(self) -> Standing {
         match self {
@@ -63,6 +101,44 @@ pub struct ServerTicket {
     pub status: TicketStatus,
     pub reentry: bool,
     pub presence: Presence,
+}
+
+/// What the rule decided for one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// The answer, with nothing to change.
+    Outcome(SyncOutcome),
+    /// The movement is allowed: store this presence for the ticket (conditionally on the one
+    /// that was read), then number the admission: it is `Accepted` with that sequence number.
+    Move(Presence),
+}
+
+/// Which ticket the rule must read to decide `record`, or the outcome that needs no ticket (a
+/// refused scan is kept for the audit only; an admission naming no ticket is unknown).
+pub fn ticket_to_read(record: &CheckIn) -> Result<TicketId, SyncOutcome> {
+    if record.result != ScanResult::Admitted {
+        return Err(SyncOutcome::Recorded);
+    }
+    record.ticket.ok_or(SyncOutcome::Unknown)
+}
+
+/// The first-wins rule for one new record, given what the server holds of its ticket (`None`:
+/// no such issued ticket in this event).
+pub fn decide(record: &CheckIn, ticket: Option<&ServerTicket>) -> Decision {
+    if let Err(outcome) = ticket_to_read(record) {
+        return Decision::Outcome(outcome);
+    }
+    let Some(ticket) = ticket else { return Decision::Outcome(SyncOutcome::Unknown) };
+    if ticket.status != TicketStatus::Active {
+        return Decision::Outcome(SyncOutcome::Revoked { status: ticket.status });
+    }
+    let stamp = Stamp { at: record.at, gate: record.gate, device: record.device };
+    let mut presence = ticket.presence;
+    match presence.apply(record.movement, stamp, ticket.reentry) {
+        Ok(()) => Decision::Move(presence),
+        Err(Blocked::AlreadyIn(winner)) => Decision::Outcome(SyncOutcome::Conflict { winner }),
+        Err(Blocked::NotInside) => Decision::Outcome(SyncOutcome::Recorded),
+    }
 }
 
 /// The reference implementation of the rule.
@@ -100,25 +176,19 @@ impl FirstWins {
     }
 
     fn decide(&mut self, record: &CheckIn) -> SyncOutcome {
-        if record.result != ScanResult::Admitted {
-            return SyncOutcome::Recorded;
-        }
-        let Some(ticket_id) = record.ticket else { return SyncOutcome::Unknown };
-        let Some(ticket) = self.tickets.get_mut(&ticket_id) else { return SyncOutcome::Unknown };
-        if ticket.status != TicketStatus::Active {
-            return SyncOutcome::Revoked { status: ticket.status };
-        }
-        let stamp = Stamp { at: record.at, gate: record.gate, device: record.device };
-        match ticket.presence.apply(record.movement, stamp, ticket.reentry) {
-            Ok(()) => {
+        let ticket = ticket_to_read(record).ok().and_then(|t| self.tickets.get_mut(&t));
+        match decide(record, ticket.as_deref()) {
+            Decision::Outcome(outcome) => outcome,
+            Decision::Move(presence) => {
+                if let Some(t) = ticket {
+                    t.presence = presence;
+                }
                 let seq = self.accepted.len() as u64 + 1;
                 let entry = LedgerEntry::from_checkin(record, Standing::Accepted { seq })
                     .expect("an admission with a ticket has a ledger entry");
                 self.accepted.push(entry);
                 SyncOutcome::Accepted { seq }
             }
-            Err(Blocked::AlreadyIn(winner)) => SyncOutcome::Conflict { winner },
-            Err(Blocked::NotInside) => SyncOutcome::Recorded,
         }
     }
 

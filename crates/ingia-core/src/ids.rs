@@ -93,3 +93,22 @@ impl GateSet {
         self.0 == 0 || self.0 & gate.bit() != 0
     }
 }
+
+/// What a paired device may do, as the server assigned it at pairing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
+pub enum Role {
+    /// Scans at a gate.
+    #[default]
+    Steward,
+    /// Scans, sees conflicts, admits by name after an ID check.
+    Supervisor,
+    /// A self check-in tablet facing the public.
+    Kiosk,
+}
+
+crate::names::named!(Role {
+    Steward = 0 "steward",
+    Supervisor = 1 "supervisor",
+    Kiosk = 2 "kiosk",
+});

@@ -76,7 +76,7 @@ impl LedgerEntry {
         let device = DeviceId(r.varint_u32()?);
         let scan_id = ScanId(r.varint()?);
         let stamp = Stamp { at: UnixMillis(r.varint()?), gate: GateId(r.u8()?), device: DeviceId(r.varint_u32()?) };
-        let movement = Movement::from_code(r.u8()?)?;
+        let movement = Movement::from_code(r.u8()?).ok_or(WireError::BadValue("movement"))?;
         r.finish()?;
         Ok(LedgerEntry { standing, ticket, device, scan_id, stamp, movement })
     }
@@ -126,8 +126,13 @@ impl Ledger {
         let Some(entries) = self.by_ticket.get(&ticket) else {
             return presence;
         };
-        let mut live: Vec<&LedgerEntry> = entries.values().filter(|e| e.standing != Standing::Rejected).collect();
-        live.sort_unstable_by_key(|e| e.replay_key()); // keys are unique: (device, scan id) is in them
+        // A ticket has a handful of movements: an ordered insert (keys are unique: (device, scan
+        // id) is in them) keeps the scanner free of the sort machinery (1.5 KB brotli).
+        let mut live: Vec<&LedgerEntry> = Vec::new();
+        for e in entries.values().filter(|e| e.standing != Standing::Rejected) {
+            let at = live.partition_point(|x| x.replay_key() < e.replay_key());
+            live.insert(at, e);
+        }
         for e in live {
             let _ = presence.apply(e.movement, e.stamp, reentry);
         }

@@ -10,6 +10,7 @@ extern crate alloc;
 
 pub mod checkin;
 pub mod conflict;
+pub mod exchange;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod ids;
@@ -17,8 +18,11 @@ pub mod issue;
 pub mod keys;
 pub mod ledger;
 pub mod manifest;
+mod names;
+pub mod pairing;
 pub mod pin;
 pub mod presence;
+pub mod protocol;
 pub mod repeat;
 pub mod rotating;
 pub mod sample;
@@ -28,10 +32,11 @@ pub mod token;
 pub mod verdict;
 pub mod wallet;
 pub mod wire;
+pub mod words;
 
-pub use checkin::{CheckIn, Movement, ScanResult};
+pub use checkin::{staff_name, CheckIn, Movement, ScanResult, STAFF_NAME_MAX};
 pub use conflict::{FirstWins, ItemResult, SyncOutcome};
-pub use ids::{DeviceId, EventId, GateId, GateSet, KeyId, ScanId, TicketId, TicketTypeId, UnixMillis};
+pub use ids::{DeviceId, EventId, GateId, GateSet, KeyId, Role, ScanId, TicketId, TicketTypeId, UnixMillis};
 pub use issue::{issue_ticket, Issued, TicketRequest};
 pub use keys::{EventPublicKey, EventSigningKey};
 pub use ledger::{Ledger, LedgerEntry, Standing};

@@ -71,25 +71,12 @@ pub enum TicketStatus {
     Blocked,
 }
 
-impl TicketStatus {
-    pub fn code(self) -> u8 {
-        match self {
-            TicketStatus::Active => 0,
-            TicketStatus::Refunded => 1,
-            TicketStatus::Revoked => 2,
-            TicketStatus::Blocked => 3,
-        }
-    }
-    pub fn from_code(code: u8) -> Option<Self> {
-        Some(match code {
-            0 => TicketStatus::Active,
-            1 => TicketStatus::Refunded,
-            2 => TicketStatus::Revoked,
-            3 => TicketStatus::Blocked,
-            _ => return None,
-        })
-    }
-}
+crate::names::named!(TicketStatus {
+    Active = 0 "active",
+    Refunded = 1 "refunded",
+    Revoked = 2 "revoked",
+    Blocked = 3 "blocked",
+});
 
 /// One ticket as the scanner knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

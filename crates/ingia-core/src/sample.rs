@@ -34,9 +34,20 @@ pub struct SampleEvent {
     pub issued: Vec<Issued>,
 }
 
-struct SplitMix(u64);
+/// SplitMix64: a small deterministic generator for samples, simulations and tests (not for
+/// secrets).
+pub struct SplitMix(pub u64);
 impl SplitMix {
-    fn next(&mut self) -> u64 {
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    /// True with probability `p`.
+    pub fn chance(&mut self, p: f64) -> bool {
+        (self.next() % 1_000_000) as f64 / 1_000_000.0 < p
+    }
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

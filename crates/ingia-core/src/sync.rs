@@ -97,6 +97,8 @@ pub enum SyncEvent {
     Cursor { revision: u64, seq: u64 },
     /// A better estimate of `server time - device time`.
     ClockOffset { offset_ms: i64 },
+    /// The server answered a request (device time): what "data as of" shows; persist it.
+    Contact { at: UnixMillis },
 }
 
 /// A check-in this device admitted that the server gave to someone else.
@@ -146,6 +148,15 @@ struct InFlight {
 struct Retry {
     failures: u32,
     next_at: UnixMillis,
+    /// The server's `Retry-After`: not even a returning network retries before it.
+    not_before: UnixMillis,
+}
+
+impl Retry {
+    /// Due now, unless the server asked to wait longer.
+    fn now_or_later(self, now: UnixMillis) -> Retry {
+        Retry { failures: 0, next_at: now.max(self.not_before), not_before: self.not_before }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -166,6 +177,7 @@ pub struct SyncSession {
     synced: u64,
     conflicts: Vec<Conflict>,
     events: VecDeque<SyncEvent>,
+    contact: Option<UnixMillis>,
 }
 
 impl SyncSession {
@@ -189,6 +201,7 @@ impl SyncSession {
             synced: 0,
             conflicts: Vec::new(),
             events: VecDeque::new(),
+            contact: None,
         }
     }
 
@@ -213,10 +226,16 @@ impl SyncSession {
         self.conflicts.extend(conflicts);
     }
 
-    /// The browser said the network is back: try now instead of waiting out the backoff.
+    /// The last answer from the server an earlier session of this device had (kept on the device).
+    pub fn restore_contact(&mut self, at: UnixMillis) {
+        self.contact = self.contact.max(Some(at)).filter(|t| t.0 > 0);
+    }
+
+    /// The browser said the network is back: try now instead of waiting out the backoff, but
+    /// never before a `Retry-After` the server gave.
     pub fn network_up(&mut self, now: UnixMillis) {
-        self.push_retry = Retry { failures: 0, next_at: now };
-        self.pull_retry = Retry { failures: 0, next_at: now };
+        self.push_retry = self.push_retry.now_or_later(now);
+        self.pull_retry = self.pull_retry.now_or_later(now);
     }
 
     pub fn handle_reply(&mut self, now: UnixMillis, reply: Reply) {
@@ -224,8 +243,9 @@ impl SyncSession {
             Reply::Pushed { id, server_time, results } => {
                 if let Some(f) = self.push.filter(|f| f.id == id) {
                     self.push = None;
-                    self.push_retry = Retry { failures: 0, next_at: now };
+                    self.push_retry = Retry { failures: 0, next_at: now, not_before: now };
                     self.learn_offset(f.sent_at, now, server_time);
+                    self.heard(now);
                 }
                 for r in results {
                     self.settle(r);
@@ -234,9 +254,10 @@ impl SyncSession {
             Reply::Pulled { id, server_time, revision, seq, admissions } => {
                 if let Some(f) = self.pull.filter(|f| f.id == id) {
                     self.pull = None;
-                    self.pull_retry =
-                        Retry { failures: 0, next_at: now.saturating_add_ms(self.config.pull_interval_ms) };
+                    let next_at = now.saturating_add_ms(self.config.pull_interval_ms);
+                    self.pull_retry = Retry { failures: 0, next_at, not_before: now };
                     self.learn_offset(f.sent_at, now, server_time);
+                    self.heard(now);
                 }
                 for entry in admissions {
                     if entry.device != self.device {
@@ -338,6 +359,10 @@ impl SyncSession {
     pub fn clock_offset_ms(&self) -> Option<i64> {
         self.offset.map(|(_, o)| o)
     }
+    /// Device time of the last answer from the server (this session or, restored, an earlier one).
+    pub fn last_contact(&self) -> Option<UnixMillis> {
+        self.contact
+    }
     /// The device clock corrected by the learned offset.
     pub fn server_now(&self, device_now: UnixMillis) -> UnixMillis {
         device_now.offset_by(self.clock_offset_ms().unwrap_or(0))
@@ -357,6 +382,11 @@ impl SyncSession {
         self.conflicts.extend(Conflict::from_settled(&record, result.outcome));
         self.synced += 1;
         self.events.push_back(SyncEvent::Settled { record, outcome: result.outcome });
+    }
+
+    fn heard(&mut self, now: UnixMillis) {
+        self.contact = Some(now);
+        self.events.push_back(SyncEvent::Contact { at: now });
     }
 
     fn learn_offset(&mut self, sent_at: UnixMillis, now: UnixMillis, server_time: UnixMillis) {
@@ -392,8 +422,9 @@ impl SyncSession {
         // "Equal jitter": half fixed, half random.
         let half = ceiling / 2;
         let delay = half + self.next_random() % (half + 1);
-        let delay = delay.max(retry_after_ms.unwrap_or(0));
-        Retry { failures, next_at: now.saturating_add_ms(delay) }
+        let asked = retry_after_ms.unwrap_or(0);
+        let not_before = now.saturating_add_ms(asked).max(retry.not_before);
+        Retry { failures, next_at: now.saturating_add_ms(delay.max(asked)), not_before }
     }
 
     fn next_random(&mut self) -> u64 {

@@ -190,13 +190,21 @@ impl fmt::Display for RefusalKind {
     }
 }
 
-/// The colour of the full-screen verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The colour of the full-screen verdict. (`Default`, red, only fills a message that is refused.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Tone {
     Green,
     Amber,
+    #[default]
     Red,
 }
+
+// The slug is the verdict's CSS class, `data-tone` and the sound the page plays.
+crate::names::named!(Tone {
+    Green = 0 "green",
+    Amber = 1 "amber",
+    Red = 2 "red",
+});
 
 /// The decision at the gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

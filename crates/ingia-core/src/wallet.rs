@@ -10,6 +10,54 @@ use crate::token::{SignedCredential, TicketToken};
 use crate::wire::{Reader, WireError, Writer};
 use crate::UnixMillis;
 
+/// The server's answer to a wallet link (`POST /api/wallet`, JSON): the one shape the server
+/// writes and the wallet page reads, before the phone keeps it as a [`WalletTicket`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct WalletAnswer {
+    pub event_id: String,
+    pub event_name: String,
+    pub venue: String,
+    /// Unix seconds.
+    pub starts_at: u64,
+    pub ends_at: u64,
+    pub time_zone: String,
+    pub ticket_id: u32,
+    pub holder: String,
+    pub ticket_type: String,
+    pub status: String,
+    /// The signed static credential, as QR text.
+    pub credential: String,
+    /// The rotating-code secret (hex). Only the holder's wallet and the scanners have it.
+    pub code_secret: String,
+    pub code_step_secs: u32,
+    pub pin: String,
+    /// The server's clock (Unix ms) as it answered: the wallet's codes follow it.
+    pub server_time: u64,
+}
+
+impl WalletAnswer {
+    /// The ticket as the phone keeps it; `device_mid` is the phone's clock halfway through the
+    /// request (when the answer left the server, as near as the phone can tell).
+    pub fn into_ticket(self, device_mid: u64) -> Result<WalletTicket, WalletError> {
+        let pass = WalletPass::new(&self.credential, &self.code_secret, self.code_step_secs)?;
+        Ok(WalletTicket {
+            event_id: self.event_id,
+            event_name: self.event_name,
+            venue: self.venue,
+            starts_at: self.starts_at,
+            time_zone: self.time_zone,
+            ticket_id: self.ticket_id,
+            holder: self.holder,
+            ticket_type: self.ticket_type,
+            status: self.status,
+            pin: self.pin,
+            pass,
+            clock_offset_ms: self.server_time as i64 - device_mid as i64,
+        })
+    }
+}
+
 /// What the wallet needs to show a live code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalletPass {

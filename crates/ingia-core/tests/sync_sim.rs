@@ -10,22 +10,7 @@ use proptest::prelude::*;
 
 const EVENT: EventId = EventId(77);
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() % 1_000_000) as f64 / 1_000_000.0 < p
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+use ingia_core::sample::SplitMix as Rng;
 
 enum Msg {
     ToServer { device: usize, tx: Transmit },
@@ -327,7 +312,48 @@ fn retries_back_off_and_respect_retry_after() {
     let tx = s2.poll_transmit(t0).unwrap();
     s2.handle_reply(t0, Reply::Failed { id: tx.id(), retry_after_ms: Some(30_000) });
     assert!(s2.poll_transmit(UnixMillis(t0.0 + 29_999)).is_none_or(|t| matches!(t, Transmit::Pull { .. })));
+    // ... and even when the network comes back meanwhile: the server said when.
+    s2.network_up(UnixMillis(t0.0 + 1_000));
+    let mut t = UnixMillis(t0.0 + 1_000);
+    while t.0 < t0.0 + 30_000 {
+        if let Some(tx) = s2.poll_transmit(t) {
+            assert!(matches!(tx, Transmit::Pull { .. }), "pushed at +{} ms despite Retry-After: 30", t.0 - t0.0);
+            s2.handle_reply(t, Reply::Failed { id: tx.id(), retry_after_ms: None });
+        }
+        let next = s2.poll_timeout().unwrap();
+        t = next.max(UnixMillis(t.0 + 1));
+    }
+    let pushed = (0..4).any(|_| matches!(s2.poll_transmit(UnixMillis(t0.0 + 30_000)), Some(Transmit::Push { .. })));
+    assert!(pushed, "due once the server's wait is over");
     let _ = RequestId(0);
+}
+
+#[test]
+fn every_answer_from_the_server_moves_the_contact_time() {
+    let mut s = SyncSession::new(DeviceId(1), SyncConfig::default(), 0, 0, 9);
+    s.restore_contact(UnixMillis(500));
+    assert_eq!(s.last_contact(), Some(UnixMillis(500)));
+    let mut contacts = Vec::new();
+    let mut now = UnixMillis(1_000);
+    for round in 0..4u64 {
+        let Some(tx) = s.poll_transmit(now) else { panic!("a pull is due at round {round}") };
+        let reply = if round == 2 {
+            Reply::Failed { id: tx.id(), retry_after_ms: None }
+        } else {
+            Reply::Pulled { id: tx.id(), server_time: now, revision: 0, seq: 0, admissions: vec![] }
+        };
+        s.handle_reply(now, reply);
+        while let Some(ev) = s.poll_event() {
+            if let SyncEvent::Contact { at } = ev {
+                contacts.push(at.0);
+            }
+        }
+        now = s.poll_timeout().unwrap();
+    }
+    // Three answers (a failure is no contact), each time with its own moment.
+    assert_eq!(contacts.len(), 3, "{contacts:?}");
+    assert!(contacts.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(s.last_contact(), contacts.last().map(|&t| UnixMillis(t)));
 }
 
 #[test]

@@ -4,17 +4,21 @@
 //! and a slow or trapping frame never freezes the interface; the page restarts a worker that
 //! traps or stops answering.
 //!
-//! Protocol (structured clone; the pixel buffer is transferred both ways, never copied):
+//! Protocol (structured clone; the pixel buffer is transferred to the worker, not copied):
 //! - worker -> page, once: `{ ready: true }`
 //! - page -> worker: `{ id, width, height, rgba: ArrayBuffer }`
-//! - worker -> page: `{ id, text: string | null, pass: string | null, ms, rgba: ArrayBuffer }`
+//! - worker -> page: `{ id, text: string | null, pass: string | null, ms }`
+//!
+//! The frame is copied once, into this worker's memory (wasm cannot read a JS buffer in place),
+//! into a buffer kept across frames: no allocation per frame. The page's next frame comes from a
+//! new `getImageData`, so the buffer is not sent back.
 
 #[cfg(target_arch = "wasm32")]
 mod worker {
     use std::cell::RefCell;
 
     use ingia_decoder::{luma_from_rgba, FrameDecoder, Luma};
-    use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+    use js_sys::{ArrayBuffer, Object, Reflect, Uint8Array};
     use wasm_bindgen::prelude::*;
     use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
@@ -61,8 +65,7 @@ mod worker {
         set(&reply, "text", &found.as_ref().map_or(JsValue::NULL, |f| JsValue::from_str(&f.text)));
         set(&reply, "pass", &found.as_ref().map_or(JsValue::NULL, |f| JsValue::from_str(f.pass.name())));
         set(&reply, "ms", &JsValue::from_f64(clock.as_ref().map_or(0.0, |p| p.now()) - started));
-        set(&reply, "rgba", &buffer);
-        let _ = scope.post_message_with_transfer(&reply, &Array::of1(&buffer));
+        let _ = scope.post_message(&reply);
     }
 
     pub fn start() {

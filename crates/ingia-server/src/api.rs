@@ -14,7 +14,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use ingia_core::conflict::ItemResult;
-use ingia_core::{CheckIn, EventId, LedgerEntry};
+use ingia_core::exchange;
+use ingia_core::{CheckIn, EventId, LedgerEntry, UnixMillis};
 use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
@@ -254,6 +255,18 @@ async fn manifest(
     Ok(resp)
 }
 
+/// Whether the client asked for the binary sync encoding (`ingia_core::exchange`): it sends
+/// `Content-Type` or `Accept: application/octet-stream`; JSON otherwise (tools, tests).
+fn wants_binary(headers: &axum::http::HeaderMap, name: header::HeaderName) -> bool {
+    headers.get(name).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(exchange::MEDIA_TYPE))
+}
+
+fn binary(bytes: Vec<u8>) -> Response {
+    let mut resp = bytes.into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(exchange::MEDIA_TYPE));
+    resp
+}
+
 #[derive(Serialize)]
 struct AdmissionsResponse {
     server_time: u64,
@@ -264,19 +277,50 @@ struct AdmissionsResponse {
 async fn admissions(
     State(state): State<AppState>,
     Device(auth): Device,
+    headers: axum::http::HeaderMap,
     q: std::result::Result<Query<Since>, axum::extract::rejection::QueryRejection>,
-) -> Result<axum::Json<AdmissionsResponse>> {
+) -> Result<Response> {
     let Ok(Query(q)) = q else { return Err(Error::BadRequest("`since` must be a sequence number".into())) };
     limit(&state, format!("device:{}:read", auth.device), ratelimit::READ_PER_DEVICE)?;
     let page = q.limit.unwrap_or(5_000).clamp(1, 5_000);
     let (admissions, seq) = checkins::admissions_since(&state.db, auth.event, q.since, page).await?;
-    Ok(axum::Json(AdmissionsResponse { server_time: now_ms(), seq, admissions }))
+    let server_time = now_ms();
+    if wants_binary(&headers, header::ACCEPT) {
+        return Ok(binary(exchange::encode_admissions(UnixMillis(server_time), seq, &admissions)));
+    }
+    Ok(axum::Json(AdmissionsResponse { server_time, seq, admissions }).into_response())
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SyncRequest {
     pub records: Vec<CheckIn>,
+}
+
+/// A push of check-ins: binary (`ingia_core::exchange`, what the scanner sends) or JSON.
+pub struct SyncBody {
+    records: Vec<CheckIn>,
+    binary: bool,
+}
+
+impl<S: Send + Sync> FromRequest<S> for SyncBody {
+    type Rejection = Error;
+    async fn from_request(req: Request, state: &S) -> Result<Self> {
+        if !wants_binary(req.headers(), header::CONTENT_TYPE) {
+            let ApiJson(body) = ApiJson::<SyncRequest>::from_request(req, state).await?;
+            return Ok(SyncBody { records: body.records, binary: false });
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rej| {
+            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Error::TooLarge
+            } else {
+                Error::BadRequest("the body could not be read".into())
+            }
+        })?;
+        let records =
+            exchange::decode_checkins(&bytes).map_err(|e| Error::BadRequest(format!("bad check-in batch: {e}")))?;
+        Ok(SyncBody { records, binary: true })
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -289,8 +333,8 @@ async fn sync_checkins(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Device(auth): Device,
-    ApiJson(req): ApiJson<SyncRequest>,
-) -> Result<axum::Json<SyncResponse>> {
+    req: SyncBody,
+) -> Result<Response> {
     limit(&state, format!("device:{}:sync", auth.device), ratelimit::SYNC_PER_DEVICE)?;
     limit(&state, format!("ip:{}:sync", addr.ip()), ratelimit::SYNC_PER_IP)?;
     if req.records.len() > MAX_BATCH {
@@ -320,7 +364,11 @@ async fn sync_checkins(
     for r in &req.records {
         results.push(checkins::submit(&state.db, r, now).await?);
     }
-    Ok(axum::Json(SyncResponse { server_time: now_ms(), results }))
+    let server_time = now_ms();
+    if req.binary {
+        return Ok(binary(exchange::encode_results(UnixMillis(server_time), &results)));
+    }
+    Ok(axum::Json(SyncResponse { server_time, results }).into_response())
 }
 
 async fn stats(State(state): State<AppState>, caller: Caller) -> Result<Response> {

@@ -1,15 +1,14 @@
 //! Check-in sync on the server: every submitted record is stored (the scan audit log) and
-//! decided by the first-wins rule of `ingia_core::presence`, atomically per ticket:
+//! decided by the first-wins rule of `ingia_core::conflict::decide`, atomically per ticket:
 //! idempotency comes from the (device, scan id) primary key, and the admission from a
 //! conditional update of the ticket's presence row (`WHERE version = read version`), retried
 //! when another server got there first. Never read-then-write without that condition.
 //! The event's sequence row is locked from numbering to commit, so sequence order is commit
 //! order and a delta pull can never skip an admission.
 
-use ingia_core::conflict::{ItemResult, SyncOutcome};
+use ingia_core::conflict::{self, Decision, ItemResult, ServerTicket, SyncOutcome};
 use ingia_core::{
-    CheckIn, DeviceId, EventId, GateId, LedgerEntry, Movement, Presence, ScanId, ScanResult, Stamp, Standing, TicketId,
-    UnixMillis,
+    CheckIn, DeviceId, EventId, GateId, LedgerEntry, Movement, Presence, ScanId, Stamp, Standing, TicketId, UnixMillis,
 };
 use serde::Serialize;
 use sqlx::Row;
@@ -17,29 +16,15 @@ use sqlx::Row;
 use crate::db::{event_key, Db};
 use crate::devices::DeviceAuth;
 use crate::error::{Error, Result};
-use crate::events::{status_from_str, status_str};
-
-fn movement_str(m: Movement) -> &'static str {
-    match m {
-        Movement::Entry => "entry",
-        Movement::Exit => "exit",
-    }
-}
-
-fn result_str(r: ScanResult) -> &'static str {
-    match r {
-        ScanResult::Admitted => "admitted",
-        ScanResult::Refused(kind) => kind.slug(),
-    }
-}
+use crate::events::stored_status;
 
 /// Checks a record against the device that sent it: its own id, event and gate only.
 pub fn check_record(auth: &DeviceAuth, r: &CheckIn, now: u64) -> Result<()> {
     if r.device != auth.device || r.event != auth.event || r.gate != auth.gate {
         return Err(Error::Forbidden);
     }
-    if r.staff.trim().is_empty() || r.staff.chars().count() > 60 || r.staff.chars().any(char::is_control) {
-        return Err(Error::BadRequest("staff must be 1 to 60 printable characters".into()));
+    if let Err(e) = ingia_core::staff_name(&r.staff) {
+        return Err(Error::BadRequest(format!("staff: {e}")));
     }
     if r.at.0 > now + 86_400_000 {
         return Err(Error::BadRequest("a check-in is dated more than a day ahead of the server".into()));
@@ -50,6 +35,9 @@ pub fn check_record(auth: &DeviceAuth, r: &CheckIn, now: u64) -> Result<()> {
     Ok(())
 }
 
+/// A record's outcome column between its insert and its decision, inside one transaction.
+const UNDECIDED: &str = "pending";
+
 fn outcome_from_row(row: &sqlx::any::AnyRow) -> Result<SyncOutcome> {
     let stamp = |at: &str, gate: &str, device: &str| -> Result<Stamp> {
         Ok(Stamp {
@@ -58,16 +46,18 @@ fn outcome_from_row(row: &sqlx::any::AnyRow) -> Result<SyncOutcome> {
             device: DeviceId(row.try_get::<Option<i64>, _>(device)?.unwrap_or(0) as u32),
         })
     };
-    Ok(match row.try_get::<String, _>("outcome")?.as_str() {
-        "accepted" => SyncOutcome::Accepted { seq: row.try_get::<Option<i64>, _>("seq")?.unwrap_or(0) as u64 },
-        "conflict" => SyncOutcome::Conflict { winner: stamp("winner_at", "winner_gate", "winner_device")? },
-        "unknown" => SyncOutcome::Unknown,
-        "revoked" => SyncOutcome::Revoked {
-            status: status_from_str(&row.try_get::<Option<String>, _>("revoked_status")?.unwrap_or_default()),
-        },
-        "recorded" => SyncOutcome::Recorded,
-        other => return Err(Error::Internal(format!("undecided check-in ({other})"))),
-    })
+    let slug = row.try_get::<String, _>("outcome")?;
+    let seq = row.try_get::<Option<i64>, _>("seq")?.map(|s| s as u64);
+    let winner = match row.try_get::<Option<i64>, _>("winner_at")? {
+        Some(_) => Some(stamp("winner_at", "winner_gate", "winner_device")?),
+        None => None,
+    };
+    let status = match row.try_get::<Option<String>, _>("revoked_status")? {
+        Some(s) => Some(stored_status(&s)?),
+        None => None,
+    };
+    SyncOutcome::from_parts(&slug, seq, winner, status)
+        .ok_or_else(|| Error::Internal(format!("undecided check-in ({slug})")))
 }
 
 fn presence_from_row(row: &sqlx::any::AnyRow) -> Result<(i64, Presence)> {
@@ -98,7 +88,7 @@ pub async fn submit(db: &Db, record: &CheckIn, received_at: u64) -> Result<ItemR
     // Write first: it takes SQLite's write lock at once, and makes (device, scan id) idempotent.
     let inserted = sqlx::query(
         "INSERT INTO checkins (event_id, device_id, scan_id, ticket_id, gate_id, staff, at, movement, result, outcome, \
-         received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10) ON CONFLICT (device_id, scan_id) DO NOTHING",
+         received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (device_id, scan_id) DO NOTHING",
     )
     .bind(ev)
     .bind(i64::from(record.device.0))
@@ -107,8 +97,9 @@ pub async fn submit(db: &Db, record: &CheckIn, received_at: u64) -> Result<ItemR
     .bind(i64::from(record.gate.0))
     .bind(record.staff.trim())
     .bind(record.at.0 as i64)
-    .bind(movement_str(record.movement))
-    .bind(result_str(record.result))
+    .bind(record.movement.slug())
+    .bind(record.result.slug())
+    .bind(UNDECIDED)
     .bind(received_at as i64)
     .execute(&mut *tx)
     .await?;
@@ -129,16 +120,10 @@ pub async fn submit(db: &Db, record: &CheckIn, received_at: u64) -> Result<ItemR
     let (winner, seq, revoked) = match outcome {
         SyncOutcome::Accepted { seq } => (None, Some(seq as i64), None),
         SyncOutcome::Conflict { winner } => (Some(winner), None, None),
-        SyncOutcome::Revoked { status } => (None, None, Some(status_str(status))),
+        SyncOutcome::Revoked { status } => (None, None, Some(status.slug())),
         _ => (None, None, None),
     };
-    let name = match outcome {
-        SyncOutcome::Accepted { .. } => "accepted",
-        SyncOutcome::Conflict { .. } => "conflict",
-        SyncOutcome::Recorded => "recorded",
-        SyncOutcome::Unknown => "unknown",
-        SyncOutcome::Revoked { .. } => "revoked",
-    };
+    let name = outcome.slug();
     sqlx::query(
         "UPDATE checkins SET outcome = $1, seq = $2, winner_at = $3, winner_gate = $4, winner_device = $5, \
          revoked_status = $6 WHERE device_id = $7 AND scan_id = $8",
@@ -157,42 +142,40 @@ pub async fn submit(db: &Db, record: &CheckIn, received_at: u64) -> Result<ItemR
     Ok(result(outcome, false))
 }
 
+/// Reads what the rule needs, lets `ingia_core::conflict::decide` decide, and keeps only the
+/// atomic write around it: the new presence is stored only if the ticket's row is still the
+/// version that was read (else another server got there first: read again).
 async fn decide(tx: &mut sqlx::Transaction<'_, sqlx::Any>, record: &CheckIn) -> Result<SyncOutcome> {
-    if record.result != ScanResult::Admitted {
-        return Ok(SyncOutcome::Recorded);
-    }
+    let ticket = match conflict::ticket_to_read(record) {
+        Ok(t) => t,
+        Err(outcome) => return Ok(outcome),
+    };
     let ev = event_key(record.event);
-    let Some(ticket) = record.ticket else { return Ok(SyncOutcome::Unknown) };
-    let row = sqlx::query(
-        "SELECT t.status, tt.reentry FROM tickets t JOIN ticket_types tt ON tt.event_id = t.event_id AND \
-         tt.type_id = t.type_id WHERE t.event_id = $1 AND t.ticket_id = $2 AND t.issued = 1",
-    )
-    .bind(ev)
-    .bind(i64::from(ticket.0))
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(row) = row else { return Ok(SyncOutcome::Unknown) };
-    let status = status_from_str(&row.try_get::<String, _>("status")?);
-    if status != ingia_core::TicketStatus::Active {
-        return Ok(SyncOutcome::Revoked { status });
-    }
-    let reentry = row.try_get::<i64, _>("reentry")? != 0;
-    let stamp = Stamp { at: record.at, gate: record.gate, device: record.device };
     loop {
         let row = sqlx::query(
-            "SELECT version, first_at, first_gate, first_device, inside_at, inside_gate, inside_device FROM presence \
-             WHERE event_id = $1 AND ticket_id = $2",
+            "SELECT t.status, tt.reentry, p.version, p.first_at, p.first_gate, p.first_device, p.inside_at, \
+             p.inside_gate, p.inside_device FROM tickets t JOIN ticket_types tt ON tt.event_id = t.event_id AND \
+             tt.type_id = t.type_id JOIN presence p ON p.event_id = t.event_id AND p.ticket_id = t.ticket_id \
+             WHERE t.event_id = $1 AND t.ticket_id = $2 AND t.issued = 1",
         )
         .bind(ev)
         .bind(i64::from(ticket.0))
-        .fetch_one(&mut **tx)
+        .fetch_optional(&mut **tx)
         .await?;
-        let (version, mut presence) = presence_from_row(&row)?;
-        match presence.apply(record.movement, stamp, reentry) {
-            Err(ingia_core::presence::Blocked::AlreadyIn(winner)) => return Ok(SyncOutcome::Conflict { winner }),
-            Err(ingia_core::presence::Blocked::NotInside) => return Ok(SyncOutcome::Recorded),
-            Ok(()) => {}
-        }
+        let read = match &row {
+            None => None,
+            Some(row) => {
+                let (version, presence) = presence_from_row(row)?;
+                let status = stored_status(&row.try_get::<String, _>("status")?)?;
+                let reentry = row.try_get::<i64, _>("reentry")? != 0;
+                Some((version, ServerTicket { status, reentry, presence }))
+            }
+        };
+        let presence = match conflict::decide(record, read.as_ref().map(|(_, t)| t)) {
+            Decision::Outcome(outcome) => return Ok(outcome),
+            Decision::Move(presence) => presence,
+        };
+        let version = read.map_or(0, |(v, _)| v);
         let opt = |s: Option<Stamp>| s.map(|s| (s.at.0 as i64, i64::from(s.gate.0), i64::from(s.device.0)));
         let (first, inside) = (opt(presence.first_entry), opt(presence.inside));
         let updated = sqlx::query(
@@ -253,7 +236,8 @@ pub async fn admissions_since(db: &Db, event: EventId, seq: u64, limit: u32) -> 
                 gate: GateId(r.try_get::<i64, _>("gate_id")? as u8),
                 device,
             },
-            movement: if r.try_get::<String, _>("movement")? == "exit" { Movement::Exit } else { Movement::Entry },
+            movement: Movement::from_slug(&r.try_get::<String, _>("movement")?)
+                .ok_or_else(|| Error::Internal("unknown stored movement".into()))?,
         });
     }
     let cursor = if out.len() as u32 == limit {
@@ -296,17 +280,21 @@ pub async fn stats(db: &Db, event: EventId, now: u64) -> Result<Stats> {
         .fetch_one(&db.pool)
         .await?
         .try_get("n")?;
-    let conflicts: i64 = one("SELECT COUNT(*) AS n FROM checkins WHERE event_id = $1 AND outcome = 'conflict'")
+    let conflicts: i64 = one("SELECT COUNT(*) AS n FROM checkins WHERE event_id = $1 AND outcome = $2")
+        .bind(SyncOutcome::CONFLICT)
         .fetch_one(&db.pool)
         .await?
         .try_get("n")?;
     let mut gates = Vec::new();
     for g in one(
         "SELECT g.gate_id, g.name, \
-         (SELECT COUNT(*) FROM checkins c WHERE c.event_id = g.event_id AND c.gate_id = g.gate_id AND c.outcome = 'accepted' AND c.movement = 'entry') AS admitted, \
-         (SELECT COUNT(*) FROM checkins c WHERE c.event_id = g.event_id AND c.gate_id = g.gate_id AND c.result <> 'admitted') AS refused \
+         (SELECT COUNT(*) FROM checkins c WHERE c.event_id = g.event_id AND c.gate_id = g.gate_id AND c.outcome = $2 AND c.movement = $3) AS admitted, \
+         (SELECT COUNT(*) FROM checkins c WHERE c.event_id = g.event_id AND c.gate_id = g.gate_id AND c.result <> $4) AS refused \
          FROM gates g WHERE g.event_id = $1 ORDER BY g.gate_id",
     )
+    .bind(SyncOutcome::ACCEPTED)
+    .bind(Movement::Entry.slug())
+    .bind(ingia_core::ScanResult::Admitted.slug())
     .fetch_all(&db.pool)
     .await?
     {
@@ -320,10 +308,12 @@ pub async fn stats(db: &Db, event: EventId, now: u64) -> Result<Stats> {
     let since = now.saturating_sub(3_600_000) as i64;
     let mut per_minute = Vec::new();
     for r in sqlx::query(
-        "SELECT (at / 60000) * 60000 AS minute, COUNT(*) AS n FROM checkins WHERE event_id = $1 AND outcome = 'accepted' \
-         AND movement = 'entry' AND at >= $2 GROUP BY (at / 60000) * 60000 ORDER BY minute",
+        "SELECT (at / 60000) * 60000 AS minute, COUNT(*) AS n FROM checkins WHERE event_id = $1 AND outcome = $2 \
+         AND movement = $3 AND at >= $4 GROUP BY (at / 60000) * 60000 ORDER BY minute",
     )
     .bind(ev)
+    .bind(SyncOutcome::ACCEPTED)
+    .bind(Movement::Entry.slug())
     .bind(since)
     .fetch_all(&db.pool)
     .await?
@@ -349,9 +339,10 @@ pub async fn conflicts(db: &Db, event: EventId) -> Result<Vec<ConflictRow>> {
     let rows = sqlx::query(
         "SELECT c.ticket_id, COALESCE(t.holder, '') AS holder, c.device_id, c.gate_id, c.at, c.winner_at, c.winner_gate, \
          c.winner_device FROM checkins c LEFT JOIN tickets t ON t.event_id = c.event_id AND t.ticket_id = c.ticket_id \
-         WHERE c.event_id = $1 AND c.outcome = 'conflict' ORDER BY c.at DESC LIMIT 500",
+         WHERE c.event_id = $1 AND c.outcome = $2 ORDER BY c.at DESC LIMIT 500",
     )
     .bind(event_key(event))
+    .bind(SyncOutcome::CONFLICT)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()

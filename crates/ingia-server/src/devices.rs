@@ -2,41 +2,17 @@
 //! revocation, and the lookup every API call starts with.
 //! Invariant: the event a device acts on comes from its token, never from the request.
 
+pub use ingia_core::Role;
 use ingia_core::{DeviceId, EventId, GateId};
-use serde::Serialize;
 use sqlx::Row;
 
 use crate::db::{event_key, Db};
 use crate::error::{Error, Result};
 use crate::util::{new_secret, now_ms, secret_hash};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Scans at one gate.
-    Steward,
-    /// Scans, and sees every gate's stats and the conflicts.
-    Supervisor,
-    /// Self check-in tablet: scans, sees no stats.
-    Kiosk,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Steward => "steward",
-            Role::Supervisor => "supervisor",
-            Role::Kiosk => "kiosk",
-        }
-    }
-    fn parse(s: &str) -> Result<Role> {
-        match s {
-            "steward" => Ok(Role::Steward),
-            "supervisor" => Ok(Role::Supervisor),
-            "kiosk" => Ok(Role::Kiosk),
-            _ => Err(Error::Internal(format!("unknown stored role {s}"))),
-        }
-    }
+/// A role as the database stores it (its core slug).
+fn stored_role(s: &str) -> Result<Role> {
+    Role::from_slug(s).ok_or_else(|| Error::Internal(format!("unknown stored role {s}")))
 }
 
 /// Who is calling, established from a device token.
@@ -82,7 +58,7 @@ pub async fn create_pairing(db: &Db, event: EventId, gate: GateId, role: Role, t
     )
     .bind(event_key(event))
     .bind(i64::from(gate.0))
-    .bind(role.as_str())
+    .bind(role.slug())
     .bind(secret_hash(&code))
     .bind(expires_at as i64)
     .bind(now_ms() as i64)
@@ -95,7 +71,7 @@ pub async fn create_pairing(db: &Db, event: EventId, gate: GateId, role: Role, t
         Some(event),
         "cli",
         "device.pair",
-        &format!("device {device} gate {gate} {}", role.as_str()),
+        &format!("device {device} gate {gate} {}", role.slug()),
     )
     .await?;
     Ok(Pairing { device, code, expires_at })
@@ -130,7 +106,7 @@ fn auth_from_row(row: &sqlx::any::AnyRow) -> Result<DeviceAuth> {
         device: DeviceId(row.try_get::<i64, _>("id")? as u32),
         event: EventId(row.try_get::<i64, _>("event_id")? as u64),
         gate: GateId(row.try_get::<i64, _>("gate_id")? as u8),
-        role: Role::parse(&row.try_get::<String, _>("role")?)?,
+        role: stored_role(&row.try_get::<String, _>("role")?)?,
     })
 }
 

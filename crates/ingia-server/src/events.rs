@@ -276,22 +276,10 @@ pub async fn load_header(db: &Db, id: EventId) -> Result<(Manifest, u64)> {
     Ok((m, revision))
 }
 
-pub fn status_from_str(s: &str) -> TicketStatus {
-    match s {
-        "refunded" => TicketStatus::Refunded,
-        "revoked" => TicketStatus::Revoked,
-        "blocked" => TicketStatus::Blocked,
-        _ => TicketStatus::Active,
-    }
-}
-
-pub fn status_str(s: TicketStatus) -> &'static str {
-    match s {
-        TicketStatus::Active => "active",
-        TicketStatus::Refunded => "refunded",
-        TicketStatus::Revoked => "revoked",
-        TicketStatus::Blocked => "blocked",
-    }
+/// A ticket status as the database stores it (its core slug). An unknown one is an error, never
+/// read as active.
+pub fn stored_status(s: &str) -> Result<TicketStatus> {
+    TicketStatus::from_slug(s).ok_or_else(|| Error::Internal(format!("unknown stored ticket status {s}")))
 }
 
 /// The manifest delta after `since` (0 = everything): issued tickets changed after it.
@@ -318,7 +306,7 @@ pub async fn manifest_delta(db: &Db, id: EventId, since: u64) -> Result<Manifest
             id: TicketId(r.try_get::<i64, _>("ticket_id")? as u32),
             holder: r.try_get("holder")?,
             ticket_type: TicketTypeId(r.try_get::<i64, _>("type_id")? as u8),
-            status: status_from_str(&r.try_get::<String, _>("status")?),
+            status: stored_status(&r.try_get::<String, _>("status")?)?,
             code_secret: CodeSecret(secret),
             pin,
             revision: r.try_get::<i64, _>("revision")? as u64,

@@ -147,7 +147,8 @@ enum DeviceCmd {
         event: String,
         #[arg(long)]
         gate: String,
-        #[arg(long, value_enum)]
+        /// steward, supervisor or kiosk.
+        #[arg(long, value_parser = parse_role)]
         role: Role,
         /// How long the link stays valid.
         #[arg(long, default_value_t = 24)]
@@ -285,17 +286,17 @@ async fn run(cli: Cli) -> Result<()> {
                 StatusArg::Blocked => TicketStatus::Blocked,
             };
             tickets::set_status(&db, event, TicketId(*ticket), status).await?;
-            println!("ticket {ticket} is now {}", events::status_str(status));
+            println!("ticket {ticket} is now {}", status.slug());
         }
         Command::Device(DeviceCmd::Pair { event, gate, role, valid_hours, base_url }) => {
             let event = events::parse_event_id(event)?;
             let db = Db::connect(&database_url(&cli)?).await?;
             let gate = devices::find_gate(&db, event, gate).await?;
             let pairing = devices::create_pairing(&db, event, gate, *role, valid_hours * 3_600_000).await?;
-            let link = format!("{}/pair#{}", base_url.trim_end_matches('/'), pairing.code);
+            let link = ingia_core::pairing::link(base_url.as_str(), &pairing.code);
             let qr = cli.data_dir.join(format!("pair-device-{}.svg", pairing.device));
             write_private(&qr, render_svg(&link).as_bytes())?;
-            println!("device {} ({} at gate {gate})", pairing.device, role.as_str());
+            println!("device {} ({} at gate {gate})", pairing.device, role.slug());
             println!("pairing link (one use, {valid_hours} h): {link}");
             println!("pairing QR: {}", qr.display());
         }
@@ -433,11 +434,11 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     ] {
         let g = devices::find_gate(&db, event.id, gate).await?;
         let p = devices::create_pairing(&db, event.id, g, role, 24 * 3_600_000).await?;
-        pairings.push((gate, role, format!("{base}/pair#{}", p.code)));
+        pairings.push((gate, role, ingia_core::pairing::link(&base, &p.code)));
     }
     println!("Ingia demo: event {} with {} tickets", event.id.0, issued.len());
     for (gate, role, link) in &pairings {
-        println!("  pair a {} scanner at {gate}: {link}", role.as_str());
+        println!("  pair a {} scanner at {gate}: {link}", role.slug());
     }
     for t in issued.iter().take(3) {
         println!("  wallet of {} (PIN {}): {base}/wallet#{}", t.holder, t.pin, t.wallet_token);
@@ -445,4 +446,12 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     println!("  dashboard: {base}/dashboard#{}", event.organizer_token);
     println!("  printable tickets and every wallet link: {}", out.display());
     serve(db, args).await
+}
+
+/// A role named on the command line (its core slug).
+fn parse_role(s: &str) -> std::result::Result<Role, String> {
+    Role::from_slug(s).ok_or_else(|| {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.slug()).collect();
+        format!("a role is one of: {}", names.join(", "))
+    })
 }

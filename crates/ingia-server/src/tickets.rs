@@ -6,13 +6,13 @@
 use ingia_core::issue::{issue_ticket, TicketRequest};
 use ingia_core::pin::Pin;
 use ingia_core::rotating::CodeSecret;
+use ingia_core::wallet::WalletAnswer;
 use ingia_core::{EventId, TicketId, TicketStatus};
-use serde::Serialize;
 use sqlx::Row;
 
 use crate::db::{event_key, Db};
 use crate::error::{Error, Result};
-use crate::events::{load_header, signing_key, status_str};
+use crate::events::{load_header, signing_key};
 use crate::secrets::MasterKey;
 use crate::util::{new_secret, random_bytes, secret_hash};
 
@@ -231,7 +231,7 @@ pub async fn set_status(db: &Db, event: EventId, ticket: TicketId, status: Ticke
     let done = sqlx::query(
         "UPDATE tickets SET status = $1, revision = $2 WHERE event_id = $3 AND ticket_id = $4 AND issued = 1",
     )
-    .bind(status_str(status))
+    .bind(status.slug())
     .bind(revision)
     .bind(event_key(event))
     .bind(i64::from(ticket.0))
@@ -241,34 +241,12 @@ pub async fn set_status(db: &Db, event: EventId, ticket: TicketId, status: Ticke
         return Err(Error::NotFound("issued ticket"));
     }
     tx.commit().await?;
-    crate::audit::record(db, Some(event), "cli", "ticket.status", &format!("ticket {ticket} -> {}", status_str(status)))
+    crate::audit::record(db, Some(event), "cli", "ticket.status", &format!("ticket {ticket} -> {}", status.slug()))
         .await
 }
 
-/// What the attendee's wallet stores: enough to show the ticket and its rotating code offline.
-#[derive(Debug, Serialize)]
-pub struct WalletTicket {
-    pub event_id: String,
-    pub event_name: String,
-    pub venue: String,
-    pub starts_at: u64,
-    pub ends_at: u64,
-    pub time_zone: String,
-    pub ticket_id: u32,
-    pub holder: String,
-    pub ticket_type: String,
-    pub status: String,
-    /// The signed static credential, as QR text.
-    pub credential: String,
-    /// The rotating-code secret (hex). Only the holder's wallet and the scanners have it.
-    pub code_secret: String,
-    pub code_step_secs: u32,
-    pub pin: String,
-    /// The server's clock (Unix ms) as it answered: the wallet's codes follow it.
-    pub server_time: u64,
-}
-
-pub async fn wallet(db: &Db, token: &str) -> Result<WalletTicket> {
+/// The holder's ticket behind a wallet link: enough to show it and its rotating code offline.
+pub async fn wallet(db: &Db, token: &str) -> Result<WalletAnswer> {
     let row = sqlx::query(
         "SELECT event_id, ticket_id, holder, type_id, status, credential, code_secret, pin FROM tickets \
          WHERE wallet_token_hash = $1 AND issued = 1",
@@ -282,7 +260,7 @@ pub async fn wallet(db: &Db, token: &str) -> Result<WalletTicket> {
     let type_id = row.try_get::<i64, _>("type_id")? as u8;
     let pin = Pin::new(row.try_get::<i64, _>("pin")? as u32, m.event.pin_digits)
         .ok_or_else(|| Error::Internal("stored PIN does not fit the event".into()))?;
-    Ok(WalletTicket {
+    Ok(WalletAnswer {
         event_id: event.0.to_string(),
         event_name: m.event.name.clone(),
         venue: m.event.venue.clone(),

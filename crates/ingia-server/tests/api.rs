@@ -334,3 +334,82 @@ async fn the_pwa_is_served_precompressed_with_each_page_at_its_path_and_the_scan
     assert_eq!(get("/", "identity").await, (String::new(), "<!doctype html>shell".into()));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// The scanner's own encoding (`ingia_core::exchange`): a binary push gets binary results, a
+/// binary-accepting pull gets binary admissions, and they say what the JSON says.
+#[tokio::test]
+async fn the_binary_sync_exchange_matches_the_json_one() {
+    use ingia_core::exchange;
+    use ingia_core::{CheckIn, DeviceId, Movement, ScanId, ScanResult, SyncOutcome, TicketId, UnixMillis};
+    let db = fresh_db().await;
+    let m = master();
+    let a = event(&db, &m, 10).await;
+    let r = router(&db);
+    let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
+    let now = now_ms();
+    let rec = |scan: u64, ticket: u32, result: ScanResult| CheckIn {
+        device: DeviceId(d),
+        scan_id: ScanId(scan),
+        event: a.id,
+        ticket: Some(TicketId(ticket)),
+        gate: MAIN,
+        staff: "Ngozi Adeyemi".into(),
+        at: UnixMillis(now),
+        movement: Movement::Entry,
+        result,
+    };
+    let batch = [rec(1, 4, ScanResult::Admitted), rec(2, 4, ScanResult::Admitted)];
+    let send = |body: Vec<u8>, content_type: &'static str| {
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/checkins")
+            .header("authorization", format!("Bearer {t}"))
+            .header("content-type", content_type)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let r = r.clone();
+        async move {
+            let resp = tower::ServiceExt::oneshot(r, req).await.unwrap();
+            let status = resp.status();
+            let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+            let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes().to_vec();
+            (status, ct, bytes)
+        }
+    };
+    let (status, ct, bytes) = send(exchange::encode_checkins(&batch), exchange::MEDIA_TYPE).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ct.as_deref(), Some(exchange::MEDIA_TYPE));
+    let (server_time, results) = exchange::decode_results(&bytes).unwrap();
+    assert!(server_time.0 >= now);
+    assert_eq!(results[0].outcome, SyncOutcome::Accepted { seq: 1 });
+    assert!(matches!(results[1].outcome, SyncOutcome::Conflict { winner } if winner.device == DeviceId(d)));
+    // Resent, the same answers, now duplicates.
+    let (_, _, again) = send(exchange::encode_checkins(&batch[..1]), exchange::MEDIA_TYPE).await;
+    let (_, again) = exchange::decode_results(&again).unwrap();
+    assert_eq!((again[0].outcome, again[0].duplicate), (SyncOutcome::Accepted { seq: 1 }, true));
+    // Damaged bytes are a clear 400, in the error envelope.
+    let (status, _, body) = send(vec![b'I', b'G', b'C', 9], exchange::MEDIA_TYPE).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"]["code"], "bad_request");
+    // More than a batch may hold is refused, as in JSON.
+    let many: Vec<CheckIn> =
+        (0..=ingia_server::api::MAX_BATCH as u64).map(|i| rec(100 + i, 5, ScanResult::Admitted)).collect();
+    let (status, _, _) = send(exchange::encode_checkins(&many), exchange::MEDIA_TYPE).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Admissions, binary, agree with the JSON answer.
+    let req = axum::http::Request::builder()
+        .uri("/api/admissions?since=0")
+        .header("authorization", format!("Bearer {t}"))
+        .header("accept", exchange::MEDIA_TYPE)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(r.clone(), req).await.unwrap();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes().to_vec();
+    let (_, next, entries) = exchange::decode_admissions(&bytes).unwrap();
+    let (_, json) = call(&r, "GET", "/api/admissions?since=0", Some(&t), None).await;
+    assert_eq!(next, json["seq"].as_u64().unwrap());
+    assert_eq!(entries.len(), 1);
+    assert_eq!(serde_json::to_value(entries).unwrap(), json["admissions"]);
+}

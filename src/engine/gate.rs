@@ -1,23 +1,23 @@
 //! The gate: decide a scan offline (core `validate`), write the record before the verdict shows,
 //! and drive the core's sans-IO `SyncSession` over HTTP (push the outbox, pull manifest and
-//! admission deltas, learn the clock offset). Browser code only: every rule is in `ingia-core`.
+//! admission deltas, learn the clock offset), every body in the core's binary encodings
+//! (`ingia_core::exchange`, the manifest's). Browser code only: every rule is in `ingia-core`.
 //! Invariant: a verdict is shown only after its record is in IndexedDB; a record leaves the
 //! outbox only when the server has answered for it.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ingia_core::conflict::{ItemResult, SyncOutcome};
+use ingia_core::conflict::ItemResult;
 use ingia_core::sync::{Conflict, Reply, SyncConfig, SyncEvent, SyncSession, Transmit};
 use ingia_core::{
-    validate, CheckIn, DeviceId, GateId, LedgerEntry, Manifest, ManifestDelta, Movement, NameIndex, Presented,
-    RefusalKind, Scan, ScanId, ScanResult, Stamp, Standing, TicketId, TicketStatus, UnixMillis, Verdict,
+    exchange, validate, words, CheckIn, GateId, LedgerEntry, Manifest, ManifestDelta, Movement, NameIndex, Presented,
+    Scan, Stamp, Standing, TicketId, TicketStatus, UnixMillis, Verdict,
 };
-use js_sys::Reflect;
-use wasm_bindgen::JsValue;
 
-use crate::net::{self, field_f64, field_str, NetError};
-use crate::store::{Cursors, Pairing, Store, StoreError};
+use crate::io::clock::{self, now_ms};
+use crate::io::net::{self, NetError};
+use crate::io::store::{Cursors, Pairing, Store, StoreError};
 
 /// What the verdict screen shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,7 +50,7 @@ pub struct Found {
 /// One conflict, for the supervisor's list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConflictView {
-    pub ticket: u32,
+    pub ticket: TicketId,
     pub holder: String,
     pub winner: Stamp,
     pub mine_at: UnixMillis,
@@ -62,8 +62,6 @@ pub struct Gate {
     staff: RefCell<String>,
     pub pairing: Pairing,
     state: RefCell<State>,
-    /// Device time of the last successful pull: what "data as of" shows.
-    synced_at: std::cell::Cell<u64>,
 }
 
 struct State {
@@ -93,21 +91,24 @@ impl Gate {
         pairing: Pairing,
         manifest: Manifest,
         cursors: Cursors,
-    ) -> Result<Gate, StoreError> {
-        let seed = (js_sys::Math::random() * 9e15) as u64;
+    ) -> Result<Gate, String> {
+        // Spreads retries (fifty phones back online do not retry in step); not a secret, but the
+        // browser's CSPRNG is the one random source here.
+        let seed = u64::from_le_bytes(clock::random::<8>().map_err(|_| words::NO_RANDOMNESS.to_string())?);
         let mut session = SyncSession::new(pairing.device, SyncConfig::default(), cursors.revision, cursors.seq, seed);
-        session.merge_ledger(store.ledger().await?);
-        session.restore_conflicts(store.conflicts().await?);
-        for record in store.outbox().await? {
+        session.restore_contact(UnixMillis(cursors.synced_at));
+        let text = |e: StoreError| e.to_string();
+        session.merge_ledger(store.ledger().await.map_err(text)?);
+        session.restore_conflicts(store.conflicts().await.map_err(text)?);
+        for record in store.outbox().await.map_err(text)? {
             session.enqueue(record);
         }
-        let staff = store.staff_name().await?.unwrap_or_else(|| pairing.role.name().to_string());
+        let staff = store.staff_name().await.map_err(text)?.unwrap_or_else(|| pairing.role.slug().to_string());
         Ok(Gate {
             staff: RefCell::new(staff),
             store,
             pairing,
             state: RefCell::new(State { manifest, session, names: None }),
-            synced_at: cursors.synced_at.into(),
         })
     }
 
@@ -116,17 +117,18 @@ impl Gate {
         SyncCounts { pending: s.session.pending(), synced: s.session.synced(), conflicts: s.session.conflicts().len() }
     }
 
-    /// Device time (ms) of the last successful pull of event data.
-    pub fn synced_at(&self) -> u64 {
-        self.synced_at.get()
+    /// Device time of the last answer from the server: what "data as of" shows.
+    pub fn last_contact(&self) -> Option<UnixMillis> {
+        self.state.borrow().session.last_contact()
     }
 
-    pub fn ticket_count(&self) -> usize {
-        self.state.borrow().manifest.ticket_count()
+    /// When the sync session next needs the engine (the one timer's due time, device ms).
+    pub fn next_timeout(&self) -> Option<UnixMillis> {
+        self.state.borrow().session.poll_timeout()
     }
 
     pub fn gate_name(&self, gate: GateId) -> String {
-        self.state.borrow().manifest.gate(gate).map(|g| g.name.clone()).unwrap_or_else(|| format!("gate {gate}"))
+        self.state.borrow().manifest.gate(gate).map(|g| g.name.clone()).unwrap_or_else(|| words::unnamed_gate(gate))
     }
 
     /// Decides a scan, stores its record, and only then returns the verdict to show.
@@ -223,7 +225,7 @@ impl Gate {
             .conflicts()
             .iter()
             .map(|c| ConflictView {
-                ticket: c.record.ticket.map_or(0, |t| t.0),
+                ticket: c.record.ticket.unwrap_or_default(),
                 holder: c
                     .record
                     .ticket
@@ -240,12 +242,9 @@ impl Gate {
         self.staff.borrow().clone()
     }
 
-    /// Who scans from now on (1 to 40 printable characters), kept across reloads.
+    /// Who scans from now on (the core's rule for a staff name), kept across reloads.
     pub async fn set_staff(&self, name: &str) -> Result<(), String> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control) {
-            return Err("A name is 1 to 40 letters, digits or spaces.".into());
-        }
+        let name = ingia_core::staff_name(name).map_err(|_| words::BAD_STAFF_NAME.to_string())?;
         self.store.set_staff_name(name).await.map_err(|e| e.to_string())?;
         *self.staff.borrow_mut() = name.to_string();
         Ok(())
@@ -257,7 +256,8 @@ impl Gate {
     }
 
     /// Sends whatever the session wants sent now, feeds the answers back, stores the results.
-    pub async fn sync(&self, now: &dyn Fn() -> u64) -> Result<(), StoreError> {
+    pub async fn sync(&self) -> Result<(), StoreError> {
+        let now = now_ms;
         loop {
             let tx = self.state.borrow_mut().session.poll_transmit(UnixMillis(now()));
             let Some(tx) = tx else { break };
@@ -279,6 +279,17 @@ impl Gate {
         Ok(())
     }
 
+    /// The pull cursors and the last contact, as the session holds them now.
+    async fn store_cursors(&self, now: u64) -> Result<(), StoreError> {
+        let cursors = {
+            let s = self.state.borrow();
+            let (revision, seq) = s.session.cursors();
+            let synced_at = s.session.last_contact().map_or(now, |t| t.0);
+            Cursors { revision: revision.max(s.manifest.revision), seq, synced_at }
+        };
+        self.store.set_cursors(cursors).await
+    }
+
     async fn store_events(&self, now: u64) -> Result<(), StoreError> {
         loop {
             let event = self.state.borrow_mut().session.poll_event();
@@ -290,25 +301,16 @@ impl Gate {
                     self.store.settle(&[record.scan_id], entry.as_slice(), conflict.as_slice()).await?;
                 }
                 Some(SyncEvent::Learned(entry)) => self.store.put_ledger(&[entry]).await?,
-                Some(SyncEvent::Cursor { revision, seq }) => {
-                    self.store.set_cursors(Cursors { revision, seq, synced_at: now }).await?
-                }
+                Some(SyncEvent::Cursor { .. }) | Some(SyncEvent::Contact { .. }) => self.store_cursors(now).await?,
                 Some(SyncEvent::ClockOffset { .. }) => {}
             }
         }
     }
 
     async fn push(&self, records: &[CheckIn]) -> Result<(UnixMillis, Vec<ItemResult>), NetError> {
-        let body = format!("{{\"records\":[{}]}}", records.iter().map(record_json).collect::<Vec<_>>().join(","));
-        let reply = net::post_text("/api/checkins", Some(&self.pairing.device_token), &body).await?;
-        let server_time = UnixMillis(field_f64(&reply, "server_time").ok_or(NetError::BadAnswer)? as u64);
-        let results = Reflect::get(&reply, &"results".into()).map_err(|_| NetError::BadAnswer)?;
-        let results: Vec<ItemResult> = js_sys::Array::from(&results)
-            .iter()
-            .map(|r| item_result(&r))
-            .collect::<Option<_>>()
-            .ok_or(NetError::BadAnswer)?;
-        Ok((server_time, results))
+        let body = exchange::encode_checkins(records);
+        let reply = net::post_bytes("/api/checkins", Some(&self.pairing.device_token), &body).await?;
+        exchange::decode_results(&reply).map_err(|_| NetError::BadAnswer)
     }
 
     async fn pull(&self, revision: u64, seq: u64) -> Result<(UnixMillis, u64, u64, Vec<LedgerEntry>), NetError> {
@@ -320,120 +322,23 @@ impl Gate {
                 let mut s = self.state.borrow_mut();
                 s.manifest.apply(delta).map_err(|_| NetError::BadAnswer)?;
                 let (rev, seq) = s.session.cursors();
-                (
-                    s.manifest.encode(),
-                    Cursors { revision: s.manifest.revision.max(rev), seq, synced_at: js_sys::Date::now() as u64 },
-                )
+                let synced_at = s.session.last_contact().map_or(0, |t| t.0);
+                (s.manifest.encode(), Cursors { revision: s.manifest.revision.max(rev), seq, synced_at })
             };
             self.store.set_manifest(&bytes, cursors).await.map_err(|_| NetError::BadAnswer)?;
         }
         let new_revision = self.state.borrow().manifest.revision;
-        let body = net::get_json(&format!("/api/admissions?since={seq}"), Some(&token)).await?;
-        let server_time = UnixMillis(field_f64(&body, "server_time").ok_or(NetError::BadAnswer)? as u64);
-        let next_seq = field_f64(&body, "seq").ok_or(NetError::BadAnswer)? as u64;
-        let list = Reflect::get(&body, &"admissions".into()).map_err(|_| NetError::BadAnswer)?;
-        let admissions: Vec<LedgerEntry> = js_sys::Array::from(&list)
-            .iter()
-            .map(|e| ledger_entry(&e))
-            .collect::<Option<_>>()
-            .ok_or(NetError::BadAnswer)?;
+        let reply = net::get_bytes(&format!("/api/admissions?since={seq}"), Some(&token), &|_, _| {}).await?;
+        let (server_time, next_seq, admissions) =
+            exchange::decode_admissions(&reply.body).map_err(|_| NetError::BadAnswer)?;
         Ok((server_time, new_revision, next_seq, admissions))
     }
 }
 
+/// The server's `Retry-After`, where it gave one.
 fn retry_after(e: &NetError) -> Option<u64> {
     match e {
-        NetError::Server { status: 429, .. } => Some(5_000),
+        NetError::Server { retry_after_ms, .. } => *retry_after_ms,
         _ => None,
-    }
-}
-
-/// A check-in as the API's JSON, written by hand: event ids are 64-bit and JavaScript numbers
-/// would round them.
-fn record_json(r: &CheckIn) -> String {
-    let staff =
-        js_sys::JSON::stringify(&JsValue::from_str(&r.staff)).ok().and_then(|s| s.as_string()).unwrap_or_default();
-    let ticket = r.ticket.map(|t| t.0.to_string()).unwrap_or_else(|| "null".into());
-    let movement = match r.movement {
-        Movement::Entry => "entry",
-        Movement::Exit => "exit",
-    };
-    let result = match r.result {
-        ScanResult::Admitted => "\"admitted\"".to_string(),
-        ScanResult::Refused(kind) => format!("{{\"refused\":\"{}\"}}", kind.slug()),
-    };
-    format!(
-        "{{\"device\":{},\"scan_id\":{},\"event\":{},\"ticket\":{ticket},\"gate\":{},\"staff\":{staff},\"at\":{},\"movement\":\"{movement}\",\"result\":{result}}}",
-        r.device.0, r.scan_id.0, r.event.0, r.gate.0, r.at.0
-    )
-}
-
-fn num(v: &JsValue, key: &str) -> Option<u64> {
-    field_f64(v, key).map(|n| n as u64)
-}
-
-fn stamp(v: &JsValue) -> Option<Stamp> {
-    Some(Stamp {
-        at: UnixMillis(num(v, "at")?),
-        gate: GateId(num(v, "gate")? as u8),
-        device: DeviceId(num(v, "device")? as u32),
-    })
-}
-
-fn item_result(v: &JsValue) -> Option<ItemResult> {
-    let o = Reflect::get(v, &"outcome".into()).ok()?;
-    let outcome = match field_str(&o, "outcome")?.as_str() {
-        "accepted" => SyncOutcome::Accepted { seq: num(&o, "seq")? },
-        "conflict" => SyncOutcome::Conflict { winner: stamp(&Reflect::get(&o, &"winner".into()).ok()?)? },
-        "recorded" => SyncOutcome::Recorded,
-        "unknown" => SyncOutcome::Unknown,
-        "revoked" => SyncOutcome::Revoked {
-            status: match field_str(&o, "status")?.as_str() {
-                "refunded" => TicketStatus::Refunded,
-                "blocked" => TicketStatus::Blocked,
-                _ => TicketStatus::Revoked,
-            },
-        },
-        _ => return None,
-    };
-    Some(ItemResult {
-        device: DeviceId(num(v, "device")? as u32),
-        scan_id: ScanId(num(v, "scan_id")?),
-        outcome,
-        duplicate: Reflect::get(v, &"duplicate".into()).ok()?.as_bool()?,
-    })
-}
-
-fn ledger_entry(v: &JsValue) -> Option<LedgerEntry> {
-    let standing = Reflect::get(v, &"standing".into()).ok()?;
-    let accepted = Reflect::get(&standing, &"accepted".into()).ok()?;
-    Some(LedgerEntry {
-        standing: Standing::Accepted { seq: num(&accepted, "seq")? },
-        ticket: TicketId(num(v, "ticket")? as u32),
-        device: DeviceId(num(v, "device")? as u32),
-        scan_id: ScanId(num(v, "scan_id")?),
-        stamp: stamp(&Reflect::get(v, &"stamp".into()).ok()?)?,
-        movement: if field_str(v, "movement")? == "exit" { Movement::Exit } else { Movement::Entry },
-    })
-}
-
-/// The verdict's headline, in plain words for the steward.
-pub fn headline(kind: RefusalKind) -> &'static str {
-    match kind {
-        RefusalKind::Malformed => "Not a ticket",
-        RefusalKind::Forged => "Fake ticket",
-        RefusalKind::WrongEvent => "Ticket for another event",
-        RefusalKind::NotYetValid => "Not valid yet",
-        RefusalKind::Expired => "Ticket expired",
-        RefusalKind::Refunded => "Ticket refunded",
-        RefusalKind::Revoked => "Ticket cancelled",
-        RefusalKind::Blocked => "Ticket blocked: call a supervisor",
-        RefusalKind::StaleCode => "Old code: ask them to open the ticket again",
-        RefusalKind::CodeRequired => "Needs the live code from the phone",
-        RefusalKind::AlreadyCheckedIn => "Already checked in",
-        RefusalKind::WrongGate => "Wrong gate",
-        RefusalKind::NotInside => "Not inside: cannot exit",
-        RefusalKind::UnknownTicket => "Not on this device: check online",
-        RefusalKind::UnknownPin => "No ticket has this PIN",
     }
 }

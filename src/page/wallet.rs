@@ -6,17 +6,18 @@
 
 use std::time::Duration;
 
-use ingia_core::wallet::{WalletPass, WalletTicket};
+use ingia_core::wallet::{WalletAnswer, WalletTicket};
 use js_sys::Reflect;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::net::{self, field_f64, field_str};
-use crate::store::Store;
-use crate::{now_ms, qr, DB_NAME};
+use crate::io::clock::now_ms;
+use crate::io::net::{self, field_f64, field_str};
+use crate::io::store::{Store, DB_NAME};
+use crate::page::{qr, use_interval};
 
-/// Fetches the ticket behind a wallet link and keeps it.
+/// Fetches the ticket behind a wallet link (the server's `WalletAnswer`) and keeps it.
 async fn fetch_ticket(store: &Store, token: &str) -> Result<WalletTicket, String> {
     let body = net::object(&[("token", JsValue::from_str(token))]);
     let sent_at = now_ms();
@@ -24,24 +25,25 @@ async fn fetch_ticket(store: &Store, token: &str) -> Result<WalletTicket, String
     let received_at = now_ms();
     let text = |k: &str| field_str(&v, k).ok_or_else(|| format!("the server's answer lacks `{k}`"));
     let number = |k: &str| field_f64(&v, k).ok_or_else(|| format!("the server's answer lacks `{k}`"));
-    let pass = WalletPass::new(&text("credential")?, &text("code_secret")?, number("code_step_secs")? as u32)
-        .map_err(|e| e.to_string())?;
-    // The answer left the server halfway through the round trip.
-    let device_mid = (sent_at + received_at) / 2;
-    let ticket = WalletTicket {
+    let answer = WalletAnswer {
         event_id: text("event_id")?,
         event_name: text("event_name")?,
         venue: text("venue")?,
         starts_at: number("starts_at")? as u64,
+        ends_at: number("ends_at")? as u64,
         time_zone: text("time_zone")?,
         ticket_id: number("ticket_id")? as u32,
         holder: text("holder")?,
         ticket_type: text("ticket_type")?,
         status: text("status")?,
+        credential: text("credential")?,
+        code_secret: text("code_secret")?,
+        code_step_secs: number("code_step_secs")? as u32,
         pin: text("pin")?,
-        pass,
-        clock_offset_ms: number("server_time")? as i64 - device_mid as i64,
+        server_time: number("server_time")? as u64,
     };
+    // The answer left the server halfway through the round trip.
+    let ticket = answer.into_ticket((sent_at + received_at) / 2).map_err(|e| e.to_string())?;
     store.put_wallet_ticket(&ticket).await.map_err(|e| e.to_string())?;
     Ok(ticket)
 }
@@ -108,9 +110,7 @@ pub fn WalletPage() -> impl IntoView {
     // Another ticket's link opened in this same page.
     let link = window_event_listener(leptos::ev::hashchange, move |_| open());
     on_cleanup(move || link.remove());
-    if let Ok(h) = set_interval_with_handle(move || set_now.set(now_ms()), Duration::from_millis(500)) {
-        on_cleanup(move || h.clear());
-    }
+    use_interval(Duration::from_millis(500), move || set_now.set(now_ms()));
     // Each ticket's current step, every tick (cheap); the codes and their QR are made only when
     // a step turns or the list changes.
     let steps = Memo::new(move |_| {

@@ -1,6 +1,8 @@
-//! HTTP to the ingia-server from the browser. JSON goes through the browser's own parser and
-//! serializer (`JSON.parse`/`JSON.stringify`), so no JSON library ships in the wasm.
-//! Invariant: every failure is a [`NetError`] with a sentence a steward can act on.
+//! HTTP to the ingia-server from the browser: binary bodies (the manifest and the sync exchange,
+//! `ingia_core::exchange`) and, for pairing and the wallet, JSON through the browser's own parser
+//! and serializer (`JSON.parse`/`JSON.stringify`), so no JSON library ships in the wasm.
+//! Invariant: every failure is a [`NetError`] with a sentence a steward can act on; a server's
+//! `Retry-After` travels with it.
 
 use js_sys::{Reflect, Uint8Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -11,8 +13,6 @@ use web_sys::{Headers, Request, RequestInit, Response};
 #[wasm_bindgen::prelude::wasm_bindgen]
 extern "C" {
     fn fetch(request: &Request) -> js_sys::Promise;
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(f: &js_sys::Function, ms: i32) -> JsValue;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,9 +20,9 @@ pub enum NetError {
     /// No network, or the server did not answer.
     #[error("no connection to the server")]
     Offline,
-    /// The server answered with an error (its message).
+    /// The server answered with an error (its message); `retry_after_ms` from its `Retry-After`.
     #[error("{message}")]
-    Server { status: u16, code: String, message: String },
+    Server { status: u16, code: String, message: String, retry_after_ms: Option<u64> },
     #[error("unexpected answer from the server")]
     BadAnswer,
 }
@@ -37,11 +37,19 @@ fn js_err(_: JsValue) -> NetError {
     NetError::Offline
 }
 
+/// A request body.
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    None,
+    Json(&'a str),
+    Binary(&'a [u8]),
+}
+
 async fn send(
     method: &str,
     path: &str,
     token: Option<&str>,
-    json: Option<&str>,
+    body: Body<'_>,
     progress: &dyn Fn(u64, Option<u64>),
 ) -> Result<Reply, NetError> {
     let init = RequestInit::new();
@@ -50,9 +58,20 @@ async fn send(
     if let Some(t) = token {
         headers.set("authorization", &format!("Bearer {t}")).map_err(js_err)?;
     }
-    if let Some(body) = json {
-        headers.set("content-type", "application/json").map_err(js_err)?;
-        init.set_body(&JsValue::from_str(body));
+    match body {
+        Body::None => {}
+        Body::Json(text) => {
+            headers.set("content-type", "application/json").map_err(js_err)?;
+            headers.set("accept", "application/json").map_err(js_err)?;
+            init.set_body(&JsValue::from_str(text));
+        }
+        Body::Binary(bytes) => {
+            headers.set("content-type", ingia_core::exchange::MEDIA_TYPE).map_err(js_err)?;
+            init.set_body(&Uint8Array::from(bytes));
+        }
+    }
+    if !matches!(body, Body::Json(_)) {
+        headers.set("accept", ingia_core::exchange::MEDIA_TYPE).map_err(js_err)?;
     }
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(path, &init).map_err(js_err)?;
@@ -82,10 +101,19 @@ fn server_error(reply: &Reply) -> NetError {
         .and_then(|t| JSON::parse(t).ok())
         .and_then(|v| Reflect::get(&v, &"error".into()).ok())
         .unwrap_or(JsValue::UNDEFINED);
+    // Seconds (what ingia-server sends); an HTTP date is read as "no advice".
+    let retry_after_ms = reply
+        .headers
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|secs| secs.saturating_mul(1000));
     NetError::Server {
         status: reply.status,
         code: field_str(&error, "code").unwrap_or_default(),
         message: field_str(&error, "message").unwrap_or_else(|| format!("server error {}", reply.status)),
+        retry_after_ms,
     }
 }
 
@@ -100,16 +128,17 @@ fn json_of(reply: Reply) -> Result<JsValue, NetError> {
 
 pub async fn post_json(path: &str, token: Option<&str>, body: &JsValue) -> Result<JsValue, NetError> {
     let text = JSON::stringify(body).ok().and_then(|t| t.as_string()).ok_or(NetError::BadAnswer)?;
-    post_text(path, token, &text).await
+    json_of(send("POST", path, token, Body::Json(&text), &|_, _| {}).await?)
 }
 
-/// POSTs JSON text as it is (for bodies with 64-bit numbers, which JavaScript numbers would round).
-pub async fn post_text(path: &str, token: Option<&str>, body: &str) -> Result<JsValue, NetError> {
-    json_of(send("POST", path, token, Some(body), &|_, _| {}).await?)
-}
-
-pub async fn get_json(path: &str, token: Option<&str>) -> Result<JsValue, NetError> {
-    json_of(send("GET", path, token, None, &|_, _| {}).await?)
+/// POSTs a binary body (`ingia_core::exchange`) and returns the binary answer.
+pub async fn post_bytes(path: &str, token: Option<&str>, body: &[u8]) -> Result<Vec<u8>, NetError> {
+    let reply = send("POST", path, token, Body::Binary(body), &|_, _| {}).await?;
+    if (200..300).contains(&reply.status) {
+        Ok(reply.body)
+    } else {
+        Err(server_error(&reply))
+    }
 }
 
 /// GET a binary body, reporting (received, total) as it arrives.
@@ -118,7 +147,7 @@ pub async fn get_bytes(
     token: Option<&str>,
     progress: &dyn Fn(u64, Option<u64>),
 ) -> Result<Reply, NetError> {
-    let reply = send("GET", path, token, None, progress).await?;
+    let reply = send("GET", path, token, Body::None, progress).await?;
     if (200..300).contains(&reply.status) {
         Ok(reply)
     } else {
@@ -126,7 +155,7 @@ pub async fn get_bytes(
     }
 }
 
-/// A JSON object from key/value pairs (strings and numbers).
+/// A JSON object from key/value pairs (strings and numbers), for the pairing and wallet requests.
 pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
     let o = js_sys::Object::new();
     for (k, v) in fields {
@@ -141,12 +170,4 @@ pub fn field_str(v: &JsValue, key: &str) -> Option<String> {
 
 pub fn field_f64(v: &JsValue, key: &str) -> Option<f64> {
     Reflect::get(v, &key.into()).ok().and_then(|x| x.as_f64())
-}
-
-/// Waits `ms` milliseconds (a browser timer).
-pub async fn sleep(ms: u32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, ms as i32);
-    });
-    let _ = JsFuture::from(promise).await;
 }

@@ -1,5 +1,7 @@
-// The page's side of the gate engine worker (src/engine.rs): each request gets an id and a
-// promise, unasked pushes go to the listeners. The worker is started on the first request and
+// The page's side of the gate engine worker (src/engine/): each request gets an id and a
+// promise, unasked pushes go to the listeners. Messages are bytes (ingia_core::protocol, encoded
+// and decoded in Rust); this file only frames them: `{ id, msg }` both ways, `{ push }` from the
+// engine. The worker is started on the first request and
 // answers once it says `ready`; requests made before then wait in order. A worker that fails to
 // load or traps is dropped: its waiting requests fail with a sentence for the steward, and the
 // next request starts a fresh one that reopens the gate from IndexedDB before it is asked
@@ -20,7 +22,7 @@ let nextListener = 1;
 
 function flush() {
   ready = started = true;
-  for (const msg of queue) worker.postMessage(msg);
+  for (const msg of queue) worker.postMessage(msg, [msg.msg.buffer]);
   queue = [];
 }
 
@@ -32,16 +34,16 @@ function spawn() {
       fail();
     } else if (data.ready) {
       // A restart reopens the gate (id 0) before anything else is asked.
-      if (started) worker.postMessage({ id: 0, op: 'start' });
+      if (started) worker.postMessage({ id: 0, reopen: true });
       else flush();
     } else if (data.id === 0) {
       flush();
     } else if (data.push) {
-      for (const f of listeners.values()) f(data);
+      for (const f of listeners.values()) f(data.push);
     } else {
       const w = waiting.get(data.id);
       waiting.delete(data.id);
-      if (w) 'err' in data ? w.no(data.err) : w.ok(data.ok);
+      if (w) w.ok(data.msg);
     }
   };
   worker.onerror = (ev) => {
@@ -62,12 +64,13 @@ function fail() {
   waiting.clear();
 }
 
-export function call(msg) {
+// `bytes`: a Uint8Array, handed over to the worker (transferred, not copied).
+export function call(bytes) {
   if (!worker) spawn();
   return new Promise((ok, no) => {
-    msg.id = nextId++;
+    const msg = { id: nextId++, msg: bytes };
     waiting.set(msg.id, { ok, no });
-    if (ready) worker.postMessage(msg);
+    if (ready) worker.postMessage(msg, [bytes.buffer]);
     else queue.push(msg);
   });
 }

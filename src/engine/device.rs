@@ -3,11 +3,10 @@
 //! Invariant: the device token is stored the moment the server hands it out (pairing codes work
 //! once), before anything else can fail; the manifest and its cursors are stored together.
 
-use ingia_core::{DeviceId, EventId, GateId, Manifest};
-use wasm_bindgen::JsValue;
+use ingia_core::{DeviceId, EventId, GateId, Manifest, Role};
 
-use crate::net::{self, field_f64, field_str, NetError};
-use crate::store::{Cursors, Pairing, Role, Store, StoreError};
+use crate::io::net::{self, field_f64, field_str, NetError};
+use crate::io::store::{Cursors, Pairing, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -45,7 +44,7 @@ pub async fn pair(store: &Store, code: &str, device_name: &str) -> Result<Pairin
             device: DeviceId(field_f64(&reply, "device_id")? as u32),
             event: EventId(field_str(&reply, "event_id")?.parse().ok()?),
             gate: GateId(field_f64(&reply, "gate")? as u8),
-            role: Role::from_name(&field_str(&reply, "role")?)?,
+            role: Role::from_slug(&field_str(&reply, "role")?)?,
         })
     })()
     .ok_or(NetError::BadAnswer)?;
@@ -72,18 +71,4 @@ pub async fn download_manifest(
     let cursors = Cursors { revision: manifest.revision, seq: 0, synced_at: now_ms };
     store.set_manifest(&reply.body, cursors).await?;
     Ok((manifest, cursors))
-}
-
-/// `HH:MM` in the device's time zone.
-pub fn clock(ms: u64) -> String {
-    let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
-}
-
-/// The code in a pairing link or pairing QR (`https://host/pair#CODE`), if the text is one.
-pub fn pairing_code(text: &str) -> Option<&str> {
-    let code = text.trim().split_once("/pair#")?.1;
-    let ok =
-        (8..=100).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    ok.then_some(code)
 }

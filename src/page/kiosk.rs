@@ -6,14 +6,15 @@
 
 use std::rc::Rc;
 
+use ingia_core::protocol::{Answer, Request, VerdictView};
+use ingia_core::{words, Tone};
 use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsValue;
 
-use crate::camera::{self, CameraState, Facing, Scanner};
-use crate::desk::{background_sync, decider, run_camera, GateDesk, VerdictView};
-use crate::{link, qr};
+use crate::page::camera::{self, CameraState, Facing, Scanner};
+use crate::page::desk::{background_sync, decider, run_camera, GateDesk};
+use crate::page::{link, qr, OpenGate};
 
 /// How long the corner must be held to call the staff prompt.
 const HOLD_MS: u64 = 2_000;
@@ -36,12 +37,13 @@ struct Badge {
 }
 
 #[component]
-pub fn Kiosk(event: String) -> impl IntoView {
+pub fn Kiosk(open: OpenGate) -> impl IntoView {
+    let event = open.event.clone();
     let (stage, set_stage) = signal(Stage::Loading);
     let (typed, set_typed) = signal(String::new());
     let (message, set_message) = signal(String::new());
     spawn_local(async move {
-        let set = link::call("kiosk_pin", &[]).await.is_ok_and(|v| v.is_truthy());
+        let set = matches!(link::call(Request::KioskPinIsSet).await, Ok(Answer::Flag(true)));
         set_stage.set(if set { Stage::Running } else { Stage::SetPin });
     });
 
@@ -51,18 +53,19 @@ pub fn Kiosk(event: String) -> impl IntoView {
         ev.prevent_default();
         let pin = typed.get_untracked();
         set_typed.set(String::new());
-        let op = match stage.get_untracked() {
-            Stage::SetPin => "set_kiosk_pin",
-            Stage::ExitPrompt => "exit",
+        let (request, next) = match stage.get_untracked() {
+            Stage::SetPin => (Request::SetKioskPin { pin }, Stage::Running),
+            Stage::ExitPrompt => (Request::Exit { pin }, Stage::Staff),
             _ => return,
         };
         spawn_local(async move {
-            match link::call(op, &[("pin", pin.into())]).await {
-                Ok(why) if why.is_null() => {
+            match link::call(request).await {
+                Ok(Answer::Done) => {
                     set_message.set(String::new());
-                    set_stage.set(if op == "exit" { Stage::Staff } else { Stage::Running });
+                    set_stage.set(next);
                 }
-                Ok(why) => set_message.set(why.as_string().unwrap_or_default()),
+                Ok(Answer::Refused(why)) => set_message.set(why),
+                Ok(_) => set_message.set(link::UNEXPECTED.into()),
                 Err(e) => set_message.set(e),
             }
         });
@@ -72,18 +75,14 @@ pub fn Kiosk(event: String) -> impl IntoView {
         {move || match stage.get() {
             Stage::Loading => view! { <p>"Starting the kiosk…"</p> }.into_any(),
             Stage::Staff => view! {
-                <button class="shell__button" data-testid="kiosk-resume" on:click=move |_| set_stage.set(Stage::Running)>
+                <button class="shell__button kiosk__resume" data-testid="kiosk-resume" on:click=move |_| set_stage.set(Stage::Running)>
                     "Back to kiosk mode"
                 </button>
-                <GateDesk supervisor=false/>
+                <GateDesk open=open.clone()/>
             }.into_any(),
             Stage::SetPin | Stage::ExitPrompt => view! {
                 <form class="kiosk__pin" on:submit=submit>
-                    <label for="kiosk-pin">{if stage.get() == Stage::SetPin {
-                        "Staff: choose the PIN that will unlock this kiosk (4 to 8 digits)"
-                    } else {
-                        "Staff PIN to leave kiosk mode"
-                    }}</label>
+                    <label for="kiosk-pin">{if stage.get() == Stage::SetPin { words::KIOSK_SET_PIN } else { words::KIOSK_EXIT_PIN }}</label>
                     <input id="kiosk-pin" data-testid="kiosk-pin" type="password" inputmode="numeric" autocomplete="off"
                         prop:value=move || typed.get() on:input=move |ev| set_typed.set(event_target_value(&ev))/>
                     <button class="shell__button" type="submit">"OK"</button>
@@ -101,7 +100,7 @@ pub fn Kiosk(event: String) -> impl IntoView {
 /// The attendee-facing screen.
 #[component]
 fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
-    let (verdict, set_verdict) = signal(None::<VerdictView>);
+    let (verdict, set_verdict) = signal(None::<(u32, VerdictView)>);
     let (problem, set_problem) = signal(None::<String>);
     let (badge, set_badge) = signal(None::<Badge>);
     let (camera_state, set_camera_state) = signal(CameraState::Stopped);
@@ -112,13 +111,13 @@ fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static
         true,
         set_verdict,
         set_problem,
-        Rc::new(move |answer: &JsValue, _| {
+        Rc::new(move |v: &VerdictView, _| {
             // An admitted QR comes back with its badge's code (the ticket's signed credential).
-            if let Some(code) = link::maybe_text(answer, "badge") {
+            if let Some(code) = &v.badge {
                 set_badge.set(Some(Badge {
-                    holder: link::text(answer, "holder"),
-                    ticket_type: link::text(answer, "ticket_type"),
-                    qr: qr::svg(&code).unwrap_or_default(),
+                    holder: v.holder.clone(),
+                    ticket_type: v.ticket_type.clone(),
+                    qr: qr::svg(code).unwrap_or_default(),
                 }));
             }
         }),
@@ -152,27 +151,22 @@ fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static
             <button class="kiosk__corner" aria-label="Staff (hold)" data-testid="kiosk-corner"
                 on:pointerdown=press on:pointerup=release on:pointercancel=release></button>
             <h2 class="kiosk__event">{event}</h2>
-            <div class="scan scan--kiosk">
-                <video class="scan__video" node_ref=video data-testid="camera" muted=true playsinline=true></video>
-                <div class="scan__box" aria-hidden="true"></div>
-            </div>
+            <div class="kiosk__camera">{camera::scan_view(video)}</div>
             <p class="kiosk__prompt">{move || match camera_state.get() {
-                CameraState::Denied | CameraState::Unavailable => "The camera is not available: please see a member of staff",
-                _ => "Hold your ticket's QR code up to the camera",
+                CameraState::Denied | CameraState::Unavailable => words::KIOSK_NO_CAMERA,
+                _ => words::KIOSK_PROMPT,
             }}</p>
             <p role="alert">{move || problem.get().unwrap_or_default()}</p>
-            {move || verdict.get().map(|v| {
-                let welcome = v.tone == "green";
+            {move || verdict.get().map(|(seq, v)| {
+                // The engine wrote the kiosk's words (a greeting by name, or "see staff");
+                // under the title a welcome shows the ticket type, a refusal whose ticket it was.
+                let welcome = v.tone == Tone::Green;
                 view! {
-                    <div class=format!("verdict verdict--kiosk verdict--{}", v.tone) data-testid="verdict"
-                        data-tone=v.tone.clone() data-seq=v.seq>
-                        <p class="verdict__title" data-testid="verdict-title">
-                            {if welcome { format!("Welcome, {}!", v.holder) } else { v.title.clone() }}
-                        </p>
+                    <div class="verdict verdict--kiosk" data-testid="verdict"
+                        data-tone=v.tone.slug() data-seq=seq>
+                        <p class="verdict__title" data-testid="verdict-title">{v.title.clone()}</p>
                         <p class="verdict__holder" data-testid="verdict-holder">{if welcome { v.ticket_type.clone() } else { v.holder.clone() }}</p>
-                        <p class="verdict__detail" data-testid="verdict-detail">
-                            {if welcome { String::new() } else { "Please see a member of staff".to_string() }}
-                        </p>
+                        <p class="verdict__detail" data-testid="verdict-detail">{v.detail.clone()}</p>
                         {welcome.then(|| view! {
                             <button class="shell__button kiosk__print" data-testid="print-badge"
                                 on:click=|_| camera::print_page()>"Print my badge"</button>

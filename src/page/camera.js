@@ -29,7 +29,6 @@ export class Camera {
     this.stream = null;
     this.canvas = document.createElement('canvas');
     this.ctx = this.canvas.getContext('2d', { willReadFrequently: true });
-    this.spare = null; // the pixel buffer the worker handed back
     this.nextId = 1;
     this.inFlight = null;
     this.stats = { frames: 0, decoded: 0, restarts: 0, decodeMs: [], roundTripMs: [], nativeMs: [], passes: {}, engine: 'wasm' };

@@ -9,11 +9,13 @@ use ingia_core::staff::StaffPin;
 use ingia_core::sync::Conflict;
 use ingia_core::wallet::WalletTicket;
 use ingia_core::wire::{Reader, WireError, Writer};
-use ingia_core::{CheckIn, DeviceId, EventId, GateId, LedgerEntry, ScanId};
+use ingia_core::{CheckIn, DeviceId, EventId, GateId, LedgerEntry, Role, ScanId};
 use js_sys::Uint8Array;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::{JsCast, JsValue};
 
+/// The IndexedDB database of this app (the gate engine's and the wallet's).
+pub const DB_NAME: &str = "ingia";
 /// Version 2 added `history`, version 3 `wallet`, version 4 `conflicts`.
 const VERSION: u32 = 4;
 const KV: &str = "kv";
@@ -46,44 +48,6 @@ impl From<WireError> for StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// What a scanner's role allows (as the server assigned it at pairing).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Steward,
-    Supervisor,
-    Kiosk,
-}
-
-impl Role {
-    /// The server's name for the role (pairing answers); also what records name until the
-    /// person scanning gives their own name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Role::Steward => "steward",
-            Role::Supervisor => "supervisor",
-            Role::Kiosk => "kiosk",
-        }
-    }
-    pub fn from_name(s: &str) -> Option<Self> {
-        [Role::Steward, Role::Supervisor, Role::Kiosk].into_iter().find(|r| r.name() == s)
-    }
-    fn code(self) -> u8 {
-        match self {
-            Role::Steward => 0,
-            Role::Supervisor => 1,
-            Role::Kiosk => 2,
-        }
-    }
-    fn from_code(c: u8) -> std::result::Result<Self, WireError> {
-        match c {
-            0 => Ok(Role::Steward),
-            1 => Ok(Role::Supervisor),
-            2 => Ok(Role::Kiosk),
-            _ => Err(WireError::BadValue("role")),
-        }
-    }
-}
-
 /// This device's credentials from pairing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pairing {
@@ -111,7 +75,7 @@ impl Pairing {
             device: DeviceId(r.varint_u32()?),
             event: EventId(r.u64_be()?),
             gate: GateId(r.u8()?),
-            role: Role::from_code(r.u8()?)?,
+            role: Role::from_code(r.u8()?).ok_or(WireError::BadValue("role"))?,
         };
         r.finish()?;
         Ok(p)
@@ -260,10 +224,8 @@ impl Store {
         let range = rexie::KeyRange::lower_bound(&JsValue::from_f64(first), Some(false)).map_err(rexie::Error::from)?;
         let values = tx.store(HISTORY)?.get_all(Some(range), None).await?;
         tx.done().await?;
-        let mut out = values.into_iter().map(|v| Ok(CheckIn::decode(&value_bytes(v)?)?)).collect::<Result<Vec<_>>>()?;
-        out.sort_unstable_by_key(|r| std::cmp::Reverse(r.scan_id));
-        out.truncate(limit);
-        Ok(out)
+        // `getAll` answers in key order (scan ids, numbers): the newest is last.
+        values.into_iter().rev().take(limit).map(|v| Ok(CheckIn::decode(&value_bytes(v)?)?)).collect()
     }
 
     /// Every record still waiting for the server, oldest first.
@@ -271,9 +233,8 @@ impl Store {
         let tx = self.db.transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
         let values = tx.store(OUTBOX)?.get_all(None, None).await?;
         tx.done().await?;
-        let mut out = values.into_iter().map(|v| Ok(CheckIn::decode(&value_bytes(v)?)?)).collect::<Result<Vec<_>>>()?;
-        out.sort_unstable_by_key(|r| r.scan_id);
-        Ok(out)
+        // `getAll` answers in key order: scan ids (numbers), so the oldest first.
+        values.into_iter().map(|v| Ok(CheckIn::decode(&value_bytes(v)?)?)).collect()
     }
 
     /// Records the server has answered for leave the outbox; their ledger entries and the

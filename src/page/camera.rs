@@ -6,10 +6,13 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ingia_core::repeat::{RepeatGuard, REPEAT_WINDOW_MS};
+use ingia_core::words::{self, CameraPrompt};
 use ingia_core::UnixMillis;
+use leptos::html::Video;
+use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/src/camera.js")]
+#[wasm_bindgen(module = "/src/page/camera.js")]
 extern "C" {
     type Camera;
     #[wasm_bindgen(constructor)]
@@ -61,6 +64,27 @@ impl CameraState {
             "denied" => CameraState::Denied,
             _ => CameraState::Unavailable,
         }
+    }
+}
+
+/// What the steward is told the camera is doing.
+pub fn prompt(state: CameraState) -> &'static str {
+    words::camera(match state {
+        CameraState::Starting => CameraPrompt::Starting,
+        CameraState::Running { .. } => CameraPrompt::Running,
+        CameraState::Paused | CameraState::Stopped => CameraPrompt::Off,
+        CameraState::Denied => CameraPrompt::Denied,
+        CameraState::Unavailable => CameraPrompt::Unavailable,
+    })
+}
+
+/// The camera's picture with the square to hold a code in (the scanner, the kiosk, pairing).
+pub fn scan_view(video: NodeRef<Video>) -> impl IntoView {
+    view! {
+        <div class="scan">
+            <video class="scan__video" node_ref=video data-testid="camera" muted=true playsinline=true></video>
+            <div class="scan__box" data-testid="scan-box" aria-hidden="true"></div>
+        </div>
     }
 }
 
@@ -120,7 +144,7 @@ impl Drop for Scanner {
     }
 }
 
-#[wasm_bindgen(module = "/src/pwa.js")]
+#[wasm_bindgen(module = "/src/page/pwa.js")]
 extern "C" {
     /// Asks Chrome's Background Sync to wake the app when the network returns.
     #[wasm_bindgen(js_name = requestBackgroundSync)]

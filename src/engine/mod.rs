@@ -1,0 +1,360 @@
+//! The gate engine: a dedicated worker (`src/bin/engine.rs`, Trunk's `ingia-engine`) that owns a
+//! gate device's data and every decision: pairing, the manifest in IndexedDB, offline
+//! verification, the outbox and sync. The scanner and kiosk pages only show what it answers and
+//! talk to it through `page::link` (`src/page/link.js`); so the page's own module holds no
+//! crypto, no storage and no sync, and the interface is up before this is even downloaded.
+//!
+//! Protocol: `ingia_core::protocol` (typed requests, answers and pushes, one binary encoding).
+//! Framing (`link.js`): the page posts `{ id, msg }` (`msg`: the request's bytes) or, after a
+//! restart, `{ id: 0, reopen: true }`; the engine answers `{ id, msg }` (the reply's bytes),
+//! pushes `{ push }` (a push's bytes), and says `{ ready: true }` once loaded.
+//!
+//! Invariants: a verdict is answered only after its record is in IndexedDB (`Gate::check`);
+//! every sentence comes from `ingia_core::words`; one timer drives sync, armed to what the
+//! session's `poll_timeout()` says (no interval of its own).
+
+mod device;
+mod gate;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use ingia_core::protocol::{self, Answer, Found, Push, RecentScan, Request, Screen, Status, VerdictView};
+use ingia_core::staff::{ExitGuard, ExitTry, StaffPin};
+use ingia_core::{words, Movement, Presented, TicketStatus, TicketToken, UnixMillis};
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use crate::engine::device::Paired;
+use crate::engine::gate::{Checked, Gate};
+use crate::io::clock::{self, local, now_ms, Timeout};
+use crate::io::net;
+use crate::io::store::{Pairing, Store, DB_NAME};
+
+/// Scans the recent list shows.
+const RECENT: usize = 30;
+
+thread_local! {
+    /// The open gate (one per worker).
+    static GATE: RefCell<Option<Rc<Gate>>> = const { RefCell::new(None) };
+    static SYNCING: Cell<bool> = const { Cell::new(false) };
+    /// The one timer: due when the sync session next needs the engine.
+    static TIMER: RefCell<Option<Timeout>> = const { RefCell::new(None) };
+    /// The last sync round's storage failure, shown until a round succeeds.
+    static PROBLEM: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// The kiosk's exit PIN tries (locks after repeated wrong ones).
+    static EXIT: RefCell<ExitGuard> = RefCell::new(ExitGuard::default());
+}
+
+fn gate() -> Option<Rc<Gate>> {
+    GATE.with(|g| g.borrow().clone())
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+/// Posts `{ key: bytes }` (plus `id` for an answer), handing the bytes over without a copy.
+fn post(key: &str, bytes: &[u8], id: Option<&JsValue>) {
+    let message = js_sys::Object::new();
+    let array = Uint8Array::from(bytes);
+    let _ = Reflect::set(&message, &key.into(), &array);
+    if let Some(id) = id {
+        let _ = Reflect::set(&message, &"id".into(), id);
+    }
+    let _ = scope().post_message_with_transfer(&message, &js_sys::Array::of1(&array.buffer()));
+}
+
+/// Tells the page unasked.
+fn push(p: Push) {
+    post("push", &p.encode(), None);
+}
+
+/// Starts serving the page. Requests run concurrently, each answered when it completes;
+/// `link.js` holds back what must wait (a restarted engine reopens the gate first).
+pub fn serve() {
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
+        let data = ev.data();
+        let id = Reflect::get(&data, &"id".into()).unwrap_or(JsValue::NULL);
+        let request = if Reflect::get(&data, &"reopen".into()).is_ok_and(|v| v.is_truthy()) {
+            // A restarted engine reopens the gate from IndexedDB (no pairing link any more).
+            Ok(Request::Start { path: String::new(), hash: String::new() })
+        } else {
+            let bytes = Reflect::get(&data, &"msg".into()).map(|m| Uint8Array::new(&m).to_vec()).unwrap_or_default();
+            Request::decode(&bytes).map_err(|_| words::DAMAGED_REQUEST.to_string())
+        };
+        spawn_local(async move {
+            let reply = match request {
+                Ok(r) => answer(r).await,
+                Err(why) => Err(why),
+            };
+            post("msg", &protocol::encode_reply(&reply), Some(&id));
+        });
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget(); // the worker lives as long as its page
+    let ready = js_sys::Object::new();
+    let _ = Reflect::set(&ready, &"ready".into(), &JsValue::TRUE);
+    let _ = scope().post_message(&ready);
+}
+
+async fn answer(request: Request) -> protocol::Reply {
+    match request {
+        Request::Start { path, hash } => start(&path, &hash).await.map(Answer::Screen),
+        Request::RetryDownload => retry_download().await.map(Answer::Screen),
+        Request::Status => Ok(Answer::Status(status().await)),
+        Request::Check { text, pin, kiosk } => check(text, pin, kiosk).await.map(Answer::Verdict),
+        Request::Search { query } => Ok(Answer::Found(search(&query))),
+        Request::SetStaff { name } => set_staff(&name).await.map(Answer::Staff),
+        Request::Online => {
+            if let Some(g) = gate() {
+                g.network_up(now_ms());
+            }
+            sync_soon();
+            Ok(Answer::Done)
+        }
+        Request::KioskPinIsSet => kiosk_pin().await.map(|p| Answer::Flag(p.is_some())),
+        Request::SetKioskPin { pin } => set_kiosk_pin(&pin).await.map(|()| Answer::Done),
+        Request::Exit { pin } => exit(&pin).await,
+    }
+}
+
+// --- Pairing and opening the gate -------------------------------------------------------------
+
+fn pairing_step(step: &str, progress: Option<f64>, forget_link: bool) -> Screen {
+    Screen::Pairing { step: step.into(), progress: progress.map(|p| (p * 1000.0) as u16), forget_link }
+}
+
+async fn start(path: &str, hash: &str) -> Result<Screen, String> {
+    if path == "/pair" {
+        let code = hash.trim_start_matches('#');
+        if code.is_empty() {
+            return Err(words::PAIRING_LINK_INCOMPLETE.into());
+        }
+        return run_pairing(code).await;
+    }
+    let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
+    let loaded = device::load(&store).await.map_err(|e| e.to_string())?;
+    // An attendee's phone (tickets, no pairing) opens on its tickets, also from the home screen.
+    let attendee = loaded.is_none() && !store.wallet_tickets().await.map_err(|e| e.to_string())?.is_empty();
+    store.close();
+    if attendee {
+        return Ok(Screen::Wallet);
+    }
+    match loaded {
+        None => Ok(Screen::NotPaired),
+        Some(p) => open_gate(p).await,
+    }
+}
+
+/// Pairs with the code from the link, then downloads the event.
+async fn run_pairing(code: &str) -> Result<Screen, String> {
+    let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
+    push(Push::Screen(pairing_step(words::PAIRING, None, false)));
+    // A supervisor pairing a row of phones on one network meets the server's pairing rate limit
+    // (10 a minute per address): wait for the next slot instead of failing.
+    let mut tries = 0;
+    let pairing = loop {
+        match device::pair(&store, code, "scanner").await {
+            Err(device::DeviceError::Net(net::NetError::Server { status: 429, retry_after_ms, .. })) if tries < 10 => {
+                tries += 1;
+                push(Push::Screen(pairing_step(words::PAIRING_BUSY, None, false)));
+                clock::sleep(std::time::Duration::from_millis(retry_after_ms.unwrap_or(6_000).clamp(1_000, 60_000)))
+                    .await;
+            }
+            other => break other.map_err(|e| e.to_string())?,
+        }
+    };
+    // The code is used up: the page drops it from its address, so a reload does not try it again.
+    download_and_open(&store, pairing, true).await
+}
+
+/// Downloads the event with progress pushed to the page (the first step also says whether the
+/// pairing link is used up), then opens the gate.
+async fn download_and_open(store: &Store, pairing: Pairing, forget_link: bool) -> Result<Screen, String> {
+    push(Push::Screen(pairing_step(words::DOWNLOADING, Some(0.0), forget_link)));
+    let (manifest, cursors) = device::download_manifest(store, &pairing, now_ms(), &|p| {
+        push(Push::Screen(pairing_step(words::DOWNLOADING, p, false)))
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    open_gate(Paired { pairing, manifest: Some(manifest), cursors }).await
+}
+
+/// Retries the event download for a paired device that has none yet.
+async fn retry_download() -> Result<Screen, String> {
+    let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
+    let pairing = store.pairing().await.map_err(|e| e.to_string())?.ok_or(words::NOT_PAIRED)?;
+    download_and_open(&store, pairing, false).await
+}
+
+/// Opens the gate for a paired device with its event and starts syncing.
+async fn open_gate(p: Paired) -> Result<Screen, String> {
+    let Some(manifest) = p.manifest else { return Ok(Screen::NoManifest) };
+    let shown = Screen::Ready {
+        event: manifest.event.name.clone(),
+        gate: manifest
+            .gate(p.pairing.gate)
+            .map(|g| g.name.clone())
+            .unwrap_or_else(|| words::unnamed_gate(p.pairing.gate)),
+        tickets: manifest.ticket_count() as u32,
+        role: p.pairing.role,
+    };
+    let store = Rc::new(Store::open(DB_NAME).await.map_err(|e| e.to_string())?);
+    let gate = Gate::open(store, p.pairing, manifest, p.cursors).await?;
+    GATE.with(|g| g.borrow_mut().replace(Rc::new(gate)));
+    sync_soon();
+    Ok(shown)
+}
+
+// --- Scans --------------------------------------------------------------------------------------
+
+fn open() -> Result<Rc<Gate>, String> {
+    gate().ok_or_else(|| words::NO_EVENT_YET.to_string())
+}
+
+/// Decides a scan (a QR's text or a typed PIN), stores it, answers the verdict, then syncs.
+async fn check(text: String, is_pin: bool, kiosk: bool) -> Result<VerdictView, String> {
+    let g = open()?;
+    let presented = if is_pin { Presented::Pin(&text) } else { Presented::Qr(&text) };
+    let staff = if kiosk { "kiosk".to_string() } else { g.staff() };
+    let checked = g
+        .check(presented, Movement::Entry, &staff, now_ms())
+        .await
+        .map_err(|e| words::storage_problem(&e.to_string()))?;
+    let mut reply = verdict(&checked, &g, kiosk);
+    if kiosk && !is_pin && checked.verdict.is_admit() {
+        // The badge's code: the ticket's signed credential, for session scanners. The kiosk page
+        // draws it (a gate phone's engine carries no QR encoder).
+        reply.badge = TicketToken::parse(&text).ok().map(|t| t.signed.static_token().to_text());
+    }
+    // The verdict goes out first; the lists, counts and the push follow.
+    spawn_local(async move {
+        publish().await;
+        sync_soon();
+    });
+    Ok(reply)
+}
+
+/// What the full-screen verdict shows.
+fn verdict(c: &Checked, gate: &Gate, kiosk: bool) -> VerdictView {
+    let holder = c.holder.as_deref().unwrap_or_default();
+    let (tone, title, detail) = words::verdict(&c.verdict, holder, &|g| gate.gate_name(g), local(), kiosk);
+    VerdictView {
+        tone,
+        title,
+        holder: holder.to_string(),
+        ticket_type: c.ticket_type.clone().unwrap_or_default(),
+        detail,
+        pending: gate.counts().pending as u32,
+        badge: None,
+    }
+}
+
+/// Offline search by holder name, with each ticket's standing.
+fn search(query: &str) -> Vec<Found> {
+    let Some(g) = gate() else { return Vec::new() };
+    g.search(query, 8)
+        .into_iter()
+        .map(|f| {
+            let first = match f.status {
+                TicketStatus::Active => f.first_entry.map(|s| (s, g.gate_name(s.gate))),
+                _ => None,
+            };
+            Found { text: words::found(&f.holder, &f.ticket_type, f.status, first, local()), pin: f.pin }
+        })
+        .collect()
+}
+
+async fn set_staff(name: &str) -> Result<String, String> {
+    let g = open()?;
+    g.set_staff(name).await?;
+    publish().await;
+    Ok(g.staff())
+}
+
+// --- Sync and the status the page shows ---------------------------------------------------------
+
+/// One sync round now unless one is running (that one re-arms the timer when it ends); then the
+/// page hears the new status and the timer is armed to the session's next due time.
+fn sync_soon() {
+    let Some(g) = gate() else { return };
+    if SYNCING.with(|s| s.replace(true)) {
+        return;
+    }
+    spawn_local(async move {
+        let problem = g.sync().await.err().map(|e| e.to_string());
+        PROBLEM.with(|p| *p.borrow_mut() = problem);
+        SYNCING.with(|s| s.set(false));
+        arm(&g);
+        publish().await;
+    });
+}
+
+/// Arms the engine's one timer to `SyncSession::poll_timeout()` (replacing the armed one).
+fn arm(g: &Gate) {
+    let timer = g.next_timeout().map(|due| {
+        let wait = due.0.saturating_sub(now_ms()).min(u64::from(u32::MAX >> 1)) as u32;
+        Timeout::new(wait, sync_soon)
+    });
+    TIMER.with(|t| *t.borrow_mut() = timer);
+}
+
+async fn publish() {
+    push(Push::Status(status().await));
+}
+
+/// The gate's status line, lists and warnings, as the page shows them.
+async fn status() -> Status {
+    let Some(g) = gate() else { return Status::default() };
+    let recent = g.recent(RECENT).await.unwrap_or_default();
+    let counts = g.counts();
+    let stats = g.stats();
+    let clock = local();
+    Status {
+        counts: words::counts(counts.pending, counts.synced, counts.conflicts),
+        stats: words::stats(stats.checked_in, stats.total, stats.this_gate),
+        pending: counts.pending as u32,
+        conflicts: g
+            .conflicts()
+            .iter()
+            .map(|c| words::conflict(&c.holder, c.ticket, &g.gate_name(c.winner.gate), c.winner, c.mine_at, clock))
+            .collect(),
+        recent: recent
+            .iter()
+            .map(|(r, holder)| RecentScan {
+                admitted: r.is_admission(),
+                text: words::recent(r.at, r.movement, r.result, holder, clock),
+            })
+            .collect(),
+        as_of: words::as_of(g.last_contact(), clock),
+        stale: g.last_contact().and_then(|t| words::stale_minutes(UnixMillis(now_ms()), t)).map(words::stale),
+        staff: g.staff(),
+        problem: PROBLEM.with(|p| p.borrow().clone()),
+    }
+}
+
+// --- Kiosk exit PIN -----------------------------------------------------------------------------
+
+async fn kiosk_pin() -> Result<Option<StaffPin>, String> {
+    open()?.store.kiosk_pin().await.map_err(|e| e.to_string())
+}
+
+async fn set_kiosk_pin(pin: &str) -> Result<(), String> {
+    let salt = clock::random::<16>().map_err(|_| words::NO_RANDOMNESS)?;
+    let p = StaffPin::new(pin, salt).ok_or(words::EXIT_PIN_RULE)?;
+    open()?.store.set_kiosk_pin(&p).await.map_err(|e| format!("Could not store the PIN: {e}"))
+}
+
+/// `Done` when the PIN opens the staff screen, else why not.
+async fn exit(pin: &str) -> protocol::Reply {
+    // Fails closed: no stored PIN never opens the staff screen.
+    let stored = kiosk_pin().await?.ok_or(words::NO_EXIT_PIN)?;
+    Ok(match EXIT.with(|g| g.borrow_mut().attempt(&stored, pin, UnixMillis(now_ms()))) {
+        ExitTry::Open => Answer::Done,
+        ExitTry::Wrong { tries_left } => Answer::Refused(words::wrong_exit_pin(tries_left)),
+        ExitTry::Locked(secs) => Answer::Refused(words::exit_locked(secs)),
+    })
+}
