@@ -60,9 +60,12 @@ pub async fn download_manifest(
     now_ms: u64,
     progress: &dyn Fn(Option<f64>),
 ) -> Result<(Manifest, Cursors), DeviceError> {
-    let reply = net::get_bytes("/api/manifest?since=0", Some(&pairing.device_token), &|got, total| {
-        progress(total.filter(|t| *t > 0).map(|t| (got as f64 / t as f64).min(1.0)))
-    })
+    let reply = net::get_bytes(
+        "/api/manifest?since=0",
+        Some(&pairing.device_token),
+        &|got, total| progress(total.filter(|t| *t > 0).map(|t| (got as f64 / t as f64).min(1.0))),
+        None,
+    )
     .await?;
     let manifest = Manifest::decode(&reply.body).map_err(|e| DeviceError::BadManifest(e.to_string()))?;
     if manifest.event.id != pairing.event {

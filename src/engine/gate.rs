@@ -71,6 +71,11 @@ struct State {
     names: Option<NameIndex>,
 }
 
+/// The sync session's tuning, which the fetch deadline follows too.
+fn config() -> SyncConfig {
+    SyncConfig::default()
+}
+
 /// Lower-casing by the browser's `toLowerCase` (Unicode-aware, no case tables in this module).
 fn fold(text: &str) -> String {
     js_sys::JsString::from(text).to_lower_case().into()
@@ -95,7 +100,7 @@ impl Gate {
         // Spreads retries (fifty phones back online do not retry in step); not a secret, but the
         // browser's CSPRNG is the one random source here.
         let seed = u64::from_le_bytes(clock::random::<8>().map_err(|_| words::NO_RANDOMNESS.to_string())?);
-        let mut session = SyncSession::new(pairing.device, SyncConfig::default(), cursors.revision, cursors.seq, seed);
+        let mut session = SyncSession::new(pairing.device, config(), cursors.revision, cursors.seq, seed);
         session.restore_contact(UnixMillis(cursors.synced_at));
         let text = |e: StoreError| e.to_string();
         session.merge_ledger(store.ledger().await.map_err(text)?);
@@ -120,6 +125,11 @@ impl Gate {
     /// Device time of the last answer from the server: what "data as of" shows.
     pub fn last_contact(&self) -> Option<UnixMillis> {
         self.state.borrow().session.last_contact()
+    }
+
+    /// A sync request's deadline: the session's own (a request with no answer by then has failed).
+    fn deadline(&self) -> net::Deadline {
+        Some(config().request_timeout_ms.min(u64::from(u32::MAX)) as u32)
     }
 
     /// When the sync session next needs the engine (the one timer's due time, device ms).
@@ -309,13 +319,15 @@ impl Gate {
 
     async fn push(&self, records: &[CheckIn]) -> Result<(UnixMillis, Vec<ItemResult>), NetError> {
         let body = exchange::encode_checkins(records);
-        let reply = net::post_bytes("/api/checkins", Some(&self.pairing.device_token), &body).await?;
+        let reply = net::post_bytes("/api/checkins", Some(&self.pairing.device_token), &body, self.deadline()).await?;
         exchange::decode_results(&reply).map_err(|_| NetError::BadAnswer)
     }
 
     async fn pull(&self, revision: u64, seq: u64) -> Result<(UnixMillis, u64, u64, Vec<LedgerEntry>), NetError> {
         let token = self.pairing.device_token.clone();
-        let reply = net::get_bytes(&format!("/api/manifest?since={revision}"), Some(&token), &|_, _| {}).await?;
+        let reply =
+            net::get_bytes(&format!("/api/manifest?since={revision}"), Some(&token), &|_, _| {}, self.deadline())
+                .await?;
         let delta = ManifestDelta::decode(&reply.body).map_err(|_| NetError::BadAnswer)?;
         if !delta.tickets.is_empty() || delta.revision != revision {
             let (bytes, cursors) = {
@@ -328,7 +340,8 @@ impl Gate {
             self.store.set_manifest(&bytes, cursors).await.map_err(|_| NetError::BadAnswer)?;
         }
         let new_revision = self.state.borrow().manifest.revision;
-        let reply = net::get_bytes(&format!("/api/admissions?since={seq}"), Some(&token), &|_, _| {}).await?;
+        let reply =
+            net::get_bytes(&format!("/api/admissions?since={seq}"), Some(&token), &|_, _| {}, self.deadline()).await?;
         let (server_time, next_seq, admissions) =
             exchange::decode_admissions(&reply.body).map_err(|_| NetError::BadAnswer)?;
         Ok((server_time, new_revision, next_seq, admissions))

@@ -21,7 +21,7 @@ use std::rc::Rc;
 
 use ingia_core::protocol::{self, Answer, Found, Push, RecentScan, Request, Screen, Status, VerdictView};
 use ingia_core::staff::{ExitGuard, ExitTry, StaffPin};
-use ingia_core::{words, Movement, Presented, TicketStatus, TicketToken, UnixMillis};
+use ingia_core::{words, Movement, Presented, Role, TicketStatus, TicketToken, UnixMillis};
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
@@ -219,7 +219,7 @@ fn open() -> Result<Rc<Gate>, String> {
 async fn check(text: String, is_pin: bool, kiosk: bool) -> Result<VerdictView, String> {
     let g = open()?;
     let presented = if is_pin { Presented::Pin(&text) } else { Presented::Qr(&text) };
-    let staff = if kiosk { "kiosk".to_string() } else { g.staff() };
+    let staff = if kiosk { Role::Kiosk.slug().to_string() } else { g.staff() };
     let checked = g
         .check(presented, Movement::Entry, &staff, now_ms())
         .await

@@ -27,6 +27,6 @@ pub fn local() -> Clock<'static> {
 /// `N` random bytes from `crypto.getRandomValues`.
 pub fn random<const N: usize>() -> Result<[u8; N], getrandom::Error> {
     let mut out = [0u8; N];
-    getrandom::getrandom(&mut out)?;
+    getrandom::fill(&mut out)?;
     Ok(out)
 }

@@ -4,10 +4,11 @@
 //! Invariant: every failure is a [`NetError`] with a sentence a steward can act on; a server's
 //! `Retry-After` travels with it.
 
+use ingia_core::exchange::MEDIA_TYPE;
 use js_sys::{Reflect, Uint8Array, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestInit, Response};
+use web_sys::{AbortSignal, Headers, Request, RequestInit, Response};
 
 // The global scope's own, so the same code runs in a page and in the engine worker.
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -37,42 +38,40 @@ fn js_err(_: JsValue) -> NetError {
     NetError::Offline
 }
 
-/// A request body.
-#[derive(Clone, Copy)]
-enum Body<'a> {
-    None,
-    Json(&'a str),
-    Binary(&'a [u8]),
+/// How long a request may take, answer included, before it counts as failed (`None`: as long as
+/// it takes, e.g. the first download of a big event).
+pub type Deadline = Option<u32>;
+
+/// On a congested venue network a request can hang for minutes: the deadline aborts it, and the
+/// fetch and the body read fail as "no connection".
+fn signal(deadline: Deadline) -> Option<AbortSignal> {
+    deadline.map(AbortSignal::timeout_with_u32)
 }
 
+/// Sends a request; `body` is its media type and value, `accept` what the answer may be. (The
+/// callers build the body and the deadline, so a page that only sends JSON, the wallet, links no
+/// binary or deadline code.)
 async fn send(
     method: &str,
     path: &str,
     token: Option<&str>,
-    body: Body<'_>,
+    body: Option<(&str, &JsValue)>,
+    accept: &str,
     progress: &dyn Fn(u64, Option<u64>),
+    signal: Option<&AbortSignal>,
 ) -> Result<Reply, NetError> {
     let init = RequestInit::new();
     init.set_method(method);
+    init.set_signal(signal);
     let headers = Headers::new().map_err(js_err)?;
     if let Some(t) = token {
         headers.set("authorization", &format!("Bearer {t}")).map_err(js_err)?;
     }
-    match body {
-        Body::None => {}
-        Body::Json(text) => {
-            headers.set("content-type", "application/json").map_err(js_err)?;
-            headers.set("accept", "application/json").map_err(js_err)?;
-            init.set_body(&JsValue::from_str(text));
-        }
-        Body::Binary(bytes) => {
-            headers.set("content-type", ingia_core::exchange::MEDIA_TYPE).map_err(js_err)?;
-            init.set_body(&Uint8Array::from(bytes));
-        }
+    if let Some((media_type, value)) = body {
+        headers.set("content-type", media_type).map_err(js_err)?;
+        init.set_body(value);
     }
-    if !matches!(body, Body::Json(_)) {
-        headers.set("accept", ingia_core::exchange::MEDIA_TYPE).map_err(js_err)?;
-    }
+    headers.set("accept", accept).map_err(js_err)?;
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(path, &init).map_err(js_err)?;
     let response: Response = JsFuture::from(fetch(&request)).await.map_err(js_err)?.dyn_into().map_err(js_err)?;
@@ -101,20 +100,28 @@ fn server_error(reply: &Reply) -> NetError {
         .and_then(|t| JSON::parse(t).ok())
         .and_then(|v| Reflect::get(&v, &"error".into()).ok())
         .unwrap_or(JsValue::UNDEFINED);
-    // Seconds (what ingia-server sends); an HTTP date is read as "no advice".
-    let retry_after_ms = reply
-        .headers
-        .get("retry-after")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|secs| secs.saturating_mul(1000));
     NetError::Server {
         status: reply.status,
         code: field_str(&error, "code").unwrap_or_default(),
         message: field_str(&error, "message").unwrap_or_else(|| format!("server error {}", reply.status)),
-        retry_after_ms,
+        retry_after_ms: None,
     }
+}
+
+/// A sync request's error, with the server's `Retry-After` (seconds, what ingia-server sends; an
+/// HTTP date is read as "no advice").
+fn sync_error(reply: &Reply) -> NetError {
+    let mut e = server_error(reply);
+    if let NetError::Server { retry_after_ms, .. } = &mut e {
+        *retry_after_ms = reply
+            .headers
+            .get("retry-after")
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(|secs| secs.saturating_mul(1000));
+    }
+    e
 }
 
 /// The reply's JSON, or the server's error.
@@ -128,16 +135,19 @@ fn json_of(reply: Reply) -> Result<JsValue, NetError> {
 
 pub async fn post_json(path: &str, token: Option<&str>, body: &JsValue) -> Result<JsValue, NetError> {
     let text = JSON::stringify(body).ok().and_then(|t| t.as_string()).ok_or(NetError::BadAnswer)?;
-    json_of(send("POST", path, token, Body::Json(&text), &|_, _| {}).await?)
+    let body = JsValue::from_str(&text);
+    json_of(send("POST", path, token, Some(("application/json", &body)), "application/json", &|_, _| {}, None).await?)
 }
 
 /// POSTs a binary body (`ingia_core::exchange`) and returns the binary answer.
-pub async fn post_bytes(path: &str, token: Option<&str>, body: &[u8]) -> Result<Vec<u8>, NetError> {
-    let reply = send("POST", path, token, Body::Binary(body), &|_, _| {}).await?;
+pub async fn post_bytes(path: &str, token: Option<&str>, body: &[u8], deadline: Deadline) -> Result<Vec<u8>, NetError> {
+    let body: JsValue = Uint8Array::from(body).into();
+    let signal = signal(deadline);
+    let reply = send("POST", path, token, Some((MEDIA_TYPE, &body)), MEDIA_TYPE, &|_, _| {}, signal.as_ref()).await?;
     if (200..300).contains(&reply.status) {
         Ok(reply.body)
     } else {
-        Err(server_error(&reply))
+        Err(sync_error(&reply))
     }
 }
 
@@ -146,12 +156,14 @@ pub async fn get_bytes(
     path: &str,
     token: Option<&str>,
     progress: &dyn Fn(u64, Option<u64>),
+    deadline: Deadline,
 ) -> Result<Reply, NetError> {
-    let reply = send("GET", path, token, Body::None, progress).await?;
+    let signal = signal(deadline);
+    let reply = send("GET", path, token, None, MEDIA_TYPE, progress, signal.as_ref()).await?;
     if (200..300).contains(&reply.status) {
         Ok(reply)
     } else {
-        Err(server_error(&reply))
+        Err(sync_error(&reply))
     }
 }
 

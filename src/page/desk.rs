@@ -206,8 +206,8 @@ pub fn GateDesk(open: OpenGate) -> impl IntoView {
                 </div>
             </div>
             <form class="desk__manual" on:submit=check>
-                <label class="desk__pinlabel" for="pin">"Ticket PIN"</label>
                 <input id="pin" data-testid="pin" inputmode="numeric" autocomplete="off" required placeholder="Ticket PIN"
+                    aria-label="Ticket PIN"
                     prop:value=move || pin.get() on:input=move |ev| set_pin.set(event_target_value(&ev))/>
                 <button class="shell__button" type="submit">"Check"</button>
             </form>

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 
 use crate::ids::{DeviceId, EventId, GateId, ScanId, TicketId, UnixMillis};
 use crate::verdict::{RefusalKind, Verdict};
-use crate::wire::{Reader, WireError, Writer};
+use crate::wire::{Sticky, WireError, Writer};
 
 const RECORD_VERSION: u8 = 1;
 
@@ -18,9 +18,10 @@ crate::names::named!(Movement {
 });
 
 /// Which way the holder is going through the gate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
 pub enum Movement {
+    #[default]
     Entry,
     Exit,
 }
@@ -139,28 +140,29 @@ impl CheckIn {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(bytes);
-        if r.u8()? != RECORD_VERSION {
-            return Err(WireError::BadValue("record version"));
+        let mut r = Sticky::new(bytes);
+        if r.u8() != RECORD_VERSION {
+            r.fail(WireError::BadValue("record version"));
         }
-        let device = DeviceId(r.varint_u32()?);
-        let scan_id = ScanId(r.varint()?);
-        let event = EventId(r.u64_be()?);
-        let ticket = match r.u8()? {
-            0 => None,
-            1 => Some(TicketId(r.varint_u32()?)),
-            _ => return Err(WireError::BadValue("ticket flag")),
-        };
-        let gate = GateId(r.u8()?);
-        let staff = r.str()?;
-        let at = UnixMillis(r.varint()?);
-        let movement = Movement::from_code(r.u8()?).ok_or(WireError::BadValue("movement"))?;
-        let result = match r.u8()? {
+        let device = DeviceId(r.u32());
+        let scan_id = ScanId(r.varint());
+        let event = EventId(r.u64_be());
+        let ticket = if r.flag() { Some(TicketId(r.u32())) } else { None };
+        let gate = GateId(r.u8());
+        let staff = r.str();
+        let at = UnixMillis(r.varint());
+        let movement = r.code(Movement::from_code, "movement");
+        let result = match r.u8() {
             0 => ScanResult::Admitted,
-            code => ScanResult::Refused(RefusalKind::from_code(code).ok_or(WireError::BadValue("result"))?),
+            code => match RefusalKind::from_code(code) {
+                Some(kind) => ScanResult::Refused(kind),
+                None => {
+                    r.fail(WireError::BadValue("result"));
+                    ScanResult::Admitted
+                }
+            },
         };
-        r.finish()?;
-        Ok(CheckIn { device, scan_id, event, ticket, gate, staff, at, movement, result })
+        r.finish(CheckIn { device, scan_id, event, ticket, gate, staff, at, movement, result })
     }
 }
 

@@ -13,7 +13,7 @@ use crate::ids::{DeviceId, GateId, ScanId, UnixMillis};
 use crate::ledger::LedgerEntry;
 use crate::manifest::TicketStatus;
 use crate::presence::Stamp;
-use crate::wire::{Reader, WireError, Writer};
+use crate::wire::{Sticky, WireError, Writer};
 
 /// The media type of every message here.
 pub const MEDIA_TYPE: &str = "application/octet-stream";
@@ -29,15 +29,30 @@ fn header(magic: &[u8; 3]) -> Writer {
     w
 }
 
-fn open<'a>(bytes: &'a [u8], magic: &[u8; 3], what: &'static str) -> Result<Reader<'a>, WireError> {
-    let mut r = Reader::new(bytes);
-    if r.take(3)? != magic {
-        return Err(WireError::BadValue(what));
+fn open<'a>(bytes: &'a [u8], magic: &[u8; 3], what: &'static str) -> Sticky<'a> {
+    let mut r = Sticky::new(bytes);
+    if r.take(3) != magic {
+        r.fail(WireError::BadValue(what));
+    } else if r.u8() != VERSION {
+        r.fail(WireError::BadValue("exchange version"));
     }
-    if r.u8()? != VERSION {
-        return Err(WireError::BadValue("exchange version"));
+    r
+}
+
+/// `n` items of at least `min` bytes each, each read by `item`; stops at the first error.
+fn items<T>(r: &mut Sticky<'_>, min: usize, mut item: impl FnMut(&mut Sticky<'_>) -> Result<T, WireError>) -> Vec<T> {
+    let n = r.count(min);
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        match item(r) {
+            Ok(v) => out.push(v),
+            Err(e) => {
+                r.fail(e);
+                break;
+            }
+        }
     }
-    Ok(r)
+    out
 }
 
 /// A push: the records of one batch, each in its own (versioned) record encoding.
@@ -52,15 +67,9 @@ pub fn encode_checkins(records: &[CheckIn]) -> Vec<u8> {
 }
 
 pub fn decode_checkins(bytes: &[u8]) -> Result<Vec<CheckIn>, WireError> {
-    let mut r = open(bytes, CHECKINS, "check-ins magic")?;
-    let n = r.count(2)?;
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let len = r.count(1)?;
-        out.push(CheckIn::decode(r.take(len)?)?);
-    }
-    r.finish()?;
-    Ok(out)
+    let mut r = open(bytes, CHECKINS, "check-ins magic");
+    let out = items(&mut r, 2, |r| CheckIn::decode(r.bytes()));
+    r.finish(out)
 }
 
 /// The server's answer to a push: its clock, then one result per record, in the push's order.
@@ -83,34 +92,25 @@ pub fn encode_results(server_time: UnixMillis, results: &[ItemResult]) -> Vec<u8
 }
 
 pub fn decode_results(bytes: &[u8]) -> Result<(UnixMillis, Vec<ItemResult>), WireError> {
-    let mut r = open(bytes, RESULTS, "results magic")?;
-    let server_time = UnixMillis(r.varint()?);
-    let n = r.count(4)?;
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let device = DeviceId(r.varint_u32()?);
-        let scan_id = ScanId(r.varint()?);
-        let duplicate = match r.u8()? {
-            0 => false,
-            1 => true,
-            _ => return Err(WireError::BadValue("duplicate")),
-        };
-        let outcome = match r.u8()? {
-            0 => SyncOutcome::Accepted { seq: r.varint()? },
+    let mut r = open(bytes, RESULTS, "results magic");
+    let server_time = UnixMillis(r.varint());
+    let out = items(&mut r, 4, |r| {
+        let device = DeviceId(r.u32());
+        let scan_id = ScanId(r.varint());
+        let duplicate = r.flag();
+        let outcome = match r.u8() {
+            0 => SyncOutcome::Accepted { seq: r.varint() },
             1 => SyncOutcome::Conflict {
-                winner: Stamp { at: UnixMillis(r.varint()?), gate: GateId(r.u8()?), device: DeviceId(r.varint_u32()?) },
+                winner: Stamp { at: UnixMillis(r.varint()), gate: GateId(r.u8()), device: DeviceId(r.u32()) },
             },
             2 => SyncOutcome::Recorded,
             3 => SyncOutcome::Unknown,
-            4 => {
-                SyncOutcome::Revoked { status: TicketStatus::from_code(r.u8()?).ok_or(WireError::BadValue("status"))? }
-            }
+            4 => SyncOutcome::Revoked { status: r.code(TicketStatus::from_code, "status") },
             _ => return Err(WireError::BadValue("outcome")),
         };
-        out.push(ItemResult { device, scan_id, outcome, duplicate });
-    }
-    r.finish()?;
-    Ok((server_time, out))
+        Ok(ItemResult { device, scan_id, outcome, duplicate })
+    });
+    r.finish((server_time, out))
 }
 
 /// Accepted movements after a cursor: the server's clock, the next cursor, then the entries in
@@ -126,17 +126,11 @@ pub fn encode_admissions(server_time: UnixMillis, next_seq: u64, entries: &[Ledg
 }
 
 pub fn decode_admissions(bytes: &[u8]) -> Result<(UnixMillis, u64, Vec<LedgerEntry>), WireError> {
-    let mut r = open(bytes, ADMISSIONS, "admissions magic")?;
-    let server_time = UnixMillis(r.varint()?);
-    let next_seq = r.varint()?;
-    let n = r.count(2)?;
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let len = r.count(1)?;
-        out.push(LedgerEntry::decode(r.take(len)?)?);
-    }
-    r.finish()?;
-    Ok((server_time, next_seq, out))
+    let mut r = open(bytes, ADMISSIONS, "admissions magic");
+    let server_time = UnixMillis(r.varint());
+    let next_seq = r.varint();
+    let out = items(&mut r, 2, |r| LedgerEntry::decode(r.bytes()));
+    r.finish((server_time, next_seq, out))
 }
 
 #[cfg(test)]

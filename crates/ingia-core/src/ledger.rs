@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use crate::checkin::{CheckIn, Movement};
 use crate::ids::{DeviceId, GateId, ScanId, TicketId, UnixMillis};
 use crate::presence::{Presence, Stamp};
-use crate::wire::{Reader, WireError, Writer};
+use crate::wire::{Sticky, WireError, Writer};
 
 /// How far the server has decided an admission. Ordered: a decision replaces `Local`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -65,20 +65,22 @@ impl LedgerEntry {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
-        let mut r = Reader::new(bytes);
-        let standing = match r.u8()? {
+        let mut r = Sticky::new(bytes);
+        let standing = match r.u8() {
             0 => Standing::Local,
-            1 => Standing::Accepted { seq: r.varint()? },
+            1 => Standing::Accepted { seq: r.varint() },
             2 => Standing::Rejected,
-            _ => return Err(WireError::BadValue("standing")),
+            _ => {
+                r.fail(WireError::BadValue("standing"));
+                Standing::Local
+            }
         };
-        let ticket = TicketId(r.varint_u32()?);
-        let device = DeviceId(r.varint_u32()?);
-        let scan_id = ScanId(r.varint()?);
-        let stamp = Stamp { at: UnixMillis(r.varint()?), gate: GateId(r.u8()?), device: DeviceId(r.varint_u32()?) };
-        let movement = Movement::from_code(r.u8()?).ok_or(WireError::BadValue("movement"))?;
-        r.finish()?;
-        Ok(LedgerEntry { standing, ticket, device, scan_id, stamp, movement })
+        let ticket = TicketId(r.u32());
+        let device = DeviceId(r.u32());
+        let scan_id = ScanId(r.varint());
+        let stamp = Stamp { at: UnixMillis(r.varint()), gate: GateId(r.u8()), device: DeviceId(r.u32()) };
+        let movement = r.code(Movement::from_code, "movement");
+        r.finish(LedgerEntry { standing, ticket, device, scan_id, stamp, movement })
     }
 
     /// Replay order: server-accepted movements in server order, then local ones by time.

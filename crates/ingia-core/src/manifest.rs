@@ -60,12 +60,14 @@ pub struct TicketType {
     pub policy: TypePolicy,
 }
 
-/// Whether a ticket may be used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Whether a ticket may be used. (`Default` is `Revoked`: it only fills a value being refused,
+/// and fails closed.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
 pub enum TicketStatus {
     Active,
     Refunded,
+    #[default]
     Revoked,
     /// Held by the organizer (suspected fraud, payment dispute).
     Blocked,
