@@ -23,10 +23,12 @@ async function stats() {
   return r.json();
 }
 
-/** A newly paired steward gate, open and past its first sync. */
-async function syncedGate() {
+/** A newly paired steward gate, open and past its first sync; `fakeClock`: under Playwright's
+ * clock, installed before the app loads. */
+async function syncedGate({ fakeClock = false } = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  if (fakeClock) await page.clock.install();
   await page.goto(demo.newPairing());
   await page.getByTestId('pin').waitFor({ timeout: 15_000 });
   await page.getByText(/^0 pending/).waitFor({ timeout: 15_000 });
@@ -132,12 +134,7 @@ test('another gate learns the admission and refuses the same PIN offline', async
 });
 
 test('a gate out of contact for over 10 minutes warns that its data may be stale', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.clock.install();
-  await page.goto(demo.newPairing());
-  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
-  await page.getByText('0 pending').waitFor({ timeout: 15_000 });
+  const { context, page } = await syncedGate({ fakeClock: true });
   assert.equal(await page.getByTestId('stale').count(), 0);
   const clock = await sharedClock(page);
   await context.setOffline(true);
@@ -181,12 +178,7 @@ async function sharedClock(page) {
 }
 
 test('an online gate whose syncs succeed never warns; its "data as of" follows each sync; offline for 10 minutes it warns', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.clock.install();
-  await page.goto(demo.newPairing());
-  await page.getByTestId('pin').waitFor({ timeout: 15_000 });
-  await page.getByText('0 pending').waitFor({ timeout: 15_000 });
+  const { context, page } = await syncedGate({ fakeClock: true });
   const clock = await sharedClock(page);
   // 15 minutes online, in three steps: after each, the engine's next sync moves "data as of".
   for (let step = 1; step <= 3; step++) {
