@@ -359,24 +359,8 @@ async fn the_binary_sync_exchange_matches_the_json_one() {
         result,
     };
     let batch = [rec(1, 4, ScanResult::Admitted), rec(2, 4, ScanResult::Admitted)];
-    let send = |body: Vec<u8>, content_type: &'static str| {
-        let req = axum::http::Request::builder()
-            .method("POST")
-            .uri("/api/checkins")
-            .header("authorization", format!("Bearer {t}"))
-            .header("content-type", content_type)
-            .body(axum::body::Body::from(body))
-            .unwrap();
-        let r = r.clone();
-        async move {
-            let resp = tower::ServiceExt::oneshot(r, req).await.unwrap();
-            let status = resp.status();
-            let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
-            let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes().to_vec();
-            (status, ct, bytes)
-        }
-    };
-    let (status, ct, bytes) = send(exchange::encode_checkins(&batch), exchange::MEDIA_TYPE).await;
+    let send = |body: Vec<u8>| call_typed(&r, "POST", "/api/checkins", Some(&t), exchange::MEDIA_TYPE, Some(body));
+    let (status, ct, bytes) = send(exchange::encode_checkins(&batch)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ct.as_deref(), Some(exchange::MEDIA_TYPE));
     let (server_time, results) = exchange::decode_results(&bytes).unwrap();
@@ -384,29 +368,22 @@ async fn the_binary_sync_exchange_matches_the_json_one() {
     assert_eq!(results[0].outcome, SyncOutcome::Accepted { seq: 1 });
     assert!(matches!(results[1].outcome, SyncOutcome::Conflict { winner } if winner.device == DeviceId(d)));
     // Resent, the same answers, now duplicates.
-    let (_, _, again) = send(exchange::encode_checkins(&batch[..1]), exchange::MEDIA_TYPE).await;
+    let (_, _, again) = send(exchange::encode_checkins(&batch[..1])).await;
     let (_, again) = exchange::decode_results(&again).unwrap();
     assert_eq!((again[0].outcome, again[0].duplicate), (SyncOutcome::Accepted { seq: 1 }, true));
     // Damaged bytes are a clear 400, in the error envelope.
-    let (status, _, body) = send(vec![b'I', b'G', b'C', 9], exchange::MEDIA_TYPE).await;
+    let (status, _, body) = send(vec![b'I', b'G', b'C', 9]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["error"]["code"], "bad_request");
     // More than a batch may hold is refused, as in JSON.
     let many: Vec<CheckIn> =
         (0..=ingia_server::api::MAX_BATCH as u64).map(|i| rec(100 + i, 5, ScanResult::Admitted)).collect();
-    let (status, _, _) = send(exchange::encode_checkins(&many), exchange::MEDIA_TYPE).await;
+    let (status, _, _) = send(exchange::encode_checkins(&many)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Admissions, binary, agree with the JSON answer.
-    let req = axum::http::Request::builder()
-        .uri("/api/admissions?since=0")
-        .header("authorization", format!("Bearer {t}"))
-        .header("accept", exchange::MEDIA_TYPE)
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let resp = tower::ServiceExt::oneshot(r.clone(), req).await.unwrap();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes().to_vec();
+    let (_, _, bytes) = call_typed(&r, "GET", "/api/admissions?since=0", Some(&t), exchange::MEDIA_TYPE, None).await;
     let (_, next, entries) = exchange::decode_admissions(&bytes).unwrap();
     let (_, json) = call(&r, "GET", "/api/admissions?since=0", Some(&t), None).await;
     assert_eq!(next, json["seq"].as_u64().unwrap());

@@ -125,18 +125,33 @@ pub async fn call_raw(
     token: Option<&str>,
     body: Option<Vec<u8>>,
 ) -> (StatusCode, Vec<u8>) {
-    let mut req = Request::builder().method(method).uri(uri);
+    let (status, _, bytes) = call_typed(router, method, uri, token, "application/json", body).await;
+    (status, bytes)
+}
+
+/// Calls the app with a body of `media_type` (and `Accept` of it): status, the answer's
+/// content type, and its bytes.
+pub async fn call_typed(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    media_type: &str,
+    body: Option<Vec<u8>>,
+) -> (StatusCode, Option<String>, Vec<u8>) {
+    let mut req = Request::builder().method(method).uri(uri).header("accept", media_type);
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
     }
     if body.is_some() {
-        req = req.header("content-type", "application/json");
+        req = req.header("content-type", media_type);
     }
     let req = req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap();
     let resp = router.clone().oneshot(req).await.unwrap();
     let status = resp.status();
+    let content_type = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
     let bytes = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
-    (status, bytes)
+    (status, content_type, bytes)
 }
 
 /// A check-in record as JSON, the way the scanner sends it.
