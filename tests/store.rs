@@ -27,6 +27,7 @@ fn record(scan: u64, ticket: u32, admitted: bool) -> CheckIn {
         at: UnixMillis(1_800_000_000_000 + scan),
         movement: Movement::Entry,
         result: if admitted { ScanResult::Admitted } else { ScanResult::Refused(ingia_core::RefusalKind::Forged) },
+        proof: if admitted { ingia_core::Proof::Pin { digest: [scan as u8; 16] } } else { ingia_core::Proof::None },
     }
 }
 

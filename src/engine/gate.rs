@@ -149,7 +149,7 @@ impl Gate {
         staff: &str,
         device_now: u64,
     ) -> Result<Checked, StoreError> {
-        let (verdict, now, event, holder, ticket_type) = {
+        let (verdict, now, event, holder, ticket_type, pin_digits) = {
             let s = self.state.borrow();
             let now = s.session.server_now(UnixMillis(device_now));
             let verdict =
@@ -157,14 +157,16 @@ impl Gate {
             let entry = verdict.ticket().and_then(|t| s.manifest.ticket(t));
             let holder = entry.map(|e| e.holder.clone());
             let ticket_type = entry.and_then(|e| s.manifest.ticket_type(e.ticket_type)).map(|t| t.name.clone());
-            (verdict, now, s.manifest.event.id, holder, ticket_type)
+            (verdict, now, s.manifest.event.id, holder, ticket_type, s.manifest.event.pin_digits)
         };
         let gate = self.pairing.gate;
         let device = self.pairing.device;
         let record = self
             .store
             .record_scan(|scan_id| {
-                let record = CheckIn::from_verdict(device, scan_id, event, gate, staff, now, movement, &verdict);
+                let record = CheckIn::from_verdict(
+                    device, scan_id, event, gate, staff, now, movement, &verdict, presented, pin_digits,
+                );
                 let entry = LedgerEntry::from_checkin(&record, Standing::Local);
                 (record, entry)
             })

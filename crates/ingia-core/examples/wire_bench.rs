@@ -14,7 +14,7 @@ use ingia_core::sample::SplitMix;
 use ingia_core::{
     exchange, CheckIn, DeviceId, EventId, GateId, LedgerEntry, Movement, RefusalKind, ScanId, ScanResult,
 };
-use ingia_core::{Standing, TicketId, UnixMillis};
+use ingia_core::{Proof, Standing, TicketId, UnixMillis};
 
 fn gzip(bytes: &[u8]) -> usize {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -37,6 +37,14 @@ fn batch(n: usize, rng: &mut SplitMix, first_scan: u64) -> Vec<CheckIn> {
                 at: UnixMillis(1_796_154_060_000 + i * 3_500),
                 movement: Movement::Entry,
                 result: if refused { ScanResult::Refused(RefusalKind::AlreadyCheckedIn) } else { ScanResult::Admitted },
+                // A phone's live code: its step and the 16-byte digest.
+                proof: if refused {
+                    Proof::None
+                } else {
+                    let mut digest = [0u8; 16];
+                    digest.iter_mut().for_each(|b| *b = rng.below(256) as u8);
+                    Proof::Qr { step: Some(59_871_802 + (i / 9) as u32), digest }
+                },
             }
         })
         .collect()

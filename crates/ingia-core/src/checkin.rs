@@ -7,10 +7,13 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::ids::{DeviceId, EventId, GateId, ScanId, TicketId, UnixMillis};
-use crate::verdict::{RefusalKind, Verdict};
+use crate::proof::Proof;
+use crate::verdict::{Presented, RefusalKind, Verdict};
 use crate::wire::{Sticky, WireError, Writer};
 
-const RECORD_VERSION: u8 = 1;
+/// Version 2 adds the proof of presentation; version 1 records (an older app's outbox) still
+/// read, with no proof.
+const RECORD_VERSION: u8 = 2;
 
 crate::names::named!(Movement {
     Entry = 0 "entry",
@@ -97,10 +100,14 @@ pub struct CheckIn {
     pub at: UnixMillis,
     pub movement: Movement,
     pub result: ScanResult,
+    /// What the gate saw (admissions only): the server counts an admission only with it.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub proof: Proof,
 }
 
 impl CheckIn {
-    /// The record for a verdict just shown.
+    /// The record for a verdict just shown, with the proof of what was presented (`pin_digits`:
+    /// the event's PIN length).
     #[allow(clippy::too_many_arguments)]
     pub fn from_verdict(
         device: DeviceId,
@@ -111,12 +118,27 @@ impl CheckIn {
         at: UnixMillis,
         movement: Movement,
         verdict: &Verdict,
+        presented: Presented<'_>,
+        pin_digits: u8,
     ) -> Self {
         let (ticket, result) = match verdict {
             Verdict::Admit { ticket, .. } => (Some(*ticket), ScanResult::Admitted),
             Verdict::Refuse { ticket, reason } => (*ticket, ScanResult::Refused(reason.kind())),
         };
-        CheckIn { device, scan_id, event, ticket, gate, staff: String::from(staff), at, movement, result }
+        let mut record = CheckIn {
+            device,
+            scan_id,
+            event,
+            ticket,
+            gate,
+            staff: String::from(staff),
+            at,
+            movement,
+            result,
+            proof: Proof::None,
+        };
+        record.proof = Proof::of(&record, presented, pin_digits);
+        record
     }
 
     pub fn is_admission(&self) -> bool {
@@ -136,12 +158,14 @@ impl CheckIn {
             ScanResult::Admitted => 0,
             ScanResult::Refused(kind) => kind.code(),
         });
+        self.proof.write(&mut w);
         w.into_bytes()
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
         let mut r = Sticky::new(bytes);
-        if r.u8() != RECORD_VERSION {
+        let version = r.u8();
+        if version != RECORD_VERSION && version != 1 {
             r.fail(WireError::BadValue("record version"));
         }
         let device = DeviceId(r.u32());
@@ -162,7 +186,8 @@ impl CheckIn {
                 }
             },
         };
-        r.finish(CheckIn { device, scan_id, event, ticket, gate, staff, at, movement, result })
+        let proof = if version == 1 { Proof::None } else { Proof::read(&mut r) };
+        r.finish(CheckIn { device, scan_id, event, ticket, gate, staff, at, movement, result, proof })
     }
 }
 

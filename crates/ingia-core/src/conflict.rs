@@ -14,6 +14,7 @@ use crate::ids::{DeviceId, ScanId, TicketId};
 use crate::ledger::{LedgerEntry, Standing};
 use crate::manifest::TicketStatus;
 use crate::presence::{Blocked, Presence, Stamp};
+use crate::proof::Doubt;
 
 /// The server's answer for one submitted check-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +34,11 @@ pub enum SyncOutcome {
     Unknown,
     /// The ticket was refunded, revoked or blocked before this admission reached the server.
     Revoked { status: TicketStatus },
+    /// Kept for the audit, not counted: the server does not believe the device (see
+    /// [`crate::proof::vouch`]).
+    Doubted { doubt: Doubt },
+    /// Counted once, then annulled by the organizer (a stolen device's admissions).
+    Annulled,
 }
 
 impl SyncOutcome {
@@ -42,6 +48,8 @@ impl SyncOutcome {
     pub const RECORDED: &'static str = "recorded";
     pub const UNKNOWN: &'static str = "unknown";
     pub const REVOKED: &'static str = "revoked";
+    pub const DOUBTED: &'static str = "doubted";
+    pub const ANNULLED: &'static str = "annulled";
 
     /// The outcome's stable name (API, database column, audit export).
     pub fn slug(self) -> &'static str {
@@ -51,6 +59,8 @@ impl SyncOutcome {
             SyncOutcome::Recorded => Self::RECORDED,
             SyncOutcome::Unknown => Self::UNKNOWN,
             SyncOutcome::Revoked { .. } => Self::REVOKED,
+            SyncOutcome::Doubted { .. } => Self::DOUBTED,
+            SyncOutcome::Annulled => Self::ANNULLED,
         }
     }
 
@@ -61,6 +71,7 @@ impl SyncOutcome {
         seq: Option<u64>,
         winner: Option<Stamp>,
         status: Option<TicketStatus>,
+        doubt: Option<Doubt>,
     ) -> Option<Self> {
         Some(match slug {
             Self::ACCEPTED => SyncOutcome::Accepted { seq: seq? },
@@ -68,6 +79,8 @@ impl SyncOutcome {
             Self::RECORDED => SyncOutcome::Recorded,
             Self::UNKNOWN => SyncOutcome::Unknown,
             Self::REVOKED => SyncOutcome::Revoked { status: status? },
+            Self::DOUBTED => SyncOutcome::Doubted { doubt: doubt? },
+            Self::ANNULLED => SyncOutcome::Annulled,
             _ => return None,
         })
     }

@@ -13,12 +13,15 @@ use crate::ids::{DeviceId, GateId, ScanId, UnixMillis};
 use crate::ledger::LedgerEntry;
 use crate::manifest::TicketStatus;
 use crate::presence::Stamp;
+use crate::proof::Doubt;
 use crate::wire::{Sticky, WireError, Writer};
 
 /// The media type of every message here.
 pub const MEDIA_TYPE: &str = "application/octet-stream";
 
-const VERSION: u8 = 1;
+/// Version 2: check-in records carry their proof (record version 2); outcomes may be doubted
+/// or annulled; admissions may come back rejected (annulled by the organizer).
+const VERSION: u8 = 2;
 const CHECKINS: &[u8; 3] = b"IGC";
 const RESULTS: &[u8; 3] = b"IGR";
 const ADMISSIONS: &[u8; 3] = b"IGA";
@@ -86,6 +89,8 @@ pub fn encode_results(server_time: UnixMillis, results: &[ItemResult]) -> Vec<u8
             SyncOutcome::Recorded => w.u8(2),
             SyncOutcome::Unknown => w.u8(3),
             SyncOutcome::Revoked { status } => w.u8(4).u8(status.code()),
+            SyncOutcome::Doubted { doubt } => w.u8(5).u8(doubt.code()),
+            SyncOutcome::Annulled => w.u8(6),
         };
     }
     w.into_bytes()
@@ -106,6 +111,8 @@ pub fn decode_results(bytes: &[u8]) -> Result<(UnixMillis, Vec<ItemResult>), Wir
             2 => SyncOutcome::Recorded,
             3 => SyncOutcome::Unknown,
             4 => SyncOutcome::Revoked { status: r.code(TicketStatus::from_code, "status") },
+            5 => SyncOutcome::Doubted { doubt: r.code(Doubt::from_code, "doubt") },
+            6 => SyncOutcome::Annulled,
             _ => return Err(WireError::BadValue("outcome")),
         };
         Ok(ItemResult { device, scan_id, outcome, duplicate })
@@ -152,6 +159,11 @@ mod tests {
             at: UnixMillis(1_790_000_000_000 + scan),
             movement: Movement::Entry,
             result,
+            proof: if result == ScanResult::Admitted {
+                crate::proof::Proof::Qr { step: Some(59_666_666), digest: [scan as u8; 16] }
+            } else {
+                crate::proof::Proof::None
+            },
         }
     }
 
@@ -168,6 +180,8 @@ mod tests {
             SyncOutcome::Recorded,
             SyncOutcome::Unknown,
             SyncOutcome::Revoked { status: TicketStatus::Refunded },
+            SyncOutcome::Doubted { doubt: Doubt::WrongProof },
+            SyncOutcome::Annulled,
         ];
         let results: Vec<ItemResult> = outcomes
             .iter()
@@ -200,7 +214,7 @@ mod tests {
         let bytes = encode_checkins(&[record(1, ScanResult::Admitted)]);
         assert!(decode_results(&bytes).is_err(), "a push is not an answer");
         let mut other = bytes.clone();
-        other[3] = 2;
+        other[3] = 1;
         assert_eq!(decode_checkins(&other), Err(WireError::BadValue("exchange version")));
         for cut in 0..bytes.len() {
             assert!(decode_checkins(&bytes[..cut]).is_err(), "cut at {cut}");

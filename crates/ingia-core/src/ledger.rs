@@ -124,9 +124,8 @@ impl Ledger {
     /// The ticket's presence: its non-rejected movements replayed through the shared rule.
     /// Movements the rule does not allow in that order are skipped.
     pub fn presence(&self, ticket: TicketId, reentry: bool) -> Presence {
-        let mut presence = Presence::default();
         let Some(entries) = self.by_ticket.get(&ticket) else {
-            return presence;
+            return Presence::default();
         };
         // A ticket has a handful of movements: an ordered insert (keys are unique: (device, scan
         // id) is in them) keeps the scanner free of the sort machinery (1.5 KB brotli).
@@ -135,10 +134,7 @@ impl Ledger {
             let at = live.partition_point(|x| x.replay_key() < e.replay_key());
             live.insert(at, e);
         }
-        for e in live {
-            let _ = presence.apply(e.movement, e.stamp, reentry);
-        }
-        presence
+        Presence::replay(live.into_iter().map(|e| (e.movement, e.stamp)), reentry)
     }
 
     /// Every entry, in (ticket, device, scan id) order.

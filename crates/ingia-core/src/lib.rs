@@ -22,6 +22,7 @@ mod names;
 pub mod pairing;
 pub mod pin;
 pub mod presence;
+pub mod proof;
 pub mod protocol;
 pub mod repeat;
 pub mod rotating;
@@ -46,6 +47,7 @@ pub use manifest::{
 };
 pub use pin::Pin;
 pub use presence::{Presence, Stamp};
+pub use proof::{Doubt, Proof};
 pub use rotating::{CodeSecret, RotatingCode};
 pub use sync::{Reply, SyncConfig, SyncEvent, SyncSession, Transmit};
 pub use token::{Credential, PolicyFlags, SignedCredential, TicketToken, TokenError};

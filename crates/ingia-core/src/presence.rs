@@ -63,6 +63,16 @@ impl Presence {
         }
         Ok(())
     }
+
+    /// The presence that `movements`, in their decided order, leave: each allowed one applied,
+    /// the others skipped (the device's ledger and the server's annulment replay through this).
+    pub fn replay(movements: impl IntoIterator<Item = (Movement, Stamp)>, reentry: bool) -> Presence {
+        let mut presence = Presence::default();
+        for (movement, stamp) in movements {
+            let _ = presence.apply(movement, stamp, reentry);
+        }
+        presence
+    }
 }
 
 #[cfg(test)]

@@ -128,12 +128,19 @@ proptest! {
 proptest! {
     #[test]
     fn records_and_ledger_entries_round_trip(entry in arb_entry(), staff in "[a-zA-Z ]{0,20}", ticket in proptest::option::of(any::<u32>()),
-                                             kind in proptest::option::of(0usize..15), event in any::<u64>()) {
+                                             kind in proptest::option::of(0usize..15), event in any::<u64>(),
+                                             proof_kind in 0u8..4, step in any::<u32>(), digest in any::<[u8; 16]>()) {
         prop_assert_eq!(LedgerEntry::decode(&entry.encode()), Ok(entry));
         let record = CheckIn {
             device: entry.device, scan_id: entry.scan_id, event: EventId(event), ticket: ticket.map(TicketId), gate: entry.stamp.gate,
             staff, at: entry.stamp.at, movement: entry.movement,
             result: kind.map_or(ScanResult::Admitted, |k| ScanResult::Refused(RefusalKind::ALL[k])),
+            proof: match proof_kind {
+                0 => Proof::None,
+                1 => Proof::Qr { step: None, digest },
+                2 => Proof::Qr { step: Some(step), digest },
+                _ => Proof::Pin { digest },
+            },
         };
         prop_assert_eq!(CheckIn::decode(&record.encode()), Ok(record.clone()));
         let bytes = record.encode();

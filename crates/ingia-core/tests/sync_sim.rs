@@ -126,6 +126,7 @@ fn simulate(seed: u64, devices: usize, scans_per_device: usize, loss: f64, dup: 
                     at: d.session.server_now(device_now),
                     movement,
                     result,
+                    proof: Proof::None,
                 };
                 d.next_scan_id += 1;
                 d.enqueued.insert(record.scan_id);
@@ -276,6 +277,7 @@ fn retries_back_off_and_respect_retry_after() {
         at: t0,
         movement: Movement::Entry,
         result: ScanResult::Admitted,
+        proof: Proof::None,
     };
     s.enqueue(record.clone());
     s.enqueue(record); // idempotent

@@ -43,7 +43,18 @@ fn reason(v: Verdict) -> Refusal {
 
 fn admitted(ledger: &mut Ledger, v: Verdict, device: u32, scan: u64, gate: GateId, now: UnixMillis) {
     let record =
-        CheckIn::from_verdict(DeviceId(device), ScanId(scan), EventId(0), gate, "ada", now, Movement::Entry, &v);
+        CheckIn::from_verdict(
+        DeviceId(device),
+        ScanId(scan),
+        EventId(0),
+        gate,
+        "ada",
+        now,
+        Movement::Entry,
+        &v,
+        Presented::Qr(""),
+        6,
+    );
     ledger.merge(LedgerEntry::from_checkin(&record, Standing::Local).expect("an admission"));
 }
 
@@ -211,6 +222,8 @@ fn gates_exits_and_reentry() {
         T.saturating_add_ms(1),
         Movement::Exit,
         &out,
+        Presented::Qr(""),
+        6,
     );
     ledger.merge(LedgerEntry::from_checkin(&rec, Standing::Local).unwrap());
     let back = T.saturating_add_ms(60_000);
@@ -230,6 +243,8 @@ fn gates_exits_and_reentry() {
         T.saturating_add_ms(1),
         Movement::Exit,
         &out,
+        Presented::Qr(""),
+        6,
     );
     ledger.merge(LedgerEntry::from_checkin(&rec, Standing::Local).unwrap());
     assert!(matches!(reason(check(&ev, &ledger, entry(&g), MAIN_GATE, T)), Refusal::AlreadyCheckedIn(_)));

@@ -22,6 +22,7 @@ use crate::db::Db;
 use crate::devices::{self, DeviceAuth, Role};
 use crate::error::{Error, Result};
 use crate::ratelimit::{self, RateLimiter};
+use crate::secrets::MasterKey;
 use crate::util::now_ms;
 use crate::{checkins, events, tickets};
 
@@ -33,6 +34,8 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Opens the tickets' sealed secrets (manifests, wallets, proofs).
+    pub master: MasterKey,
     pub limiter: Arc<RateLimiter>,
     pub static_dir: Option<PathBuf>,
     /// Rate limits on (always, in the server); the sync benchmark turns them off to measure
@@ -41,8 +44,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, static_dir: Option<PathBuf>) -> Self {
-        AppState { db, limiter: Arc::new(RateLimiter::default()), static_dir, rate_limits: true }
+    pub fn new(db: Db, master: MasterKey, static_dir: Option<PathBuf>) -> Self {
+        AppState { db, master, limiter: Arc::new(RateLimiter::default()), static_dir, rate_limits: true }
     }
 }
 
@@ -56,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/checkins", post(sync_checkins))
         .route("/api/stats", get(stats))
         .route("/api/conflicts", get(conflicts))
+        .route("/api/devices/annul", post(annul))
         .route("/dashboard", get(dashboard))
         .fallback(api_or_static)
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
@@ -196,7 +200,7 @@ async fn wallet(
     if req.token.len() > 100 {
         return Err(Error::NotFound("ticket"));
     }
-    let ticket = tickets::wallet(&state.db, req.token.trim()).await?;
+    let ticket = tickets::wallet(&state.db, &state.master, req.token.trim()).await?;
     let mut resp = axum::Json(ticket).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
@@ -242,7 +246,7 @@ async fn manifest(
 ) -> Result<Response> {
     let Ok(Query(q)) = q else { return Err(Error::BadRequest("`since` must be a revision number".into())) };
     limit(&state, format!("device:{}:read", auth.device), ratelimit::READ_PER_DEVICE)?;
-    let delta = events::manifest_delta(&state.db, auth.event, q.since).await?;
+    let delta = events::manifest_delta(&state.db, &state.master, auth.event, q.since).await?;
     let bytes = delta.encode();
     let len = bytes.len();
     let mut resp = bytes.into_response();
@@ -362,7 +366,7 @@ async fn sync_checkins(
     }
     let mut results = Vec::with_capacity(req.records.len());
     for r in &req.records {
-        results.push(checkins::submit(&state.db, r, now).await?);
+        results.push(checkins::submit(&state.db, &state.master, &auth, r, now).await?);
     }
     let server_time = now_ms();
     if req.binary {
@@ -388,6 +392,27 @@ async fn conflicts(State(state): State<AppState>, caller: Caller) -> Result<Resp
         }
     }
     Ok(axum::Json(checkins::conflicts(&state.db, caller.event()).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnnulRequest {
+    device: u32,
+    /// Unix ms: every admission the device made from then on is annulled.
+    since_ms: u64,
+}
+
+/// The organizer's one action against a stolen device: revoke it (if it is not yet) and annul
+/// every admission it made since a chosen time; the gates learn it at their next pull.
+async fn annul(State(state): State<AppState>, caller: Caller, ApiJson(req): ApiJson<AnnulRequest>) -> Result<Response> {
+    let Caller::Organizer(event) = caller else { return Err(Error::Forbidden) };
+    let device = ingia_core::DeviceId(req.device);
+    match devices::revoke(&state.db, event, device).await {
+        Ok(()) | Err(Error::NotFound(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let annulled = checkins::annul(&state.db, event, device, req.since_ms, now_ms()).await?;
+    Ok(axum::Json(serde_json::json!({ "device": req.device, "annulled": annulled })).into_response())
 }
 
 async fn dashboard() -> Html<&'static str> {

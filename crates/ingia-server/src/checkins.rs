@@ -1,4 +1,6 @@
-//! Check-in sync on the server: every submitted record is stored (the scan audit log) and
+//! Check-in sync on the server: every submitted record is stored (the scan audit log); an
+//! admission counts only when `ingia_core::proof::vouch` believes it (its proof of what the gate
+//! saw, its gate, its time, the device's role) and the device is within its ceiling; then it is
 //! decided by the first-wins rule of `ingia_core::conflict::decide`, atomically per ticket:
 //! idempotency comes from the (device, scan id) primary key, and the admission from a
 //! conditional update of the ticket's presence row (`WHERE version = read version`), retried
@@ -7,8 +9,10 @@
 //! order and a delta pull can never skip an admission.
 
 use ingia_core::conflict::{self, Decision, ItemResult, ServerTicket, SyncOutcome};
+use ingia_core::proof::{self, Doubt, Evidence};
 use ingia_core::{
-    CheckIn, DeviceId, EventId, GateId, LedgerEntry, Movement, Presence, ScanId, Stamp, Standing, TicketId, UnixMillis,
+    CheckIn, DeviceId, EventId, GateId, GateSet, LedgerEntry, Movement, Presence, ScanId, Stamp, Standing, TicketId,
+    TypePolicy, UnixMillis,
 };
 use serde::Serialize;
 use sqlx::Row;
@@ -17,6 +21,7 @@ use crate::db::{event_key, Db};
 use crate::devices::DeviceAuth;
 use crate::error::{Error, Result};
 use crate::events::stored_status;
+use crate::secrets::MasterKey;
 
 /// Checks a record against the device that sent it: its own id, event and gate only.
 pub fn check_record(auth: &DeviceAuth, r: &CheckIn, now: u64) -> Result<()> {
@@ -26,9 +31,9 @@ pub fn check_record(auth: &DeviceAuth, r: &CheckIn, now: u64) -> Result<()> {
     if let Err(e) = ingia_core::staff_name(&r.staff) {
         return Err(Error::BadRequest(format!("staff: {e}")));
     }
-    if r.at.0 > now + 86_400_000 {
-        return Err(Error::BadRequest("a check-in is dated more than a day ahead of the server".into()));
-    }
+    // A time the device could not have admitted at is not the batch's fault: the record is kept
+    // and doubted (`ingia_core::proof::vouch`), so one bad clock never blocks an outbox.
+    let _ = now;
     if r.is_admission() && r.ticket.is_none() {
         return Err(Error::BadRequest("an admission must name its ticket".into()));
     }
@@ -56,7 +61,8 @@ fn outcome_from_row(row: &sqlx::any::AnyRow) -> Result<SyncOutcome> {
         Some(s) => Some(stored_status(&s)?),
         None => None,
     };
-    SyncOutcome::from_parts(&slug, seq, winner, status)
+    let doubt = row.try_get::<Option<String>, _>("doubt")?.as_deref().and_then(Doubt::from_slug);
+    SyncOutcome::from_parts(&slug, seq, winner, status, doubt)
         .ok_or_else(|| Error::Internal(format!("undecided check-in ({slug})")))
 }
 
@@ -81,14 +87,21 @@ fn presence_from_row(row: &sqlx::any::AnyRow) -> Result<(i64, Presence)> {
 }
 
 /// Stores and decides one record (already checked with [`check_record`]).
-pub async fn submit(db: &Db, record: &CheckIn, received_at: u64) -> Result<ItemResult> {
+pub async fn submit(
+    db: &Db,
+    master: &MasterKey,
+    auth: &DeviceAuth,
+    record: &CheckIn,
+    received_at: u64,
+) -> Result<ItemResult> {
     let ev = event_key(record.event);
     let _writer = db.write_guard().await;
     let mut tx = db.pool.begin().await?;
     // Write first: it takes SQLite's write lock at once, and makes (device, scan id) idempotent.
     let inserted = sqlx::query(
         "INSERT INTO checkins (event_id, device_id, scan_id, ticket_id, gate_id, staff, at, movement, result, outcome, \
-         received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (device_id, scan_id) DO NOTHING",
+         received_at, proof) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (device_id, scan_id) DO NOTHING",
     )
     .bind(ev)
     .bind(i64::from(record.device.0))
@@ -101,12 +114,13 @@ pub async fn submit(db: &Db, record: &CheckIn, received_at: u64) -> Result<ItemR
     .bind(record.result.slug())
     .bind(UNDECIDED)
     .bind(received_at as i64)
+    .bind(record.proof.to_bytes())
     .execute(&mut *tx)
     .await?;
     let result = |outcome, duplicate| ItemResult { device: record.device, scan_id: record.scan_id, outcome, duplicate };
     if inserted.rows_affected() == 0 {
         let row = sqlx::query(
-            "SELECT outcome, seq, winner_at, winner_gate, winner_device, revoked_status FROM checkins \
+            "SELECT outcome, seq, winner_at, winner_gate, winner_device, revoked_status, doubt FROM checkins \
              WHERE device_id = $1 AND scan_id = $2",
         )
         .bind(i64::from(record.device.0))
@@ -116,17 +130,21 @@ pub async fn submit(db: &Db, record: &CheckIn, received_at: u64) -> Result<ItemR
         tx.commit().await?;
         return Ok(result(outcome_from_row(&row)?, true));
     }
-    let outcome = decide(&mut tx, record).await?;
-    let (winner, seq, revoked) = match outcome {
-        SyncOutcome::Accepted { seq } => (None, Some(seq as i64), None),
-        SyncOutcome::Conflict { winner } => (Some(winner), None, None),
-        SyncOutcome::Revoked { status } => (None, None, Some(status.slug())),
-        _ => (None, None, None),
+    let outcome = decide(&mut tx, master, auth, record, received_at).await?;
+    let (winner, seq, revoked, doubt) = match outcome {
+        SyncOutcome::Accepted { seq } => (None, Some(seq as i64), None, None),
+        SyncOutcome::Conflict { winner } => (Some(winner), None, None, None),
+        SyncOutcome::Revoked { status } => (None, None, Some(status.slug()), None),
+        SyncOutcome::Doubted { doubt } => (None, None, None, Some(doubt.slug())),
+        _ => (None, None, None, None),
     };
     let name = outcome.slug();
+    if let SyncOutcome::Doubted { doubt } = outcome {
+        alert(&mut tx, record, doubt, received_at).await?;
+    }
     sqlx::query(
         "UPDATE checkins SET outcome = $1, seq = $2, winner_at = $3, winner_gate = $4, winner_device = $5, \
-         revoked_status = $6 WHERE device_id = $7 AND scan_id = $8",
+         revoked_status = $6, doubt = $7 WHERE device_id = $8 AND scan_id = $9",
     )
     .bind(name)
     .bind(seq)
@@ -134,6 +152,7 @@ pub async fn submit(db: &Db, record: &CheckIn, received_at: u64) -> Result<ItemR
     .bind(winner.map(|w| i64::from(w.gate.0)))
     .bind(winner.map(|w| i64::from(w.device.0)))
     .bind(revoked)
+    .bind(doubt)
     .bind(i64::from(record.device.0))
     .bind(record.scan_id.0 as i64)
     .execute(&mut *tx)
@@ -142,21 +161,52 @@ pub async fn submit(db: &Db, record: &CheckIn, received_at: u64) -> Result<ItemR
     Ok(result(outcome, false))
 }
 
-/// Reads what the rule needs, lets `ingia_core::conflict::decide` decide, and keeps only the
-/// atomic write around it: the new presence is stored only if the ticket's row is still the
-/// version that was read (else another server got there first: read again).
-async fn decide(tx: &mut sqlx::Transaction<'_, sqlx::Any>, record: &CheckIn) -> Result<SyncOutcome> {
+/// Records a doubted admission for the organizer: every one is kept as an alert (the audit
+/// has the record itself); the dashboard shows them.
+async fn alert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, record: &CheckIn, doubt: Doubt, now: u64) -> Result<()> {
+    let kind = if doubt == Doubt::OverCeiling { "over_ceiling" } else { "doubted" };
+    let detail = format!(
+        "device {} at gate {}: admission of ticket {} not counted ({})",
+        record.device,
+        record.gate,
+        record.ticket.map_or_else(|| "?".to_string(), |t| t.to_string()),
+        doubt.slug()
+    );
+    sqlx::query("INSERT INTO alerts (event_id, at, device_id, kind, detail) VALUES ($1, $2, $3, $4, $5)")
+        .bind(event_key(record.event))
+        .bind(now as i64)
+        .bind(i64::from(record.device.0))
+        .bind(kind)
+        .bind(detail)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Reads what the rules need; lets `ingia_core::proof` say whether the server believes the
+/// admission and `ingia_core::conflict::decide` who wins; keeps only the atomic write around
+/// them: the new presence is stored only if the ticket's row is still the version that was read
+/// (else another server got there first: read again).
+async fn decide(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    master: &MasterKey,
+    auth: &DeviceAuth,
+    record: &CheckIn,
+    now: u64,
+) -> Result<SyncOutcome> {
     let ticket = match conflict::ticket_to_read(record) {
         Ok(t) => t,
         Err(outcome) => return Ok(outcome),
     };
     let ev = event_key(record.event);
+    let mut vouched = false;
     loop {
         let row = sqlx::query(
-            "SELECT t.status, tt.reentry, p.version, p.first_at, p.first_gate, p.first_device, p.inside_at, \
+            "SELECT t.status, t.sealed, tt.code_required, tt.reentry, tt.gates, tt.valid_from_secs, \
+             tt.valid_until_secs, e.code_step_secs, p.version, p.first_at, p.first_gate, p.first_device, p.inside_at, \
              p.inside_gate, p.inside_device FROM tickets t JOIN ticket_types tt ON tt.event_id = t.event_id AND \
              tt.type_id = t.type_id JOIN presence p ON p.event_id = t.event_id AND p.ticket_id = t.ticket_id \
-             WHERE t.event_id = $1 AND t.ticket_id = $2 AND t.issued = 1",
+             JOIN events e ON e.id = t.event_id WHERE t.event_id = $1 AND t.ticket_id = $2 AND t.issued = 1",
         )
         .bind(ev)
         .bind(i64::from(ticket.0))
@@ -167,8 +217,31 @@ async fn decide(tx: &mut sqlx::Transaction<'_, sqlx::Any>, record: &CheckIn) -> 
             Some(row) => {
                 let (version, presence) = presence_from_row(row)?;
                 let status = stored_status(&row.try_get::<String, _>("status")?)?;
-                let reentry = row.try_get::<i64, _>("reentry")? != 0;
-                Some((version, ServerTicket { status, reentry, presence }))
+                let policy = TypePolicy {
+                    code_required: row.try_get::<i64, _>("code_required")? != 0,
+                    reentry: row.try_get::<i64, _>("reentry")? != 0,
+                    gates: GateSet(row.try_get::<i64, _>("gates")? as u64),
+                    valid_from: row.try_get::<i64, _>("valid_from_secs")? as u32,
+                    valid_until: row.try_get::<i64, _>("valid_until_secs")? as u32,
+                };
+                if !vouched {
+                    let secrets = master.open_ticket(record.event, ticket, &row.try_get::<Vec<u8>, _>("sealed")?)?;
+                    let evidence = Evidence {
+                        credential: &secrets.credential,
+                        code_secret: &secrets.code_secret,
+                        pin: secrets.pin,
+                        policy: &policy,
+                        step_secs: row.try_get::<i64, _>("code_step_secs")? as u32,
+                    };
+                    if let Err(doubt) = proof::vouch(record, auth.role, &evidence, UnixMillis(now)) {
+                        return Ok(SyncOutcome::Doubted { doubt });
+                    }
+                    if let Err(doubt) = proof::within_ceiling(admissions_in_minute(tx, record).await?) {
+                        return Ok(SyncOutcome::Doubted { doubt });
+                    }
+                    vouched = true;
+                }
+                Some((version, ServerTicket { status, reentry: policy.reentry, presence }))
             }
         };
         let presence = match conflict::decide(record, read.as_ref().map(|(_, t)| t)) {
@@ -205,6 +278,22 @@ async fn decide(tx: &mut sqlx::Transaction<'_, sqlx::Any>, record: &CheckIn) -> 
     }
 }
 
+/// How many admissions the server counted for this record's device in the minute of scan time
+/// before it (the ceiling's measure: scan time, so a gate's offline backlog is not a burst).
+async fn admissions_in_minute(tx: &mut sqlx::Transaction<'_, sqlx::Any>, record: &CheckIn) -> Result<u32> {
+    let n: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM checkins WHERE device_id = $1 AND at > $2 AND at <= $3 AND outcome = $4",
+    )
+    .bind(i64::from(record.device.0))
+    .bind(record.at.0 as i64 - 60_000)
+    .bind(record.at.0 as i64)
+    .bind(SyncOutcome::ACCEPTED)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("n")?;
+    Ok(n as u32)
+}
+
 /// Accepted movements after `seq` (at most `limit`), and the cursor to ask from next time.
 pub async fn admissions_since(db: &Db, event: EventId, seq: u64, limit: u32) -> Result<(Vec<LedgerEntry>, u64)> {
     let last: i64 = sqlx::query("SELECT last_seq FROM events WHERE id = $1")
@@ -214,7 +303,7 @@ pub async fn admissions_since(db: &Db, event: EventId, seq: u64, limit: u32) -> 
         .ok_or(Error::NotFound("event"))?
         .try_get("last_seq")?;
     let rows = sqlx::query(
-        "SELECT ticket_id, device_id, scan_id, at, gate_id, movement, seq FROM checkins WHERE event_id = $1 AND \
+        "SELECT ticket_id, device_id, scan_id, at, gate_id, movement, seq, outcome FROM checkins WHERE event_id = $1 AND \
          seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4",
     )
     .bind(event_key(event))
@@ -224,10 +313,20 @@ pub async fn admissions_since(db: &Db, event: EventId, seq: u64, limit: u32) -> 
     .fetch_all(&db.pool)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
+    let mut last_seq = seq;
     for r in &rows {
         let device = DeviceId(r.try_get::<i64, _>("device_id")? as u32);
+        let row_seq = r.try_get::<i64, _>("seq")? as u64;
+        last_seq = row_seq;
+        // An annulled admission comes round again, numbered when it was annulled, as rejected:
+        // the gates' ledgers drop it (rejected is the greater standing).
+        let standing = if r.try_get::<String, _>("outcome")? == SyncOutcome::ANNULLED {
+            Standing::Rejected
+        } else {
+            Standing::Accepted { seq: row_seq }
+        };
         out.push(LedgerEntry {
-            standing: Standing::Accepted { seq: r.try_get::<i64, _>("seq")? as u64 },
+            standing,
             ticket: TicketId(r.try_get::<Option<i64>, _>("ticket_id")?.unwrap_or(0) as u32),
             device,
             scan_id: ScanId(r.try_get::<i64, _>("scan_id")? as u64),
@@ -240,15 +339,144 @@ pub async fn admissions_since(db: &Db, event: EventId, seq: u64, limit: u32) -> 
                 .ok_or_else(|| Error::Internal("unknown stored movement".into()))?,
         });
     }
-    let cursor = if out.len() as u32 == limit {
-        out.last().map(|e| match e.standing {
-            Standing::Accepted { seq } => seq,
-            _ => seq,
+    let cursor = if out.len() as u32 == limit { last_seq } else { last as u64 };
+    Ok((out, cursor.max(seq)))
+}
+
+/// Annuls, in one transaction, every admission a revoked device made at or after `after` (Unix
+/// ms): each becomes `annulled`, renumbered so the gates' next pull carries it (as rejected),
+/// and each affected ticket's presence is replayed from the admissions that still count, so
+/// its holder can enter again. Returns how many were annulled.
+pub async fn annul(db: &Db, event: EventId, device: DeviceId, after: u64, now: u64) -> Result<usize> {
+    let ev = event_key(event);
+    let _writer = db.write_guard().await;
+    let mut tx = db.pool.begin().await?;
+    let revoked = sqlx::query("SELECT revoked_at FROM devices WHERE id = $1 AND event_id = $2")
+        .bind(i64::from(device.0))
+        .bind(ev)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotFound("device"))?
+        .try_get::<Option<i64>, _>("revoked_at")?;
+    if revoked.is_none() {
+        return Err(Error::BadRequest(format!("revoke device {device} first: its admissions are annulled only once it can make no more")));
+    }
+    let rows = sqlx::query(
+        "SELECT scan_id, ticket_id FROM checkins WHERE event_id = $1 AND device_id = $2 AND outcome = $3 AND at >= $4 \
+         ORDER BY seq",
+    )
+    .bind(ev)
+    .bind(i64::from(device.0))
+    .bind(SyncOutcome::ACCEPTED)
+    .bind(after as i64)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut tickets = std::collections::BTreeSet::new();
+    for r in &rows {
+        let seq: i64 = sqlx::query("UPDATE events SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
+            .bind(ev)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("last_seq")?;
+        sqlx::query("UPDATE checkins SET outcome = $1, seq = $2, annulled_at = $3 WHERE device_id = $4 AND scan_id = $5")
+            .bind(SyncOutcome::ANNULLED)
+            .bind(seq)
+            .bind(now as i64)
+            .bind(i64::from(device.0))
+            .bind(r.try_get::<i64, _>("scan_id")?)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(t) = r.try_get::<Option<i64>, _>("ticket_id")? {
+            tickets.insert(t);
+        }
+    }
+    for ticket in &tickets {
+        let reentry = sqlx::query(
+            "SELECT tt.reentry FROM tickets t JOIN ticket_types tt ON tt.event_id = t.event_id AND tt.type_id = t.type_id \
+             WHERE t.event_id = $1 AND t.ticket_id = $2",
+        )
+        .bind(ev)
+        .bind(ticket)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get::<i64, _>("reentry")?
+            != 0;
+        let mut movements = Vec::new();
+        for m in sqlx::query(
+            "SELECT at, gate_id, device_id, movement FROM checkins WHERE event_id = $1 AND ticket_id = $2 AND outcome = $3 \
+             ORDER BY seq",
+        )
+        .bind(ev)
+        .bind(ticket)
+        .bind(SyncOutcome::ACCEPTED)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let movement = Movement::from_slug(&m.try_get::<String, _>("movement")?)
+                .ok_or_else(|| Error::Internal("unknown stored movement".into()))?;
+            let stamp = Stamp {
+                at: UnixMillis(m.try_get::<i64, _>("at")? as u64),
+                gate: GateId(m.try_get::<i64, _>("gate_id")? as u8),
+                device: DeviceId(m.try_get::<i64, _>("device_id")? as u32),
+            };
+            movements.push((movement, stamp));
+        }
+        let presence = Presence::replay(movements, reentry);
+        let opt = |s: Option<Stamp>| s.map(|s| (s.at.0 as i64, i64::from(s.gate.0), i64::from(s.device.0)));
+        let (first, inside) = (opt(presence.first_entry), opt(presence.inside));
+        sqlx::query(
+            "UPDATE presence SET version = version + 1, first_at = $1, first_gate = $2, first_device = $3, \
+             inside_at = $4, inside_gate = $5, inside_device = $6 WHERE event_id = $7 AND ticket_id = $8",
+        )
+        .bind(first.map(|f| f.0))
+        .bind(first.map(|f| f.1))
+        .bind(first.map(|f| f.2))
+        .bind(inside.map(|f| f.0))
+        .bind(inside.map(|f| f.1))
+        .bind(inside.map(|f| f.2))
+        .bind(ev)
+        .bind(ticket)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    let detail = format!(
+        "device {device}: {} admissions from {} annulled ({} tickets may enter again)",
+        rows.len(),
+        crate::util::format_utc((after / 1000) as i64),
+        tickets.len()
+    );
+    crate::audit::record(db, Some(event), "organizer", "device.annul", &detail).await?;
+    Ok(rows.len())
+}
+
+/// The organizer's alerts: admissions the server did not count, newest first.
+#[derive(Debug, Serialize)]
+pub struct Alert {
+    pub at: i64,
+    pub device: Option<u32>,
+    pub kind: String,
+    pub detail: String,
+}
+
+pub async fn alerts(db: &Db, event: EventId, limit: u32) -> Result<Vec<Alert>> {
+    let rows = sqlx::query(
+        "SELECT at, device_id, kind, detail FROM alerts WHERE event_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(event_key(event))
+    .bind(i64::from(limit))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Alert {
+                at: r.try_get("at")?,
+                device: r.try_get::<Option<i64>, _>("device_id")?.map(|d| d as u32),
+                kind: r.try_get("kind")?,
+                detail: r.try_get("detail")?,
+            })
         })
-    } else {
-        None
-    };
-    Ok((out, cursor.unwrap_or(last as u64).max(seq)))
+        .collect()
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -267,6 +495,9 @@ pub struct Stats {
     /// Admissions per minute over the last hour: (minute start in Unix ms, count).
     pub per_minute: Vec<(i64, i64)>,
     pub conflicts: i64,
+    /// Admissions the server did not count (doubted), and the latest alerts for the organizer.
+    pub doubted: i64,
+    pub alerts: Vec<Alert>,
 }
 
 pub async fn stats(db: &Db, event: EventId, now: u64) -> Result<Stats> {
@@ -282,6 +513,11 @@ pub async fn stats(db: &Db, event: EventId, now: u64) -> Result<Stats> {
         .try_get("n")?;
     let conflicts: i64 = one("SELECT COUNT(*) AS n FROM checkins WHERE event_id = $1 AND outcome = $2")
         .bind(SyncOutcome::CONFLICT)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("n")?;
+    let doubted: i64 = one("SELECT COUNT(*) AS n FROM checkins WHERE event_id = $1 AND outcome = $2")
+        .bind(SyncOutcome::DOUBTED)
         .fetch_one(&db.pool)
         .await?
         .try_get("n")?;
@@ -320,7 +556,8 @@ pub async fn stats(db: &Db, event: EventId, now: u64) -> Result<Stats> {
     {
         per_minute.push((r.try_get::<i64, _>("minute")?, r.try_get::<i64, _>("n")?));
     }
-    Ok(Stats { checked_in, total, gates, per_minute, conflicts })
+    let alerts = alerts(db, event, 20).await?;
+    Ok(Stats { checked_in, total, gates, per_minute, conflicts, doubted, alerts })
 }
 
 #[derive(Debug, Serialize)]

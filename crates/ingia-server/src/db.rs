@@ -38,6 +38,9 @@ impl Db {
         } else {
             return Err(Error::BadRequest("DATABASE_URL must start with sqlite:// or postgres://".into()));
         };
+        if backend == Backend::Sqlite {
+            private_file(url)?;
+        }
         let url = match backend {
             Backend::Sqlite if !url.contains("mode=") => {
                 format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
@@ -58,6 +61,9 @@ impl Db {
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
+                        // Freed pages are zeroed: values replaced (secrets sealed in place, say)
+                        // leave no trace in the file.
+                        conn.execute("PRAGMA secure_delete = ON").await?;
                     }
                     Ok(())
                 })
@@ -84,6 +90,29 @@ impl Db {
             Backend::Postgres => None,
         }
     }
+}
+
+/// The SQLite file (and so its -wal and -shm files, which SQLite creates with the same mode)
+/// readable by its owner only: created 0600, or narrowed to 0600 if it exists.
+fn private_file(url: &str) -> Result<()> {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let denied = |e: std::io::Error| Error::BadRequest(format!("cannot open the database file {path}: {e}"));
+        std::fs::OpenOptions::new().append(true).create(true).mode(0o600).open(path).map_err(denied)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{path}{suffix}");
+            if std::path::Path::new(&file).exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).map_err(denied)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// ids and flags are stored as signed 64-bit integers.

@@ -4,8 +4,7 @@
 use ingia_core::manifest::{
     EventInfo, Gate, Manifest, ManifestDelta, TicketEntry, TicketStatus, TicketType, TypePolicy,
 };
-use ingia_core::pin::Pin;
-use ingia_core::rotating::{CodeSecret, DEFAULT_STEP_SECS};
+use ingia_core::rotating::DEFAULT_STEP_SECS;
 use ingia_core::{EventId, EventPublicKey, EventSigningKey, GateId, GateSet, KeyId, TicketId, TicketTypeId};
 use sqlx::Row;
 
@@ -283,11 +282,11 @@ pub fn stored_status(s: &str) -> Result<TicketStatus> {
 }
 
 /// The manifest delta after `since` (0 = everything): issued tickets changed after it.
-pub async fn manifest_delta(db: &Db, id: EventId, since: u64) -> Result<ManifestDelta> {
+pub async fn manifest_delta(db: &Db, master: &MasterKey, id: EventId, since: u64) -> Result<ManifestDelta> {
     let (header, revision) = load_header(db, id).await?;
     let since = since.min(revision);
     let rows = sqlx::query(
-        "SELECT ticket_id, holder, type_id, status, code_secret, pin, revision FROM tickets WHERE event_id = $1 AND \
+        "SELECT ticket_id, holder, type_id, status, sealed, revision FROM tickets WHERE event_id = $1 AND \
          issued = 1 AND revision > $2 ORDER BY ticket_id",
     )
     .bind(event_key(id))
@@ -296,19 +295,15 @@ pub async fn manifest_delta(db: &Db, id: EventId, since: u64) -> Result<Manifest
     .await?;
     let mut tickets = Vec::with_capacity(rows.len());
     for r in rows {
-        let secret: [u8; 16] = r
-            .try_get::<Vec<u8>, _>("code_secret")?
-            .try_into()
-            .map_err(|_| Error::Internal("stored code secret has the wrong length".into()))?;
-        let pin = Pin::new(r.try_get::<i64, _>("pin")? as u32, header.event.pin_digits)
-            .ok_or_else(|| Error::Internal("stored PIN does not fit the event".into()))?;
+        let ticket = TicketId(r.try_get::<i64, _>("ticket_id")? as u32);
+        let secrets = master.open_ticket(id, ticket, &r.try_get::<Vec<u8>, _>("sealed")?)?;
         tickets.push(TicketEntry {
-            id: TicketId(r.try_get::<i64, _>("ticket_id")? as u32),
+            id: ticket,
             holder: r.try_get("holder")?,
             ticket_type: TicketTypeId(r.try_get::<i64, _>("type_id")? as u8),
             status: stored_status(&r.try_get::<String, _>("status")?)?,
-            code_secret: CodeSecret(secret),
-            pin,
+            code_secret: secrets.code_secret,
+            pin: secrets.pin,
             revision: r.try_get::<i64, _>("revision")? as u64,
         });
     }

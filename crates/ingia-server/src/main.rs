@@ -158,6 +158,15 @@ enum DeviceCmd {
     },
     /// Take a device's access away at once.
     Revoke { event: String, device: u32 },
+    /// Revoke a device (a stolen phone, a leaked token) and annul every admission it made from
+    /// `--since` on: those attendees may enter again at any gate.
+    Annul {
+        event: String,
+        device: u32,
+        /// RFC 3339 time, e.g. 2026-12-24T19:30:00+01:00.
+        #[arg(long)]
+        since: String,
+    },
 }
 
 #[derive(clap::Args, Clone)]
@@ -306,9 +315,21 @@ async fn run(cli: Cli) -> Result<()> {
             devices::revoke(&db, event, DeviceId(*device)).await?;
             println!("device {device} revoked");
         }
+        Command::Device(DeviceCmd::Annul { event, device, since }) => {
+            let event = events::parse_event_id(event)?;
+            let since_ms = (time_arg("since", since)? * 1000).max(0) as u64;
+            let db = Db::connect(&database_url(&cli)?).await?;
+            match devices::revoke(&db, event, DeviceId(*device)).await {
+                Ok(()) => println!("device {device} revoked"),
+                Err(Error::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+            let n = checkins::annul(&db, event, DeviceId(*device), since_ms, ingia_server::util::now_ms()).await?;
+            println!("{n} admissions by device {device} annulled; the gates learn it at their next sync");
+        }
         Command::Serve(args) => {
             let db = Db::connect(&database_url(&cli)?).await?;
-            serve(db, args).await?;
+            serve(db, master_key(&cli)?, args).await?;
         }
         Command::Export { event, format: Format::Csv, out, scans } => {
             let event = events::parse_event_id(event)?;
@@ -354,8 +375,8 @@ fn write_tickets(out: &Path, issued: &[tickets::IssuedTicket], base_url: &str) -
     list.write_record(["ticket", "holder", "email", "pin", "wallet_link", "printable_qr"]).map_err(csv_err)?;
     for t in issued {
         let svg = format!("ticket-{:06}.svg", t.id.0);
-        std::fs::write(out.join(&svg), render_svg(&t.credential))
-            .map_err(|e| Error::BadRequest(format!("cannot write {svg}: {e}")))?;
+        // A printable ticket admits whoever holds it: owner-only, like the delivery list.
+        write_private(&out.join(&svg), render_svg(&t.credential).as_bytes())?;
         let link = format!("{}/wallet#{}", base_url.trim_end_matches('/'), t.wallet_token);
         list.write_record([t.id.0.to_string(), t.holder.clone(), t.email.clone(), t.pin.to_string(), link, svg])
             .map_err(csv_err)?;
@@ -365,12 +386,16 @@ fn write_tickets(out: &Path, issued: &[tickets::IssuedTicket], base_url: &str) -
     write_private(&out.join(name), &bytes)
 }
 
-async fn serve(db: Db, args: &ServeArgs) -> Result<()> {
+async fn serve(db: Db, master: MasterKey, args: &ServeArgs) -> Result<()> {
+    let sealed = tickets::seal_clear_rows(&db, &master).await?;
+    if sealed > 0 {
+        tracing::info!(tickets = sealed, "sealed ticket secrets an older version kept in the clear");
+    }
     let static_dir = args.static_dir.join("index.html").exists().then(|| args.static_dir.clone());
     if static_dir.is_none() {
         tracing::warn!(dir = %args.static_dir.display(), "no built scanner app there; serving the API only");
     }
-    let app = ingia_server::app(AppState::new(db, static_dir));
+    let app = ingia_server::app(AppState::new(db, master, static_dir));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Error::BadRequest(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -445,7 +470,7 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     }
     println!("  dashboard: {base}/dashboard#{}", event.organizer_token);
     println!("  printable tickets and every wallet link: {}", out.display());
-    serve(db, args).await
+    serve(db, master, args).await
 }
 
 /// A role named on the command line (its core slug).

@@ -1,12 +1,21 @@
-//! Protection of the events' private signing keys at rest: sealed with XChaCha20-Poly1305
-//! under a 256-bit master key that never enters the database. The master key comes from
-//! `INGIA_MASTER_KEY` (64 hex characters) or a key file created once with mode 0600.
-//! Invariant: a database dump alone reveals no signing key; the master key is never logged.
+//! Protection of what makes a ticket at rest: the events' private signing keys and each ticket's
+//! code secret, PIN and signed credential are sealed with XChaCha20-Poly1305 under a 256-bit
+//! master key that never enters the database; a PIN's uniqueness is kept by a keyed hash. The
+//! master key comes from `INGIA_MASTER_KEY` (64 hex characters) or a key file created once with
+//! mode 0600.
+//! Invariant: a database dump alone reveals no signing key, code secret, PIN or credential (see
+//! docs/security.md); the master key is never logged.
 
 use std::path::Path;
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+
+use hmac::{Hmac, Mac};
+use ingia_core::pin::Pin;
+use ingia_core::rotating::CodeSecret;
+use ingia_core::{EventId, SignedCredential, TicketId, TicketToken};
+use sha2::Sha256;
 
 use crate::error::{Error, Result};
 use crate::util::{random_bytes, unhex};
@@ -24,10 +33,7 @@ impl MasterKey {
     /// From `INGIA_MASTER_KEY`, else from `path` (created with mode 0600 if missing).
     pub fn load_or_create(path: &Path) -> Result<Self> {
         if let Ok(hex) = std::env::var("INGIA_MASTER_KEY") {
-            let bytes = unhex(hex.trim())
-                .filter(|b| b.len() == 32)
-                .ok_or_else(|| Error::BadRequest("INGIA_MASTER_KEY must be 64 hexadecimal characters".into()))?;
-            return Ok(MasterKey(bytes.try_into().expect("checked length")));
+            return Self::from_hex(&hex);
         }
         if path.exists() {
             let bytes = std::fs::read(path).map_err(|e| Error::Internal(format!("reading master key file: {e}")))?;
@@ -39,6 +45,14 @@ impl MasterKey {
         let key = random_bytes::<32>();
         write_private(path, &key)?;
         Ok(MasterKey(key))
+    }
+
+    /// From 64 hexadecimal characters (what `INGIA_MASTER_KEY` holds).
+    pub fn from_hex(hex: &str) -> Result<Self> {
+        let bytes = unhex(hex.trim())
+            .filter(|b| b.len() == 32)
+            .ok_or_else(|| Error::BadRequest("INGIA_MASTER_KEY must be 64 hexadecimal characters".into()))?;
+        Ok(MasterKey(bytes.try_into().expect("checked length")))
     }
 
     #[cfg(test)]
@@ -66,7 +80,54 @@ impl MasterKey {
         let cipher = XChaCha20Poly1305::new(&self.0.into());
         cipher
             .decrypt(XNonce::from_slice(&sealed[..24]), Payload { msg: &sealed[24..], aad: context })
-            .map_err(|_| Error::BadRequest("cannot open the event's signing key: wrong master key".into()))
+            .map_err(|_| Error::BadRequest("cannot open the event's sealed secrets: wrong master key".into()))
+    }
+}
+
+/// What a ticket's sealed column holds: everything that lets someone present it.
+#[derive(Clone)]
+pub struct TicketSecrets {
+    pub code_secret: CodeSecret,
+    pub pin: Pin,
+    pub credential: SignedCredential,
+}
+
+fn ticket_context(event: EventId, ticket: TicketId) -> Vec<u8> {
+    format!("ingia ticket secrets v1 event {} ticket {}", event.0, ticket.0).into_bytes()
+}
+
+impl MasterKey {
+    /// Seals a ticket's secrets, bound to its event and number.
+    pub fn seal_ticket(&self, event: EventId, ticket: TicketId, s: &TicketSecrets) -> Vec<u8> {
+        let mut plain = Vec::with_capacity(16 + 5 + 88);
+        plain.extend_from_slice(&s.code_secret.0);
+        plain.extend_from_slice(&s.pin.value().to_be_bytes());
+        plain.push(s.pin.digits());
+        plain.extend_from_slice(&s.credential.static_token().to_bytes());
+        self.seal(&ticket_context(event, ticket), &plain)
+    }
+
+    pub fn open_ticket(&self, event: EventId, ticket: TicketId, sealed: &[u8]) -> Result<TicketSecrets> {
+        let plain = self.open(&ticket_context(event, ticket), sealed)?;
+        let damaged = || Error::Internal(format!("the sealed secrets of ticket {} are damaged", ticket.0));
+        if plain.len() < 21 {
+            return Err(damaged());
+        }
+        let code_secret = CodeSecret(plain[..16].try_into().expect("16 bytes"));
+        let pin = Pin::new(u32::from_be_bytes(plain[16..20].try_into().expect("4 bytes")), plain[20]).ok_or_else(damaged)?;
+        let credential = TicketToken::from_bytes(&plain[21..]).map_err(|_| damaged())?.signed;
+        Ok(TicketSecrets { code_secret, pin, credential })
+    }
+
+    /// A PIN's keyed hash within its event: the database keeps PINs unique by it, and a copy of
+    /// the database cannot tell a PIN from it without the master key.
+    pub fn pin_tag(&self, event: EventId, pin: Pin) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(b"ingia pin tag v1");
+        mac.update(&event.0.to_be_bytes());
+        mac.update(&pin.value().to_be_bytes());
+        mac.update(&[pin.digits()]);
+        crate::util::hex(&mac.finalize().into_bytes()[..16])
     }
 }
 

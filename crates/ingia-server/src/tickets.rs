@@ -13,7 +13,7 @@ use sqlx::Row;
 use crate::db::{event_key, Db};
 use crate::error::{Error, Result};
 use crate::events::{load_header, signing_key};
-use crate::secrets::MasterKey;
+use crate::secrets::{MasterKey, TicketSecrets};
 use crate::util::{new_secret, random_bytes, secret_hash};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +141,8 @@ pub struct IssuedTicket {
     pub credential: String,
     /// The private wallet secret (goes into the wallet link; only its hash is stored).
     pub wallet_token: String,
+    /// The rotating-code secret (the wallet shows codes from it; stored sealed).
+    pub code_secret: CodeSecret,
 }
 
 /// Issues every imported ticket that has none yet.
@@ -148,13 +150,13 @@ pub async fn issue_pending(db: &Db, master: &MasterKey, event: EventId) -> Resul
     let key = signing_key(db, master, event).await?;
     let (header, _) = load_header(db, event).await?;
     let mut tx = db.pool.begin().await?;
-    let mut taken: std::collections::BTreeSet<i64> =
-        sqlx::query("SELECT pin FROM tickets WHERE event_id = $1 AND pin IS NOT NULL")
+    let mut taken: std::collections::BTreeSet<String> =
+        sqlx::query("SELECT pin_tag FROM tickets WHERE event_id = $1 AND pin_tag IS NOT NULL")
             .bind(event_key(event))
             .fetch_all(&mut *tx)
             .await?
             .iter()
-            .map(|r| r.try_get::<i64, _>("pin"))
+            .map(|r| r.try_get::<String, _>("pin_tag"))
             .collect::<std::result::Result<_, _>>()?;
     let pending = sqlx::query(
         "SELECT ticket_id, holder, email, type_id FROM tickets WHERE event_id = $1 AND issued = 0 ORDER BY ticket_id",
@@ -183,9 +185,10 @@ pub async fn issue_pending(db: &Db, master: &MasterKey, event: EventId) -> Resul
         let pin = Pin::generate_unique(
             header.event.pin_digits,
             || u32::from_le_bytes(random_bytes::<4>()),
-            |p| taken.contains(&i64::from(p.value())),
+            |p| taken.contains(&master.pin_tag(event, p)),
         );
-        taken.insert(i64::from(pin.value()));
+        let pin_tag = master.pin_tag(event, pin);
+        taken.insert(pin_tag.clone());
         let secret = CodeSecret(random_bytes::<16>());
         let issued = issue_ticket(
             &key,
@@ -194,13 +197,13 @@ pub async fn issue_pending(db: &Db, master: &MasterKey, event: EventId) -> Resul
         );
         let credential = issued.credential.static_token().to_text();
         let wallet_token = new_secret("ingw");
+        let sealed = master.seal_ticket(event, id, &TicketSecrets { code_secret: secret, pin, credential: issued.credential });
         sqlx::query(
-            "UPDATE tickets SET issued = 1, code_secret = $1, pin = $2, credential = $3, wallet_token_hash = $4, \
-             revision = $5 WHERE event_id = $6 AND ticket_id = $7",
+            "UPDATE tickets SET issued = 1, sealed = $1, pin_tag = $2, code_secret = NULL, pin = NULL, credential = NULL, \
+             wallet_token_hash = $3, revision = $4 WHERE event_id = $5 AND ticket_id = $6",
         )
-        .bind(secret.0.to_vec())
-        .bind(i64::from(pin.value()))
-        .bind(&credential)
+        .bind(sealed)
+        .bind(pin_tag)
         .bind(secret_hash(&wallet_token))
         .bind(revision)
         .bind(event_key(event))
@@ -212,7 +215,15 @@ pub async fn issue_pending(db: &Db, master: &MasterKey, event: EventId) -> Resul
             .bind(i64::from(id.0))
             .execute(&mut *tx)
             .await?;
-        out.push(IssuedTicket { id, holder, email: row.try_get("email")?, pin, credential, wallet_token });
+        out.push(IssuedTicket {
+            id,
+            holder,
+            email: row.try_get("email")?,
+            pin,
+            credential,
+            wallet_token,
+            code_secret: secret,
+        });
     }
     tx.commit().await?;
     crate::audit::record(db, Some(event), "cli", "tickets.issue", &format!("{} tickets", out.len())).await?;
@@ -246,9 +257,9 @@ pub async fn set_status(db: &Db, event: EventId, ticket: TicketId, status: Ticke
 }
 
 /// The holder's ticket behind a wallet link: enough to show it and its rotating code offline.
-pub async fn wallet(db: &Db, token: &str) -> Result<WalletAnswer> {
+pub async fn wallet(db: &Db, master: &MasterKey, token: &str) -> Result<WalletAnswer> {
     let row = sqlx::query(
-        "SELECT event_id, ticket_id, holder, type_id, status, credential, code_secret, pin FROM tickets \
+        "SELECT event_id, ticket_id, holder, type_id, status, sealed FROM tickets \
          WHERE wallet_token_hash = $1 AND issued = 1",
     )
     .bind(secret_hash(token))
@@ -258,8 +269,8 @@ pub async fn wallet(db: &Db, token: &str) -> Result<WalletAnswer> {
     let event = EventId(row.try_get::<i64, _>("event_id")? as u64);
     let (m, _) = load_header(db, event).await?;
     let type_id = row.try_get::<i64, _>("type_id")? as u8;
-    let pin = Pin::new(row.try_get::<i64, _>("pin")? as u32, m.event.pin_digits)
-        .ok_or_else(|| Error::Internal("stored PIN does not fit the event".into()))?;
+    let ticket = TicketId(row.try_get::<i64, _>("ticket_id")? as u32);
+    let secrets = master.open_ticket(event, ticket, &row.try_get::<Vec<u8>, _>("sealed")?)?;
     Ok(WalletAnswer {
         event_id: event.0.to_string(),
         event_name: m.event.name.clone(),
@@ -267,14 +278,45 @@ pub async fn wallet(db: &Db, token: &str) -> Result<WalletAnswer> {
         starts_at: m.event.starts_at,
         ends_at: m.event.ends_at,
         time_zone: m.event.time_zone.clone(),
-        ticket_id: row.try_get::<i64, _>("ticket_id")? as u32,
+        ticket_id: ticket.0,
         holder: row.try_get("holder")?,
         ticket_type: m.ticket_types.iter().find(|t| t.id.0 == type_id).map(|t| t.name.clone()).unwrap_or_default(),
         status: row.try_get("status")?,
-        credential: row.try_get("credential")?,
-        code_secret: crate::util::hex(&row.try_get::<Vec<u8>, _>("code_secret")?),
+        credential: secrets.credential.static_token().to_text(),
+        code_secret: crate::util::hex(&secrets.code_secret.0),
         code_step_secs: m.event.code_step_secs,
-        pin: pin.to_string(),
+        pin: secrets.pin.to_string(),
         server_time: crate::util::now_ms(),
     })
+}
+
+/// Seals the ticket secrets a database from before sealing kept in the clear (once, at start-up):
+/// afterwards no row holds a code secret, PIN or credential readable without the master key.
+pub async fn seal_clear_rows(db: &Db, master: &MasterKey) -> Result<usize> {
+    let rows = sqlx::query(
+        "SELECT t.event_id, t.ticket_id, t.code_secret, t.pin, t.credential, e.pin_digits FROM tickets t \
+         JOIN events e ON e.id = t.event_id WHERE t.code_secret IS NOT NULL OR t.credential IS NOT NULL",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    for r in &rows {
+        let event = EventId(r.try_get::<i64, _>("event_id")? as u64);
+        let ticket = TicketId(r.try_get::<i64, _>("ticket_id")? as u32);
+        let damaged = || Error::Internal(format!("ticket {ticket} of event {event}: stored secrets are damaged"));
+        let code_secret = CodeSecret(r.try_get::<Vec<u8>, _>("code_secret")?.try_into().map_err(|_| damaged())?);
+        let pin = Pin::new(r.try_get::<i64, _>("pin")? as u32, r.try_get::<i64, _>("pin_digits")? as u8).ok_or_else(damaged)?;
+        let credential = ingia_core::TicketToken::parse(&r.try_get::<String, _>("credential")?).map_err(|_| damaged())?.signed;
+        let sealed = master.seal_ticket(event, ticket, &TicketSecrets { code_secret, pin, credential });
+        sqlx::query(
+            "UPDATE tickets SET sealed = $1, pin_tag = $2, code_secret = NULL, pin = NULL, credential = NULL \
+             WHERE event_id = $3 AND ticket_id = $4",
+        )
+        .bind(sealed)
+        .bind(master.pin_tag(event, pin))
+        .bind(event_key(event))
+        .bind(i64::from(ticket.0))
+        .execute(&db.pool)
+        .await?;
+    }
+    Ok(rows.len())
 }

@@ -49,9 +49,9 @@ async fn authorization_matrix() {
     // ... and cannot check in for another event, another device or another gate.
     let now = now_ms();
     for bad in [
-        record(steward_a, 1, b.id, Some(1), MAIN, true, now),
-        record(steward_a + 1000, 1, a.id, Some(1), MAIN, true, now),
-        record(steward_a, 1, a.id, Some(1), VIP, true, now),
+        record(steward_a, 1, &b, Some(1), MAIN, true, now),
+        record(steward_a + 1000, 1, &a, Some(1), MAIN, true, now),
+        record(steward_a, 1, &a, Some(1), VIP, true, now),
     ] {
         let (status, v) = call(&r, "POST", "/api/checkins", Some(&steward), Some(json!({"records": [bad]}))).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
@@ -112,17 +112,17 @@ async fn first_admission_wins_and_answers_are_idempotent() {
         let r = r.clone();
         async move { call(&r, "POST", "/api/checkins", Some(&token), Some(json!({ "records": records }))).await }
     };
-    let (status, v) = push(&t1, vec![record(d1, 1, a.id, Some(1), MAIN, true, now)]).await;
+    let (status, v) = push(&t1, vec![record(d1, 1, &a, Some(1), MAIN, true, now)]).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["results"][0]["outcome"]["outcome"], "accepted");
     assert_eq!(v["results"][0]["duplicate"], false);
     assert!(v["server_time"].as_u64().unwrap() >= now);
     // The same record again: the same answer, marked duplicate.
-    let (_, again) = push(&t1, vec![record(d1, 1, a.id, Some(1), MAIN, true, now)]).await;
+    let (_, again) = push(&t1, vec![record(d1, 1, &a, Some(1), MAIN, true, now)]).await;
     assert_eq!(again["results"][0]["outcome"], v["results"][0]["outcome"]);
     assert_eq!(again["results"][0]["duplicate"], true);
     // Another device admitted the same ticket offline: a conflict naming the winner.
-    let (_, c) = push(&t2, vec![record(d2, 1, a.id, Some(1), MAIN, true, now - 5_000)]).await;
+    let (_, c) = push(&t2, vec![record(d2, 1, &a, Some(1), MAIN, true, now - 5_000)]).await;
     assert_eq!(c["results"][0]["outcome"]["outcome"], "conflict");
     assert_eq!(c["results"][0]["outcome"]["winner"]["device"], d1);
     assert_eq!(c["results"][0]["outcome"]["winner"]["at"], now);
@@ -131,9 +131,9 @@ async fn first_admission_wins_and_answers_are_idempotent() {
     let (_, v) = push(
         &t2,
         vec![
-            record(d2, 2, a.id, Some(3), MAIN, false, now),
-            record(d2, 3, a.id, Some(999), MAIN, true, now),
-            record(d2, 4, a.id, Some(2), MAIN, true, now),
+            record(d2, 2, &a, Some(3), MAIN, false, now),
+            record(d2, 3, &a, Some(999), MAIN, true, now),
+            record(d2, 4, &a, Some(2), MAIN, true, now),
         ],
     )
     .await;
@@ -213,7 +213,7 @@ async fn bad_input_gets_a_clear_4xx_and_the_server_keeps_serving() {
         (br#"{"records": [], "sneaky": 1}"#.to_vec(), StatusCode::BAD_REQUEST),
         (json!({"records": [{"device": d, "scan_id": 1}]}).to_string().into_bytes(), StatusCode::BAD_REQUEST),
         (
-            json!({"records": [record(d, 1, a.id, Some(1), MAIN, true, now_ms())], "x": 2}).to_string().into_bytes(),
+            json!({"records": [record(d, 1, &a, Some(1), MAIN, true, now_ms())], "x": 2}).to_string().into_bytes(),
             StatusCode::BAD_REQUEST,
         ),
         (vec![b' '; 600 * 1024], StatusCode::PAYLOAD_TOO_LARGE),
@@ -226,13 +226,13 @@ async fn bad_input_gets_a_clear_4xx_and_the_server_keeps_serving() {
             assert_eq!(v["error"]["code"], "bad_request");
         }
     }
-    let mut rec = record(d, 1, a.id, Some(1), MAIN, true, now_ms());
+    let mut rec = record(d, 1, &a, Some(1), MAIN, true, now_ms());
     rec["unknown_field"] = json!(true);
     assert_eq!(
         call(&r, "POST", "/api/checkins", Some(&t), Some(json!({"records": [rec]}))).await.0,
         StatusCode::BAD_REQUEST
     );
-    let too_many: Vec<_> = (0..501).map(|i| record(d, i, a.id, None, MAIN, false, now_ms())).collect();
+    let too_many: Vec<_> = (0..501).map(|i| record(d, i, &a, None, MAIN, false, now_ms())).collect();
     assert_eq!(
         call(&r, "POST", "/api/checkins", Some(&t), Some(json!({"records": too_many}))).await.0,
         StatusCode::BAD_REQUEST
@@ -245,7 +245,7 @@ async fn bad_input_gets_a_clear_4xx_and_the_server_keeps_serving() {
         "POST",
         "/api/checkins",
         Some(&t),
-        Some(json!({"records": [record(d, 1, a.id, Some(1), MAIN, true, now_ms())]})),
+        Some(json!({"records": [record(d, 1, &a, Some(1), MAIN, true, now_ms())]})),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{v}");
@@ -310,7 +310,7 @@ async fn the_pwa_is_served_precompressed_with_each_page_at_its_path_and_the_scan
     std::fs::write(dir.join("app_bg.wasm"), b"\0asm plain").unwrap();
     std::fs::write(dir.join("app_bg.wasm.br"), b"BR-WASM").unwrap();
     std::fs::write(dir.join("app_bg.wasm.gz"), b"GZ-WASM").unwrap();
-    let router = ingia_server::api::app(ingia_server::api::AppState::new(db.clone(), Some(dir.clone())))
+    let router = ingia_server::api::app(ingia_server::api::AppState::new(db.clone(), master(), Some(dir.clone())))
         .layer(axum::extract::connect_info::MockConnectInfo(std::net::SocketAddr::from(([10, 0, 0, 1], 4000))));
     let get = |uri: &'static str, accept: &'static str| {
         let router = router.clone();
@@ -340,25 +340,17 @@ async fn the_pwa_is_served_precompressed_with_each_page_at_its_path_and_the_scan
 #[tokio::test]
 async fn the_binary_sync_exchange_matches_the_json_one() {
     use ingia_core::exchange;
-    use ingia_core::{CheckIn, DeviceId, Movement, ScanId, ScanResult, SyncOutcome, TicketId, UnixMillis};
+    use ingia_core::{CheckIn, DeviceId, SyncOutcome};
     let db = fresh_db().await;
     let m = master();
     let a = event(&db, &m, 10).await;
     let r = router(&db);
     let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
     let now = now_ms();
-    let rec = |scan: u64, ticket: u32, result: ScanResult| CheckIn {
-        device: DeviceId(d),
-        scan_id: ScanId(scan),
-        event: a.id,
-        ticket: Some(TicketId(ticket)),
-        gate: MAIN,
-        staff: "Ngozi Adeyemi".into(),
-        at: UnixMillis(now),
-        movement: Movement::Entry,
-        result,
+    let rec = |scan: u64, ticket: u32| -> CheckIn {
+        serde_json::from_value(record(d, scan, &a, Some(ticket), MAIN, true, now)).unwrap()
     };
-    let batch = [rec(1, 4, ScanResult::Admitted), rec(2, 4, ScanResult::Admitted)];
+    let batch = [rec(1, 4), rec(2, 4)];
     let send = |body: Vec<u8>| call_typed(&r, "POST", "/api/checkins", Some(&t), exchange::MEDIA_TYPE, Some(body));
     let (status, ct, bytes) = send(exchange::encode_checkins(&batch)).await;
     assert_eq!(status, StatusCode::OK);
@@ -378,7 +370,7 @@ async fn the_binary_sync_exchange_matches_the_json_one() {
     assert_eq!(v["error"]["code"], "bad_request");
     // More than a batch may hold is refused, as in JSON.
     let many: Vec<CheckIn> =
-        (0..=ingia_server::api::MAX_BATCH as u64).map(|i| rec(100 + i, 5, ScanResult::Admitted)).collect();
+        (0..=ingia_server::api::MAX_BATCH as u64).map(|i| rec(100 + i, 5)).collect();
     let (status, _, _) = send(exchange::encode_checkins(&many)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 

@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use common::*;
+use ingia_core::Movement;
 use ingia_server::devices::Role;
 use ingia_server::util::now_ms;
 use serde_json::{json, Value};
@@ -35,6 +36,7 @@ fn start_server(url: &str) -> Server {
         .arg(&dir)
         .args(["serve", "--listen", "127.0.0.1:0", "--static-dir", "/nonexistent"])
         .env("RUST_LOG", "warn")
+        .env("INGIA_MASTER_KEY", master_hex())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -80,7 +82,7 @@ async fn thirty_two_gates_admit_one_ticket_at_once_exactly_one_wins() {
     for (i, (id, token, gate)) in devices.iter().cloned().enumerate() {
         let addr = servers[i % 2].addr.clone();
         let start = start.clone();
-        let rec = record(id, 1, ev.id, Some(1), gate, true, at + i as u64);
+        let rec = record(id, 1, &ev, Some(1), gate, true, at + i as u64);
         tasks.push(tokio::spawn(async move {
             start.wait().await;
             (id, push(&addr, &token, &[rec]).await)
@@ -119,10 +121,11 @@ async fn ten_thousand_mixed_submissions_with_retries_lose_and_double_nothing() {
     const DEVICES: u64 = 20;
     const PER_DEVICE: u64 = 500;
     let mut tasks = Vec::new();
+    let start = now_ms();
     for d in 0..DEVICES {
         let (id, token) = device(&db, ev.id, MAIN, Role::Steward).await;
         let addrs = addrs.clone();
-        let event_id = ev.id;
+        let ev = ev.clone();
         tasks.push(tokio::spawn(async move {
             let mut rng = 0x9E37_79B9_7F4A_7C15u64 ^ (d + 1);
             let mut next = move || {
@@ -134,11 +137,12 @@ async fn ten_thousand_mixed_submissions_with_retries_lose_and_double_nothing() {
             let records: Vec<Value> = (1..=PER_DEVICE)
                 .map(|scan| {
                     let ticket = 1 + (next() % 300) as u32;
-                    let mut r = record(id, scan, event_id, Some(ticket), MAIN, next() % 5 != 0, now_ms());
-                    if next() % 6 == 0 {
-                        r["movement"] = json!("exit");
-                    }
-                    r
+                    // At a steward's pace (one scan every 2 s, the last a few minutes ago), so the
+                    // device stays within its ceiling.
+                    let at = start - 1_200_000 + scan * 2_000;
+                    let admitted = next() % 5 != 0;
+                    let movement = if next() % 6 == 0 { Movement::Exit } else { Movement::Entry };
+                    moving(id, scan, &ev, Some(ticket), MAIN, admitted, at, movement)
                 })
                 .collect();
             let mut answers: BTreeMap<u64, Value> = BTreeMap::new();

@@ -9,7 +9,11 @@ use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use ingia_core::{EventId, GateId};
+use ingia_core::rotating::{current_code, DEFAULT_STEP_SECS};
+use ingia_core::{
+    CheckIn, DeviceId, EventId, GateId, Movement, Presented, Refusal, ScanId, TicketId, TicketToken, UnixMillis,
+    Verdict,
+};
 use ingia_server::devices::{self, Role};
 use ingia_server::events::{self, NewEvent};
 use ingia_server::secrets::MasterKey;
@@ -45,12 +49,19 @@ pub async fn fresh_db() -> Db {
     Db::connect(&fresh_database_url().await).await.expect("database")
 }
 
-pub fn master() -> MasterKey {
-    // Tests use an explicit key, as a deployment with INGIA_MASTER_KEY would.
-    MasterKey::load_or_create(&std::env::temp_dir().join(format!("ingia-test-master-{}", hex(&random_bytes::<6>()))))
-        .unwrap()
+/// This test process's master key, as the 64 hexadecimal characters `INGIA_MASTER_KEY` takes
+/// (the server processes a test starts get it that way).
+pub fn master_hex() -> &'static str {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| hex(&random_bytes::<32>()))
 }
 
+/// Tests use an explicit key, as a deployment with INGIA_MASTER_KEY would: one per process.
+pub fn master() -> MasterKey {
+    MasterKey::from_hex(master_hex()).unwrap()
+}
+
+#[derive(Clone)]
 pub struct Event {
     pub id: EventId,
     pub organizer_token: String,
@@ -101,7 +112,7 @@ pub async fn device(db: &Db, event: EventId, gate: GateId, role: Role) -> (u32, 
 }
 
 pub fn router(db: &Db) -> axum::Router {
-    app(AppState::new(db.clone(), None)).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))))
+    app(AppState::new(db.clone(), master(), None)).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))))
 }
 
 /// Calls the app: returns status and the body as JSON (or as a string value when not JSON).
@@ -154,19 +165,55 @@ pub async fn call_typed(
     (status, content_type, bytes)
 }
 
-/// A check-in record as JSON, the way the scanner sends it.
+/// A check-in record as JSON, the way the scanner sends it: an admission of one of the event's
+/// tickets carries the proof a gate makes of it scanned from the holder's phone (its live code
+/// at `at`); a refusal, or a ticket the event does not have, carries none.
 pub fn record(
     device: u32,
     scan: u64,
-    event: EventId,
+    ev: &Event,
     ticket: Option<u32>,
     gate: GateId,
     admitted: bool,
     at: u64,
 ) -> Value {
-    serde_json::json!({
-        "device": device, "scan_id": scan, "event": event.0, "ticket": ticket, "gate": gate.0,
-        "staff": "Ada", "at": at, "movement": "entry",
-        "result": if admitted { serde_json::json!("admitted") } else { serde_json::json!({"refused": "forged"}) },
-    })
+    moving(device, scan, ev, ticket, gate, admitted, at, Movement::Entry)
+}
+
+/// [`record`] for either movement.
+#[allow(clippy::too_many_arguments)]
+pub fn moving(
+    device: u32,
+    scan: u64,
+    ev: &Event,
+    ticket: Option<u32>,
+    gate: GateId,
+    admitted: bool,
+    at: u64,
+    movement: Movement,
+) -> Value {
+    let verdict = match (admitted, ticket) {
+        (true, Some(t)) => Verdict::Admit { ticket: TicketId(t), movement, reentry: false },
+        _ => Verdict::Refuse { ticket: ticket.map(TicketId), reason: Refusal::Forged },
+    };
+    let shown = ticket.and_then(|t| ev.tickets.iter().find(|i| i.id.0 == t)).map(|i| {
+        let signed = TicketToken::parse(&i.credential).unwrap().signed;
+        signed.with_code(current_code(&i.code_secret, UnixMillis(at), DEFAULT_STEP_SECS)).to_text()
+    });
+    let mut record = CheckIn::from_verdict(
+        DeviceId(device),
+        ScanId(scan),
+        ev.id,
+        gate,
+        "Ada",
+        UnixMillis(at),
+        movement,
+        &verdict,
+        Presented::Qr(shown.as_deref().unwrap_or("")),
+        6,
+    );
+    if admitted && ticket.is_none() {
+        record.result = ingia_core::ScanResult::Admitted;
+    }
+    serde_json::to_value(&record).unwrap()
 }

@@ -1,0 +1,311 @@
+//! What a stolen device token or a copied database can do (docs/security.md): admissions
+//! without a true proof are stored and not counted; a device over its ceiling is held back and
+//! the organizer told; a revoked device's admissions are annulled in one action and those
+//! attendees enter again at a gate; a database copy without the master key makes no ticket.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use ingia_core::{
+    validate, CheckIn, Ledger, Manifest, Movement, Presented, Proof, Scan, TicketToken, UnixMillis, Verdict,
+};
+use ingia_server::devices::Role;
+use ingia_server::util::now_ms;
+use serde_json::{json, Value};
+use sqlx::Row;
+
+async fn push(r: &axum::Router, token: &str, records: Vec<Value>) -> Value {
+    let (status, v) = call(r, "POST", "/api/checkins", Some(token), Some(json!({ "records": records }))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    v
+}
+
+/// A gate's pull of other gates' admissions into its ledger; the next cursor.
+async fn pull(r: &axum::Router, token: &str, ledger: &mut Ledger, since: u64) -> u64 {
+    let (_, adm) = call(r, "GET", &format!("/api/admissions?since={since}"), Some(token), None).await;
+    let entries: Vec<ingia_core::LedgerEntry> = serde_json::from_value(adm["admissions"].clone()).unwrap();
+    ledger.merge_all(entries);
+    adm["seq"].as_u64().unwrap()
+}
+
+fn outcomes(v: &Value) -> Vec<String> {
+    v["results"].as_array().unwrap().iter().map(|x| x["outcome"]["outcome"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn admissions_without_a_true_proof_are_stored_not_counted() {
+    let db = fresh_db().await;
+    let a = event(&db, &master(), 30).await;
+    let r = router(&db);
+    let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
+    let now = now_ms();
+    // A stolen token's forgery: the right ticket number, but no proof, or a made-up one, or the
+    // proof of another ticket.
+    let mut missing = record(d, 1, &a, Some(1), MAIN, true, now);
+    missing["proof"] = json!("none");
+    let mut made_up = record(d, 2, &a, Some(2), MAIN, true, now);
+    made_up["proof"] = json!({"qr": {"step": (now / 30_000) as u32, "digest": vec![7u8; 16]}});
+    let mut borrowed = record(d, 3, &a, Some(4), MAIN, true, now);
+    borrowed["ticket"] = json!(5);
+    let v = push(&r, &t, vec![missing, made_up, borrowed]).await;
+    assert_eq!(outcomes(&v), ["doubted", "doubted", "doubted"]);
+    assert_eq!(v["results"][0]["outcome"]["doubt"], "no_proof");
+    assert_eq!(v["results"][1]["outcome"]["doubt"], "wrong_proof");
+    assert_eq!(v["results"][2]["outcome"]["doubt"], "wrong_proof");
+    // A VIP ticket (VIP gate only) reported from the main gate, a record dated 1970 or a day
+    // ahead: the device could not have decided them.
+    let vip = 10; // every tenth attendee holds a VIP ticket
+    let v = push(
+        &r,
+        &t,
+        vec![
+            record(d, 4, &a, Some(vip), MAIN, true, now),
+            record(d, 5, &a, Some(6), MAIN, true, 0),
+            record(d, 6, &a, Some(7), MAIN, true, now + 86_400_000),
+        ],
+    )
+    .await;
+    let doubts: Vec<&str> = v["results"].as_array().unwrap().iter().map(|x| x["outcome"]["doubt"].as_str().unwrap()).collect();
+    assert_eq!(doubts, ["wrong_gate", "outside_window", "outside_window"]);
+    // All six are in the audit with their proofs; none counted; the organizer sees them.
+    let rows = sqlx::query("SELECT outcome, doubt, proof FROM checkins WHERE event_id = $1")
+        .bind(a.id.0 as i64)
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 6);
+    assert!(rows.iter().all(|r| r.try_get::<String, _>("outcome").unwrap() == "doubted"));
+    assert!(rows.iter().all(|r| r.try_get::<Option<Vec<u8>>, _>("proof").unwrap().is_some()));
+    let (_, s) = call(&r, "GET", "/api/stats", Some(&a.organizer_token), None).await;
+    assert_eq!(s["checked_in"], 0);
+    assert_eq!(s["doubted"], 6);
+    assert_eq!(s["alerts"].as_array().unwrap().len(), 6);
+    // The true proof of the same ticket, then, counts.
+    let v = push(&r, &t, vec![record(d, 7, &a, Some(1), MAIN, true, now)]).await;
+    assert_eq!(outcomes(&v), ["accepted"]);
+}
+
+#[tokio::test]
+async fn a_kiosk_admits_by_scanned_code_only() {
+    let db = fresh_db().await;
+    let a = event(&db, &master(), 30).await;
+    let r = router(&db);
+    let (k, kt) = device(&db, a.id, MAIN, Role::Kiosk).await;
+    // Ticket 7 is a Printed ticket (no live code): a PIN proof is a true one, but a kiosk has no
+    // PIN entry and no name search.
+    let printed = &a.tickets[6];
+    let pin = printed.pin.to_string();
+    let verdict = Verdict::Admit { ticket: printed.id, movement: Movement::Entry, reentry: false };
+    let now = now_ms();
+    let by_pin = CheckIn::from_verdict(
+        ingia_core::DeviceId(k),
+        ingia_core::ScanId(1),
+        a.id,
+        MAIN,
+        "kiosk",
+        UnixMillis(now),
+        Movement::Entry,
+        &verdict,
+        Presented::Pin(&pin),
+        printed.pin.digits(),
+    );
+    assert!(matches!(by_pin.proof, Proof::Pin { .. }));
+    let v = push(&r, &kt, vec![serde_json::to_value(&by_pin).unwrap()]).await;
+    assert_eq!(v["results"][0]["outcome"]["doubt"], "kiosk_by_name");
+    // The same PIN record from a steward's phone counts.
+    let (s, st) = device(&db, a.id, MAIN, Role::Steward).await;
+    let mut steward = by_pin.clone();
+    steward.device = ingia_core::DeviceId(s);
+    steward.staff = "Ada".into();
+    steward.proof = Proof::of(&steward, Presented::Pin(&pin), printed.pin.digits());
+    let v = push(&r, &st, vec![serde_json::to_value(&steward).unwrap()]).await;
+    assert_eq!(outcomes(&v), ["accepted"]);
+}
+
+#[tokio::test]
+async fn a_device_over_its_ceiling_is_held_back_and_the_organizer_told() {
+    let db = fresh_db().await;
+    let a = event(&db, &master(), 200).await;
+    let r = router(&db);
+    let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
+    let now = now_ms();
+    // A script with a stolen token: 120 true-looking admissions in 30 seconds of scan time
+    // (it cannot make proofs; these are true ones, to show the ceiling alone holds it back).
+    let records: Vec<Value> = (0..120u64)
+        .filter_map(|i| {
+            let ticket = i as u32 + 1;
+            (ticket % 10 != 0).then(|| record(d, i + 1, &a, Some(ticket), MAIN, true, now - 30_000 + i * 250))
+        })
+        .collect();
+    let n = records.len();
+    let v = push(&r, &t, records).await;
+    let o = outcomes(&v);
+    let accepted = o.iter().filter(|x| *x == "accepted").count();
+    assert_eq!(accepted, ingia_core::proof::ADMISSIONS_PER_MINUTE as usize);
+    assert_eq!(o.iter().filter(|x| *x == "doubted").count(), n - accepted);
+    assert!(v["results"].as_array().unwrap()[accepted..].iter().all(|x| x["outcome"]["doubt"] == "over_ceiling"));
+    let (_, s) = call(&r, "GET", "/api/stats", Some(&a.organizer_token), None).await;
+    assert_eq!(s["checked_in"], accepted);
+    let alert = &s["alerts"][0];
+    assert_eq!(alert["kind"], "over_ceiling");
+    assert_eq!(alert["device"], d);
+    // A steward at a human pace never meets it: another device, one scan every 2 s.
+    let (d2, t2) = device(&db, a.id, MAIN, Role::Steward).await;
+    let paced: Vec<Value> =
+        (121..=180u64).filter(|i| i % 10 != 0).map(|i| record(d2, i, &a, Some(i as u32), MAIN, true, now - 400_000 + i * 2_000)).collect();
+    let v = push(&r, &t2, paced).await;
+    assert!(outcomes(&v).iter().all(|x| x == "accepted"), "{v}");
+}
+
+#[tokio::test]
+async fn annulling_a_revoked_device_lets_its_attendees_in_again_at_a_gate() {
+    let db = fresh_db().await;
+    let a = event(&db, &master(), 40).await;
+    let r = router(&db);
+    let (thief, tt) = device(&db, a.id, MAIN, Role::Steward).await;
+    let (_, gate) = device(&db, a.id, MAIN, Role::Steward).await;
+    let now = now_ms();
+    // Ticket 1 entered honestly before the theft; tickets 2..=5 were "admitted" by the thief.
+    let v = push(&r, &tt, (1..=5).map(|i| record(thief, i, &a, Some(i as u32), MAIN, true, now - 60_000 + i * 5_000)).collect()).await;
+    assert!(outcomes(&v).iter().all(|x| x == "accepted"));
+    // The other gate has the event and the admissions: ticket 3's holder is refused there.
+    let (_, bytes) = call_raw(&r, "GET", "/api/manifest?since=0", Some(&gate), None).await;
+    let manifest = Manifest::decode(&bytes).unwrap();
+    let mut ledger = Ledger::new();
+    let cursor = pull(&r, &gate, &mut ledger, 0).await;
+    let holder = &a.tickets[2];
+    let at = UnixMillis(now_ms());
+    let shown = TicketToken::parse(&holder.credential).unwrap().signed;
+    let step = manifest.event.code_step_secs;
+    let text = shown.with_code(ingia_core::rotating::current_code(&holder.code_secret, at, step)).to_text();
+    let scan = Scan { presented: Presented::Qr(&text), movement: Movement::Entry };
+    assert!(!validate(&scan, &manifest, &ledger, MAIN, at).is_admit(), "refused as already in");
+    // Annulling an active device is refused: revoke first (the organizer's one action does both).
+    let since = now - 60_000 + 2 * 5_000;
+    let (status, v) = call(
+        &r,
+        "POST",
+        "/api/devices/annul",
+        Some(&a.organizer_token),
+        Some(json!({"device": thief, "since_ms": since})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["annulled"], 4);
+    // A device cannot do it; the thief's token is dead.
+    let (status, _) =
+        call(&r, "POST", "/api/devices/annul", Some(&gate), Some(json!({"device": thief, "since_ms": 0}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(&r, "GET", "/api/admissions?since=0", Some(&tt), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // The gate learns it at its next pull: ticket 3 admits again, ticket 1 is still inside.
+    pull(&r, &gate, &mut ledger, cursor).await;
+    assert!(validate(&scan, &manifest, &ledger, MAIN, at).is_admit());
+    assert_eq!(ledger.admitted_tickets(), 1);
+    // And the server agrees: the holder's entry now counts, once.
+    let (gid, g) = device(&db, a.id, MAIN, Role::Steward).await;
+    let v = push(&r, &g, vec![record(gid, 1, &a, Some(3), MAIN, true, at.0)]).await;
+    assert_eq!(outcomes(&v), ["accepted"]);
+    let (_, s) = call(&r, "GET", "/api/stats", Some(&a.organizer_token), None).await;
+    assert_eq!(s["checked_in"], 2);
+    let audit: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'device.annul'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    assert_eq!(audit, 1);
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// `digits` as a number of its own: not inside a longer run of hex (a hash may hold any six digits).
+fn contains_number(haystack: &[u8], digits: &str) -> bool {
+    let n = digits.len();
+    let hexish = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_hexdigit());
+    (0..haystack.len().saturating_sub(n - 1)).any(|i| {
+        &haystack[i..i + n] == digits.as_bytes()
+            && !hexish(i.checked_sub(1).and_then(|j| haystack.get(j)))
+            && !hexish(haystack.get(i + n))
+    })
+}
+
+#[tokio::test]
+async fn a_copied_database_without_the_master_key_makes_no_ticket() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("ingia-copy-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<4>())));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ingia.db");
+    let url = format!("sqlite://{}", file.display());
+    let db = ingia_server::Db::connect(&url).await.unwrap();
+    let master = master();
+    let a = event(&db, &master, 25).await;
+    // Every file of the database is the owner's only.
+    for f in ["ingia.db", "ingia.db-wal", "ingia.db-shm"] {
+        let mode = std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{f} is {mode:o}");
+    }
+    // The thief's copy (the WAL folded in, as a backup tool would).
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&db.pool).await.unwrap();
+    db.pool.close().await;
+    let bytes = std::fs::read(&file).unwrap();
+    let stolen = dir.join("stolen.db");
+    std::fs::write(&stolen, &bytes).unwrap();
+    // Nothing that presents a ticket is in it: no credential (text or signature), no code
+    // secret, no PIN.
+    for t in &a.tickets {
+        let token = TicketToken::parse(&t.credential).unwrap();
+        assert!(!contains(&bytes, t.credential.as_bytes()), "ticket {} credential", t.id);
+        assert!(!contains(&bytes, &token.signed.signature), "ticket {} signature", t.id);
+        assert!(!contains(&bytes, &t.code_secret.0), "ticket {} code secret", t.id);
+        assert!(!contains_number(&bytes, &t.pin.to_string()), "ticket {} PIN", t.id);
+    }
+    // Trying to make one with the server's own code and any other key: every sealed secret stays
+    // shut (the event's signing key too), so no manifest, wallet or signed ticket comes out.
+    let copy = ingia_server::Db::connect(&format!("sqlite://{}", stolen.display())).await.unwrap();
+    let guess = ingia_server::secrets::MasterKey::from_hex(&"00".repeat(32)).unwrap();
+    assert!(ingia_server::events::manifest_delta(&copy, &guess, a.id, 0).await.is_err());
+    assert!(ingia_server::events::signing_key(&copy, &guess, a.id).await.is_err());
+    assert!(ingia_server::tickets::wallet(&copy, &guess, &a.tickets[0].wallet_token).await.is_err());
+    let clear: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM tickets WHERE code_secret IS NOT NULL OR pin IS NOT NULL OR credential IS NOT NULL",
+    )
+    .fetch_one(&copy.pool)
+    .await
+    .unwrap()
+    .try_get("n")
+    .unwrap();
+    assert_eq!(clear, 0);
+    // With the master key (the server itself), everything opens: the test can fail.
+    let m = ingia_server::events::manifest_delta(&copy, &master, a.id, 0).await.unwrap();
+    assert_eq!(m.tickets.len(), 25);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn secrets_kept_in_the_clear_by_an_older_version_are_sealed_at_start() {
+    let db = fresh_db().await;
+    let master = master();
+    let a = event(&db, &master, 3).await;
+    // As a version before sealing stored ticket 1.
+    let t = &a.tickets[0];
+    sqlx::query(
+        "UPDATE tickets SET code_secret = $1, pin = $2, credential = $3, sealed = NULL, pin_tag = NULL \
+         WHERE event_id = $4 AND ticket_id = 1",
+    )
+    .bind(t.code_secret.0.to_vec())
+    .bind(i64::from(t.pin.value()))
+    .bind(&t.credential)
+    .bind(a.id.0 as i64)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(ingia_server::tickets::seal_clear_rows(&db, &master).await.unwrap(), 1);
+    assert_eq!(ingia_server::tickets::seal_clear_rows(&db, &master).await.unwrap(), 0);
+    let w = ingia_server::tickets::wallet(&db, &master, &t.wallet_token).await.unwrap();
+    assert_eq!(w.credential, t.credential);
+    assert_eq!(w.pin, t.pin.to_string());
+}
