@@ -29,9 +29,10 @@ pub enum Movement {
     Exit,
 }
 
-/// What the device decided for this scan.
+/// What the device decided for this scan. In JSON: `"admitted"` or `{"refused": "<kind>"}`,
+/// and nothing else (`{"admitted": null}` is refused, not read as an admission).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize), serde(rename_all = "snake_case"))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize), serde(rename_all = "snake_case"))]
 pub enum ScanResult {
     Admitted,
     Refused(RefusalKind),
@@ -50,6 +51,39 @@ impl ScanResult {
             "admitted" => Some(ScanResult::Admitted),
             other => RefusalKind::from_slug(other).map(ScanResult::Refused),
         }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for ScanResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Exactly;
+        impl<'de> serde::de::Visitor<'de> for Exactly {
+            type Value = ScanResult;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(r#""admitted" or {"refused": "<kind>"}"#)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ScanResult, E> {
+                match v {
+                    "admitted" => Ok(ScanResult::Admitted),
+                    _ => Err(E::invalid_value(serde::de::Unexpected::Str(v), &self)),
+                }
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ScanResult, A::Error> {
+                use serde::de::Error;
+                let key: Option<alloc::string::String> = map.next_key()?;
+                if key.as_deref() != Some("refused") {
+                    return Err(A::Error::custom(r#"a result is "admitted" or {"refused": "<kind>"}"#));
+                }
+                let slug: alloc::string::String = map.next_value()?;
+                let kind = RefusalKind::from_slug(&slug).ok_or_else(|| A::Error::custom("unknown refusal kind"))?;
+                if map.next_key::<alloc::string::String>()?.is_some() {
+                    return Err(A::Error::custom(r#"a refusal has only its "refused" kind"#));
+                }
+                Ok(ScanResult::Refused(kind))
+            }
+        }
+        d.deserialize_any(Exactly)
     }
 }
 
@@ -205,6 +239,20 @@ mod tests {
         let long = "x".repeat(STAFF_NAME_MAX + 1);
         assert_eq!(staff_name(&long), Err(BadStaffName));
         assert!(staff_name(&long[1..]).is_ok());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn only_exact_json_results_are_read() {
+        let read = |s: &str| serde_json::from_str::<ScanResult>(s);
+        assert_eq!(read(r#""admitted""#).unwrap(), ScanResult::Admitted);
+        assert_eq!(read(r#"{"refused": "forged"}"#).unwrap(), ScanResult::Refused(RefusalKind::Forged));
+        for bad in [r#"{"admitted": null}"#, r#"{"admitted": true}"#, r#""refused""#, r#"{"refused": "nope"}"#,
+                    r#"{"refused": "forged", "x": 1}"#, "null", "1", "{}"] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
+        let json = serde_json::to_string(&ScanResult::Refused(RefusalKind::Expired)).unwrap();
+        assert_eq!(read(&json).unwrap(), ScanResult::Refused(RefusalKind::Expired));
     }
 
     #[test]

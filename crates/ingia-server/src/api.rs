@@ -63,8 +63,60 @@ pub fn app(state: AppState) -> Router {
         .route("/dashboard", get(dashboard))
         .fallback(api_or_static)
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(enveloped));
     api.with_state(state)
+}
+
+/// The answers axum and tower-http make on their own (a body announced too large, a method a
+/// route does not take) get the error envelope every other error has.
+async fn enveloped(resp: Response) -> Response {
+    let json = resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let error = match resp.status() {
+        _ if json => return resp,
+        StatusCode::PAYLOAD_TOO_LARGE => Error::TooLarge,
+        StatusCode::METHOD_NOT_ALLOWED => Error::MethodNotAllowed,
+        _ => return resp,
+    };
+    let allow = resp.headers().get(header::ALLOW).cloned();
+    let mut out = error.into_response();
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out
+}
+
+/// A serde message without the names of this program's types (`struct SyncRequest`, `u32`): the
+/// field path and what was wrong stay.
+pub fn plain_message(message: &str) -> String {
+    let message = message.trim_start_matches("Failed to deserialize the JSON body into the target type: ");
+    let mut out = Vec::new();
+    let mut words = message.split(' ').peekable();
+    while let Some(w) = words.next() {
+        match w {
+            "struct" | "enum" | "tuple" => {
+                // "struct CheckIn" / "tuple struct X" / "enum Y": the kind of value, not its name.
+                if w == "tuple" && words.peek() == Some(&"struct") {
+                    words.next();
+                }
+                let name = words.next().unwrap_or_default();
+                let tail: String = name.chars().skip_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                out.push(format!("{}{tail}", if w == "enum" { "one of the allowed values" } else { "an object" }));
+            }
+            _ => {
+                let core = w.trim_end_matches([',', '.', ')', ';']);
+                let tail = &w[core.len()..];
+                let plain = match core {
+                    "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "usize" => "a whole number in range",
+                    "f32" | "f64" => "a number",
+                    "bool" => "true or false",
+                    other => other,
+                };
+                out.push(format!("{plain}{tail}"));
+            }
+        }
+    }
+    out.join(" ")
 }
 
 // ----- extractors -----
@@ -82,7 +134,7 @@ where
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Error::TooLarge),
-            Err(rej) => Err(Error::BadRequest(format!("bad JSON body: {}", rej.body_text()))),
+            Err(rej) => Err(Error::BadRequest(format!("bad JSON body: {}", plain_message(&rej.body_text())))),
         }
     }
 }
@@ -169,12 +221,20 @@ async fn pair(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<PairRequest>,
 ) -> Result<axum::Json<PairResponse>> {
-    limit(&state, format!("ip:{}:pair", addr.ip()), ratelimit::PAIR_PER_IP)?;
     let name: String = req.name.chars().filter(|c| !c.is_control()).take(60).collect();
     if req.code.len() > 100 {
         return Err(Error::BadRequest("that is not a pairing code".into()));
     }
-    let (auth, token) = devices::redeem(&state.db, req.code.trim(), &name).await?;
+    // Only wrong codes count against an address: a venue's stewards share one, and a guesser
+    // there must not lock them out. A code has 256 random bits, so the guesser never gets one
+    // right; the limit keeps them from loading the server.
+    let (auth, token) = match devices::redeem(&state.db, req.code.trim(), &name).await {
+        Err(Error::PairingCode) => {
+            limit(&state, format!("ip:{}:pair", addr.ip()), ratelimit::PAIR_PER_IP)?;
+            return Err(Error::PairingCode);
+        }
+        other => other?,
+    };
     Ok(axum::Json(PairResponse {
         device_token: token,
         device_id: auth.device.0,
@@ -196,11 +256,19 @@ async fn wallet(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<WalletRequest>,
 ) -> Result<Response> {
-    limit(&state, format!("ip:{}:wallet", addr.ip()), ratelimit::WALLET_PER_IP)?;
+    let wrong = |state: &AppState| -> Result<Response> {
+        limit(state, format!("ip:{}:wallet", addr.ip()), ratelimit::WALLET_PER_IP)?;
+        Err(Error::NotFound("ticket"))
+    };
     if req.token.len() > 100 {
-        return Err(Error::NotFound("ticket"));
+        return wrong(&state);
     }
-    let ticket = tickets::wallet(&state.db, &state.master, req.token.trim()).await?;
+    // As for pairing: only unknown links count against an address (an event's attendees share
+    // the venue's).
+    let ticket = match tickets::wallet(&state.db, &state.master, req.token.trim()).await {
+        Err(Error::NotFound(_)) => return wrong(&state),
+        other => other?,
+    };
     let mut resp = axum::Json(ticket).into_response();
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
@@ -321,8 +389,12 @@ impl<S: Send + Sync> FromRequest<S> for SyncBody {
                 Error::BadRequest("the body could not be read".into())
             }
         })?;
-        let records =
-            exchange::decode_checkins(&bytes).map_err(|e| Error::BadRequest(format!("bad check-in batch: {e}")))?;
+        let records = exchange::decode_checkins(&bytes).map_err(|e| match e {
+            ingia_core::wire::WireError::BadValue("exchange version") => {
+                Error::BadRequest("this scanner app is older than the server: reload it to update".into())
+            }
+            e => Error::BadRequest(format!("bad check-in batch: {e}")),
+        })?;
         Ok(SyncBody { records, binary: true })
     }
 }

@@ -21,6 +21,7 @@ use crate::db::{event_key, Db};
 use crate::devices::DeviceAuth;
 use crate::error::{Error, Result};
 use crate::events::stored_status;
+use crate::util::spreadsheet_safe;
 use crate::secrets::MasterKey;
 
 /// Checks a record against the device that sent it: its own id, event and gate only.
@@ -623,7 +624,7 @@ pub async fn export_csv(db: &Db, event: EventId) -> Result<String> {
             spreadsheet_safe(r.try_get::<String, _>("type_name")?),
             r.try_get::<String, _>("status")?,
             at.map(|ms| crate::util::format_utc(ms / 1000)).unwrap_or_default(),
-            r.try_get::<Option<String>, _>("gate_name")?.unwrap_or_default(),
+            spreadsheet_safe(r.try_get::<Option<String>, _>("gate_name")?.unwrap_or_default()),
             r.try_get::<Option<i64>, _>("first_device")?.map(|d| d.to_string()).unwrap_or_default(),
         ])
         .map_err(csv_err)?;
@@ -632,14 +633,6 @@ pub async fn export_csv(db: &Db, event: EventId) -> Result<String> {
         .map_err(|_| Error::Internal("csv is not UTF-8".into()))
 }
 
-/// A text cell a spreadsheet will not run: values starting like a formula get a leading quote.
-fn spreadsheet_safe(s: String) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s
-    }
-}
 
 /// Every scan attempt of the event (the audit log) as CSV, in time order: when, which device and
 /// gate, who scanned, which ticket, what the gate decided and what the server made of it.
@@ -661,7 +654,8 @@ pub async fn export_scans_csv(db: &Db, event: EventId) -> Result<String> {
         w.write_record([
             crate::util::format_utc(r.try_get::<i64, _>("at")? / 1000),
             r.try_get::<i64, _>("device_id")?.to_string(),
-            r.try_get::<i64, _>("scan_id")?.to_string(),
+            // Scan ids are u64 stored bit for bit: read back unsigned (above 2^63 too).
+            (r.try_get::<i64, _>("scan_id")? as u64).to_string(),
             spreadsheet_safe(r.try_get::<Option<String>, _>("gate_name")?.unwrap_or_default()),
             spreadsheet_safe(r.try_get::<String, _>("staff")?),
             r.try_get::<Option<i64>, _>("ticket_id")?.map(|t| t.to_string()).unwrap_or_default(),
@@ -677,7 +671,7 @@ pub async fn export_scans_csv(db: &Db, event: EventId) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::spreadsheet_safe;
+    use crate::util::spreadsheet_safe;
 
     #[test]
     fn names_that_look_like_formulas_stay_text_in_a_spreadsheet() {

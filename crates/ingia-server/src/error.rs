@@ -26,6 +26,8 @@ pub enum Error {
     RateLimited(u64),
     #[error("request body too large")]
     TooLarge,
+    #[error("this address does not take that method")]
+    MethodNotAllowed,
     #[error("storage error")]
     Db(#[from] sqlx::Error),
     #[error("internal error")]
@@ -44,6 +46,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::RateLimited(_) => "rate_limited",
             Error::TooLarge => "too_large",
+            Error::MethodNotAllowed => "method_not_allowed",
             Error::Db(_) | Error::Internal(_) => "internal",
         }
     }
@@ -57,6 +60,7 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -10,6 +10,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod events;
+pub mod listen;
 pub mod loopback;
 pub mod ratelimit;
 pub mod secrets;

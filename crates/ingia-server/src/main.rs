@@ -9,7 +9,7 @@ use ingia_core::{DeviceId, TicketId, TicketStatus};
 use ingia_server::devices::{self, Role};
 use ingia_server::events::{self, NewEvent, TypeSpec};
 use ingia_server::secrets::MasterKey;
-use ingia_server::util::parse_rfc3339;
+use ingia_server::util::{parse_rfc3339, spreadsheet_safe};
 use ingia_server::{checkins, tickets, AppState, Db, Error, Result};
 
 #[derive(Parser)]
@@ -378,8 +378,8 @@ fn write_tickets(out: &Path, issued: &[tickets::IssuedTicket], base_url: &str) -
         // A printable ticket admits whoever holds it: owner-only, like the delivery list.
         write_private(&out.join(&svg), render_svg(&t.credential).as_bytes())?;
         let link = format!("{}/wallet#{}", base_url.trim_end_matches('/'), t.wallet_token);
-        list.write_record([t.id.0.to_string(), t.holder.clone(), t.email.clone(), t.pin.to_string(), link, svg])
-            .map_err(csv_err)?;
+        let (holder, email) = (spreadsheet_safe(t.holder.clone()), spreadsheet_safe(t.email.clone()));
+        list.write_record([t.id.0.to_string(), holder, email, t.pin.to_string(), link, svg]).map_err(csv_err)?;
     }
     let bytes = list.into_inner().map_err(|e| Error::Internal(format!("csv: {e}")))?;
     let name = format!("delivery-{}.csv", ingia_server::util::now_ms());
@@ -401,12 +401,11 @@ async fn serve(db: Db, master: MasterKey, args: &ServeArgs) -> Result<()> {
         .map_err(|e| Error::BadRequest(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
     println!("listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| Error::Internal(format!("server: {e}")))
+    ingia_server::listen::serve(listener, app, ingia_server::listen::HEADER_READ_TIMEOUT, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("server: {e}")))
 }
 
 async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {

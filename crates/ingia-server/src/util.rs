@@ -129,3 +129,13 @@ mod tests {
         assert!(unhex("zz").is_none());
     }
 }
+
+/// A text cell a spreadsheet will not run: values starting like a formula get a leading quote
+/// (every CSV the server or its CLI writes passes names, emails and gate names through this).
+pub fn spreadsheet_safe(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}

@@ -123,11 +123,15 @@ fn organizer_flow_with_clear_errors() {
     let issued = run(&data, &["tickets", "issue", &event]);
     assert!(text(&issued).0.contains("issued 0 tickets"), "{:?}", text(&issued));
 
-    std::fs::write(&csv, "name,email,ticket_type\nAda Obi,ada@example.org,General\nKofi Mensah,,VIP\n").unwrap();
+    std::fs::write(
+        &csv,
+        "name,email,ticket_type\nAda Obi,ada@example.org,General\nKofi Mensah,,VIP\n\"=HYPERLINK(\"\"http://x\"\")\",@x@example.org,General\n",
+    )
+    .unwrap();
     assert!(run(&data, &["attendees", "import", &event, csv.to_str().unwrap()]).status.success());
     let out_dir = data.join("print");
     let issued = run(&data, &["tickets", "issue", &event, "--out", out_dir.to_str().unwrap()]);
-    assert!(text(&issued).0.contains("issued 2 tickets"), "{:?}", text(&issued));
+    assert!(text(&issued).0.contains("issued 3 tickets"), "{:?}", text(&issued));
     let svg = std::fs::read_to_string(out_dir.join("ticket-000001.svg")).unwrap();
     assert!(svg.contains("<svg"));
     let list = std::fs::read_dir(&out_dir)
@@ -135,8 +139,19 @@ fn organizer_flow_with_clear_errors() {
         .filter_map(|e| e.ok())
         .find(|e| e.file_name().to_string_lossy().starts_with("delivery-"))
         .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Every file the CLI writes holds what admits someone: the owner's only.
+        for f in [list.path(), out_dir.join("ticket-000001.svg"), data.join("ingia.db")] {
+            let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{} is {mode:o}", f.display());
+        }
+    }
     let list = std::fs::read_to_string(list.path()).unwrap();
     assert!(list.contains("/wallet#ingw_"), "{list}");
+    // Names and emails that a spreadsheet would run as formulas stay text.
+    assert!(list.contains("\"'=HYPERLINK(\"\"http://x\"\")\",'@x@example.org,"), "{list}");
 
     let pair = run(&data, &["device", "pair", &event, "--gate", "vip", "--role", "supervisor"]);
     let (out, err) = text(&pair);
@@ -148,6 +163,10 @@ fn organizer_flow_with_clear_errors() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(run(&data, &["device", "revoke", &event, "1"]).status.success());
     assert_eq!(run(&data, &["device", "revoke", &event, "1"]).status.code(), Some(2));
+    // A revoked device's admissions annulled in one command (it made none here).
+    let annul = run(&data, &["device", "annul", &event, "1", "--since", "2026-12-31T19:00:00+01:00"]);
+    assert!(text(&annul).0.contains("0 admissions by device 1 annulled"), "{:?}", text(&annul));
+    assert_eq!(run(&data, &["device", "annul", &event, "99", "--since", "2026-12-31T19:00:00+01:00"]).status.code(), Some(2));
 
     assert!(run(&data, &["tickets", "status", &event, "2", "refunded"]).status.success());
     let export = run(&data, &["export", &event, "--format", "csv"]);
@@ -163,6 +182,7 @@ fn organizer_flow_with_clear_errors() {
         &["tickets", "issue", "--help"],
         &["device", "pair", "--help"],
         &["device", "revoke", "--help"],
+        &["device", "annul", "--help"],
         &["serve", "--help"],
         &["demo", "--help"],
         &["export", "--help"],

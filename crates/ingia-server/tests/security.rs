@@ -309,3 +309,123 @@ async fn secrets_kept_in_the_clear_by_an_older_version_are_sealed_at_start() {
     assert_eq!(w.credential, t.credential);
     assert_eq!(w.pin, t.pin.to_string());
 }
+
+#[tokio::test]
+async fn framework_errors_come_in_the_envelope_and_name_no_internal_type() {
+    let db = fresh_db().await;
+    let a = event(&db, &master(), 3).await;
+    let r = router(&db);
+    let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
+    // A body announced too large (Content-Length), and a method a route does not take.
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/checkins")
+        .header("content-type", "application/json")
+        .header("content-length", "999999999")
+        .header("authorization", format!("Bearer {t}"))
+        .body(axum::body::Body::from("{}"))
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(r.clone(), req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["error"]["code"], "too_large");
+    let (status, v) = call(&r, "GET", "/api/pair", None, None).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(v["error"]["code"], "method_not_allowed", "{v}");
+    // Bad JSON says where and what, in the client's words, not the server's types.
+    let mut negative = record(d, 1, &a, Some(1), MAIN, true, now_ms());
+    negative["gate"] = json!(-1);
+    for body in [json!({"records": 5}), json!({"records": [negative]}), json!([1, 2])] {
+        let (status, v) = call(&r, "POST", "/api/checkins", Some(&t), Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let m = v["error"]["message"].as_str().unwrap();
+        for internal in ["struct", "SyncRequest", "CheckIn", "Vec", "u8", "u32", "GateId"] {
+            assert!(!m.contains(internal), "{m}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn records_are_read_exactly() {
+    let db = fresh_db().await;
+    let a = event(&db, &master(), 3).await;
+    let r = router(&db);
+    let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
+    // `{"admitted": null}` is not an admission; a staff name of invisible or reordering
+    // characters is refused.
+    let mut odd = record(d, 1, &a, Some(1), MAIN, true, now_ms());
+    odd["result"] = json!({"admitted": null});
+    let (status, _) = call(&r, "POST", "/api/checkins", Some(&t), Some(json!({ "records": [odd] }))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    for staff in ["\u{200b}\u{200b}", "a\u{202e}b", "\u{2066}\u{2069}"] {
+        let mut hidden = record(d, 2, &a, Some(1), MAIN, true, now_ms());
+        hidden["staff"] = json!(staff);
+        let (status, v) = call(&r, "POST", "/api/checkins", Some(&t), Some(json!({ "records": [hidden] }))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{staff:?}: {v}");
+    }
+    // A scan id above 2^63 reads back as itself in the audit export.
+    let big = u64::MAX - 5;
+    push(&r, &t, vec![record(d, big, &a, Some(2), MAIN, false, now_ms())]).await;
+    let csv = ingia_server::checkins::export_scans_csv(&db, a.id).await.unwrap();
+    assert!(csv.contains(&format!(",{big},")), "{csv}");
+    // A gate named like a formula stays text in the attendance export.
+    sqlx::query("UPDATE gates SET name = '=HYPERLINK(\"http://x\")' WHERE event_id = $1 AND gate_id = 0")
+        .bind(a.id.0 as i64)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    push(&r, &t, vec![record(d, 3, &a, Some(2), MAIN, true, now_ms())]).await;
+    let csv = ingia_server::checkins::export_csv(&db, a.id).await.unwrap();
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
+    assert!(!csv.contains(",=HYPERLINK"), "{csv}");
+}
+
+#[tokio::test]
+async fn a_guesser_on_the_venue_address_does_not_lock_out_its_stewards() {
+    let db = fresh_db().await;
+    let a = event(&db, &master(), 3).await;
+    let r = router(&db);
+    let mut limited = false;
+    for _ in 0..30 {
+        let (status, _) = call(&r, "POST", "/api/pair", None, Some(json!({"code": "ingp_guess"}))).await;
+        limited |= status == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(limited, "the guesser is throttled");
+    // The steward next to them, on the same address, pairs with a real code at once.
+    let p = ingia_server::devices::create_pairing(&db, a.id, MAIN, Role::Steward, 60_000).await.unwrap();
+    let (status, v) = call(&r, "POST", "/api/pair", None, Some(json!({"code": p.code, "name": "gate phone"}))).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    // Attendees opening real wallet links likewise.
+    for _ in 0..40 {
+        call(&r, "POST", "/api/wallet", None, Some(json!({"token": "ingw_guess"}))).await;
+    }
+    let (status, _) = call(&r, "POST", "/api/wallet", None, Some(json!({"token": a.tickets[0].wallet_token}))).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn idle_and_half_sent_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = fresh_db().await;
+    let app = ingia_server::app(ingia_server::AppState::new(db, master(), None));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(ingia_server::listen::serve(listener, app, std::time::Duration::from_millis(500), std::future::pending()));
+    for sent in [&b""[..], b"GET /api/device HTTP/1.1\r\nHost: x\r\n"] {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(sent).await.unwrap();
+        let mut buf = [0u8; 256];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf)).await;
+        let n = read.expect("the server closes the connection").unwrap_or(0);
+        // Closed (0 bytes), or at most an error answer before the close.
+        if n > 0 {
+            let rest = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf)).await;
+            assert!(matches!(rest, Ok(Ok(0)) | Ok(Err(_))), "still open after {:?}", String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+    // A whole request is answered.
+    let (status, _) =
+        ingia_server::loopback::post_json(&addr.to_string(), "/api/pair", "", &json!({"code": "ingp_x"})).await.unwrap();
+    assert_eq!(status, 404);
+}
