@@ -49,6 +49,7 @@ pub fn issue_ticket(key: &EventSigningKey, event: EventId, req: TicketRequest<'_
         status: TicketStatus::Active,
         code_secret: req.secret,
         pin: req.pin,
+        sealed: None,
         revision: req.revision,
     };
     Issued { credential, entry }

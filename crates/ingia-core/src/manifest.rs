@@ -1,7 +1,13 @@
 //! The event manifest: everything a scanner needs to decide offline. One binary encoding
 //! serves both the full download and delta syncs (a full manifest is a delta from revision 0).
+//! A ticket entry is clear (the server's own, and a supervisor's desk list) or sealed
+//! (`crate::seal`: a steward's and a kiosk's, whose name, PIN and code secret open only with the
+//! ticket's credential or PIN); [`Manifest::open`] and [`Manifest::ticket_by_typed_pin`] give the
+//! opened entry either way.
 //! Invariant: tickets are kept sorted by id; a delta applies only on top of the revision it
 //! was cut from or a later one, and applying it twice changes nothing.
+
+use alloc::borrow::Cow;
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
@@ -12,10 +18,12 @@ use crate::ids::{EventId, GateId, GateSet, KeyId, TicketId, TicketTypeId};
 use crate::keys::EventPublicKey;
 use crate::pin::Pin;
 use crate::rotating::CodeSecret;
+use crate::seal::{pin_secret, pin_tag, Sealed};
 use crate::wire::{Reader, WireError, Writer};
 
 const MAGIC: &[u8; 3] = b"IGM";
-const MANIFEST_VERSION: u8 = 1;
+/// Version 2: entries may be sealed.
+const MANIFEST_VERSION: u8 = 2;
 
 /// Event facts shown at the gate and used for codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +88,9 @@ crate::names::named!(TicketStatus {
     Blocked = 3 "blocked",
 });
 
-/// One ticket as the scanner knows it.
+/// One ticket as the scanner knows it. A sealed entry's `holder`, `code_secret` and `pin` are
+/// empty (a blank name, zeros) until [`Manifest::open`] or [`Manifest::ticket_by_typed_pin`]
+/// opens it with what the holder presented.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketEntry {
     pub id: TicketId,
@@ -91,6 +101,33 @@ pub struct TicketEntry {
     pub pin: Pin,
     /// The manifest revision at which this entry last changed.
     pub revision: u64,
+    /// The sealed form a gate device holds instead of the clear fields.
+    pub sealed: Option<Sealed>,
+}
+
+impl TicketEntry {
+    /// The entry as a gate device holds it: opened by its credential (`signature`), and by its
+    /// PIN when `pin_secret` (`crate::seal::pin_secret` of its PIN: a steward's phone; a kiosk has
+    /// no PIN entry) is given.
+    pub fn sealed_for_gate(&self, event: EventId, signature: &[u8; 64], pin_secret: Option<&[u8; 32]>) -> TicketEntry {
+        let sealed = Sealed::new(event, self.id, self.revision, &self.holder, &self.code_secret, signature, pin_secret);
+        TicketEntry {
+            holder: String::new(),
+            code_secret: CodeSecret([0; 16]),
+            pin: Pin::new(0, self.pin.digits()).unwrap_or(self.pin),
+            sealed: Some(sealed),
+            ..self.clone()
+        }
+    }
+
+    /// The PIN index key of a clear entry (a sealed one is found by its tag).
+    fn clear_pin(&self) -> Option<u32> {
+        self.sealed.is_none().then_some(self.pin.value())
+    }
+
+    fn tag(&self) -> Option<[u8; 16]> {
+        self.sealed.as_ref().and_then(|s| s.by_pin.as_ref()).map(|(tag, _)| *tag)
+    }
 }
 
 /// The scanner's copy of an event.
@@ -104,6 +141,8 @@ pub struct Manifest {
     pub ticket_types: Vec<TicketType>,
     tickets: BTreeMap<TicketId, TicketEntry>,
     by_pin: BTreeMap<u32, TicketId>,
+    /// Sealed entries by PIN tag.
+    by_tag: BTreeMap<[u8; 16], TicketId>,
 }
 
 /// The changes between two revisions (a full manifest when `base_revision` is 0).
@@ -173,14 +212,40 @@ impl Manifest {
             ticket_types: Vec::new(),
             tickets: BTreeMap::new(),
             by_pin: BTreeMap::new(),
+            by_tag: BTreeMap::new(),
         }
     }
 
     pub fn ticket(&self, id: TicketId) -> Option<&TicketEntry> {
         self.tickets.get(&id)
     }
+    /// A clear entry by its PIN (the server's manifest, a supervisor's); see
+    /// [`Manifest::ticket_by_typed_pin`] for a gate's.
     pub fn ticket_by_pin(&self, pin: Pin) -> Option<&TicketEntry> {
         self.by_pin.get(&pin.value()).and_then(|id| self.tickets.get(id))
+    }
+
+    /// The entry a typed PIN names, opened (clear, or sealed and found by the PIN's tag; a
+    /// sealed entry opened this way has its name and PIN, never its code secret).
+    pub fn ticket_by_typed_pin(&self, pin: Pin) -> Option<Cow<'_, TicketEntry>> {
+        if let Some(entry) = self.ticket_by_pin(pin) {
+            return Some(Cow::Borrowed(entry));
+        }
+        if self.by_tag.is_empty() {
+            return None;
+        }
+        let secret = pin_secret(self.event.id, pin);
+        let entry = self.by_tag.get(&pin_tag(&secret)).and_then(|id| self.tickets.get(id))?;
+        let holder = entry.sealed.as_ref()?.open_by_pin(self.event.id, entry.id, entry.revision, &secret)?;
+        Some(Cow::Owned(TicketEntry { holder, pin, sealed: None, ..entry.clone() }))
+    }
+
+    /// The entry opened with the signature of the credential that was scanned (a clear one as
+    /// it is); `None` when that credential is not the one the entry was sealed for.
+    pub fn open<'a>(&self, entry: &'a TicketEntry, signature: &[u8; 64]) -> Option<Cow<'a, TicketEntry>> {
+        let Some(sealed) = &entry.sealed else { return Some(Cow::Borrowed(entry)) };
+        let (holder, code_secret) = sealed.open_by_credential(self.event.id, entry.id, entry.revision, signature)?;
+        Some(Cow::Owned(TicketEntry { holder, code_secret, sealed: None, ..entry.clone() }))
     }
     pub fn tickets(&self) -> impl ExactSizeIterator<Item = &TicketEntry> {
         self.tickets.values()
@@ -200,18 +265,11 @@ impl Manifest {
 
     /// Inserts or replaces a ticket (server side, when building a manifest).
     pub fn upsert(&mut self, entry: TicketEntry) -> Result<(), ManifestError> {
-        if let Some(&owner) = self.by_pin.get(&entry.pin.value()) {
-            if owner != entry.id {
-                return Err(ManifestError::DuplicatePin);
-            }
-        }
-        if let Some(old) = self.tickets.get(&entry.id) {
-            self.by_pin.remove(&old.pin.value());
-        }
-        self.revision = self.revision.max(entry.revision);
-        self.by_pin.insert(entry.pin.value(), entry.id);
-        self.tickets.insert(entry.id, entry);
-        Ok(())
+        let mut delta = self.delta_since(u64::MAX);
+        delta.revision = self.revision.max(entry.revision);
+        delta.base_revision = self.revision;
+        delta.tickets = alloc::vec![entry];
+        self.apply(delta)
     }
 
     /// The delta a device at `since` needs: header plus tickets changed after `since`.
@@ -243,21 +301,19 @@ impl Manifest {
         if delta.base_revision > self.revision {
             return Err(ManifestError::Gap { have: self.revision, base: delta.base_revision });
         }
-        // Check PIN uniqueness against the result before changing anything.
-        let mut pins = self.by_pin.clone();
-        for t in &delta.tickets {
-            if self.tickets.get(&t.id).is_some_and(|old| old.revision > t.revision) {
-                continue;
-            }
+        // Check PIN (and PIN tag) uniqueness against the result before changing anything.
+        let (mut pins, mut tags) = (self.by_pin.clone(), self.by_tag.clone());
+        let newer = |t: &TicketEntry| !self.tickets.get(&t.id).is_some_and(|old| old.revision > t.revision);
+        for t in delta.tickets.iter().filter(|t| newer(t)) {
             if let Some(old) = self.tickets.get(&t.id) {
-                pins.remove(&old.pin.value());
+                old.clear_pin().map(|p| pins.remove(&p));
+                old.tag().map(|tag| tags.remove(&tag));
             }
         }
-        for t in &delta.tickets {
-            if self.tickets.get(&t.id).is_some_and(|old| old.revision > t.revision) {
-                continue;
-            }
-            if pins.insert(t.pin.value(), t.id).is_some_and(|other| other != t.id) {
+        for t in delta.tickets.iter().filter(|t| newer(t)) {
+            let taken = t.clear_pin().and_then(|p| pins.insert(p, t.id)).is_some_and(|other| other != t.id)
+                || t.tag().and_then(|tag| tags.insert(tag, t.id)).is_some_and(|other| other != t.id);
+            if taken {
                 return Err(ManifestError::DuplicatePin);
             }
         }
@@ -274,6 +330,7 @@ impl Manifest {
             self.tickets.insert(t.id, t);
         }
         self.by_pin = pins;
+        self.by_tag = tags;
         self.revision = self.revision.max(delta.revision);
         Ok(())
     }
@@ -317,7 +374,16 @@ impl ManifestDelta {
             w.varint(u64::from(t.id.0 - prev));
             prev = t.id.0;
             w.u8(t.ticket_type.0).u8(t.status.code()).varint(t.revision);
-            w.u32_be(t.pin.value()).bytes(&t.code_secret.0).str(&t.holder);
+            match &t.sealed {
+                None => w.u8(0).u32_be(t.pin.value()).bytes(&t.code_secret.0).str(&t.holder),
+                Some(s) => {
+                    w.u8(1).varint(s.by_credential.len() as u64).bytes(&s.by_credential);
+                    match &s.by_pin {
+                        None => w.u8(0),
+                        Some((tag, name)) => w.u8(1).bytes(tag).varint(name.len() as u64).bytes(name),
+                    }
+                }
+            };
         }
         w.into_bytes()
     }
@@ -379,7 +445,7 @@ impl ManifestDelta {
         }
         let mut tickets = Vec::new();
         let mut prev: u32 = 0;
-        for i in 0..r.count(25)? {
+        for i in 0..r.count(5)? {
             let gap = r.varint_u32()?;
             if gap == 0 && i > 0 {
                 return Err(ManifestError::UnsortedTickets);
@@ -389,10 +455,29 @@ impl ManifestDelta {
             let ticket_type = TicketTypeId(r.u8()?);
             let status = TicketStatus::from_code(r.u8()?).ok_or(WireError::BadValue("status"))?;
             let revision = r.varint()?;
-            let pin = Pin::new(r.u32_be()?, pin_digits).ok_or(WireError::BadValue("pin"))?;
-            let code_secret = CodeSecret(r.array::<16>()?);
-            let holder = r.str()?;
-            tickets.push(TicketEntry { id: TicketId(id), holder, ticket_type, status, code_secret, pin, revision });
+            let blank = Pin::new(0, pin_digits).ok_or(WireError::BadValue("pin_digits"))?;
+            let (pin, code_secret, holder, sealed) = match r.u8()? {
+                0 => {
+                    let pin = Pin::new(r.u32_be()?, pin_digits).ok_or(WireError::BadValue("pin"))?;
+                    (pin, CodeSecret(r.array::<16>()?), r.str()?, None)
+                }
+                1 => {
+                    let n = r.count(1)?;
+                    let by_credential = r.take(n)?.to_vec();
+                    let by_pin = match r.u8()? {
+                        0 => None,
+                        1 => {
+                            let tag = r.array::<16>()?;
+                            let n = r.count(1)?;
+                            Some((tag, r.take(n)?.to_vec()))
+                        }
+                        _ => return Err(WireError::BadValue("sealed entry").into()),
+                    };
+                    (blank, CodeSecret([0; 16]), String::new(), Some(Sealed { by_credential, by_pin }))
+                }
+                _ => return Err(WireError::BadValue("entry form").into()),
+            };
+            tickets.push(TicketEntry { id: TicketId(id), holder, ticket_type, status, code_secret, pin, revision, sealed });
         }
         r.finish()?;
         Ok(ManifestDelta { event, base_revision, revision, keys, gates, ticket_types, tickets })

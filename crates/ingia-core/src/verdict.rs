@@ -2,6 +2,7 @@
 //! Invariant: a decision is a value, never an error; every refusal has one kind, one tone and
 //! one stable code, and nothing here reads a clock or touches storage.
 
+use alloc::borrow::Cow;
 use core::fmt;
 
 use crate::checkin::Movement;
@@ -246,70 +247,80 @@ fn refuse(ticket: Option<TicketId>, reason: Refusal) -> Verdict {
 
 /// Decides a scan offline, from the manifest and the ledger alone.
 pub fn validate(scan: &Scan<'_>, manifest: &Manifest, ledger: &Ledger, gate: GateId, now: UnixMillis) -> Verdict {
+    decide_scan(scan, manifest, ledger, gate, now).0
+}
+
+/// [`validate`], with the ticket's entry as the presented credential or PIN opened it (a sealed
+/// entry's holder name is known only this way).
+pub fn decide_scan<'m>(
+    scan: &Scan<'_>,
+    manifest: &'m Manifest,
+    ledger: &Ledger,
+    gate: GateId,
+    now: UnixMillis,
+) -> (Verdict, Option<Cow<'m, TicketEntry>>) {
     match scan.presented {
         Presented::Qr(text) => validate_token(text, scan.movement, manifest, ledger, gate, now),
         Presented::Pin(text) => validate_pin(text, scan.movement, manifest, ledger, gate, now),
     }
 }
 
-fn validate_token(
+type Decided<'m> = (Verdict, Option<Cow<'m, TicketEntry>>);
+
+fn validate_token<'m>(
     text: &str,
     movement: Movement,
-    manifest: &Manifest,
+    manifest: &'m Manifest,
     ledger: &Ledger,
     gate: GateId,
     now: UnixMillis,
-) -> Verdict {
+) -> Decided<'m> {
     let token = match TicketToken::parse(text) {
         Ok(t) => t,
-        Err(e) => return refuse(None, Refusal::Malformed(Malformed::Token(e))),
+        Err(e) => return (refuse(None, Refusal::Malformed(Malformed::Token(e))), None),
     };
     let cred = token.signed.credential;
     if cred.event != manifest.event.id {
-        return refuse(None, Refusal::WrongEvent { event: cred.event });
+        return (refuse(None, Refusal::WrongEvent { event: cred.event }), None);
     }
     let genuine = manifest.key(cred.key_id).is_some_and(|key| token.signed.verify(key));
     if !genuine {
-        return refuse(None, Refusal::Forged);
+        return (refuse(None, Refusal::Forged), None);
     }
     let Some(entry) = manifest.ticket(cred.ticket) else {
-        return refuse(Some(cred.ticket), Refusal::UnknownTicket);
+        return (refuse(Some(cred.ticket), Refusal::UnknownTicket), None);
+    };
+    // A genuine credential the entry was not sealed for was replaced since (a reissued ticket).
+    let Some(entry) = manifest.open(entry, &token.signed.signature) else {
+        return (refuse(Some(cred.ticket), Refusal::Revoked), None);
     };
     let window = (cred.valid_from_ms(), cred.valid_until_end_ms());
-    decide(
-        entry,
-        Shown::Token { flags: cred.flags, rotating: token.rotating },
-        window,
-        movement,
-        manifest,
-        ledger,
-        gate,
-        now,
-    )
+    let shown = Shown::Token { flags: cred.flags, rotating: token.rotating };
+    (decide(&entry, shown, window, movement, manifest, ledger, gate, now), Some(entry))
 }
 
-fn validate_pin(
+fn validate_pin<'m>(
     text: &str,
     movement: Movement,
-    manifest: &Manifest,
+    manifest: &'m Manifest,
     ledger: &Ledger,
     gate: GateId,
     now: UnixMillis,
-) -> Verdict {
+) -> Decided<'m> {
     let pin = match Pin::parse(text, manifest.event.pin_digits) {
         Ok(p) => p,
-        Err(e) => return refuse(None, Refusal::Malformed(Malformed::Pin(e))),
+        Err(e) => return (refuse(None, Refusal::Malformed(Malformed::Pin(e))), None),
     };
-    let Some(entry) = manifest.ticket_by_pin(pin) else {
-        return refuse(None, Refusal::UnknownPin);
+    let Some(entry) = manifest.ticket_by_typed_pin(pin) else {
+        return (refuse(None, Refusal::UnknownPin), None);
     };
     let Some(policy) = manifest.ticket_type(entry.ticket_type).map(|t| t.policy) else {
         // No policy to check a PIN against: never admit on a guessable secret blind.
-        return refuse(Some(entry.id), Refusal::UnknownTicket);
+        return (refuse(Some(entry.id), Refusal::UnknownTicket), Some(entry));
     };
     let window =
         (UnixMillis::from_secs(u64::from(policy.valid_from)), UnixMillis::from_secs(u64::from(policy.valid_until) + 1));
-    decide(entry, Shown::Pin, window, movement, manifest, ledger, gate, now)
+    (decide(&entry, Shown::Pin, window, movement, manifest, ledger, gate, now), Some(entry))
 }
 
 /// What proved the holder's claim to the ticket.

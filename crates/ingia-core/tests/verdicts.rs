@@ -260,3 +260,61 @@ fn every_refusal_kind_has_a_unique_slug_and_round_trips() {
     slugs.dedup();
     assert_eq!(slugs.len(), RefusalKind::ALL.len());
 }
+
+/// The sample manifest as a steward's phone (`with_pins`) or a kiosk holds it: every entry sealed.
+fn sealed(ev: &SampleEvent, with_pins: bool) -> Manifest {
+    let mut delta = ev.manifest.delta_since(0);
+    for t in delta.tickets.iter_mut() {
+        let issued = ev.issued.iter().find(|i| i.entry.id == t.id).unwrap();
+        let pin = with_pins.then(|| ingia_core::seal::pin_secret(ev.manifest.event.id, t.pin));
+        *t = t.sealed_for_gate(ev.manifest.event.id, &issued.credential.signature, pin.as_ref());
+    }
+    Manifest::decode(&Manifest::from_delta(delta).unwrap().encode()).unwrap()
+}
+
+#[test]
+fn a_sealed_manifest_decides_every_scan_as_the_clear_one_and_holds_no_name_pin_or_secret() {
+    let ev = sample_event(11, 60);
+    let steward = sealed(&ev, true);
+    let kiosk = sealed(&ev, false);
+    let ledger = Ledger::new();
+    for issued in &ev.issued {
+        let live = live(&ev, issued, T);
+        let printed = issued.credential.static_token().to_text();
+        let pin = issued.entry.pin.to_string();
+        for scan in [entry(&live), entry(&printed), Scan { presented: Presented::Pin(&pin), movement: Movement::Entry }] {
+            for gate in [MAIN_GATE, VIP_GATE] {
+                let clear = decide_scan(&scan, &ev.manifest, &ledger, gate, T);
+                let (verdict, opened) = decide_scan(&scan, &steward, &ledger, gate, T);
+                assert_eq!(verdict, clear.0, "{scan:?}");
+                assert_eq!(opened.map(|e| e.holder.clone()), clear.1.map(|e| e.holder.clone()), "the name opens");
+                if matches!(scan.presented, Presented::Qr(_)) {
+                    assert_eq!(validate(&scan, &kiosk, &ledger, gate, T), clear.0);
+                } else {
+                    assert_eq!(reason(validate(&scan, &kiosk, &ledger, gate, T)), Refusal::UnknownPin, "a kiosk takes no PIN");
+                }
+            }
+        }
+    }
+    // A made-up PIN and a forged code stay refused.
+    let taken: Vec<u32> = ev.issued.iter().map(|i| i.entry.pin.value()).collect();
+    let free = (0..1_000_000u32).find(|p| !taken.contains(p)).unwrap();
+    let free = Pin::new(free, 6).unwrap().to_string();
+    assert_eq!(reason(validate(&Scan { presented: Presented::Pin(&free), movement: Movement::Entry }, &steward, &ledger, MAIN_GATE, T)), Refusal::UnknownPin);
+    // What the phone stores: no holder name, no code secret, no PIN as typed.
+    for bytes in [steward.encode(), kiosk.encode()] {
+        for issued in &ev.issued {
+            let name = issued.entry.holder.as_bytes();
+            assert!(!bytes.windows(name.len()).any(|w| w == name), "{}", issued.entry.holder);
+            assert!(!bytes.windows(16).any(|w| w == issued.entry.code_secret.0));
+            let pin = issued.entry.pin.to_string();
+            assert!(!bytes.windows(pin.len()).any(|w| w == pin.as_bytes()));
+        }
+    }
+    // A delta of sealed entries applies on a sealed manifest, and PINs stay found.
+    let mut later = sealed(&sample_event(11, 40), true);
+    later.apply(steward.delta_since(40)).unwrap();
+    assert_eq!(later.ticket_count(), 60);
+    let last = &ev.issued[59];
+    assert_eq!(later.ticket_by_typed_pin(last.entry.pin).map(|e| e.id), Some(last.entry.id));
+}

@@ -281,8 +281,33 @@ pub fn stored_status(s: &str) -> Result<TicketStatus> {
     TicketStatus::from_slug(s).ok_or_else(|| Error::Internal(format!("unknown stored ticket status {s}")))
 }
 
-/// The manifest delta after `since` (0 = everything): issued tickets changed after it.
-pub async fn manifest_delta(db: &Db, master: &MasterKey, id: EventId, since: u64) -> Result<ManifestDelta> {
+/// The form of a device's manifest: a supervisor's desk carries names and PINs for search (the
+/// exception docs/security.md names); a steward's phone sealed entries it opens by scanned
+/// credential or typed PIN; a kiosk sealed entries it opens by scanned credential only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManifestForm {
+    Clear,
+    Sealed { pins: bool },
+}
+
+impl ManifestForm {
+    pub fn for_role(role: ingia_core::Role) -> Self {
+        match role {
+            ingia_core::Role::Supervisor => ManifestForm::Clear,
+            ingia_core::Role::Steward => ManifestForm::Sealed { pins: true },
+            ingia_core::Role::Kiosk => ManifestForm::Sealed { pins: false },
+        }
+    }
+}
+
+/// The manifest delta after `since` (0 = everything): issued tickets changed after it, in `form`.
+pub async fn manifest_delta(
+    db: &Db,
+    master: &MasterKey,
+    id: EventId,
+    since: u64,
+    form: ManifestForm,
+) -> Result<ManifestDelta> {
     let (header, revision) = load_header(db, id).await?;
     let since = since.min(revision);
     let rows = sqlx::query(
@@ -297,7 +322,7 @@ pub async fn manifest_delta(db: &Db, master: &MasterKey, id: EventId, since: u64
     for r in rows {
         let ticket = TicketId(r.try_get::<i64, _>("ticket_id")? as u32);
         let secrets = master.open_ticket(id, ticket, &r.try_get::<Vec<u8>, _>("sealed")?)?;
-        tickets.push(TicketEntry {
+        let entry = TicketEntry {
             id: ticket,
             holder: r.try_get("holder")?,
             ticket_type: TicketTypeId(r.try_get::<i64, _>("type_id")? as u8),
@@ -305,6 +330,14 @@ pub async fn manifest_delta(db: &Db, master: &MasterKey, id: EventId, since: u64
             code_secret: secrets.code_secret,
             pin: secrets.pin,
             revision: r.try_get::<i64, _>("revision")? as u64,
+            sealed: None,
+        };
+        tickets.push(match form {
+            ManifestForm::Clear => entry,
+            // The PIN's slow secret was derived once, at issuance.
+            ManifestForm::Sealed { pins } => {
+                entry.sealed_for_gate(id, &secrets.credential.signature, pins.then_some(&secrets.pin_secret))
+            }
         });
     }
     Ok(ManifestDelta {

@@ -90,6 +90,15 @@ pub struct TicketSecrets {
     pub code_secret: CodeSecret,
     pub pin: Pin,
     pub credential: SignedCredential,
+    /// `ingia_core::seal::pin_secret` of the PIN (slow to derive: kept, for the gates' sealed
+    /// manifests).
+    pub pin_secret: [u8; 32],
+}
+
+impl TicketSecrets {
+    pub fn new(event: EventId, code_secret: CodeSecret, pin: Pin, credential: SignedCredential) -> Self {
+        TicketSecrets { code_secret, pin, credential, pin_secret: ingia_core::seal::pin_secret(event, pin) }
+    }
 }
 
 fn ticket_context(event: EventId, ticket: TicketId) -> Vec<u8> {
@@ -99,10 +108,11 @@ fn ticket_context(event: EventId, ticket: TicketId) -> Vec<u8> {
 impl MasterKey {
     /// Seals a ticket's secrets, bound to its event and number.
     pub fn seal_ticket(&self, event: EventId, ticket: TicketId, s: &TicketSecrets) -> Vec<u8> {
-        let mut plain = Vec::with_capacity(16 + 5 + 88);
+        let mut plain = Vec::with_capacity(16 + 5 + 32 + 88);
         plain.extend_from_slice(&s.code_secret.0);
         plain.extend_from_slice(&s.pin.value().to_be_bytes());
         plain.push(s.pin.digits());
+        plain.extend_from_slice(&s.pin_secret);
         plain.extend_from_slice(&s.credential.static_token().to_bytes());
         self.seal(&ticket_context(event, ticket), &plain)
     }
@@ -110,13 +120,14 @@ impl MasterKey {
     pub fn open_ticket(&self, event: EventId, ticket: TicketId, sealed: &[u8]) -> Result<TicketSecrets> {
         let plain = self.open(&ticket_context(event, ticket), sealed)?;
         let damaged = || Error::Internal(format!("the sealed secrets of ticket {} are damaged", ticket.0));
-        if plain.len() < 21 {
+        if plain.len() < 53 {
             return Err(damaged());
         }
         let code_secret = CodeSecret(plain[..16].try_into().expect("16 bytes"));
         let pin = Pin::new(u32::from_be_bytes(plain[16..20].try_into().expect("4 bytes")), plain[20]).ok_or_else(damaged)?;
-        let credential = TicketToken::from_bytes(&plain[21..]).map_err(|_| damaged())?.signed;
-        Ok(TicketSecrets { code_secret, pin, credential })
+        let pin_secret = plain[21..53].try_into().expect("32 bytes");
+        let credential = TicketToken::from_bytes(&plain[53..]).map_err(|_| damaged())?.signed;
+        Ok(TicketSecrets { code_secret, pin, credential, pin_secret })
     }
 
     /// A PIN's keyed hash within its event: the database keeps PINs unique by it, and a copy of

@@ -197,7 +197,7 @@ pub async fn issue_pending(db: &Db, master: &MasterKey, event: EventId) -> Resul
         );
         let credential = issued.credential.static_token().to_text();
         let wallet_token = new_secret("ingw");
-        let sealed = master.seal_ticket(event, id, &TicketSecrets { code_secret: secret, pin, credential: issued.credential });
+        let sealed = master.seal_ticket(event, id, &TicketSecrets::new(event, secret, pin, issued.credential));
         sqlx::query(
             "UPDATE tickets SET issued = 1, sealed = $1, pin_tag = $2, code_secret = NULL, pin = NULL, credential = NULL, \
              wallet_token_hash = $3, revision = $4 WHERE event_id = $5 AND ticket_id = $6",
@@ -306,7 +306,7 @@ pub async fn seal_clear_rows(db: &Db, master: &MasterKey) -> Result<usize> {
         let code_secret = CodeSecret(r.try_get::<Vec<u8>, _>("code_secret")?.try_into().map_err(|_| damaged())?);
         let pin = Pin::new(r.try_get::<i64, _>("pin")? as u32, r.try_get::<i64, _>("pin_digits")? as u8).ok_or_else(damaged)?;
         let credential = ingia_core::TicketToken::parse(&r.try_get::<String, _>("credential")?).map_err(|_| damaged())?.signed;
-        let sealed = master.seal_ticket(event, ticket, &TicketSecrets { code_secret, pin, credential });
+        let sealed = master.seal_ticket(event, ticket, &TicketSecrets::new(event, code_secret, pin, credential));
         sqlx::query(
             "UPDATE tickets SET sealed = $1, pin_tag = $2, code_secret = NULL, pin = NULL, credential = NULL \
              WHERE event_id = $3 AND ticket_id = $4",

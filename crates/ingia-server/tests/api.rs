@@ -176,9 +176,13 @@ async fn manifest_deltas_decide_offline_exactly_as_issued() {
     // A real token, as the attendee's wallet shows it, admits offline against this manifest.
     let ticket = &a.tickets[0];
     let entry = manifest.ticket(ticket.id).unwrap().clone();
+    // A steward's phone gets the entry sealed: no name, no code secret until its ticket is shown.
+    assert!(entry.sealed.is_some() && entry.holder.is_empty() && entry.code_secret.0 == [0; 16]);
     let now = UnixMillis(now_ms());
     let token = ingia_core::TicketToken::parse(&ticket.credential).unwrap();
-    let live = token.signed.with_code(current_code(&entry.code_secret, now, manifest.event.code_step_secs)).to_text();
+    let opened = manifest.open(&entry, &token.signed.signature).unwrap();
+    assert_eq!((opened.holder.as_str(), opened.code_secret), (ticket.holder.as_str(), ticket.code_secret));
+    let live = token.signed.with_code(current_code(&ticket.code_secret, now, manifest.event.code_step_secs)).to_text();
     let scan = Scan { presented: Presented::Qr(&live), movement: Movement::Entry };
     assert!(validate(&scan, &manifest, &Ledger::new(), MAIN, now).is_admit());
     // The printed form of a General ticket needs the live code.
@@ -195,7 +199,7 @@ async fn manifest_deltas_decide_offline_exactly_as_issued() {
     let (status, w) = call(&r, "POST", "/api/wallet", None, Some(json!({"token": ticket.wallet_token}))).await;
     assert_eq!(status, StatusCode::OK, "{w}");
     assert_eq!(w["credential"], ticket.credential);
-    assert_eq!(w["code_secret"], ingia_server::util::hex(&entry.code_secret.0));
+    assert_eq!(w["code_secret"], ingia_server::util::hex(&ticket.code_secret.0));
     assert_eq!(w["pin"], ticket.pin.to_string());
     let (status, _) = call(&r, "POST", "/api/wallet", None, Some(json!({"token": "ingw_nope"}))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -267,7 +267,7 @@ async fn a_copied_database_without_the_master_key_makes_no_ticket() {
     // shut (the event's signing key too), so no manifest, wallet or signed ticket comes out.
     let copy = ingia_server::Db::connect(&format!("sqlite://{}", stolen.display())).await.unwrap();
     let guess = ingia_server::secrets::MasterKey::from_hex(&"00".repeat(32)).unwrap();
-    assert!(ingia_server::events::manifest_delta(&copy, &guess, a.id, 0).await.is_err());
+    assert!(ingia_server::events::manifest_delta(&copy, &guess, a.id, 0, ingia_server::events::ManifestForm::Clear).await.is_err());
     assert!(ingia_server::events::signing_key(&copy, &guess, a.id).await.is_err());
     assert!(ingia_server::tickets::wallet(&copy, &guess, &a.tickets[0].wallet_token).await.is_err());
     let clear: i64 = sqlx::query(
@@ -280,7 +280,7 @@ async fn a_copied_database_without_the_master_key_makes_no_ticket() {
     .unwrap();
     assert_eq!(clear, 0);
     // With the master key (the server itself), everything opens: the test can fail.
-    let m = ingia_server::events::manifest_delta(&copy, &master, a.id, 0).await.unwrap();
+    let m = ingia_server::events::manifest_delta(&copy, &master, a.id, 0, ingia_server::events::ManifestForm::Clear).await.unwrap();
     assert_eq!(m.tickets.len(), 25);
     let _ = std::fs::remove_dir_all(&dir);
 }
