@@ -27,10 +27,9 @@ pub struct Paired {
 
 pub async fn load(store: &Store) -> Result<Option<Paired>, DeviceError> {
     let Some(pairing) = store.pairing().await? else { return Ok(None) };
-    let manifest = match store.manifest().await? {
-        Some(bytes) => Some(Manifest::decode(&bytes).map_err(|e| DeviceError::BadManifest(e.to_string()))?),
-        None => None,
-    };
+    // A manifest an older version stored (in the clear, or in an older encoding) reads as none:
+    // the gate downloads the event again, in the form its role gets now.
+    let manifest = store.manifest().await?.and_then(|bytes| Manifest::decode(&bytes).ok());
     Ok(Some(Paired { pairing, manifest, cursors: store.cursors().await? }))
 }
 

@@ -11,8 +11,8 @@ use std::rc::Rc;
 use ingia_core::conflict::ItemResult;
 use ingia_core::sync::{Conflict, Reply, SyncConfig, SyncEvent, SyncSession, Transmit};
 use ingia_core::{
-    exchange, validate, words, CheckIn, GateId, LedgerEntry, Manifest, ManifestDelta, Movement, NameIndex, Presented,
-    Scan, Stamp, Standing, TicketId, TicketStatus, UnixMillis, Verdict,
+    decide_scan, exchange, words, CheckIn, GateId, LedgerEntry, Manifest, ManifestDelta, Movement, NameIndex,
+    Presented, Role, Scan, Stamp, Standing, TicketId, TicketStatus, UnixMillis, Verdict,
 };
 
 use crate::io::clock::{self, now_ms};
@@ -58,6 +58,8 @@ pub struct ConflictView {
 
 pub struct Gate {
     pub store: Rc<Store>,
+    /// The server said this device is revoked: its data goes at once.
+    revoked: std::cell::Cell<bool>,
     /// Who scans here: named on every record this device makes (the audit's actor).
     staff: RefCell<String>,
     pub pairing: Pairing,
@@ -69,6 +71,20 @@ struct State {
     session: SyncSession,
     /// Holder names for search, lower-cased by the browser; rebuilt when the manifest changes.
     names: Option<NameIndex>,
+    /// Names of the holders whose sealed entries a scan opened, for the lists; in memory only,
+    /// never stored (docs/security.md).
+    seen: std::collections::BTreeMap<TicketId, String>,
+}
+
+impl State {
+    /// The holder's name where this device knows it (a clear entry, or one a scan opened this
+    /// session), else the ticket's number.
+    fn holder(&self, ticket: TicketId) -> String {
+        match self.manifest.ticket(ticket).map(|e| e.holder.as_str()).filter(|h| !h.is_empty()) {
+            Some(name) => name.to_string(),
+            None => self.seen.get(&ticket).cloned().unwrap_or_else(|| words::unnamed_holder(ticket)),
+        }
+    }
 }
 
 /// The sync session's tuning, which the fetch deadline follows too.
@@ -110,10 +126,11 @@ impl Gate {
         }
         let staff = store.staff_name().await.map_err(text)?.unwrap_or_else(|| pairing.role.slug().to_string());
         Ok(Gate {
+            revoked: std::cell::Cell::new(false),
             staff: RefCell::new(staff),
             store,
             pairing,
-            state: RefCell::new(State { manifest, session, names: None }),
+            state: RefCell::new(State { manifest, session, names: None, seen: Default::default() }),
         })
     }
 
@@ -150,13 +167,15 @@ impl Gate {
         device_now: u64,
     ) -> Result<Checked, StoreError> {
         let (verdict, now, event, holder, ticket_type, pin_digits) = {
-            let s = self.state.borrow();
+            let s = &mut *self.state.borrow_mut();
             let now = s.session.server_now(UnixMillis(device_now));
-            let verdict =
-                validate(&Scan { presented, movement }, &s.manifest, s.session.ledger(), self.pairing.gate, now);
-            let entry = verdict.ticket().and_then(|t| s.manifest.ticket(t));
-            let holder = entry.map(|e| e.holder.clone());
+            let scan = Scan { presented, movement };
+            let (verdict, entry) = decide_scan(&scan, &s.manifest, s.session.ledger(), self.pairing.gate, now);
+            let holder = entry.as_ref().map(|e| e.holder.clone());
             let ticket_type = entry.and_then(|e| s.manifest.ticket_type(e.ticket_type)).map(|t| t.name.clone());
+            if let (Some(t), Some(h)) = (verdict.ticket(), &holder) {
+                s.seen.insert(t, h.clone());
+            }
             (verdict, now, s.manifest.event.id, holder, ticket_type, s.manifest.event.pin_digits)
         };
         let gate = self.pairing.gate;
@@ -188,8 +207,12 @@ impl Gate {
         GateStats { checked_in: ledger.admitted_tickets(), total: s.manifest.ticket_count(), this_gate }
     }
 
-    /// Offline search by holder name, with each ticket's standing at the gates.
+    /// Offline search by holder name, with each ticket's standing at the gates: a supervisor's
+    /// desk only (a steward's phone and a kiosk hold no names).
     pub fn search(&self, query: &str, limit: usize) -> Vec<Found> {
+        if self.pairing.role != Role::Supervisor {
+            return Vec::new();
+        }
         {
             let s = &mut *self.state.borrow_mut();
             if s.names.as_ref().is_none_or(|n| n.revision != s.manifest.revision) {
@@ -223,7 +246,7 @@ impl Gate {
         Ok(records
             .into_iter()
             .map(|r| {
-                let holder = r.ticket.and_then(|t| s.manifest.ticket(t)).map(|e| e.holder.clone()).unwrap_or_default();
+                let holder = r.ticket.map(|t| s.holder(t)).unwrap_or_default();
                 (r, holder)
             })
             .collect())
@@ -238,12 +261,7 @@ impl Gate {
             .iter()
             .map(|c| ConflictView {
                 ticket: c.record.ticket.unwrap_or_default(),
-                holder: c
-                    .record
-                    .ticket
-                    .and_then(|t| s.manifest.ticket(t))
-                    .map(|e| e.holder.clone())
-                    .unwrap_or_default(),
+                holder: c.record.ticket.map(|t| s.holder(t)).unwrap_or_default(),
                 winner: c.winner,
                 mine_at: c.record.at,
             })
@@ -276,19 +294,40 @@ impl Gate {
             let reply = match tx {
                 Transmit::Push { id, records } => match self.push(&records).await {
                     Ok((server_time, results)) => Reply::Pushed { id, server_time, results },
-                    Err(e) => Reply::Failed { id, retry_after_ms: retry_after(&e) },
+                    Err(e) => self.failed(id, &e),
                 },
                 Transmit::Pull { id, revision, seq } => match self.pull(revision, seq).await {
                     Ok((server_time, revision, seq, admissions)) => {
                         Reply::Pulled { id, server_time, revision, seq, admissions }
                     }
-                    Err(e) => Reply::Failed { id, retry_after_ms: retry_after(&e) },
+                    Err(e) => self.failed(id, &e),
                 },
             };
+            if self.revoked.get() {
+                return Ok(());
+            }
             self.state.borrow_mut().session.handle_reply(UnixMillis(now()), reply);
             self.store_events(now()).await?;
         }
         Ok(())
+    }
+
+    /// Whether the event ended long enough ago that this device must delete it.
+    pub fn expired(&self) -> bool {
+        let s = self.state.borrow();
+        s.manifest.event.expired(s.session.server_now(UnixMillis(now_ms())).0)
+    }
+
+    /// Whether the server has said this device is revoked (then nothing more is sent).
+    pub fn is_revoked(&self) -> bool {
+        self.revoked.get()
+    }
+
+    fn failed(&self, id: ingia_core::sync::RequestId, e: &NetError) -> Reply {
+        if matches!(e, NetError::Server { code, .. } if code == "device_revoked") {
+            self.revoked.set(true);
+        }
+        Reply::Failed { id, retry_after_ms: retry_after(e) }
     }
 
     /// The pull cursors and the last contact, as the session holds them now.

@@ -193,6 +193,11 @@ async fn retry_download() -> Result<Screen, String> {
 /// Opens the gate for a paired device with its event and starts syncing.
 async fn open_gate(p: Paired) -> Result<Screen, String> {
     let Some(manifest) = p.manifest else { return Ok(Screen::NoManifest) };
+    if manifest.event.expired(now_ms()) {
+        let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
+        store.erase().await.map_err(|e| e.to_string())?;
+        return Ok(Screen::Erased { why: words::EVENT_KEPT_LONG_ENOUGH.to_string() });
+    }
     let shown = Screen::Ready {
         event: manifest.event.name.clone(),
         gate: manifest
@@ -285,12 +290,31 @@ fn sync_soon() {
         return;
     }
     spawn_local(async move {
+        if g.expired() {
+            SYNCING.with(|s| s.set(false));
+            return erase(&g, words::EVENT_KEPT_LONG_ENOUGH).await;
+        }
         let problem = g.sync().await.err().map(|e| e.to_string());
         PROBLEM.with(|p| *p.borrow_mut() = problem);
         SYNCING.with(|s| s.set(false));
+        if g.is_revoked() {
+            return erase(&g, words::DEVICE_REVOKED).await;
+        }
         arm(&g);
         publish().await;
     });
+}
+
+/// Closes the gate and deletes everything this device holds of its event (pairing, manifest,
+/// outbox, ledger, history), then says why.
+async fn erase(g: &Gate, why: &str) {
+    GATE.with(|slot| slot.borrow_mut().take());
+    TIMER.with(|t| t.borrow_mut().take());
+    let outcome = g.store.erase().await;
+    if let Err(e) = &outcome {
+        web_sys::console::error_1(&format!("erasing the event data: {e}").into());
+    }
+    push(Push::Screen(Screen::Erased { why: why.to_string() }));
 }
 
 /// Arms the engine's one timer to `SyncSession::poll_timeout()` (replacing the armed one).

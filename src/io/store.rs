@@ -135,6 +135,17 @@ impl Store {
         Rexie::delete(name).await.map_err(Into::into)
     }
 
+    /// Empties every store at once (a revoked or expired device keeps nothing of its event).
+    pub async fn erase(&self) -> Result<()> {
+        let all = [KV, OUTBOX, LEDGER, HISTORY, WALLET, CONFLICTS];
+        let tx = self.db.transaction(&all, TransactionMode::ReadWrite)?;
+        for name in all {
+            tx.store(name)?.clear().await?;
+        }
+        tx.done().await?;
+        Ok(())
+    }
+
     async fn kv_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let tx = self.db.transaction(&[KV], TransactionMode::ReadOnly)?;
         let v = tx.store(KV)?.get(JsValue::from_str(key)).await?;

@@ -225,7 +225,8 @@ pub fn GateDesk(open: OpenGate) -> impl IntoView {
                     <button class="desk__small" data-testid="sheet-close" on:click=move |_| set_ui.update(|u| u.sheet = None)>"Close"</button>
                 </header>
                 <div class="sheet__pane sheet__pane--search">
-                    <input id="name-search" data-testid="name-search" type="search" autocomplete="off" aria-label="Name"
+                    {(!supervisor).then(|| view! { <p data-testid="search-elsewhere">{words::SEARCH_ON_SUPERVISOR}</p> })}
+                    <input hidden=!supervisor id="name-search" data-testid="name-search" type="search" autocomplete="off" aria-label="Name"
                         prop:value=move || query.get() on:input=move |ev| set_query.set(event_target_value(&ev))/>
                     <ul class="sheet__list" data-testid="search-results">
                         {move || found.get().into_iter().map(|f| {

@@ -153,6 +153,11 @@ fn gate_page(page: GatePage, open: fn(OpenGate) -> AnyView) -> impl IntoView {
                         <h2>{words::NO_MANIFEST}</h2>
                         <button class="shell__button" on:click=retry>"Download the event"</button>
                     }.into_any(),
+                    Shown::Engine(Screen::Erased { why }) => view! {
+                        <h2 data-testid="erased">{why}</h2>
+                        <p>{words::NOT_PAIRED_HELP}</p>
+                        <desk::PairByScan/>
+                    }.into_any(),
                     Shown::Engine(Screen::Wallet) => {
                         go_to("/wallet");
                         view! { <p>"Opening…"</p> }.into_any()

@@ -40,6 +40,15 @@ pub struct EventInfo {
     pub code_step_secs: u32,
     /// Digits of this event's PINs.
     pub pin_digits: u8,
+    /// Hours after `ends_at` a gate device keeps the event; then it deletes everything of it.
+    pub keep_hours: u16,
+}
+
+impl EventInfo {
+    /// Whether a gate device must have deleted this event by `now` (Unix ms).
+    pub fn expired(&self, now: u64) -> bool {
+        now / 1000 >= self.ends_at.saturating_add(u64::from(self.keep_hours) * 3600)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -352,7 +361,7 @@ impl ManifestDelta {
         w.varint(self.base_revision).varint(self.revision);
         let e = &self.event;
         w.str(&e.name).str(&e.venue).varint(e.starts_at).varint(e.ends_at).str(&e.time_zone);
-        w.varint(u64::from(e.code_step_secs)).u8(e.pin_digits);
+        w.varint(u64::from(e.code_step_secs)).u8(e.pin_digits).varint(u64::from(e.keep_hours));
         w.varint(self.keys.len() as u64);
         for k in &self.keys {
             w.u8(k.key_id().0).bytes(&k.to_bytes());
@@ -413,7 +422,8 @@ impl ManifestDelta {
         if !(6..=8).contains(&pin_digits) {
             return Err(WireError::BadValue("pin_digits").into());
         }
-        let event = EventInfo { id, name, venue, starts_at, ends_at, time_zone, code_step_secs, pin_digits };
+        let keep_hours = u16::try_from(r.varint()?).map_err(|_| WireError::BadValue("keep_hours"))?;
+        let event = EventInfo { id, name, venue, starts_at, ends_at, time_zone, code_step_secs, pin_digits, keep_hours };
         let mut keys = Vec::new();
         for _ in 0..r.count(33)? {
             let key_id = KeyId(r.u8()?);

@@ -84,6 +84,8 @@ pub enum Screen {
     NoManifest,
     /// An attendee's phone (tickets, no pairing): its tickets are at `/wallet`.
     Wallet,
+    /// The event's data was deleted from this device (revoked, or kept past its time): why.
+    Erased { why: String },
 }
 
 /// The open gate's status line, lists and warnings.
@@ -266,6 +268,9 @@ impl Wire for Screen {
             Screen::Wallet => {
                 w.u8(4);
             }
+            Screen::Erased { why } => {
+                w.u8(5).str(why);
+            }
         }
     }
     fn get(r: &mut Sticky<'_>) -> Self {
@@ -281,6 +286,7 @@ impl Wire for Screen {
             }
             3 => Screen::NoManifest,
             4 => Screen::Wallet,
+            5 => Screen::Erased { why: r.str() },
             _ => {
                 r.fail(WireError::BadValue("screen"));
                 Screen::NotPaired
@@ -550,6 +556,7 @@ mod tests {
             },
             Screen::NoManifest,
             Screen::Wallet,
+            Screen::Erased { why: "Removed from the event.".into() },
         ]
     }
 

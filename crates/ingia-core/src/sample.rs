@@ -78,6 +78,7 @@ pub fn sample_event(seed: u64, tickets: u32) -> SampleEvent {
         time_zone: String::from("Africa/Lagos"),
         code_step_secs: DEFAULT_STEP_SECS,
         pin_digits: pin_digits_for(tickets as usize),
+        keep_hours: 12,
     };
     let window = |code_required, reentry, gates| TypePolicy {
         code_required,

@@ -111,6 +111,11 @@ pub fn conflict(
 }
 
 /// One line of the recent scans: "HH:MM · what · holder".
+/// A holder whose name this device does not hold (a sealed entry not scanned here this session).
+pub fn unnamed_holder(ticket: TicketId) -> String {
+    format!("Ticket {ticket}")
+}
+
 pub fn recent(at: UnixMillis, movement: Movement, result: ScanResult, holder: &str, clock: Clock<'_>) -> String {
     let what = match result {
         ScanResult::Admitted if movement == Movement::Exit => "Exit",
@@ -201,6 +206,12 @@ pub const DOWNLOADING: &str = "Downloading the event…";
 pub const PAIRING_LINK_INCOMPLETE: &str = "This pairing link is incomplete. Ask your supervisor for a new one.";
 pub const NO_EVENT_YET: &str = "This device has no event yet.";
 pub const NOT_PAIRED: &str = "This device is not paired";
+pub const SEARCH_ON_SUPERVISOR: &str =
+    "Name search is on the supervisor's phone: this phone holds no attendee names (they open only when a ticket is shown).";
+pub const EVENT_KEPT_LONG_ENOUGH: &str =
+    "The event is over: this phone has deleted everything it held of it, as the organizer set.";
+pub const DEVICE_REVOKED: &str =
+    "This phone was removed from the event by its organizer; everything it held of the event is deleted.";
 pub const NOT_PAIRED_HELP: &str = "Ask your gate supervisor for the pairing link or QR code of your event and gate.";
 pub const NOT_A_PAIRING_CODE: &str = "That code is not an Ingia pairing code.";
 pub const NO_MANIFEST: &str = "Paired, but the event is not on this device yet";

@@ -318,3 +318,17 @@ fn a_sealed_manifest_decides_every_scan_as_the_clear_one_and_holds_no_name_pin_o
     let last = &ev.issued[59];
     assert_eq!(later.ticket_by_typed_pin(last.entry.pin).map(|e| e.id), Some(last.entry.id));
 }
+
+#[test]
+fn a_gate_keeps_the_event_for_its_hours_after_the_end_and_no_longer() {
+    let mut info = event().manifest.event.clone();
+    info.keep_hours = 6;
+    let end = info.ends_at * 1000;
+    assert!(!info.expired(end));
+    assert!(!info.expired(end + 6 * 3_600_000 - 1));
+    assert!(info.expired(end + 6 * 3_600_000));
+    // The setting travels in the manifest.
+    let mut m = event().manifest.delta_since(0);
+    m.event.keep_hours = 6;
+    assert_eq!(Manifest::decode(&Manifest::from_delta(m).unwrap().encode()).unwrap().event.keep_hours, 6);
+}

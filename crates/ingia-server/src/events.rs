@@ -214,7 +214,7 @@ pub async fn signing_key(db: &Db, master: &MasterKey, id: EventId) -> Result<Eve
 /// Event header: info, keys, gates, types (everything but the tickets).
 pub async fn load_header(db: &Db, id: EventId) -> Result<(Manifest, u64)> {
     let ev = sqlx::query(
-        "SELECT name, venue, starts_secs, ends_secs, time_zone, code_step_secs, pin_digits, revision FROM events \
+        "SELECT name, venue, starts_secs, ends_secs, time_zone, code_step_secs, pin_digits, keep_hours, revision FROM events \
          WHERE id = $1",
     )
     .bind(event_key(id))
@@ -230,6 +230,7 @@ pub async fn load_header(db: &Db, id: EventId) -> Result<(Manifest, u64)> {
         time_zone: ev.try_get("time_zone")?,
         code_step_secs: ev.try_get::<i64, _>("code_step_secs")? as u32,
         pin_digits: ev.try_get::<i64, _>("pin_digits")? as u8,
+        keep_hours: ev.try_get::<i64, _>("keep_hours")?.clamp(0, i64::from(u16::MAX)) as u16,
     };
     let revision = ev.try_get::<i64, _>("revision")? as u64;
     let mut m = Manifest::new(info);
@@ -279,6 +280,21 @@ pub async fn load_header(db: &Db, id: EventId) -> Result<(Manifest, u64)> {
 /// read as active.
 pub fn stored_status(s: &str) -> Result<TicketStatus> {
     TicketStatus::from_slug(s).ok_or_else(|| Error::Internal(format!("unknown stored ticket status {s}")))
+}
+
+/// How long after the event ends gate devices keep its data (the next manifest pull tells them).
+pub async fn set_keep_hours(db: &Db, id: EventId, hours: u16) -> Result<()> {
+    let mut tx = db.pool.begin().await?;
+    let done = sqlx::query("UPDATE events SET keep_hours = $1, revision = revision + 1 WHERE id = $2")
+        .bind(i64::from(hours))
+        .bind(event_key(id))
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("event"));
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The form of a device's manifest: a supervisor's desk carries names and PINs for search (the

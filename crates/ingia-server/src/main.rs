@@ -100,6 +100,9 @@ enum EventCmd {
         /// Expected number of tickets (sets the PIN length: 6 digits up to 1000, 7 up to 10000, else 8).
         #[arg(long, default_value_t = 5000)]
         capacity: usize,
+        /// Hours after the end that gate phones keep the event's data; then they delete it.
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u16))]
+        keep_hours: u16,
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         base_url: String,
     },
@@ -228,6 +231,7 @@ async fn run(cli: Cli) -> Result<()> {
             doors_open,
             close,
             capacity,
+            keep_hours,
             base_url,
         }) => {
             let starts_secs = time_arg("starts", starts)?;
@@ -251,6 +255,7 @@ async fn run(cli: Cli) -> Result<()> {
             let master = master_key(&cli)?;
             let db = Db::connect(&database_url(&cli)?).await?;
             let created = events::create_event(&db, &master, &new).await?;
+            events::set_keep_hours(&db, created.id, *keep_hours).await?;
             println!("event {}", created.id.0);
             println!("dashboard {}/dashboard#{}", base_url.trim_end_matches('/'), created.organizer_token);
             println!("The dashboard link is shown once; keep it private. The signing key is sealed under");

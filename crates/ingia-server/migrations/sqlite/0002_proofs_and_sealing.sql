@@ -8,6 +8,8 @@ ALTER TABLE checkins ADD COLUMN annulled_at BIGINT;    -- when the organizer ann
 ALTER TABLE tickets ADD COLUMN sealed BLOB;
 ALTER TABLE tickets ADD COLUMN pin_tag TEXT;           -- keyed hash of the PIN: uniqueness without the PIN
 CREATE UNIQUE INDEX tickets_pin_tag ON tickets (event_id, pin_tag);
+-- Hours after the event ends that gate devices keep its data (then they delete it).
+ALTER TABLE events ADD COLUMN keep_hours BIGINT NOT NULL DEFAULT 12;
 CREATE INDEX checkins_device_at ON checkins (device_id, at);
 CREATE TABLE alerts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
