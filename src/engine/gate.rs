@@ -51,7 +51,8 @@ pub struct Found {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConflictView {
     pub ticket: TicketId,
-    pub holder: String,
+    /// Where the manifest holds names (a supervisor's): the same before and after a reload.
+    pub holder: Option<String>,
     pub winner: Stamp,
     pub mine_at: UnixMillis,
 }
@@ -80,10 +81,14 @@ impl State {
     /// The holder's name where this device knows it (a clear entry, or one a scan opened this
     /// session), else the ticket's number.
     fn holder(&self, ticket: TicketId) -> String {
-        match self.manifest.ticket(ticket).map(|e| e.holder.as_str()).filter(|h| !h.is_empty()) {
-            Some(name) => name.to_string(),
-            None => self.seen.get(&ticket).cloned().unwrap_or_else(|| words::unnamed_holder(ticket)),
-        }
+        self.clear_holder(ticket)
+            .or_else(|| self.seen.get(&ticket).cloned())
+            .unwrap_or_else(|| words::unnamed_holder(ticket))
+    }
+
+    /// The name a clear entry holds.
+    fn clear_holder(&self, ticket: TicketId) -> Option<String> {
+        self.manifest.ticket(ticket).map(|e| e.holder.clone()).filter(|h| !h.is_empty())
     }
 }
 
@@ -261,7 +266,7 @@ impl Gate {
             .iter()
             .map(|c| ConflictView {
                 ticket: c.record.ticket.unwrap_or_default(),
-                holder: c.record.ticket.map(|t| s.holder(t)).unwrap_or_default(),
+                holder: c.record.ticket.and_then(|t| s.clear_holder(t)),
                 winner: c.winner,
                 mine_at: c.record.at,
             })

@@ -42,6 +42,7 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST) {
     proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
   const link = (re) => lines.map((l) => l.match(re)).find(Boolean)?.[1];
+  let lastDevice = null;
   return {
     base: `http://127.0.0.1:${port}`,
     dataDir,
@@ -55,8 +56,12 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST) {
       const event = link(/event (\d+) with/);
       const out = execFileSync(bin, ['--data-dir', dataDir, 'device', 'pair', event, '--gate', gate, '--role', role,
         '--base-url', `http://127.0.0.1:${port}`], { encoding: 'utf8' });
+      lastDevice = out.match(/^device (\d+)/m)[1];
       return out.match(/pairing link[^:]*: (\S+)/)[1];
     },
+    /** The number of the device `newPairing` made last. */
+    lastDeviceId: () => lastDevice,
+    eventId: () => link(/event (\d+) with/),
     /** The organizer's export of every scan attempt (CLI `export --scans`), as CSV text. */
     exportScans: () => execFileSync(bin, ['--data-dir', dataDir, 'export', '--scans', link(/event (\d+) with/)],
       { encoding: 'utf8' }),

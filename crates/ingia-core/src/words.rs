@@ -94,16 +94,21 @@ pub fn unnamed_gate(gate: GateId) -> String {
 }
 
 /// One line of the supervisor's conflicts list.
+/// A conflict; `holder` where the device holds names (a sealed entry's name is not kept).
 pub fn conflict(
-    holder: &str,
+    holder: Option<&str>,
     ticket: TicketId,
     winner_gate: &str,
     winner: Stamp,
     mine_at: UnixMillis,
     clock: Clock<'_>,
 ) -> String {
+    let who = match holder {
+        Some(name) => format!("{name} (ticket {ticket})"),
+        None => unnamed_holder(ticket),
+    };
     format!(
-        "{holder} (ticket {ticket}): admitted first at {winner_gate}, {}, device {}; this device at {}",
+        "{who}: admitted first at {winner_gate}, {}, device {}; this device at {}",
         clock.hhmm(winner.at),
         winner.device,
         clock.hhmm(mine_at)
@@ -306,7 +311,7 @@ mod tests {
         assert_eq!(stats(11, 60, 9), "11 / 60 checked in · 9 at this gate");
         let winner = Stamp { at, gate: GateId(2), device: DeviceId(3) };
         assert_eq!(
-            conflict("Amara", TicketId(14), "VIP gate", winner, UnixMillis(at.0 + 60_000), LAGOS),
+            conflict(Some("Amara"), TicketId(14), "VIP gate", winner, UnixMillis(at.0 + 60_000), LAGOS),
             "Amara (ticket 14): admitted first at VIP gate, 20:41, device 3; this device at 20:42"
         );
         assert_eq!(recent(at, Movement::Entry, ScanResult::Admitted, "Ngozi", LAGOS), "20:41 · Admitted · Ngozi");
