@@ -129,13 +129,13 @@ impl TicketEntry {
         }
     }
 
-    /// The PIN index key of a clear entry (a sealed one is found by its tag).
-    fn clear_pin(&self) -> Option<u32> {
-        self.sealed.is_none().then_some(self.pin.value())
-    }
-
-    fn tag(&self) -> Option<[u8; 16]> {
-        self.sealed.as_ref().and_then(|s| s.by_pin.as_ref()).map(|(tag, _)| *tag)
+    /// The entry's key in the PIN index: its PIN (clear) or its PIN tag (sealed; a kiosk's has
+    /// none). One index for both keeps one map's code in the scanner.
+    fn pin_key(&self) -> Option<[u8; 16]> {
+        match &self.sealed {
+            None => Some(clear_key(self.pin)),
+            Some(s) => s.by_pin.as_ref().map(|(tag, _)| *tag),
+        }
     }
 }
 
@@ -149,9 +149,18 @@ pub struct Manifest {
     pub gates: Vec<Gate>,
     pub ticket_types: Vec<TicketType>,
     tickets: BTreeMap<TicketId, TicketEntry>,
-    by_pin: BTreeMap<u32, TicketId>,
-    /// Sealed entries by PIN tag.
-    by_tag: BTreeMap<[u8; 16], TicketId>,
+    /// Entries by [`TicketEntry::pin_key`].
+    by_pin: BTreeMap<[u8; 16], TicketId>,
+}
+
+/// A clear PIN's index key (a marker byte, then the PIN; a tag colliding with it would be a
+/// 2^-128 accident).
+fn clear_key(pin: Pin) -> [u8; 16] {
+    let mut k = [0u8; 16];
+    k[0] = 0xff;
+    k[1..5].copy_from_slice(&pin.value().to_be_bytes());
+    k[5] = pin.digits();
+    k
 }
 
 /// The changes between two revisions (a full manifest when `base_revision` is 0).
@@ -221,7 +230,6 @@ impl Manifest {
             ticket_types: Vec::new(),
             tickets: BTreeMap::new(),
             by_pin: BTreeMap::new(),
-            by_tag: BTreeMap::new(),
         }
     }
 
@@ -231,7 +239,8 @@ impl Manifest {
     /// A clear entry by its PIN (the server's manifest, a supervisor's); see
     /// [`Manifest::ticket_by_typed_pin`] for a gate's.
     pub fn ticket_by_pin(&self, pin: Pin) -> Option<&TicketEntry> {
-        self.by_pin.get(&pin.value()).and_then(|id| self.tickets.get(id))
+        let entry = self.by_pin.get(&clear_key(pin)).and_then(|id| self.tickets.get(id))?;
+        entry.sealed.is_none().then_some(entry)
     }
 
     /// The entry a typed PIN names, opened (clear, or sealed and found by the PIN's tag; a
@@ -240,11 +249,11 @@ impl Manifest {
         if let Some(entry) = self.ticket_by_pin(pin) {
             return Some(Cow::Borrowed(entry));
         }
-        if self.by_tag.is_empty() {
+        if !self.tickets.values().next().is_some_and(|e| e.sealed.is_some()) {
             return None;
         }
         let secret = pin_secret(self.event.id, pin);
-        let entry = self.by_tag.get(&pin_tag(&secret)).and_then(|id| self.tickets.get(id))?;
+        let entry = self.by_pin.get(&pin_tag(&secret)).and_then(|id| self.tickets.get(id))?;
         let holder = entry.sealed.as_ref()?.open_by_pin(self.event.id, entry.id, entry.revision, &secret)?;
         Some(Cow::Owned(TicketEntry { holder, pin, sealed: None, ..entry.clone() }))
     }
@@ -311,18 +320,15 @@ impl Manifest {
             return Err(ManifestError::Gap { have: self.revision, base: delta.base_revision });
         }
         // Check PIN (and PIN tag) uniqueness against the result before changing anything.
-        let (mut pins, mut tags) = (self.by_pin.clone(), self.by_tag.clone());
+        let mut pins = self.by_pin.clone();
         let newer = |t: &TicketEntry| !self.tickets.get(&t.id).is_some_and(|old| old.revision > t.revision);
         for t in delta.tickets.iter().filter(|t| newer(t)) {
             if let Some(old) = self.tickets.get(&t.id) {
-                old.clear_pin().map(|p| pins.remove(&p));
-                old.tag().map(|tag| tags.remove(&tag));
+                old.pin_key().map(|k| pins.remove(&k));
             }
         }
         for t in delta.tickets.iter().filter(|t| newer(t)) {
-            let taken = t.clear_pin().and_then(|p| pins.insert(p, t.id)).is_some_and(|other| other != t.id)
-                || t.tag().and_then(|tag| tags.insert(tag, t.id)).is_some_and(|other| other != t.id);
-            if taken {
+            if t.pin_key().and_then(|k| pins.insert(k, t.id)).is_some_and(|other| other != t.id) {
                 return Err(ManifestError::DuplicatePin);
             }
         }
@@ -339,7 +345,6 @@ impl Manifest {
             self.tickets.insert(t.id, t);
         }
         self.by_pin = pins;
-        self.by_tag = tags;
         self.revision = self.revision.max(delta.revision);
         Ok(())
     }

@@ -9,8 +9,6 @@
 //! Invariant: the manifest a device downloads carries no signature, so a device token alone
 //! cannot make a QR proof; comparing digests never exits early.
 
-use sha2::{Digest, Sha256};
-
 use crate::checkin::{CheckIn, Movement};
 use crate::ids::{Role, UnixMillis};
 use crate::manifest::TypePolicy;
@@ -43,18 +41,23 @@ pub enum Proof {
     Pin { digest: [u8; DIGEST_LEN] },
 }
 
-/// The record fields a proof is bound to.
+/// The digest: HMAC-SHA-256 keyed by what the gate saw, over a domain string and the record
+/// fields the proof is bound to, truncated to [`DIGEST_LEN`].
 fn bind(domain: &[u8], record: &CheckIn, secret: &[u8]) -> [u8; DIGEST_LEN] {
-    let mut h = Sha256::new();
-    h.update(domain);
-    h.update(secret);
-    h.update(record.device.0.to_be_bytes());
-    h.update(record.scan_id.0.to_be_bytes());
-    h.update(record.at.0.to_be_bytes());
-    h.update(record.ticket.map_or(u32::MAX, |t| t.0).to_be_bytes());
-    h.update([record.movement.code()]);
+    let ticket = record.ticket.map_or(u32::MAX, |t| t.0);
+    let full = crate::seal::mac(
+        secret,
+        &[
+            domain,
+            &record.device.0.to_be_bytes(),
+            &record.scan_id.0.to_be_bytes(),
+            &record.at.0.to_be_bytes(),
+            &ticket.to_be_bytes(),
+            &[record.movement.code()],
+        ],
+    );
     let mut out = [0u8; DIGEST_LEN];
-    out.copy_from_slice(&h.finalize()[..DIGEST_LEN]);
+    out.copy_from_slice(&full[..DIGEST_LEN]);
     out
 }
 

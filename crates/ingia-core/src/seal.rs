@@ -24,7 +24,8 @@ const CHECK_LEN: usize = 8;
 
 type HmacSha256 = Hmac<Sha256>;
 
-fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+/// HMAC-SHA-256 of `parts` in order (the one MAC of the seals and of `crate::proof`).
+pub(crate) fn mac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut m = <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     for p in parts {
         m.update(p);
@@ -62,15 +63,32 @@ fn open(key: &[u8; 32], sealed: &[u8]) -> Option<Vec<u8>> {
     Some(plain)
 }
 
+/// PBKDF2-HMAC-SHA-256 (RFC 8018) for one 32-byte block: the keyed HMAC state is cloned per
+/// round, so a round is two compressions. (The `pbkdf2` crate's generic code cost the gate
+/// engine kilobytes for these few lines.)
+fn pbkdf2_block(password: &[u8], salt: &[u8], rounds: u32) -> [u8; 32] {
+    let keyed = <HmacSha256 as Mac>::new_from_slice(password).expect("HMAC takes any key length");
+    let mut m = keyed.clone();
+    m.update(salt);
+    m.update(&1u32.to_be_bytes());
+    let mut u: [u8; 32] = m.finalize().into_bytes().into();
+    let mut out = u;
+    for _ in 1..rounds {
+        let mut m = keyed.clone();
+        m.update(&u);
+        u = m.finalize().into_bytes().into();
+        out.iter_mut().zip(u).for_each(|(o, x)| *o ^= x);
+    }
+    out
+}
+
 /// A ticket's secret from its PIN (what the server keeps sealed, and a gate derives from what
 /// was typed).
 pub fn pin_secret(event: EventId, pin: Pin) -> [u8; 32] {
-    let mut out = [0u8; 32];
     let typed = alloc::format!("{pin}");
     let mut salt = b"ingia pin v1 ".to_vec();
     salt.extend_from_slice(&event.0.to_be_bytes());
-    pbkdf2::pbkdf2_hmac::<Sha256>(typed.as_bytes(), &salt, PIN_ROUNDS, &mut out);
-    out
+    pbkdf2_block(typed.as_bytes(), &salt, PIN_ROUNDS)
 }
 
 /// The tag a PIN's entry is found by (it reveals the PIN only to someone who guesses it).
@@ -138,6 +156,14 @@ impl Sealed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pbkdf2_matches_rfc_7914_and_python() {
+        // RFC 7914 section 11 (first block), and Python's hashlib.pbkdf2_hmac at 1024 rounds.
+        let hex = |b: [u8; 32]| b.iter().map(|x| alloc::format!("{x:02x}")).collect::<String>();
+        assert_eq!(hex(pbkdf2_block(b"passwd", b"salt", 1)), "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
+        assert_eq!(hex(pbkdf2_block(b"Password", b"NaCl", 1024)), "792e6e274ab8031c930b01e2f40fd78964b58bba762ec1fd52c1f26ff03a321f");
+    }
 
     #[test]
     fn only_the_tickets_own_credential_or_pin_opens_it() {
