@@ -61,6 +61,8 @@ pub struct Gate {
     pub store: Rc<Store>,
     /// The server said this device is revoked: its data goes at once.
     revoked: std::cell::Cell<bool>,
+    /// Idle minutes before the gate screen locks (0: never), as stored.
+    pub lock_minutes: std::cell::Cell<u8>,
     /// Who scans here: named on every record this device makes (the audit's actor).
     staff: RefCell<String>,
     pub pairing: Pairing,
@@ -130,8 +132,10 @@ impl Gate {
             session.enqueue(record);
         }
         let staff = store.staff_name().await.map_err(text)?.unwrap_or_else(|| pairing.role.slug().to_string());
+        let lock_minutes = store.lock_minutes().await.map_err(text)?;
         Ok(Gate {
             revoked: std::cell::Cell::new(false),
+            lock_minutes: std::cell::Cell::new(lock_minutes),
             staff: RefCell::new(staff),
             store,
             pairing,

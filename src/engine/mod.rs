@@ -115,8 +115,9 @@ async fn answer(request: Request) -> protocol::Reply {
             sync_soon();
             Ok(Answer::Done)
         }
-        Request::KioskPinIsSet => kiosk_pin().await.map(|p| Answer::Flag(p.is_some())),
-        Request::SetKioskPin { pin } => set_kiosk_pin(&pin).await.map(|()| Answer::Done),
+        Request::KioskPinIsSet => staff_pin().await.map(|p| Answer::Flag(p.is_some())),
+        Request::SetKioskPin { pin } => set_staff_pin(&pin).await.map(|()| Answer::Done),
+        Request::SetLock { pin, minutes } => set_lock(&pin, minutes).await.map(|()| Answer::Done),
         Request::Exit { pin } => exit(&pin).await,
     }
 }
@@ -357,25 +358,38 @@ async fn status() -> Status {
         stale: g.last_contact().and_then(|t| words::stale_minutes(UnixMillis(now_ms()), t)).map(words::stale),
         staff: g.staff(),
         problem: PROBLEM.with(|p| p.borrow().clone()),
+        lock_minutes: g.lock_minutes.get(),
     }
 }
 
 // --- Kiosk exit PIN -----------------------------------------------------------------------------
 
-async fn kiosk_pin() -> Result<Option<StaffPin>, String> {
-    open()?.store.kiosk_pin().await.map_err(|e| e.to_string())
+async fn staff_pin() -> Result<Option<StaffPin>, String> {
+    open()?.store.staff_pin().await.map_err(|e| e.to_string())
 }
 
-async fn set_kiosk_pin(pin: &str) -> Result<(), String> {
+/// The gate screen's lock: the staff PIN that opens it and the idle minutes before it closes.
+async fn set_lock(pin: &str, minutes: u8) -> Result<(), String> {
+    let g = open()?;
+    if minutes > 0 {
+        set_staff_pin(pin).await?;
+    }
+    g.store.set_lock_minutes(minutes).await.map_err(|e| format!("Could not store the lock: {e}"))?;
+    g.lock_minutes.set(minutes);
+    publish().await;
+    Ok(())
+}
+
+async fn set_staff_pin(pin: &str) -> Result<(), String> {
     let salt = clock::random::<16>().map_err(|_| words::NO_RANDOMNESS)?;
     let p = StaffPin::new(pin, salt).ok_or(words::EXIT_PIN_RULE)?;
-    open()?.store.set_kiosk_pin(&p).await.map_err(|e| format!("Could not store the PIN: {e}"))
+    open()?.store.set_staff_pin(&p).await.map_err(|e| format!("Could not store the PIN: {e}"))
 }
 
 /// `Done` when the PIN opens the staff screen, else why not.
 async fn exit(pin: &str) -> protocol::Reply {
     // Fails closed: no stored PIN never opens the staff screen.
-    let stored = kiosk_pin().await?.ok_or(words::NO_EXIT_PIN)?;
+    let stored = staff_pin().await?.ok_or(words::NO_EXIT_PIN)?;
     Ok(match EXIT.with(|g| g.borrow_mut().attempt(&stored, pin, UnixMillis(now_ms()))) {
         ExitTry::Open => Answer::Done,
         ExitTry::Wrong { tries_left } => Answer::Refused(words::wrong_exit_pin(tries_left)),

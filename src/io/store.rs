@@ -309,12 +309,22 @@ impl Store {
     }
 
     /// The kiosk's staff exit PIN (salted digest), if staff set one.
-    pub async fn kiosk_pin(&self) -> Result<Option<StaffPin>> {
+    /// The staff PIN of this device (a kiosk's exit PIN, a gate screen's lock PIN).
+    pub async fn staff_pin(&self) -> Result<Option<StaffPin>> {
         Ok(self.kv_get("kiosk_pin").await?.and_then(|b| StaffPin::from_bytes(&b)))
     }
 
-    pub async fn set_kiosk_pin(&self, pin: &StaffPin) -> Result<()> {
+    pub async fn set_staff_pin(&self, pin: &StaffPin) -> Result<()> {
         self.kv_put("kiosk_pin", &pin.to_bytes()).await
+    }
+
+    /// Idle minutes before the gate screen locks (0: never).
+    pub async fn lock_minutes(&self) -> Result<u8> {
+        Ok(self.kv_get("lock_minutes").await?.and_then(|b| b.first().copied()).unwrap_or(0))
+    }
+
+    pub async fn set_lock_minutes(&self, minutes: u8) -> Result<()> {
+        self.kv_put("lock_minutes", &[minutes]).await
     }
 
     /// Every ticket in the wallet, by event and ticket.

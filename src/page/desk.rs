@@ -132,6 +132,8 @@ pub fn GateDesk(open: OpenGate) -> impl IntoView {
     });
 
     background_sync();
+    let (locked, set_locked) = signal(false);
+    idle_lock(status, locked, set_locked);
     let decide = decider(
         false,
         set_verdict,
@@ -147,7 +149,8 @@ pub fn GateDesk(open: OpenGate) -> impl IntoView {
     let on_scan = decide.clone();
     run_camera(
         video,
-        scanning.into(),
+        // A locked screen scans nothing.
+        Signal::derive(move || scanning.get() && !locked.get()),
         Facing::Rear,
         scanner,
         set_camera_state,
@@ -268,8 +271,10 @@ pub fn GateDesk(open: OpenGate) -> impl IntoView {
                     <p data-testid="tickets">{words::tickets_on_device(open.tickets)}</p>
                     <p class="desk__stats" data-testid="stats">{move || status.with(|s| s.stats.clone())}</p>
                     <StaffName status=status/>
+                    <LockSetting status=status/>
                 </div>
             </section>
+            {move || locked.get().then(|| view! { <Lock set_locked=set_locked/> })}
             {move || verdict.get().map(|(seq, v)| view! {
                 <div class="verdict" data-testid="verdict" data-tone=v.tone.slug()
                     data-seq=seq on:click=move |_| set_verdict.set(None)>
@@ -385,6 +390,104 @@ pub(crate) fn run_camera(
     // Browsers keep sound off until the first touch.
     let unlock = window_event_listener(leptos::ev::pointerdown, |_| camera::unlock_audio());
     on_cleanup(move || unlock.remove());
+}
+
+/// The staff PIN lock: a gate whose lock is set opens locked, and locks again after its idle
+/// minutes without a touch or a key.
+fn idle_lock(status: ReadSignal<Status>, locked: ReadSignal<bool>, set_locked: WriteSignal<bool>) {
+    let last = Rc::new(Cell::new(js_sys::Date::now()));
+    let touched = last.clone();
+    let seen = window_event_listener(leptos::ev::pointerdown, move |_| touched.set(js_sys::Date::now()));
+    let typed = last.clone();
+    let keys = window_event_listener(leptos::ev::keydown, move |_| typed.set(js_sys::Date::now()));
+    on_cleanup(move || {
+        seen.remove();
+        keys.remove();
+    });
+    // The first status from the engine: a set lock locks at once (a reload does not open it).
+    Effect::new(move |opened: Option<bool>| {
+        if opened == Some(true) {
+            return true;
+        }
+        let (first, minutes) = status.with(|s| (s.counts.is_empty(), s.lock_minutes));
+        if !first && minutes > 0 {
+            set_locked.set(true);
+        }
+        !first
+    });
+    crate::page::use_interval(Duration::from_secs(5), move || {
+        let minutes = status.with_untracked(|s| s.lock_minutes);
+        if minutes > 0 && !locked.get_untracked() && js_sys::Date::now() - last.get() >= f64::from(minutes) * 60_000.0 {
+            set_locked.set(true);
+        }
+    });
+}
+
+/// The locked screen: the staff PIN opens it (the engine checks it; wrong tries lock it out).
+#[component]
+fn Lock(set_locked: WriteSignal<bool>) -> impl IntoView {
+    let (typed, set_typed) = signal(String::new());
+    let (why, set_why) = signal(String::new());
+    let unlock = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let pin = typed.get_untracked();
+        spawn_local(async move {
+            match link::call(Request::Exit { pin }).await {
+                Ok(Answer::Done) => {
+                    set_locked.try_set(false);
+                }
+                Ok(Answer::Refused(w)) | Err(w) => {
+                    set_why.try_set(w);
+                }
+                Ok(_) => {}
+            }
+            set_typed.try_set(String::new());
+        });
+    };
+    view! {
+        <form class="lock" data-testid="lock" on:submit=unlock>
+            <h2>{words::LOCKED}</h2>
+            <label for="lock-pin">{words::STAFF_PIN}</label>
+            <input id="lock-pin" data-testid="lock-pin" type="password" inputmode="numeric" autocomplete="off"
+                prop:value=move || typed.get() on:input=move |ev| set_typed.set(event_target_value(&ev))/>
+            <button class="shell__button" type="submit">"Unlock"</button>
+            <p role="alert" data-testid="lock-message">{move || why.get()}</p>
+        </form>
+    }
+}
+
+/// Setting the lock: the staff PIN and the idle minutes (or off).
+#[component]
+fn LockSetting(status: ReadSignal<Status>) -> impl IntoView {
+    let (pin, set_pin) = signal(String::new());
+    let (minutes, set_minutes) = signal(5u8);
+    let (note, set_note) = signal(String::new());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (pin, minutes) = (pin.get_untracked(), minutes.get_untracked());
+        spawn_local(async move {
+            let result = link::call(Request::SetLock { pin, minutes }).await;
+            set_note.try_set(result.err().unwrap_or_default());
+            set_pin.try_set(String::new());
+        });
+    };
+    view! {
+        <form class="desk__staff" data-testid="lock-setting" on:submit=save>
+            <p data-testid="lock-state">{move || words::lock_state(status.with(|s| s.lock_minutes))}</p>
+            <label for="lock-minutes">{words::LOCK_AFTER}</label>
+            <select id="lock-minutes" data-testid="lock-minutes"
+                on:change=move |ev| set_minutes.set(event_target_value(&ev).parse().unwrap_or(0))>
+                {[0u8, 2, 5, 10, 15].into_iter().map(|m| view! {
+                    <option value=m.to_string() selected=m == 5>{words::lock_choice(m)}</option>
+                }).collect_view()}
+            </select>
+            <label for="lock-new-pin">{words::STAFF_PIN}</label>
+            <input id="lock-new-pin" data-testid="lock-new-pin" type="password" inputmode="numeric" autocomplete="off"
+                prop:value=move || pin.get() on:input=move |ev| set_pin.set(event_target_value(&ev))/>
+            <button class="desk__small" type="submit">"Set"</button>
+            <span role="alert">{move || note.get()}</span>
+        </form>
+    }
 }
 
 /// An unpaired device scans the supervisor's pairing QR code (the camera opens on request).

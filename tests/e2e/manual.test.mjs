@@ -383,3 +383,35 @@ test('a gate engine that crashes is replaced: the next scan is decided, and noth
   await page.getByText(/^0 pending · 2 synced/).waitFor({ timeout: 20_000 });
   await context.close();
 });
+
+test('a staff PIN locks the gate screen after its idle minutes and on reopening; only the PIN opens it', async () => {
+  const { context, page } = await syncedGate({ fakeClock: true });
+  await openSheet(page, 'gate');
+  assert.match(await page.getByTestId('lock-state').textContent(), /No screen lock/);
+  await page.getByTestId('lock-minutes').selectOption('2');
+  await page.getByTestId('lock-new-pin').fill('12');
+  await page.getByTestId('lock-setting').getByRole('button', { name: 'Set' }).click();
+  await page.getByTestId('lock-setting').getByText('4 to 8 digits').waitFor();
+  await page.getByTestId('lock-new-pin').fill('2468');
+  await page.getByTestId('lock-setting').getByRole('button', { name: 'Set' }).click();
+  await page.getByTestId('lock-state').getByText('Locks after 2 min').waitFor();
+  await closeSheet(page);
+  // A minute of use keeps it open; two idle minutes lock it.
+  await page.clock.runFor(60_000);
+  assert.equal(await page.getByTestId('lock').count(), 0);
+  await page.clock.runFor(70_000);
+  await page.getByTestId('lock').waitFor({ timeout: 10_000 });
+  // Locked, it scans nothing: the PIN entry is covered.
+  await page.getByTestId('lock-pin').fill('1111');
+  await page.getByTestId('lock-pin').press('Enter');
+  await page.getByTestId('lock-message').getByText(/wrong/i).waitFor();
+  await page.getByTestId('lock-pin').fill('2468');
+  await page.getByTestId('lock-pin').press('Enter');
+  await page.getByTestId('lock').waitFor({ state: 'detached' });
+  const printed = demo.tickets().find((t) => t.ticket === 28);
+  assert.equal((await check(page, printed.pin)).title, 'Welcome');
+  // Reopened (a reload), it starts locked.
+  await page.reload();
+  await page.getByTestId('lock').waitFor({ timeout: 15_000 });
+  await context.close();
+});

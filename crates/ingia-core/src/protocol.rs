@@ -38,8 +38,12 @@ pub enum Request {
     KioskPinIsSet,
     /// Answer: [`Answer::Done`].
     SetKioskPin { pin: String },
-    /// Answer: [`Answer::Done`] (the staff screen opens) or [`Answer::Refused`] with why not.
+    /// Answer: [`Answer::Done`] (the staff screen opens, or a locked gate screen unlocks) or
+    /// [`Answer::Refused`] with why not.
     Exit { pin: String },
+    /// Lock the gate screen after `minutes` idle, unlocked by the staff `pin` (the kiosk's exit
+    /// PIN on a kiosk); `minutes` 0 turns the lock off. Answer: [`Answer::Done`].
+    SetLock { pin: String, minutes: u8 },
 }
 
 /// Engine -> page, for one request. A failed request is `Err(sentence)` instead.
@@ -105,6 +109,8 @@ pub struct Status {
     pub staff: String,
     /// The last sync round's storage failure.
     pub problem: Option<String>,
+    /// Idle minutes before the gate screen locks (0: no staff PIN lock).
+    pub lock_minutes: u8,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,6 +229,9 @@ impl Wire for Request {
             Request::Exit { pin } => {
                 w.u8(9).str(pin);
             }
+            Request::SetLock { pin, minutes } => {
+                w.u8(10).str(pin).u8(*minutes);
+            }
         }
     }
     fn get(r: &mut Sticky<'_>) -> Self {
@@ -237,6 +246,7 @@ impl Wire for Request {
             7 => Request::KioskPinIsSet,
             8 => Request::SetKioskPin { pin: r.str() },
             9 => Request::Exit { pin: r.str() },
+            10 => Request::SetLock { pin: r.str(), minutes: r.u8() },
             _ => {
                 r.fail(WireError::BadValue("request"));
                 Request::Status
@@ -313,6 +323,7 @@ impl Wire for Status {
         self.stale.put(w);
         w.str(&self.staff);
         self.problem.put(w);
+        w.u8(self.lock_minutes);
     }
     fn get(r: &mut Sticky<'_>) -> Self {
         Status {
@@ -325,6 +336,7 @@ impl Wire for Status {
             stale: Option::get(r),
             staff: r.str(),
             problem: Option::get(r),
+            lock_minutes: r.u8(),
         }
     }
 }
@@ -528,6 +540,7 @@ mod tests {
             ),
             staff: "Zoë".into(),
             problem: Some("the browser's storage failed".into()),
+            lock_minutes: 5,
         }
     }
 
@@ -574,6 +587,7 @@ mod tests {
             Request::KioskPinIsSet,
             Request::SetKioskPin { pin: "2468".into() },
             Request::Exit { pin: "1357".into() },
+            Request::SetLock { pin: "2468".into(), minutes: 5 },
         ];
         for r in all {
             assert_eq!(Request::decode(&r.encode()), Ok(r.clone()), "{r:?}");

@@ -215,14 +215,34 @@ pub const SEARCH_ON_SUPERVISOR: &str =
     "Name search is on the supervisor's phone: this phone holds no attendee names (they open only when a ticket is shown).";
 pub const EVENT_KEPT_LONG_ENOUGH: &str =
     "The event is over: this phone has deleted everything it held of it, as the organizer set.";
+pub const LOCKED: &str = "Locked: a steward's PIN opens this phone";
+pub const STAFF_PIN: &str = "Staff PIN (4 to 8 digits)";
+pub const LOCK_AFTER: &str = "Lock the screen after";
+
+/// The lock's state, as the gate's details show it.
+pub fn lock_state(minutes: u8) -> String {
+    match minutes {
+        0 => "No screen lock: anyone holding this phone can scan.".into(),
+        m => format!("Locks after {m} min without a touch; the staff PIN opens it."),
+    }
+}
+
+/// One choice of the lock's idle time.
+pub fn lock_choice(minutes: u8) -> String {
+    match minutes {
+        0 => "never (off)".into(),
+        m => format!("{m} min idle"),
+    }
+}
+
 pub const DEVICE_REVOKED: &str =
     "This phone was removed from the event by its organizer; everything it held of the event is deleted.";
 pub const NOT_PAIRED_HELP: &str = "Ask your gate supervisor for the pairing link or QR code of your event and gate.";
 pub const NOT_A_PAIRING_CODE: &str = "That code is not an Ingia pairing code.";
 pub const NO_MANIFEST: &str = "Paired, but the event is not on this device yet";
 pub const SOMETHING_WRONG: &str = "Something went wrong";
-pub const EXIT_PIN_RULE: &str = "The exit PIN must be 4 to 8 digits.";
-pub const NO_EXIT_PIN: &str = "No exit PIN is set on this kiosk.";
+pub const EXIT_PIN_RULE: &str = "The staff PIN must be 4 to 8 digits.";
+pub const NO_EXIT_PIN: &str = "No staff PIN is set on this device.";
 pub const KIOSK_SEE_STAFF: &str = "Please see a member of staff";
 pub const KIOSK_PROMPT: &str = "Hold your ticket's QR code up to the camera";
 pub const KIOSK_NO_CAMERA: &str = "The camera is not available: please see a member of staff";
