@@ -345,7 +345,9 @@ async fn status() -> Status {
         conflicts: g
             .conflicts()
             .iter()
-            .map(|c| words::conflict(c.holder.as_deref(), c.ticket, &g.gate_name(c.winner.gate), c.winner, c.mine_at, clock))
+            .map(|c| {
+                words::conflict(c.holder.as_deref(), c.ticket, &g.gate_name(c.winner.gate), c.winner, c.mine_at, clock)
+            })
             .collect(),
         recent: recent
             .iter()

@@ -97,7 +97,7 @@ impl Sheet {
 
 /// The camera scanner, manual entry, the verdict and the sync status of an open gate.
 #[component]
-pub fn GateDesk(open: OpenGate) -> impl IntoView {
+pub fn GateDesk(open: OpenGate, lock: fn(ReadSignal<Status>) -> LockParts) -> impl IntoView {
     let supervisor = open.role == Role::Supervisor;
     let status = follow_status();
     let (pin, set_pin) = signal(String::new());
@@ -132,8 +132,7 @@ pub fn GateDesk(open: OpenGate) -> impl IntoView {
     });
 
     background_sync();
-    let (locked, set_locked) = signal(false);
-    idle_lock(status, locked, set_locked);
+    let LockParts { locked, overlay, setting } = lock(status);
     let decide = decider(
         false,
         set_verdict,
@@ -271,10 +270,10 @@ pub fn GateDesk(open: OpenGate) -> impl IntoView {
                     <p data-testid="tickets">{words::tickets_on_device(open.tickets)}</p>
                     <p class="desk__stats" data-testid="stats">{move || status.with(|s| s.stats.clone())}</p>
                     <StaffName status=status/>
-                    <LockSetting status=status/>
+                    {setting}
                 </div>
             </section>
-            {move || locked.get().then(|| view! { <Lock set_locked=set_locked/> })}
+            {overlay}
             {move || verdict.get().map(|(seq, v)| view! {
                 <div class="verdict" data-testid="verdict" data-tone=v.tone.slug()
                     data-seq=seq on:click=move |_| set_verdict.set(None)>
@@ -392,29 +391,38 @@ pub(crate) fn run_camera(
     on_cleanup(move || unlock.remove());
 }
 
-/// The staff PIN lock: a gate whose lock is set opens locked, and locks again after its idle
-/// minutes without a touch or a key.
-fn idle_lock(status: ReadSignal<Status>, locked: ReadSignal<bool>, set_locked: WriteSignal<bool>) {
+/// A desk's staff PIN lock: whether the screen is locked, the lock screen, and its setting (in
+/// the gate's details). The scanner page's desk has one ([`staff_lock`]); the kiosk's staff desk
+/// none ([`no_lock`]: the kiosk has its exit PIN), so the kiosk module carries none of its code.
+pub struct LockParts {
+    pub locked: Signal<bool>,
+    pub overlay: AnyView,
+    pub setting: AnyView,
+}
+
+pub fn no_lock(_: ReadSignal<Status>) -> LockParts {
+    LockParts { locked: Signal::stored(false), overlay: ().into_any(), setting: ().into_any() }
+}
+
+pub fn staff_lock(status: ReadSignal<Status>) -> LockParts {
+    // Locked from the start: a gate whose lock is set opens locked (a reload does not skip it);
+    // the lock shows only while the engine says one is set.
+    let (locked, set_locked) = signal(true);
+    let locked = Signal::derive(move || locked.get() && status.with(|s| s.lock_minutes > 0));
+    idle_lock(status, locked, set_locked);
+    LockParts {
+        locked,
+        overlay: view! { {move || locked.get().then(|| view! { <Lock set_locked=set_locked/> })} }.into_any(),
+        setting: view! { <LockSetting status=status set_locked=set_locked/> }.into_any(),
+    }
+}
+
+/// The staff PIN lock locks again after its idle minutes without a touch (typing starts with one).
+fn idle_lock(status: ReadSignal<Status>, locked: Signal<bool>, set_locked: WriteSignal<bool>) {
     let last = Rc::new(Cell::new(js_sys::Date::now()));
     let touched = last.clone();
     let seen = window_event_listener(leptos::ev::pointerdown, move |_| touched.set(js_sys::Date::now()));
-    let typed = last.clone();
-    let keys = window_event_listener(leptos::ev::keydown, move |_| typed.set(js_sys::Date::now()));
-    on_cleanup(move || {
-        seen.remove();
-        keys.remove();
-    });
-    // The first status from the engine: a set lock locks at once (a reload does not open it).
-    Effect::new(move |opened: Option<bool>| {
-        if opened == Some(true) {
-            return true;
-        }
-        let (first, minutes) = status.with(|s| (s.counts.is_empty(), s.lock_minutes));
-        if !first && minutes > 0 {
-            set_locked.set(true);
-        }
-        !first
-    });
+    on_cleanup(move || seen.remove());
     crate::page::use_interval(Duration::from_secs(5), move || {
         let minutes = status.with_untracked(|s| s.lock_minutes);
         if minutes > 0 && !locked.get_untracked() && js_sys::Date::now() - last.get() >= f64::from(minutes) * 60_000.0 {
@@ -458,15 +466,18 @@ fn Lock(set_locked: WriteSignal<bool>) -> impl IntoView {
 
 /// Setting the lock: the staff PIN and the idle minutes (or off).
 #[component]
-fn LockSetting(status: ReadSignal<Status>) -> impl IntoView {
+fn LockSetting(status: ReadSignal<Status>, set_locked: WriteSignal<bool>) -> impl IntoView {
     let (pin, set_pin) = signal(String::new());
-    let (minutes, set_minutes) = signal(5u8);
+    let (minutes, set_minutes) = signal(String::from("5"));
     let (note, set_note) = signal(String::new());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let (pin, minutes) = (pin.get_untracked(), minutes.get_untracked());
+        let pin = pin.get_untracked();
+        let minutes = minutes.get_untracked().trim().parse::<u8>().unwrap_or(0).min(60);
         spawn_local(async move {
             let result = link::call(Request::SetLock { pin, minutes }).await;
+            // Whoever set the lock is holding the phone: it starts counting from now.
+            set_locked.try_set(false);
             set_note.try_set(result.err().unwrap_or_default());
             set_pin.try_set(String::new());
         });
@@ -475,12 +486,8 @@ fn LockSetting(status: ReadSignal<Status>) -> impl IntoView {
         <form class="desk__staff" data-testid="lock-setting" on:submit=save>
             <p data-testid="lock-state">{move || words::lock_state(status.with(|s| s.lock_minutes))}</p>
             <label for="lock-minutes">{words::LOCK_AFTER}</label>
-            <select id="lock-minutes" data-testid="lock-minutes"
-                on:change=move |ev| set_minutes.set(event_target_value(&ev).parse().unwrap_or(0))>
-                {[0u8, 2, 5, 10, 15].into_iter().map(|m| view! {
-                    <option value=m.to_string() selected=m == 5>{words::lock_choice(m)}</option>
-                }).collect_view()}
-            </select>
+            <input id="lock-minutes" data-testid="lock-minutes" type="number" inputmode="numeric" min="0" max="60"
+                prop:value=move || minutes.get() on:input=move |ev| set_minutes.set(event_target_value(&ev))/>
             <label for="lock-new-pin">{words::STAFF_PIN}</label>
             <input id="lock-new-pin" data-testid="lock-new-pin" type="password" inputmode="numeric" autocomplete="off"
                 prop:value=move || pin.get() on:input=move |ev| set_pin.set(event_target_value(&ev))/>

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::page::camera::{self, CameraState, Facing, Scanner};
-use crate::page::desk::{background_sync, decider, run_camera, GateDesk};
+use crate::page::desk::{self, background_sync, decider, run_camera, GateDesk};
 use crate::page::{link, qr, OpenGate};
 
 /// How long the corner must be held to call the staff prompt.
@@ -78,7 +78,7 @@ pub fn Kiosk(open: OpenGate) -> impl IntoView {
                 <button class="shell__button kiosk__resume" data-testid="kiosk-resume" on:click=move |_| set_stage.set(Stage::Running)>
                     "Back to kiosk mode"
                 </button>
-                <GateDesk open=open.clone()/>
+                <GateDesk open=open.clone() lock=desk::no_lock/>
             }.into_any(),
             Stage::SetPin | Stage::ExitPrompt => view! {
                 <form class="kiosk__pin" on:submit=submit>

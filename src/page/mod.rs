@@ -88,7 +88,7 @@ pub(crate) struct OpenGate {
 
 /// The steward's scanner page (`index.html`; also `/pair`).
 pub fn scanner_app() -> impl IntoView {
-    gate_page(GatePage::Scanner, |open| view! { <desk::GateDesk open=open/> }.into_any())
+    gate_page(GatePage::Scanner, |open| view! { <desk::GateDesk open=open lock=desk::staff_lock/> }.into_any())
 }
 
 /// The self check-in kiosk page (`kiosk.html`, at `/kiosk`).

@@ -388,7 +388,7 @@ test('a staff PIN locks the gate screen after its idle minutes and on reopening;
   const { context, page } = await syncedGate({ fakeClock: true });
   await openSheet(page, 'gate');
   assert.match(await page.getByTestId('lock-state').textContent(), /No screen lock/);
-  await page.getByTestId('lock-minutes').selectOption('2');
+  await page.getByTestId('lock-minutes').fill('2');
   await page.getByTestId('lock-new-pin').fill('12');
   await page.getByTestId('lock-setting').getByRole('button', { name: 'Set' }).click();
   await page.getByTestId('lock-setting').getByText('4 to 8 digits').waitFor();

@@ -247,8 +247,16 @@ mod tests {
         let read = |s: &str| serde_json::from_str::<ScanResult>(s);
         assert_eq!(read(r#""admitted""#).unwrap(), ScanResult::Admitted);
         assert_eq!(read(r#"{"refused": "forged"}"#).unwrap(), ScanResult::Refused(RefusalKind::Forged));
-        for bad in [r#"{"admitted": null}"#, r#"{"admitted": true}"#, r#""refused""#, r#"{"refused": "nope"}"#,
-                    r#"{"refused": "forged", "x": 1}"#, "null", "1", "{}"] {
+        for bad in [
+            r#"{"admitted": null}"#,
+            r#"{"admitted": true}"#,
+            r#""refused""#,
+            r#"{"refused": "nope"}"#,
+            r#"{"refused": "forged", "x": 1}"#,
+            "null",
+            "1",
+            "{}",
+        ] {
             assert!(read(bad).is_err(), "{bad}");
         }
         let json = serde_json::to_string(&ScanResult::Refused(RefusalKind::Expired)).unwrap();

@@ -249,7 +249,7 @@ impl Manifest {
         if let Some(entry) = self.ticket_by_pin(pin) {
             return Some(Cow::Borrowed(entry));
         }
-        if !self.tickets.values().next().is_some_and(|e| e.sealed.is_some()) {
+        if self.tickets.values().next().is_none_or(|e| e.sealed.is_none()) {
             return None;
         }
         let secret = pin_secret(self.event.id, pin);
@@ -283,11 +283,21 @@ impl Manifest {
 
     /// Inserts or replaces a ticket (server side, when building a manifest).
     pub fn upsert(&mut self, entry: TicketEntry) -> Result<(), ManifestError> {
-        let mut delta = self.delta_since(u64::MAX);
-        delta.revision = self.revision.max(entry.revision);
-        delta.base_revision = self.revision;
-        delta.tickets = alloc::vec![entry];
-        self.apply(delta)
+        let key = entry.pin_key();
+        if let Some(&owner) = key.as_ref().and_then(|k| self.by_pin.get(k)) {
+            if owner != entry.id {
+                return Err(ManifestError::DuplicatePin);
+            }
+        }
+        if let Some(old_key) = self.tickets.get(&entry.id).and_then(TicketEntry::pin_key) {
+            self.by_pin.remove(&old_key);
+        }
+        self.revision = self.revision.max(entry.revision);
+        if let Some(k) = key {
+            self.by_pin.insert(k, entry.id);
+        }
+        self.tickets.insert(entry.id, entry);
+        Ok(())
     }
 
     /// The delta a device at `since` needs: header plus tickets changed after `since`.
@@ -321,7 +331,7 @@ impl Manifest {
         }
         // Check PIN (and PIN tag) uniqueness against the result before changing anything.
         let mut pins = self.by_pin.clone();
-        let newer = |t: &TicketEntry| !self.tickets.get(&t.id).is_some_and(|old| old.revision > t.revision);
+        let newer = |t: &TicketEntry| self.tickets.get(&t.id).is_none_or(|old| old.revision <= t.revision);
         for t in delta.tickets.iter().filter(|t| newer(t)) {
             if let Some(old) = self.tickets.get(&t.id) {
                 old.pin_key().map(|k| pins.remove(&k));
@@ -428,7 +438,8 @@ impl ManifestDelta {
             return Err(WireError::BadValue("pin_digits").into());
         }
         let keep_hours = u16::try_from(r.varint()?).map_err(|_| WireError::BadValue("keep_hours"))?;
-        let event = EventInfo { id, name, venue, starts_at, ends_at, time_zone, code_step_secs, pin_digits, keep_hours };
+        let event =
+            EventInfo { id, name, venue, starts_at, ends_at, time_zone, code_step_secs, pin_digits, keep_hours };
         let mut keys = Vec::new();
         for _ in 0..r.count(33)? {
             let key_id = KeyId(r.u8()?);
@@ -492,7 +503,16 @@ impl ManifestDelta {
                 }
                 _ => return Err(WireError::BadValue("entry form").into()),
             };
-            tickets.push(TicketEntry { id: TicketId(id), holder, ticket_type, status, code_secret, pin, revision, sealed });
+            tickets.push(TicketEntry {
+                id: TicketId(id),
+                holder,
+                ticket_type,
+                status,
+                code_secret,
+                pin,
+                revision,
+                sealed,
+            });
         }
         r.finish()?;
         Ok(ManifestDelta { event, base_revision, revision, keys, gates, ticket_types, tickets })

@@ -206,7 +206,9 @@ pub fn vouch(record: &CheckIn, role: Role, evidence: &Evidence<'_>, now: UnixMil
     match record.proof {
         Proof::None => Err(Doubt::NoProof),
         Proof::Pin { .. } if code_required => Err(Doubt::CodeRequired),
-        Proof::Pin { digest } => same(&digest, &pin_digest(record, evidence.pin)).then_some(()).ok_or(Doubt::WrongProof),
+        Proof::Pin { digest } => {
+            same(&digest, &pin_digest(record, evidence.pin)).then_some(()).ok_or(Doubt::WrongProof)
+        }
         Proof::Qr { step: None, .. } if code_required => Err(Doubt::CodeRequired),
         Proof::Qr { step, digest } => {
             let code = step.map(|s| code_for(evidence.code_secret, s));
@@ -247,7 +249,18 @@ mod tests {
     fn record(ev: &SampleEvent, issued: &Issued, gate: GateId, at: UnixMillis, presented: Presented<'_>) -> CheckIn {
         let verdict = Verdict::Admit { ticket: issued.entry.id, movement: Movement::Entry, reentry: false };
         let (device, scan) = (DeviceId(4), ScanId(17));
-        CheckIn::from_verdict(device, scan, ev.manifest.event.id, gate, "Ada", at, Movement::Entry, &verdict, presented, ev.manifest.event.pin_digits)
+        CheckIn::from_verdict(
+            device,
+            scan,
+            ev.manifest.event.id,
+            gate,
+            "Ada",
+            at,
+            Movement::Entry,
+            &verdict,
+            presented,
+            ev.manifest.event.pin_digits,
+        )
     }
 
     fn vouch_as(ev: &SampleEvent, issued: &Issued, role: Role, r: &CheckIn) -> Result<(), Doubt> {
@@ -263,7 +276,10 @@ mod tests {
     }
 
     fn live(ev: &SampleEvent, issued: &Issued, at: UnixMillis) -> String {
-        issued.credential.with_code(current_code(&issued.entry.code_secret, at, ev.manifest.event.code_step_secs)).to_text()
+        issued
+            .credential
+            .with_code(current_code(&issued.entry.code_secret, at, ev.manifest.event.code_step_secs))
+            .to_text()
     }
 
     #[test]
@@ -282,7 +298,8 @@ mod tests {
         let mut none = good.clone();
         none.proof = Proof::None;
         assert_eq!(vouch_as(&ev, general, Role::Steward, &none), Err(Doubt::NoProof));
-        let other = ev.issued.iter().find(|i| i.entry.ticket_type == GENERAL && i.entry.id != general.entry.id).unwrap();
+        let other =
+            ev.issued.iter().find(|i| i.entry.ticket_type == GENERAL && i.entry.id != general.entry.id).unwrap();
         let theirs = live(&ev, other, T);
         let mut swapped = record(&ev, general, MAIN_GATE, T, Presented::Qr(&theirs));
         swapped.ticket = Some(general.entry.id);
@@ -319,21 +336,32 @@ mod tests {
         assert_eq!(vouch_as(&ev, printed, Role::Steward, &r), Ok(()));
         assert_eq!(vouch_as(&ev, printed, Role::Supervisor, &r), Ok(()));
         assert_eq!(vouch_as(&ev, printed, Role::Kiosk, &r), Err(Doubt::KioskByName));
-        let wrong = Pin::new((printed.entry.pin.value() + 1) % 1_000_000, printed.entry.pin.digits()).unwrap().to_string();
+        let wrong =
+            Pin::new((printed.entry.pin.value() + 1) % 1_000_000, printed.entry.pin.digits()).unwrap().to_string();
         let r = record(&ev, printed, MAIN_GATE, T, Presented::Pin(&wrong));
         assert_eq!(vouch_as(&ev, printed, Role::Steward, &r), Err(Doubt::WrongProof));
         let text = printed.credential.static_token().to_text();
-        assert_eq!(vouch_as(&ev, printed, Role::Steward, &record(&ev, printed, MAIN_GATE, T, Presented::Qr(&text))), Ok(()));
+        assert_eq!(
+            vouch_as(&ev, printed, Role::Steward, &record(&ev, printed, MAIN_GATE, T, Presented::Qr(&text))),
+            Ok(())
+        );
 
         // A VIP ticket at the main gate: the device could not have admitted it.
         let vip = of_type(&ev, VIP);
         let text = live(&ev, vip, T);
-        assert_eq!(vouch_as(&ev, vip, Role::Steward, &record(&ev, vip, MAIN_GATE, T, Presented::Qr(&text))), Err(Doubt::WrongGate));
+        assert_eq!(
+            vouch_as(&ev, vip, Role::Steward, &record(&ev, vip, MAIN_GATE, T, Presented::Qr(&text))),
+            Err(Doubt::WrongGate)
+        );
         assert_eq!(vouch_as(&ev, vip, Role::Steward, &record(&ev, vip, VIP_GATE, T, Presented::Qr(&text))), Ok(()));
 
         // Dated 1970, a day before the doors, or ahead of the server: outside the window.
         let text = printed.credential.static_token().to_text();
-        for at in [UnixMillis(0), UnixMillis(u64::from(SAMPLE_DOORS) * 1000 - 86_400_000), UnixMillis(T.0 + CLOCK_TOLERANCE_MS + 1)] {
+        for at in [
+            UnixMillis(0),
+            UnixMillis(u64::from(SAMPLE_DOORS) * 1000 - 86_400_000),
+            UnixMillis(T.0 + CLOCK_TOLERANCE_MS + 1),
+        ] {
             let r = record(&ev, printed, MAIN_GATE, at, Presented::Qr(&text));
             assert_eq!(vouch_as(&ev, printed, Role::Steward, &r), Err(Doubt::OutsideWindow), "{at:?}");
         }

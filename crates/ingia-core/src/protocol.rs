@@ -89,7 +89,9 @@ pub enum Screen {
     /// An attendee's phone (tickets, no pairing): its tickets are at `/wallet`.
     Wallet,
     /// The event's data was deleted from this device (revoked, or kept past its time): why.
-    Erased { why: String },
+    Erased {
+        why: String,
+    },
 }
 
 /// The open gate's status line, lists and warnings.

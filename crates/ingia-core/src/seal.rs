@@ -146,7 +146,13 @@ impl Sealed {
     }
 
     /// The holder's name, for the PIN whose secret is `pin_secret`.
-    pub fn open_by_pin(&self, event: EventId, ticket: TicketId, revision: u64, pin_secret: &[u8; 32]) -> Option<String> {
+    pub fn open_by_pin(
+        &self,
+        event: EventId,
+        ticket: TicketId,
+        revision: u64,
+        pin_secret: &[u8; 32],
+    ) -> Option<String> {
         let (_, sealed) = self.by_pin.as_ref()?;
         let key = entry_key(pin_secret, b"ingia entry by pin v1", event, ticket, revision);
         String::from_utf8(open(&key, sealed)?).ok()
@@ -161,8 +167,14 @@ mod tests {
     fn pbkdf2_matches_rfc_7914_and_python() {
         // RFC 7914 section 11 (first block), and Python's hashlib.pbkdf2_hmac at 1024 rounds.
         let hex = |b: [u8; 32]| b.iter().map(|x| alloc::format!("{x:02x}")).collect::<String>();
-        assert_eq!(hex(pbkdf2_block(b"passwd", b"salt", 1)), "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
-        assert_eq!(hex(pbkdf2_block(b"Password", b"NaCl", 1024)), "792e6e274ab8031c930b01e2f40fd78964b58bba762ec1fd52c1f26ff03a321f");
+        assert_eq!(
+            hex(pbkdf2_block(b"passwd", b"salt", 1)),
+            "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+        );
+        assert_eq!(
+            hex(pbkdf2_block(b"Password", b"NaCl", 1024)),
+            "792e6e274ab8031c930b01e2f40fd78964b58bba762ec1fd52c1f26ff03a321f"
+        );
     }
 
     #[test]

@@ -217,21 +217,13 @@ pub const EVENT_KEPT_LONG_ENOUGH: &str =
     "The event is over: this phone has deleted everything it held of it, as the organizer set.";
 pub const LOCKED: &str = "Locked: a steward's PIN opens this phone";
 pub const STAFF_PIN: &str = "Staff PIN (4 to 8 digits)";
-pub const LOCK_AFTER: &str = "Lock the screen after";
+pub const LOCK_AFTER: &str = "Lock the screen after this many idle minutes (0: off)";
 
 /// The lock's state, as the gate's details show it.
 pub fn lock_state(minutes: u8) -> String {
     match minutes {
         0 => "No screen lock: anyone holding this phone can scan.".into(),
         m => format!("Locks after {m} min without a touch; the staff PIN opens it."),
-    }
-}
-
-/// One choice of the lock's idle time.
-pub fn lock_choice(minutes: u8) -> String {
-    match minutes {
-        0 => "never (off)".into(),
-        m => format!("{m} min idle"),
     }
 }
 

@@ -42,8 +42,7 @@ fn reason(v: Verdict) -> Refusal {
 }
 
 fn admitted(ledger: &mut Ledger, v: Verdict, device: u32, scan: u64, gate: GateId, now: UnixMillis) {
-    let record =
-        CheckIn::from_verdict(
+    let record = CheckIn::from_verdict(
         DeviceId(device),
         ScanId(scan),
         EventId(0),
@@ -282,7 +281,8 @@ fn a_sealed_manifest_decides_every_scan_as_the_clear_one_and_holds_no_name_pin_o
         let live = live(&ev, issued, T);
         let printed = issued.credential.static_token().to_text();
         let pin = issued.entry.pin.to_string();
-        for scan in [entry(&live), entry(&printed), Scan { presented: Presented::Pin(&pin), movement: Movement::Entry }] {
+        for scan in [entry(&live), entry(&printed), Scan { presented: Presented::Pin(&pin), movement: Movement::Entry }]
+        {
             for gate in [MAIN_GATE, VIP_GATE] {
                 let clear = decide_scan(&scan, &ev.manifest, &ledger, gate, T);
                 let (verdict, opened) = decide_scan(&scan, &steward, &ledger, gate, T);
@@ -291,7 +291,11 @@ fn a_sealed_manifest_decides_every_scan_as_the_clear_one_and_holds_no_name_pin_o
                 if matches!(scan.presented, Presented::Qr(_)) {
                     assert_eq!(validate(&scan, &kiosk, &ledger, gate, T), clear.0);
                 } else {
-                    assert_eq!(reason(validate(&scan, &kiosk, &ledger, gate, T)), Refusal::UnknownPin, "a kiosk takes no PIN");
+                    assert_eq!(
+                        reason(validate(&scan, &kiosk, &ledger, gate, T)),
+                        Refusal::UnknownPin,
+                        "a kiosk takes no PIN"
+                    );
                 }
             }
         }
@@ -300,7 +304,16 @@ fn a_sealed_manifest_decides_every_scan_as_the_clear_one_and_holds_no_name_pin_o
     let taken: Vec<u32> = ev.issued.iter().map(|i| i.entry.pin.value()).collect();
     let free = (0..1_000_000u32).find(|p| !taken.contains(p)).unwrap();
     let free = Pin::new(free, 6).unwrap().to_string();
-    assert_eq!(reason(validate(&Scan { presented: Presented::Pin(&free), movement: Movement::Entry }, &steward, &ledger, MAIN_GATE, T)), Refusal::UnknownPin);
+    assert_eq!(
+        reason(validate(
+            &Scan { presented: Presented::Pin(&free), movement: Movement::Entry },
+            &steward,
+            &ledger,
+            MAIN_GATE,
+            T
+        )),
+        Refusal::UnknownPin
+    );
     // What the phone stores: no holder name, no code secret, no PIN as typed.
     for bytes in [steward.encode(), kiosk.encode()] {
         for issued in &ev.issued {

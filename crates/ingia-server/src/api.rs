@@ -314,7 +314,14 @@ async fn manifest(
 ) -> Result<Response> {
     let Ok(Query(q)) = q else { return Err(Error::BadRequest("`since` must be a revision number".into())) };
     limit(&state, format!("device:{}:read", auth.device), ratelimit::READ_PER_DEVICE)?;
-    let delta = events::manifest_delta(&state.db, &state.master, auth.event, q.since, events::ManifestForm::for_role(auth.role)).await?;
+    let delta = events::manifest_delta(
+        &state.db,
+        &state.master,
+        auth.event,
+        q.since,
+        events::ManifestForm::for_role(auth.role),
+    )
+    .await?;
     let bytes = delta.encode();
     let len = bytes.len();
     let mut resp = bytes.into_response();
@@ -418,7 +425,7 @@ async fn sync_checkins(
     }
     let now = now_ms();
     for r in &req.records {
-        if let Err(e) = checkins::check_record(&auth, r, now) {
+        if let Err(e) = checkins::check_record(&auth, r) {
             if matches!(e, Error::Forbidden) {
                 let detail = format!(
                     "device {} sent a check-in for device {} event {} gate {}",

@@ -124,7 +124,8 @@ impl MasterKey {
             return Err(damaged());
         }
         let code_secret = CodeSecret(plain[..16].try_into().expect("16 bytes"));
-        let pin = Pin::new(u32::from_be_bytes(plain[16..20].try_into().expect("4 bytes")), plain[20]).ok_or_else(damaged)?;
+        let pin =
+            Pin::new(u32::from_be_bytes(plain[16..20].try_into().expect("4 bytes")), plain[20]).ok_or_else(damaged)?;
         let pin_secret = plain[21..53].try_into().expect("32 bytes");
         let credential = TicketToken::from_bytes(&plain[53..]).map_err(|_| damaged())?.signed;
         Ok(TicketSecrets { code_secret, pin, credential, pin_secret })

@@ -304,8 +304,10 @@ pub async fn seal_clear_rows(db: &Db, master: &MasterKey) -> Result<usize> {
         let ticket = TicketId(r.try_get::<i64, _>("ticket_id")? as u32);
         let damaged = || Error::Internal(format!("ticket {ticket} of event {event}: stored secrets are damaged"));
         let code_secret = CodeSecret(r.try_get::<Vec<u8>, _>("code_secret")?.try_into().map_err(|_| damaged())?);
-        let pin = Pin::new(r.try_get::<i64, _>("pin")? as u32, r.try_get::<i64, _>("pin_digits")? as u8).ok_or_else(damaged)?;
-        let credential = ingia_core::TicketToken::parse(&r.try_get::<String, _>("credential")?).map_err(|_| damaged())?.signed;
+        let pin = Pin::new(r.try_get::<i64, _>("pin")? as u32, r.try_get::<i64, _>("pin_digits")? as u8)
+            .ok_or_else(damaged)?;
+        let credential =
+            ingia_core::TicketToken::parse(&r.try_get::<String, _>("credential")?).map_err(|_| damaged())?.signed;
         let sealed = master.seal_ticket(event, ticket, &TicketSecrets::new(event, code_secret, pin, credential));
         sqlx::query(
             "UPDATE tickets SET sealed = $1, pin_tag = $2, code_secret = NULL, pin = NULL, credential = NULL \

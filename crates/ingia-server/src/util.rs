@@ -105,6 +105,16 @@ pub fn format_utc(secs: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// A text cell a spreadsheet will not run: values starting like a formula get a leading quote
+/// (every CSV the server or its CLI writes passes names, emails and gate names through this).
+pub fn spreadsheet_safe(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,14 +138,13 @@ mod tests {
         assert_eq!(unhex(&hex(&[0, 1, 0xab])).unwrap(), vec![0, 1, 0xab]);
         assert!(unhex("zz").is_none());
     }
-}
 
-/// A text cell a spreadsheet will not run: values starting like a formula get a leading quote
-/// (every CSV the server or its CLI writes passes names, emails and gate names through this).
-pub fn spreadsheet_safe(s: String) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s
+    #[test]
+    fn names_that_look_like_formulas_stay_text_in_a_spreadsheet() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"http://x\")".into()), "'=HYPERLINK(\"http://x\")");
+        for s in ["+1", "-2", "@SUM(A1)", "\tx"] {
+            assert!(spreadsheet_safe(s.into()).starts_with('\''), "{s}");
+        }
+        assert_eq!(spreadsheet_safe("Ngozi Adeyemi".into()), "Ngozi Adeyemi");
     }
 }

@@ -373,8 +373,7 @@ async fn the_binary_sync_exchange_matches_the_json_one() {
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["error"]["code"], "bad_request");
     // More than a batch may hold is refused, as in JSON.
-    let many: Vec<CheckIn> =
-        (0..=ingia_server::api::MAX_BATCH as u64).map(|i| rec(100 + i, 5)).collect();
+    let many: Vec<CheckIn> = (0..=ingia_server::api::MAX_BATCH as u64).map(|i| rec(100 + i, 5)).collect();
     let (status, _, _) = send(exchange::encode_checkins(&many)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 

@@ -166,7 +166,10 @@ fn organizer_flow_with_clear_errors() {
     // A revoked device's admissions annulled in one command (it made none here).
     let annul = run(&data, &["device", "annul", &event, "1", "--since", "2026-12-31T19:00:00+01:00"]);
     assert!(text(&annul).0.contains("0 admissions by device 1 annulled"), "{:?}", text(&annul));
-    assert_eq!(run(&data, &["device", "annul", &event, "99", "--since", "2026-12-31T19:00:00+01:00"]).status.code(), Some(2));
+    assert_eq!(
+        run(&data, &["device", "annul", &event, "99", "--since", "2026-12-31T19:00:00+01:00"]).status.code(),
+        Some(2)
+    );
 
     assert!(run(&data, &["tickets", "status", &event, "2", "refunded"]).status.success());
     let export = run(&data, &["export", &event, "--format", "csv"]);

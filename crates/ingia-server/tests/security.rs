@@ -66,7 +66,8 @@ async fn admissions_without_a_true_proof_are_stored_not_counted() {
         ],
     )
     .await;
-    let doubts: Vec<&str> = v["results"].as_array().unwrap().iter().map(|x| x["outcome"]["doubt"].as_str().unwrap()).collect();
+    let doubts: Vec<&str> =
+        v["results"].as_array().unwrap().iter().map(|x| x["outcome"]["doubt"].as_str().unwrap()).collect();
     assert_eq!(doubts, ["wrong_gate", "outside_window", "outside_window"]);
     // All six are in the audit with their proofs; none counted; the organizer sees them.
     let rows = sqlx::query("SELECT outcome, doubt, proof FROM checkins WHERE event_id = $1")
@@ -135,7 +136,7 @@ async fn a_device_over_its_ceiling_is_held_back_and_the_organizer_told() {
     let records: Vec<Value> = (0..120u64)
         .filter_map(|i| {
             let ticket = i as u32 + 1;
-            (ticket % 10 != 0).then(|| record(d, i + 1, &a, Some(ticket), MAIN, true, now - 30_000 + i * 250))
+            (!ticket.is_multiple_of(10)).then(|| record(d, i + 1, &a, Some(ticket), MAIN, true, now - 30_000 + i * 250))
         })
         .collect();
     let n = records.len();
@@ -152,8 +153,10 @@ async fn a_device_over_its_ceiling_is_held_back_and_the_organizer_told() {
     assert_eq!(alert["device"], d);
     // A steward at a human pace never meets it: another device, one scan every 2 s.
     let (d2, t2) = device(&db, a.id, MAIN, Role::Steward).await;
-    let paced: Vec<Value> =
-        (121..=180u64).filter(|i| i % 10 != 0).map(|i| record(d2, i, &a, Some(i as u32), MAIN, true, now - 400_000 + i * 2_000)).collect();
+    let paced: Vec<Value> = (121..=180u64)
+        .filter(|i| i % 10 != 0)
+        .map(|i| record(d2, i, &a, Some(i as u32), MAIN, true, now - 400_000 + i * 2_000))
+        .collect();
     let v = push(&r, &t2, paced).await;
     assert!(outcomes(&v).iter().all(|x| x == "accepted"), "{v}");
 }
@@ -167,7 +170,12 @@ async fn annulling_a_revoked_device_lets_its_attendees_in_again_at_a_gate() {
     let (_, gate) = device(&db, a.id, MAIN, Role::Steward).await;
     let now = now_ms();
     // Ticket 1 entered honestly before the theft; tickets 2..=5 were "admitted" by the thief.
-    let v = push(&r, &tt, (1..=5).map(|i| record(thief, i, &a, Some(i as u32), MAIN, true, now - 60_000 + i * 5_000)).collect()).await;
+    let v = push(
+        &r,
+        &tt,
+        (1..=5).map(|i| record(thief, i, &a, Some(i as u32), MAIN, true, now - 60_000 + i * 5_000)).collect(),
+    )
+    .await;
     assert!(outcomes(&v).iter().all(|x| x == "accepted"));
     // The other gate has the event and the admissions: ticket 3's holder is refused there.
     let (_, bytes) = call_raw(&r, "GET", "/api/manifest?since=0", Some(&gate), None).await;
@@ -236,7 +244,8 @@ fn contains_number(haystack: &[u8], digits: &str) -> bool {
 #[tokio::test]
 async fn a_copied_database_without_the_master_key_makes_no_ticket() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = std::env::temp_dir().join(format!("ingia-copy-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<4>())));
+    let dir = std::env::temp_dir()
+        .join(format!("ingia-copy-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<4>())));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("ingia.db");
     let url = format!("sqlite://{}", file.display());
@@ -267,7 +276,9 @@ async fn a_copied_database_without_the_master_key_makes_no_ticket() {
     // shut (the event's signing key too), so no manifest, wallet or signed ticket comes out.
     let copy = ingia_server::Db::connect(&format!("sqlite://{}", stolen.display())).await.unwrap();
     let guess = ingia_server::secrets::MasterKey::from_hex(&"00".repeat(32)).unwrap();
-    assert!(ingia_server::events::manifest_delta(&copy, &guess, a.id, 0, ingia_server::events::ManifestForm::Clear).await.is_err());
+    assert!(ingia_server::events::manifest_delta(&copy, &guess, a.id, 0, ingia_server::events::ManifestForm::Clear)
+        .await
+        .is_err());
     assert!(ingia_server::events::signing_key(&copy, &guess, a.id).await.is_err());
     assert!(ingia_server::tickets::wallet(&copy, &guess, &a.tickets[0].wallet_token).await.is_err());
     let clear: i64 = sqlx::query(
@@ -280,7 +291,9 @@ async fn a_copied_database_without_the_master_key_makes_no_ticket() {
     .unwrap();
     assert_eq!(clear, 0);
     // With the master key (the server itself), everything opens: the test can fail.
-    let m = ingia_server::events::manifest_delta(&copy, &master, a.id, 0, ingia_server::events::ManifestForm::Clear).await.unwrap();
+    let m = ingia_server::events::manifest_delta(&copy, &master, a.id, 0, ingia_server::events::ManifestForm::Clear)
+        .await
+        .unwrap();
     assert_eq!(m.tickets.len(), 25);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -411,7 +424,12 @@ async fn idle_and_half_sent_connections_are_closed() {
     let app = ingia_server::app(ingia_server::AppState::new(db, master(), None));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(ingia_server::listen::serve(listener, app, std::time::Duration::from_millis(500), std::future::pending()));
+    tokio::spawn(ingia_server::listen::serve(
+        listener,
+        app,
+        std::time::Duration::from_millis(500),
+        std::future::pending(),
+    ));
     for sent in [&b""[..], b"GET /api/device HTTP/1.1\r\nHost: x\r\n"] {
         let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
         s.write_all(sent).await.unwrap();
@@ -421,11 +439,16 @@ async fn idle_and_half_sent_connections_are_closed() {
         // Closed (0 bytes), or at most an error answer before the close.
         if n > 0 {
             let rest = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf)).await;
-            assert!(matches!(rest, Ok(Ok(0)) | Ok(Err(_))), "still open after {:?}", String::from_utf8_lossy(&buf[..n]));
+            assert!(
+                matches!(rest, Ok(Ok(0)) | Ok(Err(_))),
+                "still open after {:?}",
+                String::from_utf8_lossy(&buf[..n])
+            );
         }
     }
     // A whole request is answered.
-    let (status, _) =
-        ingia_server::loopback::post_json(&addr.to_string(), "/api/pair", "", &json!({"code": "ingp_x"})).await.unwrap();
+    let (status, _) = ingia_server::loopback::post_json(&addr.to_string(), "/api/pair", "", &json!({"code": "ingp_x"}))
+        .await
+        .unwrap();
     assert_eq!(status, 404);
 }

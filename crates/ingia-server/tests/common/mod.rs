@@ -168,15 +168,7 @@ pub async fn call_typed(
 /// A check-in record as JSON, the way the scanner sends it: an admission of one of the event's
 /// tickets carries the proof a gate makes of it scanned from the holder's phone (its live code
 /// at `at`); a refusal, or a ticket the event does not have, carries none.
-pub fn record(
-    device: u32,
-    scan: u64,
-    ev: &Event,
-    ticket: Option<u32>,
-    gate: GateId,
-    admitted: bool,
-    at: u64,
-) -> Value {
+pub fn record(device: u32, scan: u64, ev: &Event, ticket: Option<u32>, gate: GateId, admitted: bool, at: u64) -> Value {
     moving(device, scan, ev, ticket, gate, admitted, at, Movement::Entry)
 }
 
