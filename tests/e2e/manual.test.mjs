@@ -391,7 +391,7 @@ test('a staff PIN locks the gate screen after its idle minutes and on reopening;
   await page.getByTestId('lock-minutes').fill('2');
   await page.getByTestId('lock-new-pin').fill('12');
   await page.getByTestId('lock-setting').getByRole('button', { name: 'Set' }).click();
-  await page.getByTestId('lock-setting').getByText('4 to 8 digits').waitFor();
+  await page.getByTestId('lock-setting').getByRole('alert').getByText('must be 4 to 8 digits').waitFor();
   await page.getByTestId('lock-new-pin').fill('2468');
   await page.getByTestId('lock-setting').getByRole('button', { name: 'Set' }).click();
   await page.getByTestId('lock-state').getByText('Locks after 2 min').waitFor();
@@ -413,5 +413,35 @@ test('a staff PIN locks the gate screen after its idle minutes and on reopening;
   // Reopened (a reload), it starts locked.
   await page.reload();
   await page.getByTestId('lock').waitFor({ timeout: 15_000 });
+  await context.close();
+});
+
+test('a gate deletes its event the set hours after the event ends', async () => {
+  const { context, page } = await syncedGate({ fakeClock: true });
+  const clock = await sharedClock(page);
+  // A phone left in a drawer: offline, so only its own clock (corrected by the offset it last
+  // learned) says how late it is. The demo event ends 6 hours from now; gates keep it 12 more.
+  await context.setOffline(true);
+  await clock.forward(17 * 60);
+  // A round at that time (it warns of the lost contact), and the event still kept.
+  await page.getByTestId('stale').waitFor({ timeout: 30_000 });
+  assert.equal(await page.getByTestId('erased').count(), 0, 'still kept 17 hours on');
+  await clock.forward(2 * 60);
+  // The engine's next round (within its pull interval) finds the event past its time.
+  await page.getByTestId('erased').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('erased').textContent(), /deleted everything it held/);
+  const left = await page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('ingia');
+    open.onsuccess = async () => {
+      const db = open.result;
+      const counts = await Promise.all(Array.from(db.objectStoreNames).map((n) => new Promise((ok) => {
+        const c = db.transaction(n).objectStore(n).count();
+        c.onsuccess = () => ok(c.result);
+      })));
+      db.close();
+      resolve(counts.reduce((a, b) => a + b, 0));
+    };
+  }));
+  assert.equal(left, 0);
   await context.close();
 });
