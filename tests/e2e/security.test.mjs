@@ -57,6 +57,12 @@ function found(bytes) {
   };
 }
 
+/** Waits until the gate's own count (its ledger: what it pulled) says `n` tickets are in. */
+async function checkedIn(page, n) {
+  await page.waitForFunction((k) => document.querySelector('[data-testid=stats]')?.textContent.startsWith(`${k} / 40 checked in`),
+    n, { timeout: 30_000 });
+}
+
 async function pin(page, typed) {
   await page.getByTestId('pin').fill(typed);
   await page.getByTestId('pin').press('Enter');
@@ -138,4 +144,31 @@ test('a revoked phone is empty after its next contact', async () => {
   await steward.page.reload();
   await steward.page.getByText('This device is not paired').waitFor({ timeout: 20_000 });
   await steward.context.close();
+});
+
+test("a revoked phone's admissions, annulled, let those attendees in again at another gate", async () => {
+  const printed = secrets.find((s) => s.ticket === 14);
+  const before = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const thief = await phone();
+  await thief.page.goto(demo.newPairing());
+  const thiefId = demo.lastDeviceId();
+  const gate = await phone();
+  await gate.page.goto(demo.newPairing());
+  for (const p of [thief, gate]) await p.page.getByText(/^0 pending/).waitFor({ timeout: 20_000 });
+  // The stolen phone admits ticket 14; the other gate learns it and refuses the holder.
+  assert.equal((await pin(thief.page, printed.pin)).tone, 'green');
+  await thief.page.getByText(/^0 pending · 1 synced/).waitFor({ timeout: 20_000 });
+  // (Ticket 7 entered in the first test: with 14, two are in.)
+  await checkedIn(gate.page, 2);
+  assert.equal((await pin(gate.page, printed.pin)).tone, 'amber', 'refused: already checked in');
+  // The organizer's one action: revoke the stolen phone and annul what it admitted since.
+  const out = execFileSync(process.env.INGIA_SERVER_BIN,
+    ['--data-dir', demo.dataDir, 'device', 'annul', demo.eventId(), thiefId, '--since', before], { encoding: 'utf8' });
+  assert.match(out, /1 admissions by device \d+ annulled/);
+  // The gate's next contact carries the annulment: the real holder is welcome.
+  await checkedIn(gate.page, 1);
+  const again = await pin(gate.page, printed.pin);
+  assert.deepEqual([again.tone, again.holder], ['green', printed.holder]);
+  await thief.context.close();
+  await gate.context.close();
 });
