@@ -258,24 +258,7 @@ async fn decide(
             Decision::Move(presence) => presence,
         };
         let version = read.map_or(0, |(v, _)| v);
-        let opt = |s: Option<Stamp>| s.map(|s| (s.at.0 as i64, i64::from(s.gate.0), i64::from(s.device.0)));
-        let (first, inside) = (opt(presence.first_entry), opt(presence.inside));
-        let updated = sqlx::query(
-            "UPDATE presence SET version = version + 1, first_at = $1, first_gate = $2, first_device = $3, \
-             inside_at = $4, inside_gate = $5, inside_device = $6 WHERE event_id = $7 AND ticket_id = $8 AND version = $9",
-        )
-        .bind(first.map(|f| f.0))
-        .bind(first.map(|f| f.1))
-        .bind(first.map(|f| f.2))
-        .bind(inside.map(|f| f.0))
-        .bind(inside.map(|f| f.1))
-        .bind(inside.map(|f| f.2))
-        .bind(ev)
-        .bind(i64::from(ticket.0))
-        .bind(version)
-        .execute(&mut **tx)
-        .await?;
-        if updated.rows_affected() == 1 {
+        if write_presence(tx, ev, i64::from(ticket.0), &presence, version).await? {
             let seq: i64 = sqlx::query("UPDATE events SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq")
                 .bind(ev)
                 .fetch_one(&mut **tx)
@@ -285,6 +268,35 @@ async fn decide(
         }
         // Another server changed this ticket between our read and our write: read again.
     }
+}
+
+/// Stores a ticket's presence only if its row is still at `version` (the one read): `false` when
+/// another writer got there first (then read again). Never read-then-write without it.
+async fn write_presence(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    ev: i64,
+    ticket: i64,
+    presence: &Presence,
+    version: i64,
+) -> Result<bool> {
+    let opt = |s: Option<Stamp>| s.map(|s| (s.at.0 as i64, i64::from(s.gate.0), i64::from(s.device.0)));
+    let (first, inside) = (opt(presence.first_entry), opt(presence.inside));
+    let updated = sqlx::query(
+        "UPDATE presence SET version = version + 1, first_at = $1, first_gate = $2, first_device = $3, \
+         inside_at = $4, inside_gate = $5, inside_device = $6 WHERE event_id = $7 AND ticket_id = $8 AND version = $9",
+    )
+    .bind(first.map(|f| f.0))
+    .bind(first.map(|f| f.1))
+    .bind(first.map(|f| f.2))
+    .bind(inside.map(|f| f.0))
+    .bind(inside.map(|f| f.1))
+    .bind(inside.map(|f| f.2))
+    .bind(ev)
+    .bind(ticket)
+    .bind(version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(updated.rows_affected() == 1)
 }
 
 /// Accepted movements after `seq` (at most `limit`), and the cursor to ask from next time.
@@ -398,43 +410,39 @@ pub async fn annul(db: &Db, event: EventId, device: DeviceId, after: u64, now: u
         .await?
         .try_get::<i64, _>("reentry")?
             != 0;
-        let mut movements = Vec::new();
-        for m in sqlx::query(
-            "SELECT at, gate_id, device_id, movement FROM checkins WHERE event_id = $1 AND ticket_id = $2 AND outcome = $3 \
-             ORDER BY seq",
-        )
-        .bind(ev)
-        .bind(ticket)
-        .bind(SyncOutcome::ACCEPTED)
-        .fetch_all(&mut *tx)
-        .await?
-        {
-            let movement = Movement::from_slug(&m.try_get::<String, _>("movement")?)
-                .ok_or_else(|| Error::Internal("unknown stored movement".into()))?;
-            let stamp = Stamp {
-                at: UnixMillis(m.try_get::<i64, _>("at")? as u64),
-                gate: GateId(m.try_get::<i64, _>("gate_id")? as u8),
-                device: DeviceId(m.try_get::<i64, _>("device_id")? as u32),
-            };
-            movements.push((movement, stamp));
+        // Replayed from what still counts, and written only over the version read (a server
+        // admitting this ticket meanwhile makes us read again).
+        loop {
+            let version: i64 = sqlx::query("SELECT version FROM presence WHERE event_id = $1 AND ticket_id = $2")
+                .bind(ev)
+                .bind(ticket)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("version")?;
+            let mut movements = Vec::new();
+            for m in sqlx::query(
+                "SELECT at, gate_id, device_id, movement FROM checkins WHERE event_id = $1 AND ticket_id = $2 \
+                 AND outcome = $3 ORDER BY seq",
+            )
+            .bind(ev)
+            .bind(ticket)
+            .bind(SyncOutcome::ACCEPTED)
+            .fetch_all(&mut *tx)
+            .await?
+            {
+                let movement = Movement::from_slug(&m.try_get::<String, _>("movement")?)
+                    .ok_or_else(|| Error::Internal("unknown stored movement".into()))?;
+                let stamp = Stamp {
+                    at: UnixMillis(m.try_get::<i64, _>("at")? as u64),
+                    gate: GateId(m.try_get::<i64, _>("gate_id")? as u8),
+                    device: DeviceId(m.try_get::<i64, _>("device_id")? as u32),
+                };
+                movements.push((movement, stamp));
+            }
+            if write_presence(&mut tx, ev, *ticket, &Presence::replay(movements, reentry), version).await? {
+                break;
+            }
         }
-        let presence = Presence::replay(movements, reentry);
-        let opt = |s: Option<Stamp>| s.map(|s| (s.at.0 as i64, i64::from(s.gate.0), i64::from(s.device.0)));
-        let (first, inside) = (opt(presence.first_entry), opt(presence.inside));
-        sqlx::query(
-            "UPDATE presence SET version = version + 1, first_at = $1, first_gate = $2, first_device = $3, \
-             inside_at = $4, inside_gate = $5, inside_device = $6 WHERE event_id = $7 AND ticket_id = $8",
-        )
-        .bind(first.map(|f| f.0))
-        .bind(first.map(|f| f.1))
-        .bind(first.map(|f| f.2))
-        .bind(inside.map(|f| f.0))
-        .bind(inside.map(|f| f.1))
-        .bind(inside.map(|f| f.2))
-        .bind(ev)
-        .bind(ticket)
-        .execute(&mut *tx)
-        .await?;
     }
     tx.commit().await?;
     let detail = format!(
