@@ -8,6 +8,7 @@
 
 extern crate alloc;
 
+pub mod access;
 pub mod checkin;
 pub mod conflict;
 pub mod exchange;

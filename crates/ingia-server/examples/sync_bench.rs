@@ -52,7 +52,7 @@ async fn setup(url: &str, master: &MasterKey) -> (Db, EventId, Vec<(u32, String)
     let issued = tickets::issue_pending(&db, master, ev.id).await.expect("issue");
     let mut devs = Vec::new();
     for _ in 0..DEVICES {
-        let p = devices::create_pairing(&db, ev.id, GateId(0), Role::Steward, 60_000).await.unwrap();
+        let p = devices::create_pairing(&db, "cli", ev.id, GateId(0), Role::Steward, 60_000).await.unwrap();
         let (auth, token) = devices::redeem(&db, &p.code, "bench").await.unwrap();
         devs.push((auth.device.0, token));
     }

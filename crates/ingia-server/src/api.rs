@@ -41,11 +41,33 @@ pub struct AppState {
     /// Rate limits on (always, in the server); the sync benchmark turns them off to measure
     /// the server and database rather than the limiter.
     pub rate_limits: bool,
+    /// How long five wrong console passwords lock an account.
+    pub signin_lock_ms: u64,
+    /// The address attendees and phones reach this server at (links and pairing QR codes);
+    /// without it, the address the console was opened at.
+    pub public_url: Option<String>,
 }
 
 impl AppState {
     pub fn new(db: Db, master: MasterKey, static_dir: Option<PathBuf>) -> Self {
-        AppState { db, master, limiter: Arc::new(RateLimiter::default()), static_dir, rate_limits: true }
+        AppState {
+            db,
+            master,
+            limiter: Arc::new(RateLimiter::default()),
+            static_dir,
+            rate_limits: true,
+            signin_lock_ms: 15 * 60_000,
+            public_url: None,
+        }
+    }
+
+    /// The base of links this server hands out.
+    pub fn base_url(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.trim_end_matches('/').to_string();
+        }
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1:8080");
+        format!("http://{host}")
     }
 }
 
@@ -61,6 +83,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/conflicts", get(conflicts))
         .route("/api/devices/annul", post(annul))
         .route("/dashboard", get(dashboard))
+        .merge(crate::console::routes())
         .fallback(api_or_static)
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
@@ -486,7 +509,7 @@ struct AnnulRequest {
 async fn annul(State(state): State<AppState>, caller: Caller, ApiJson(req): ApiJson<AnnulRequest>) -> Result<Response> {
     let Caller::Organizer(event) = caller else { return Err(Error::Forbidden) };
     let device = ingia_core::DeviceId(req.device);
-    match devices::revoke(&state.db, event, device).await {
+    match devices::revoke(&state.db, "organizer link", event, device).await {
         Ok(()) | Err(Error::NotFound(_)) => {}
         Err(e) => return Err(e),
     }

@@ -48,7 +48,14 @@ pub async fn find_gate(db: &Db, event: EventId, gate: &str) -> Result<GateId> {
     Err(Error::BadRequest(format!("the event has no gate `{gate}` (it has: {})", names.join(", "))))
 }
 
-pub async fn create_pairing(db: &Db, event: EventId, gate: GateId, role: Role, ttl_ms: u64) -> Result<Pairing> {
+pub async fn create_pairing(
+    db: &Db,
+    actor: &str,
+    event: EventId,
+    gate: GateId,
+    role: Role,
+    ttl_ms: u64,
+) -> Result<Pairing> {
     crate::events::require_event(db, event).await?;
     let code = new_secret("ingp");
     let expires_at = now_ms() + ttl_ms;
@@ -69,7 +76,7 @@ pub async fn create_pairing(db: &Db, event: EventId, gate: GateId, role: Role, t
     crate::audit::record(
         db,
         Some(event),
-        "cli",
+        actor,
         "device.pair",
         &format!("device {device} gate {gate} {}", role.slug()),
     )
@@ -110,7 +117,7 @@ fn auth_from_row(row: &sqlx::any::AnyRow) -> Result<DeviceAuth> {
     })
 }
 
-pub async fn revoke(db: &Db, event: EventId, device: DeviceId) -> Result<()> {
+pub async fn revoke(db: &Db, actor: &str, event: EventId, device: DeviceId) -> Result<()> {
     let done = sqlx::query(
         "UPDATE devices SET revoked_at = $1, pairing_hash = NULL WHERE id = $2 AND event_id = $3 AND revoked_at IS NULL",
     )
@@ -122,19 +129,107 @@ pub async fn revoke(db: &Db, event: EventId, device: DeviceId) -> Result<()> {
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("active device of this event"));
     }
-    crate::audit::record(db, Some(event), "cli", "device.revoke", &format!("device {device}")).await
+    crate::audit::record(db, Some(event), actor, "device.revoke", &format!("device {device}")).await
 }
 
+/// Every device request starts here; it also keeps the device's last contact (to the minute,
+/// so a busy gate does not write on every request).
 pub async fn authenticate(db: &Db, token: &str) -> Result<DeviceAuth> {
-    let row = sqlx::query("SELECT id, event_id, gate_id, role, revoked_at FROM devices WHERE token_hash = $1")
-        .bind(secret_hash(token))
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(Error::Unauthorized)?;
+    let row =
+        sqlx::query("SELECT id, event_id, gate_id, role, revoked_at, last_seen_at FROM devices WHERE token_hash = $1")
+            .bind(secret_hash(token))
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or(Error::Unauthorized)?;
     if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
         return Err(Error::Revoked);
     }
-    auth_from_row(&row)
+    let auth = auth_from_row(&row)?;
+    let now = now_ms() as i64;
+    if row.try_get::<Option<i64>, _>("last_seen_at")?.is_none_or(|seen| now - seen >= 60_000) {
+        sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(i64::from(auth.device.0))
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(auth)
+}
+
+/// A device as the organizer's list shows it.
+pub struct Listed {
+    pub device: DeviceId,
+    pub name: String,
+    pub gate: GateId,
+    pub role: Role,
+    /// Pending (a pairing not yet used, until when), paired, or revoked.
+    pub state: DeviceState,
+    pub last_seen_at: Option<u64>,
+    /// The staff name on its latest synced scan.
+    pub staff: Option<String>,
+    /// Its check-ins the server holds.
+    pub synced: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceState {
+    Waiting { expires_at: u64 },
+    Expired,
+    Paired,
+    Revoked,
+}
+
+pub async fn list(db: &Db, event: EventId, now: u64) -> Result<Vec<Listed>> {
+    let rows = sqlx::query(
+        "SELECT d.id, d.name, d.gate_id, d.role, d.pairing_expires, d.paired_at, d.revoked_at, d.last_seen_at, \
+         (SELECT c.staff FROM checkins c WHERE c.device_id = d.id ORDER BY c.at DESC LIMIT 1) AS staff, \
+         (SELECT COUNT(*) FROM checkins c WHERE c.device_id = d.id) AS synced \
+         FROM devices d WHERE d.event_id = $1 ORDER BY d.id",
+    )
+    .bind(event_key(event))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let state = if r.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
+                DeviceState::Revoked
+            } else if r.try_get::<Option<i64>, _>("paired_at")?.is_some() {
+                DeviceState::Paired
+            } else {
+                let expires_at = r.try_get::<Option<i64>, _>("pairing_expires")?.unwrap_or(0).max(0) as u64;
+                if expires_at > now {
+                    DeviceState::Waiting { expires_at }
+                } else {
+                    DeviceState::Expired
+                }
+            };
+            Ok(Listed {
+                device: DeviceId(r.try_get::<i64, _>("id")? as u32),
+                name: r.try_get("name")?,
+                gate: GateId(r.try_get::<i64, _>("gate_id")? as u8),
+                role: stored_role(&r.try_get::<String, _>("role")?)?,
+                state,
+                last_seen_at: r.try_get::<Option<i64>, _>("last_seen_at")?.map(|t| t as u64),
+                staff: r.try_get::<Option<String>, _>("staff")?.filter(|s| !s.is_empty()),
+                synced: r.try_get::<i64, _>("synced")?.max(0) as u64,
+            })
+        })
+        .collect()
+}
+
+/// Names a device for the organizer's list.
+pub async fn rename(db: &Db, actor: &str, event: EventId, device: DeviceId, name: &str) -> Result<()> {
+    let name: String = name.trim().chars().filter(|c| !c.is_control()).take(60).collect();
+    let done = sqlx::query("UPDATE devices SET name = $1 WHERE id = $2 AND event_id = $3")
+        .bind(&name)
+        .bind(i64::from(device.0))
+        .bind(event_key(event))
+        .execute(&db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("device of this event"));
+    }
+    crate::audit::record(db, Some(event), actor, "device.rename", &format!("device {device}: `{name}`")).await
 }
 
 /// The organizer's dashboard token (printed once by `event create`) -> its event.

@@ -16,6 +16,18 @@ pub enum Error {
     Forbidden,
     #[error("this device has been revoked")]
     Revoked,
+    /// The console without a live session.
+    #[error("sign in first")]
+    SignedOut,
+    /// A refused sign-in: wrong email or password, or a locked account (the message says until when).
+    #[error("{0}")]
+    SignIn(String),
+    /// A console member whose role does not allow the request (the message names what it needs).
+    #[error("{0}")]
+    Role(String),
+    /// A state change whose CSRF token or origin is not the console's own.
+    #[error("refused: this request did not come from the console's own page (reload it and try again)")]
+    CrossSite,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("this pairing code is unknown, used or expired: ask your supervisor for a new one")]
@@ -41,6 +53,10 @@ impl Error {
             Error::Unauthorized => "unauthorized",
             Error::Forbidden => "forbidden",
             Error::Revoked => "device_revoked",
+            Error::SignedOut => "signed_out",
+            Error::SignIn(_) => "sign_in_refused",
+            Error::Role(_) => "role_forbidden",
+            Error::CrossSite => "cross_site",
             Error::NotFound(_) => "not_found",
             Error::PairingCode => "pairing_code_invalid",
             Error::Conflict(_) => "conflict",
@@ -54,8 +70,8 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Error::Unauthorized | Error::Revoked => StatusCode::UNAUTHORIZED,
-            Error::Forbidden => StatusCode::FORBIDDEN,
+            Error::Unauthorized | Error::Revoked | Error::SignedOut | Error::SignIn(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden | Error::Role(_) | Error::CrossSite => StatusCode::FORBIDDEN,
             Error::NotFound(_) | Error::PairingCode => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -63,6 +79,11 @@ impl Error {
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// A reference to a row that does not exist.
+    pub fn is_foreign_key_violation(&self) -> bool {
+        matches!(self, Error::Db(sqlx::Error::Database(e)) if e.is_foreign_key_violation())
     }
 
     /// A unique-constraint violation, to be answered as a typed conflict.

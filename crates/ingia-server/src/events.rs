@@ -21,6 +21,8 @@ pub struct TypeSpec {
     pub reentry: bool,
     /// Gate names; empty = every gate.
     pub gates: Vec<String>,
+    /// When this type admits (Unix seconds), if not the event's doors-to-close.
+    pub window: Option<(i64, i64)>,
 }
 
 impl std::str::FromStr for TypeSpec {
@@ -32,7 +34,8 @@ impl std::str::FromStr for TypeSpec {
         if name.is_empty() || name.len() > 60 {
             return Err(format!("ticket type `{s}` needs a name of 1 to 60 characters"));
         }
-        let mut spec = TypeSpec { name: name.into(), code_required: false, reentry: false, gates: vec![] };
+        let mut spec =
+            TypeSpec { name: name.into(), code_required: false, reentry: false, gates: vec![], window: None };
         for flag in flags.split(',').map(str::trim).filter(|f| !f.is_empty()) {
             match flag {
                 "code" => spec.code_required = true,
@@ -78,6 +81,17 @@ fn check_text(what: &str, s: &str, max: usize) -> Result<()> {
 }
 
 pub async fn create_event(db: &Db, master: &MasterKey, ev: &NewEvent) -> Result<CreatedEvent> {
+    create_event_in(db, master, ev, None, "cli").await
+}
+
+/// An event, owned by an organization (console) or by none (CLI: its dashboard link).
+pub async fn create_event_in(
+    db: &Db,
+    master: &MasterKey,
+    ev: &NewEvent,
+    org: Option<i64>,
+    actor: &str,
+) -> Result<CreatedEvent> {
     check_text("event name", &ev.name, 120)?;
     check_text("venue", &ev.venue, 120)?;
     check_text("time zone", &ev.time_zone, 60)?;
@@ -105,9 +119,9 @@ pub async fn create_event(db: &Db, master: &MasterKey, ev: &NewEvent) -> Result<
             return Err(Error::BadRequest(format!("gate `{g}` is listed twice")));
         }
     }
-    let to_u32 =
-        |s: i64| u32::try_from(s).map_err(|_| Error::BadRequest("times must fall between 1970 and 2106".into()));
-    let (valid_from, valid_until) = (to_u32(ev.doors_secs)?, to_u32(ev.close_secs)?);
+    for t in &ev.types {
+        type_window(ev, t)?;
+    }
     let id = EventId(u64::from_le_bytes(random_bytes::<8>()) & (i64::MAX as u64));
     let organizer_token = crate::util::new_secret("ingo");
     let key = EventSigningKey::from_seed(KeyId(1), random_bytes::<32>());
@@ -116,7 +130,7 @@ pub async fn create_event(db: &Db, master: &MasterKey, ev: &NewEvent) -> Result<
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO events (id, name, venue, starts_secs, ends_secs, time_zone, code_step_secs, pin_digits, revision, \
-         last_seq, organizer_token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10)",
+         last_seq, organizer_token_hash, created_at, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $11)",
     )
     .bind(event_key(id))
     .bind(ev.name.trim())
@@ -128,6 +142,7 @@ pub async fn create_event(db: &Db, master: &MasterKey, ev: &NewEvent) -> Result<
     .bind(i64::from(ingia_core::pin::pin_digits_for(ev.capacity)))
     .bind(secret_hash(&organizer_token))
     .bind(now_ms() as i64)
+    .bind(org)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -152,34 +167,163 @@ pub async fn create_event(db: &Db, master: &MasterKey, ev: &NewEvent) -> Result<
         if !type_names.insert(t.name.to_lowercase()) {
             return Err(Error::BadRequest(format!("ticket type `{}` is listed twice", t.name)));
         }
-        let mut gates = Vec::new();
-        for name in &t.gates {
-            let pos = ev.gates.iter().position(|g| g.eq_ignore_ascii_case(name)).ok_or_else(|| {
-                Error::BadRequest(format!(
-                    "ticket type `{}` names gate `{name}`, which the event does not have",
-                    t.name
-                ))
-            })?;
-            gates.push(GateId(pos as u8));
+        insert_type(&mut tx, id, i as u8 + 1, t, ev).await?;
+    }
+    tx.commit().await?;
+    let detail = format!("event `{}`", ev.name.trim());
+    match org {
+        Some(org) => crate::audit::record_org(db, org, Some(id), actor, "event.create", &detail).await?,
+        None => crate::audit::record(db, Some(id), actor, "event.create", &detail).await?,
+    }
+    Ok(CreatedEvent { id, organizer_token })
+}
+
+/// A type's admission window: its own, or the event's doors-to-close; inside 1970..2106.
+fn type_window(ev: &NewEvent, t: &TypeSpec) -> Result<(u32, u32)> {
+    let (from, until) = t.window.unwrap_or((ev.doors_secs, ev.close_secs));
+    if until <= from {
+        return Err(Error::BadRequest(format!("ticket type `{}` must stop admitting after it starts", t.name)));
+    }
+    let to_u32 =
+        |s: i64| u32::try_from(s).map_err(|_| Error::BadRequest("times must fall between 1970 and 2106".into()));
+    Ok((to_u32(from)?, to_u32(until)?))
+}
+
+/// The gate set a type names (empty: every gate), from the event's gate names.
+fn type_gates(ev_gates: &[String], t: &TypeSpec) -> Result<GateSet> {
+    let mut gates = Vec::new();
+    for name in &t.gates {
+        let pos = ev_gates.iter().position(|g| g.trim().eq_ignore_ascii_case(name.trim())).ok_or_else(|| {
+            Error::BadRequest(format!("ticket type `{}` names gate `{name}`, which the event does not have", t.name))
+        })?;
+        gates.push(GateId(pos as u8));
+    }
+    Ok(GateSet::of(&gates))
+}
+
+async fn insert_type(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: EventId,
+    type_id: u8,
+    t: &TypeSpec,
+    ev: &NewEvent,
+) -> Result<()> {
+    check_text("ticket type name", &t.name, 60)?;
+    let (valid_from, valid_until) = type_window(ev, t)?;
+    sqlx::query(
+        "INSERT INTO ticket_types (event_id, type_id, name, code_required, reentry, gates, valid_from_secs, \
+         valid_until_secs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(event_key(id))
+    .bind(i64::from(type_id))
+    .bind(t.name.trim())
+    .bind(i64::from(t.code_required))
+    .bind(i64::from(t.reentry))
+    .bind(type_gates(&ev.gates, t)?.0 as i64)
+    .bind(i64::from(valid_from))
+    .bind(i64::from(valid_until))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Changes an event: its details, its types' policies, and gates and types added at the end
+/// (existing ones keep their numbers: tickets and devices refer to them). The signing key, the
+/// PIN length and the ids stay. The gates learn the change at their next manifest pull.
+pub async fn update_event(db: &Db, id: EventId, ev: &NewEvent, org: i64, actor: &str) -> Result<()> {
+    check_text("event name", &ev.name, 120)?;
+    check_text("venue", &ev.venue, 120)?;
+    check_text("time zone", &ev.time_zone, 60)?;
+    if ev.ends_secs <= ev.starts_secs {
+        return Err(Error::BadRequest("the event must end after it starts".into()));
+    }
+    if !(ev.doors_secs <= ev.starts_secs && ev.close_secs >= ev.ends_secs) {
+        return Err(Error::BadRequest("doors must open before the start and close after the end".into()));
+    }
+    let (header, _) = load_header(db, id).await?;
+    if ev.gates.len() < header.gates.len() || ev.types.len() < header.ticket_types.len() {
+        return Err(Error::BadRequest("gates and ticket types can be renamed or added, not removed".into()));
+    }
+    if ev.gates.len() > 64 || ev.types.len() > 255 {
+        return Err(Error::BadRequest("an event has at most 64 gates and 255 ticket types".into()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for g in &ev.gates {
+        check_text("gate name", g, 60)?;
+        if !seen.insert(g.trim().to_lowercase()) {
+            return Err(Error::BadRequest(format!("gate `{g}` is listed twice")));
         }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for t in &ev.types {
+        if !seen.insert(t.name.trim().to_lowercase()) {
+            return Err(Error::BadRequest(format!("ticket type `{}` is listed twice", t.name)));
+        }
+        type_window(ev, t)?;
+        type_gates(&ev.gates, t)?;
+    }
+    let _guard = db.write_guard().await;
+    let mut tx = db.pool.begin().await?;
+    sqlx::query(
+        "UPDATE events SET name = $1, venue = $2, starts_secs = $3, ends_secs = $4, time_zone = $5, \
+         revision = revision + 1 WHERE id = $6",
+    )
+    .bind(ev.name.trim())
+    .bind(ev.venue.trim())
+    .bind(ev.starts_secs)
+    .bind(ev.ends_secs)
+    .bind(ev.time_zone.trim())
+    .bind(event_key(id))
+    .execute(&mut *tx)
+    .await?;
+    // Renames go through a temporary name, so two gates may swap names.
+    for (table, key) in [("gates", "gate_id"), ("ticket_types", "type_id")] {
+        sqlx::query(&format!("UPDATE {table} SET name = '~' || {key} WHERE event_id = $1"))
+            .bind(event_key(id))
+            .execute(&mut *tx)
+            .await?;
+    }
+    for (i, g) in ev.gates.iter().enumerate() {
+        if i < header.gates.len() {
+            sqlx::query("UPDATE gates SET name = $1 WHERE event_id = $2 AND gate_id = $3")
+                .bind(g.trim())
+                .bind(event_key(id))
+                .bind(i as i64)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query("INSERT INTO gates (event_id, gate_id, name) VALUES ($1, $2, $3)")
+                .bind(event_key(id))
+                .bind(i as i64)
+                .bind(g.trim())
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    for (i, t) in ev.types.iter().enumerate() {
+        if i >= header.ticket_types.len() {
+            insert_type(&mut tx, id, i as u8 + 1, t, ev).await?;
+            continue;
+        }
+        check_text("ticket type name", &t.name, 60)?;
+        let (valid_from, valid_until) = type_window(ev, t)?;
         sqlx::query(
-            "INSERT INTO ticket_types (event_id, type_id, name, code_required, reentry, gates, valid_from_secs, \
-             valid_until_secs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "UPDATE ticket_types SET name = $1, code_required = $2, reentry = $3, gates = $4, valid_from_secs = $5, \
+             valid_until_secs = $6 WHERE event_id = $7 AND type_id = $8",
         )
-        .bind(event_key(id))
-        .bind(i as i64 + 1)
-        .bind(&t.name)
+        .bind(t.name.trim())
         .bind(i64::from(t.code_required))
         .bind(i64::from(t.reentry))
-        .bind(GateSet::of(&gates).0 as i64)
+        .bind(type_gates(&ev.gates, t)?.0 as i64)
         .bind(i64::from(valid_from))
         .bind(i64::from(valid_until))
+        .bind(event_key(id))
+        .bind(i as i64 + 1)
         .execute(&mut *tx)
         .await?;
     }
     tx.commit().await?;
-    crate::audit::record(db, Some(id), "cli", "event.create", &format!("event `{}`", ev.name.trim())).await?;
-    Ok(CreatedEvent { id, organizer_token })
+    crate::audit::record_org(db, org, Some(id), actor, "event.update", &format!("event `{}`", ev.name.trim())).await
 }
 
 pub fn key_context(event: EventId, key: KeyId) -> Vec<u8> {
@@ -365,4 +509,36 @@ pub async fn manifest_delta(
         ticket_types: header.ticket_types,
         tickets,
     })
+}
+
+/// An event as the console's lists show it.
+pub struct Summary {
+    pub id: EventId,
+    pub name: String,
+    pub venue: String,
+    pub starts_secs: i64,
+    pub ends_secs: i64,
+    pub time_zone: String,
+}
+
+/// An organization's events, the latest first.
+pub async fn list_for_org(db: &Db, org: i64) -> Result<Vec<Summary>> {
+    let rows = sqlx::query(
+        "SELECT id, name, venue, starts_secs, ends_secs, time_zone FROM events WHERE org_id = $1 ORDER BY starts_secs DESC",
+    )
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Summary {
+                id: EventId(r.try_get::<i64, _>("id")? as u64),
+                name: r.try_get("name")?,
+                venue: r.try_get("venue")?,
+                starts_secs: r.try_get("starts_secs")?,
+                ends_secs: r.try_get("ends_secs")?,
+                time_zone: r.try_get("time_zone")?,
+            })
+        })
+        .collect()
 }

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod audit;
 pub mod checkins;
+pub mod console;
 pub mod db;
 pub mod devices;
 pub mod error;

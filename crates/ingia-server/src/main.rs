@@ -39,6 +39,9 @@ enum Command {
     /// Pair and revoke scanner devices.
     #[command(subcommand)]
     Device(DeviceCmd),
+    /// Organizations for the organizer console.
+    #[command(subcommand)]
+    Organizer(OrganizerCmd),
     /// Serve the API and the scanner app.
     Serve(ServeArgs),
     /// A demo event with a few hundred attendees in a fresh SQLite file, served at once.
@@ -172,6 +175,26 @@ enum DeviceCmd {
     },
 }
 
+#[derive(Subcommand)]
+enum OrganizerCmd {
+    /// A new organization; prints the one-time link its first owner opens to set up an account.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+    /// Another one-time invite link to an existing organization (a lost owner link, say).
+    Invite {
+        organization: i64,
+        /// owner, manager, supervisor or viewer.
+        #[arg(long, default_value = "owner")]
+        role: String,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
+}
+
 #[derive(clap::Args, Clone)]
 struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -179,6 +202,13 @@ struct ServeArgs {
     /// The built scanner app (Trunk's dist folder).
     #[arg(long, default_value = "dist")]
     static_dir: PathBuf,
+    /// The address phones and attendees reach this server at, for the links and pairing codes
+    /// the console makes (default: the address the console was opened at).
+    #[arg(long, env = "INGIA_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// How long five wrong console passwords lock an account, in seconds.
+    #[arg(long, env = "INGIA_SIGNIN_LOCK_SECS", default_value_t = 900)]
+    signin_lock_secs: u64,
 }
 
 fn main() -> std::process::ExitCode {
@@ -306,10 +336,10 @@ async fn run(cli: Cli) -> Result<()> {
             let event = events::parse_event_id(event)?;
             let db = Db::connect(&database_url(&cli)?).await?;
             let gate = devices::find_gate(&db, event, gate).await?;
-            let pairing = devices::create_pairing(&db, event, gate, *role, valid_hours * 3_600_000).await?;
+            let pairing = devices::create_pairing(&db, "cli", event, gate, *role, valid_hours * 3_600_000).await?;
             let link = ingia_core::pairing::link(base_url.as_str(), &pairing.code);
             let qr = cli.data_dir.join(format!("pair-device-{}.svg", pairing.device));
-            write_private(&qr, render_svg(&link).as_bytes())?;
+            write_private(&qr, ingia_server::util::qr_svg(&link).as_bytes())?;
             println!("device {} ({} at gate {gate})", pairing.device, role.slug());
             println!("pairing link (one use, {valid_hours} h): {link}");
             println!("pairing QR: {}", qr.display());
@@ -317,20 +347,43 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Device(DeviceCmd::Revoke { event, device }) => {
             let event = events::parse_event_id(event)?;
             let db = Db::connect(&database_url(&cli)?).await?;
-            devices::revoke(&db, event, DeviceId(*device)).await?;
+            devices::revoke(&db, "cli", event, DeviceId(*device)).await?;
             println!("device {device} revoked");
         }
         Command::Device(DeviceCmd::Annul { event, device, since }) => {
             let event = events::parse_event_id(event)?;
             let since_ms = (time_arg("since", since)? * 1000).max(0) as u64;
             let db = Db::connect(&database_url(&cli)?).await?;
-            match devices::revoke(&db, event, DeviceId(*device)).await {
+            match devices::revoke(&db, "cli", event, DeviceId(*device)).await {
                 Ok(()) => println!("device {device} revoked"),
                 Err(Error::NotFound(_)) => {}
                 Err(e) => return Err(e),
             }
             let n = checkins::annul(&db, event, DeviceId(*device), since_ms, ingia_server::util::now_ms()).await?;
             println!("{n} admissions by device {device} annulled; the gates learn it at their next sync");
+        }
+        Command::Organizer(OrganizerCmd::Create { name, base_url }) => {
+            let db = Db::connect(&database_url(&cli)?).await?;
+            let (org, code) =
+                ingia_server::console::accounts::create_organization(&db, name, ingia_server::util::now_ms()).await?;
+            println!("organization {org}");
+            println!("owner link (one use, 7 days): {}", ingia_server::console::invite_link(base_url, &code));
+        }
+        Command::Organizer(OrganizerCmd::Invite { organization, role, base_url }) => {
+            let role = ingia_core::access::OrgRole::from_slug(role)
+                .ok_or_else(|| Error::BadRequest("a role is one of: owner, manager, supervisor, viewer".into()))?;
+            let db = Db::connect(&database_url(&cli)?).await?;
+            let code = ingia_server::console::accounts::create_invite(
+                &db,
+                *organization,
+                role,
+                None,
+                ingia_server::util::now_ms(),
+            )
+            .await
+            .map_err(|e| if e.is_foreign_key_violation() { Error::NotFound("organization") } else { e })?;
+            ingia_server::audit::record_org(&db, *organization, None, "cli", "member.invite", role.slug()).await?;
+            println!("{} link (one use, 7 days): {}", role.slug(), ingia_server::console::invite_link(base_url, &code));
         }
         Command::Serve(args) => {
             let db = Db::connect(&database_url(&cli)?).await?;
@@ -354,12 +407,6 @@ async fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-fn render_svg(text: &str) -> String {
-    let code =
-        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).expect("fits a QR code");
-    code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(300, 300).quiet_zone(true).build()
-}
-
 /// Files holding secrets (wallet links, pairing codes) are readable by their owner only.
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
@@ -381,7 +428,7 @@ fn write_tickets(out: &Path, issued: &[tickets::IssuedTicket], base_url: &str) -
     for t in issued {
         let svg = format!("ticket-{:06}.svg", t.id.0);
         // A printable ticket admits whoever holds it: owner-only, like the delivery list.
-        write_private(&out.join(&svg), render_svg(&t.credential).as_bytes())?;
+        write_private(&out.join(&svg), ingia_server::util::qr_svg(&t.credential).as_bytes())?;
         let link = format!("{}/wallet#{}", base_url.trim_end_matches('/'), t.wallet_token);
         let (holder, email) = (spreadsheet_safe(t.holder.clone()), spreadsheet_safe(t.email.clone()));
         list.write_record([t.id.0.to_string(), holder, email, t.pin.to_string(), link, svg]).map_err(csv_err)?;
@@ -400,7 +447,10 @@ async fn serve(db: Db, master: MasterKey, args: &ServeArgs) -> Result<()> {
     if static_dir.is_none() {
         tracing::warn!(dir = %args.static_dir.display(), "no built scanner app there; serving the API only");
     }
-    let app = ingia_server::app(AppState::new(db, master, static_dir));
+    let mut state = AppState::new(db, master, static_dir);
+    state.public_url = args.public_url.clone();
+    state.signin_lock_ms = args.signin_lock_secs.saturating_mul(1000);
+    let app = ingia_server::app(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Error::BadRequest(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -462,7 +512,7 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
         ("Main gate", Role::Kiosk),
     ] {
         let g = devices::find_gate(&db, event.id, gate).await?;
-        let p = devices::create_pairing(&db, event.id, g, role, 24 * 3_600_000).await?;
+        let p = devices::create_pairing(&db, "cli", event.id, g, role, 24 * 3_600_000).await?;
         pairings.push((gate, role, ingia_core::pairing::link(&base, &p.code)));
     }
     println!("Ingia demo: event {} with {} tickets", event.id.0, issued.len());

@@ -16,6 +16,9 @@ pub const PAIR_PER_IP: Limit = Limit { per_minute: 10, burst: 5 };
 pub const WALLET_PER_IP: Limit = Limit { per_minute: 30, burst: 10 };
 pub const SYNC_PER_DEVICE: Limit = Limit { per_minute: 600, burst: 120 };
 pub const SYNC_PER_IP: Limit = Limit { per_minute: 3_000, burst: 600 };
+/// Failed console sign-ins and invite redemptions per address (each account also locks itself
+/// after five wrong passwords); an address out of tokens is not heard until they refill.
+pub const SIGNIN_PER_IP: Limit = Limit { per_minute: 20, burst: 10 };
 pub const READ_PER_DEVICE: Limit = Limit { per_minute: 120, burst: 30 };
 
 struct Bucket {
@@ -32,6 +35,20 @@ impl RateLimiter {
     /// Takes one token; `Err(seconds)` says when to retry.
     pub fn check(&self, key: &str, limit: Limit) -> Result<(), u64> {
         self.check_at(key, limit, Instant::now())
+    }
+
+    /// Whether a token is there, without taking it (limits that count only failures look first,
+    /// then [`check`](Self::check) on a failure).
+    pub fn waiting(&self, key: &str, limit: Limit) -> Result<(), u64> {
+        let map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(b) = map.get(key) else { return Ok(()) };
+        let rate = f64::from(limit.per_minute) / 60.0;
+        let tokens = (b.tokens + Instant::now().saturating_duration_since(b.at).as_secs_f64() * rate).min(f64::from(limit.burst));
+        if tokens >= 1.0 {
+            Ok(())
+        } else {
+            Err(((1.0 - tokens) / rate).ceil().max(1.0) as u64)
+        }
     }
 
     pub fn check_at(&self, key: &str, limit: Limit, now: Instant) -> Result<(), u64> {

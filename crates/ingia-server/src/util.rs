@@ -148,3 +148,10 @@ mod tests {
         assert_eq!(spreadsheet_safe("Ngozi Adeyemi".into()), "Ngozi Adeyemi");
     }
 }
+
+/// A QR code (error correction M, with its quiet zone) as SVG: printed tickets, pairing codes.
+pub fn qr_svg(text: &str) -> String {
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).expect("fits a QR code");
+    code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(300, 300).quiet_zone(true).build()
+}

@@ -71,12 +71,12 @@ async fn authorization_matrix() {
         StatusCode::UNAUTHORIZED
     );
     // A revoked device is refused at once.
-    ingia_server::devices::revoke(&db, a.id, ingia_core::DeviceId(steward_a)).await.unwrap();
+    ingia_server::devices::revoke(&db, "cli", a.id, ingia_core::DeviceId(steward_a)).await.unwrap();
     let (status, v) = call(&r, "GET", "/api/manifest?since=0", Some(&steward), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(v["error"]["code"], "device_revoked");
     // Revoking a device of another event fails and changes nothing.
-    assert!(ingia_server::devices::revoke(&db, b.id, ingia_core::DeviceId(steward_a + 1)).await.is_err());
+    assert!(ingia_server::devices::revoke(&db, "cli", b.id, ingia_core::DeviceId(steward_a + 1)).await.is_err());
 }
 
 #[tokio::test]
@@ -85,7 +85,7 @@ async fn pairing_codes_work_once() {
     let m = master();
     let a = event(&db, &m, 3).await;
     let r = router(&db);
-    let p = ingia_server::devices::create_pairing(&db, a.id, VIP, Role::Steward, 60_000).await.unwrap();
+    let p = ingia_server::devices::create_pairing(&db, "cli", a.id, VIP, Role::Steward, 60_000).await.unwrap();
     let (status, v) = call(&r, "POST", "/api/pair", None, Some(json!({"code": p.code, "name": "Gate phone"}))).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["gate"], 1);
@@ -94,7 +94,7 @@ async fn pairing_codes_work_once() {
     let (status, v) = call(&r, "POST", "/api/pair", None, Some(json!({"code": p.code}))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
     // An expired code.
-    let old = ingia_server::devices::create_pairing(&db, a.id, VIP, Role::Steward, 0).await.unwrap();
+    let old = ingia_server::devices::create_pairing(&db, "cli", a.id, VIP, Role::Steward, 0).await.unwrap();
     assert_eq!(call(&r, "POST", "/api/pair", None, Some(json!({"code": old.code}))).await.0, StatusCode::NOT_FOUND);
 }
 

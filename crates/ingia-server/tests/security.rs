@@ -406,7 +406,7 @@ async fn a_guesser_on_the_venue_address_does_not_lock_out_its_stewards() {
     }
     assert!(limited, "the guesser is throttled");
     // The steward next to them, on the same address, pairs with a real code at once.
-    let p = ingia_server::devices::create_pairing(&db, a.id, MAIN, Role::Steward, 60_000).await.unwrap();
+    let p = ingia_server::devices::create_pairing(&db, "cli", a.id, MAIN, Role::Steward, 60_000).await.unwrap();
     let (status, v) = call(&r, "POST", "/api/pair", None, Some(json!({"code": p.code, "name": "gate phone"}))).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     // Attendees opening real wallet links likewise.

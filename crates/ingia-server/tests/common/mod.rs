@@ -106,7 +106,7 @@ pub async fn event(db: &Db, master: &MasterKey, n: usize) -> Event {
 
 /// Pairs a device and returns (device id, token).
 pub async fn device(db: &Db, event: EventId, gate: GateId, role: Role) -> (u32, String) {
-    let p = devices::create_pairing(db, event, gate, role, 3_600_000).await.unwrap();
+    let p = devices::create_pairing(db, "cli", event, gate, role, 3_600_000).await.unwrap();
     let (auth, token) = devices::redeem(db, &p.code, "test phone").await.unwrap();
     (auth.device.0, token)
 }

@@ -1,0 +1,231 @@
+//! Signing in and out, joining by invite, and the owner's members page.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use ingia_core::access::{Need, OrgRole};
+use maud::html;
+
+use super::accounts::{self, Joining};
+use super::html::{csrf, page, problem, role_label, Frame};
+use super::{cookie, session_cookie, see, Answer, Member, Post, PublicPost, Shown};
+use crate::api::AppState;
+use crate::error::Error;
+use crate::ratelimit;
+use crate::util::now_ms;
+
+/// Only failures count against an address (an office shares one): one that failed too often is
+/// not heard until its tokens refill.
+fn failures_waiting(state: &AppState, key: &str) -> Result<(), Error> {
+    if !state.rate_limits {
+        return Ok(());
+    }
+    state.limiter.waiting(key, ratelimit::SIGNIN_PER_IP).map_err(Error::RateLimited)
+}
+
+fn failed(state: &AppState, key: &str) {
+    if state.rate_limits {
+        // Out of tokens already: the next attempt waits (failures_waiting).
+        let _ = state.limiter.check(key, ratelimit::SIGNIN_PER_IP);
+    }
+}
+
+fn signin_form(message: Option<&str>, email: &str) -> axum::response::Html<String> {
+    page(
+        Frame { title: "Sign in", trail: vec![], session: None },
+        html! {
+            (problem(message))
+            form.stack method="post" action="/console/signin" {
+                label { "Email" input type="email" name="email" value=(email) autocomplete="username" required; }
+                label { "Password" input type="password" name="password" autocomplete="current-password" required; }
+                button type="submit" { "Sign in" }
+            }
+            p.hint { "New here? Open the invite link you were sent." }
+        },
+    )
+}
+
+pub async fn signin_page(State(state): State<AppState>, headers: HeaderMap) -> Answer {
+    // Already signed in: straight to the console.
+    if let Some(token) = cookie(&headers, accounts::COOKIE) {
+        if accounts::session(&state.db, token, now_ms()).await?.is_some() {
+            return Ok(see("/console".into()));
+        }
+    }
+    Ok(signin_form(None, "").into_response())
+}
+
+pub async fn signin(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    PublicPost(f, _): PublicPost,
+) -> Answer {
+    let key = format!("ip:{}:signin", addr.ip());
+    failures_waiting(&state, &key)?;
+    let now = now_ms();
+    match accounts::sign_in(&state.db, f.get("email"), f.get("password"), now, state.signin_lock_ms).await {
+        Ok(account) => {
+            let token = accounts::new_session(&state.db, account, now).await?;
+            let mut resp = see("/console".into());
+            resp.headers_mut().insert(header::SET_COOKIE, session_cookie(Some(&token)));
+            Ok(resp)
+        }
+        Err(Error::SignIn(message)) => {
+            failed(&state, &key);
+            Ok((StatusCode::UNAUTHORIZED, signin_form(Some(&message), f.get("email"))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn signout(State(state): State<AppState>, post: Post) -> Answer {
+    accounts::sign_out(&state.db, &post.member, post.fields.has("everywhere")).await?;
+    let mut resp = see("/console/signin".into());
+    resp.headers_mut().insert(header::SET_COOKIE, session_cookie(None));
+    Ok(resp)
+}
+
+fn join_form(message: Option<&str>, f: &super::Fields) -> axum::response::Html<String> {
+    page(
+        Frame { title: "Join your team", trail: vec![], session: None },
+        html! {
+            (problem(message))
+            form.stack method="post" action="/console/join" {
+                // Filled from the invite link's #fragment by console.js (the code never travels
+                // in a URL the server or a proxy logs), or pasted.
+                label { "Invite code" input name="code" id="invite-code" value=(f.get("code")) autocomplete="off" required; }
+                label { "Your name" input name="name" value=(f.get("name")) autocomplete="name"; }
+                label { "Email" input type="email" name="email" value=(f.get("email")) autocomplete="username" required; }
+                label { "Password" input type="password" name="password" autocomplete="new-password" minlength="10" required; }
+                p.hint { "At least 10 characters. Already have an account? Give its email and password." }
+                button type="submit" { "Join" }
+            }
+        },
+    )
+}
+
+pub async fn join_page() -> Answer {
+    Ok(join_form(None, &super::Fields::default()).into_response())
+}
+
+pub async fn join(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    PublicPost(f, _): PublicPost,
+) -> Answer {
+    let key = format!("ip:{}:signin", addr.ip());
+    failures_waiting(&state, &key)?;
+    let now = now_ms();
+    let j = Joining { code: f.get("code"), email: f.get("email"), name: f.get("name"), password: f.get("password") };
+    match accounts::join(&state.db, &j, now).await {
+        Ok((account, _org)) => {
+            let token = accounts::new_session(&state.db, account, now).await?;
+            let mut resp = see("/console".into());
+            resp.headers_mut().insert(header::SET_COOKIE, session_cookie(Some(&token)));
+            Ok(resp)
+        }
+        Err(Error::BadRequest(m)) => {
+            failed(&state, &key);
+            Ok((StatusCode::BAD_REQUEST, join_form(Some(&m), &f)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn members_view(
+    state: &AppState,
+    s: &accounts::Session,
+    org: i64,
+    new_link: Option<(String, OrgRole)>,
+    message: Option<&str>,
+) -> Answer {
+    let m = accounts::require_org(&state.db, s.account, org, Need::Members).await?;
+    let list = accounts::members(&state.db, org).await?;
+    let body = html! {
+        (problem(message))
+        @if let Some((link, role)) = &new_link {
+            section.notice {
+                h2 { "Invite link for a " (role_label(*role).to_lowercase()) }
+                p { "Send it to one person; it works once, for 7 days." }
+                input.copy readonly value=(link) aria-label="Invite link";
+            }
+        }
+        ul.cards {
+            @for x in &list {
+                li {
+                    strong { (x.name) } " " span.muted { (x.email) }
+                    form.row method="post" action={ "/console/orgs/" (org) "/members/" (x.account) } {
+                        (csrf(s))
+                        select name="role" aria-label={ "Role of " (x.name) } {
+                            @for r in OrgRole::ALL.iter().rev() {
+                                option value=(r.slug()) selected[*r == x.role] { (role_label(*r)) }
+                            }
+                            option value="remove" { "Remove from the team" }
+                        }
+                        button type="submit" { "Save" }
+                    }
+                }
+            }
+        }
+        h2 { "Invite someone" }
+        form.row method="post" action={ "/console/orgs/" (org) "/invites" } {
+            (csrf(s))
+            select name="role" aria-label="Role" {
+                @for r in OrgRole::ALL.iter().rev() {
+                    option value=(r.slug()) selected[*r == OrgRole::Supervisor] { (role_label(*r)) }
+                }
+            }
+            button type="submit" { "Make an invite link" }
+        }
+        p.hint { "Owner: everything. Manager: everything but the team. Supervisor: devices, gates, conflicts, the live view. Viewer: the live view with initials only." }
+    };
+    let title = format!("Team of {}", m.org_name);
+    let status = if message.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    Ok((
+        status,
+        page(
+            Frame {
+                title: &title,
+                trail: vec![(m.org_name.clone(), "/console".into()), ("Team".into(), format!("/console/orgs/{org}/members"))],
+                session: Some(s),
+            },
+            body,
+        ),
+    )
+        .into_response())
+}
+
+pub async fn members_page(State(state): State<AppState>, Member(s): Member, Path(org): Path<i64>) -> Answer {
+    members_view(&state, &s, org, None, None).await
+}
+
+fn role_field(f: &super::Fields) -> Result<OrgRole, Shown> {
+    OrgRole::from_slug(f.get("role")).ok_or_else(|| Shown(Error::BadRequest("choose a role".into())))
+}
+
+pub async fn invite(State(state): State<AppState>, Path(org): Path<i64>, headers: HeaderMap, post: Post) -> Answer {
+    let m = accounts::require_org(&state.db, post.member.account, org, Need::Members).await?;
+    let role = role_field(&post.fields)?;
+    if !m.role.may_grant(role) {
+        return Err(Error::Role("only an owner invites".into()).into());
+    }
+    let code = accounts::create_invite(&state.db, org, role, Some(post.member.account), now_ms()).await?;
+    crate::audit::record_org(&state.db, org, None, &post.member.actor(), "member.invite", role.slug()).await?;
+    let link = super::invite_link(&state.base_url(&headers), &code);
+    members_view(&state, &post.member, org, Some((link, role)), None).await
+}
+
+pub async fn change_member(State(state): State<AppState>, Path((org, account)): Path<(i64, i64)>, post: Post) -> Answer {
+    accounts::require_org(&state.db, post.member.account, org, Need::Members).await?;
+    let role = match post.fields.get("role") {
+        "remove" => None,
+        _ => Some(role_field(&post.fields)?),
+    };
+    match accounts::set_member(&state.db, org, account, role, &post.member.actor()).await {
+        Ok(()) => Ok(see(format!("/console/orgs/{org}/members"))),
+        Err(Error::BadRequest(m)) => members_view(&state, &post.member, org, None, Some(&m)).await,
+        Err(e) => Err(e.into()),
+    }
+}

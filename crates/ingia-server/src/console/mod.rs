@@ -1,0 +1,263 @@
+//! The organizer console: server-rendered pages under `/console` (html built with maud, escaped
+//! by construction; one stylesheet, one small script; no WebAssembly), on the same functions
+//! the CLI calls. docs/ARCHITECTURE.md says why server-rendered and what it weighs.
+//!
+//! Every request is checked here, not by hidden buttons: a session from the `__Host-ingia`
+//! cookie (HttpOnly, Secure, SameSite=Strict), the member's role for what the handler does
+//! (`accounts::require_event` / `require_org` with an `ingia_core::access::Need`), and for
+//! every state change the origin (`Sec-Fetch-Site`, `Origin`) and the session's CSRF token.
+
+pub mod accounts;
+mod devices;
+mod events;
+mod html;
+mod members;
+pub mod when;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::api::AppState;
+use crate::error::Error;
+use crate::util::now_ms;
+use accounts::Session;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/console", get(events::home))
+        .route("/console/", get(events::home))
+        .route("/console/signin", get(members::signin_page).post(members::signin))
+        .route("/console/signout", post(members::signout))
+        .route("/console/join", get(members::join_page).post(members::join))
+        .route("/console/orgs/{org}/members", get(members::members_page))
+        .route("/console/orgs/{org}/invites", post(members::invite))
+        .route("/console/orgs/{org}/members/{account}", post(members::change_member))
+        .route("/console/orgs/{org}/audit", get(events::audit_page))
+        .route("/console/orgs/{org}/events/new", get(events::new_page))
+        .route("/console/orgs/{org}/events", post(events::create))
+        .route("/console/events/{event}", get(events::event_page).post(events::update))
+        .route("/console/events/{event}/devices", get(devices::list_page).post(devices::pair))
+        .route("/console/events/{event}/devices/{device}/rename", post(devices::rename))
+        .route("/console/events/{event}/devices/{device}/revoke", post(devices::revoke))
+        .route("/console/console.css", get(|| asset("text/css", include_str!("../../static/console.css"))))
+        .route("/console/console.js", get(|| asset("text/javascript", include_str!("../../static/console.js"))))
+        .layer(axum::middleware::map_response(guarded))
+}
+
+async fn asset(kind: &'static str, body: &'static str) -> Response {
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    resp
+}
+
+/// Every console answer: no framing, no inline script or style, no referrer, and pages (names,
+/// links that pair a device) never stored by a cache.
+async fn guarded(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// A console error, shown as a page with its status (a signed-out GET goes to the sign-in page).
+pub struct Shown(pub Error);
+
+impl From<Error> for Shown {
+    fn from(e: Error) -> Self {
+        Shown(e)
+    }
+}
+
+impl From<sqlx::Error> for Shown {
+    fn from(e: sqlx::Error) -> Self {
+        Shown(Error::Db(e))
+    }
+}
+
+pub type Answer = std::result::Result<Response, Shown>;
+
+impl IntoResponse for Shown {
+    fn into_response(self) -> Response {
+        match &self.0 {
+            Error::Db(e) => tracing::error!(error = %e, "database error"),
+            Error::Internal(e) => tracing::error!(error = %e, "internal error"),
+            _ => {}
+        }
+        let status = self.0.status();
+        let title = match self.0 {
+            Error::SignedOut => "Sign in",
+            Error::Role(_) | Error::Forbidden => "Not allowed",
+            Error::CrossSite => "Refused",
+            Error::NotFound(_) => "Not found",
+            Error::RateLimited(_) => "Slow down",
+            _ => "Something went wrong",
+        };
+        let message = self.0.to_string();
+        let mut resp = (status, html::message_page(title, &message)).into_response();
+        if let Error::RateLimited(secs) = self.0 {
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        resp
+    }
+}
+
+/// The value of one cookie.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The `Set-Cookie` value of a new session (or, with `None`, the one that ends it).
+pub fn session_cookie(token: Option<&str>) -> HeaderValue {
+    let value = match token {
+        Some(t) => format!(
+            "{}={t}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
+            accounts::COOKIE,
+            accounts::SESSION_MAX_MS / 1000
+        ),
+        None => format!("{}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0", accounts::COOKIE),
+    };
+    HeaderValue::from_str(&value).expect("cookie value is ASCII")
+}
+
+/// A signed-in member (any page). A GET without a session goes to the sign-in page.
+pub struct Member(pub Session);
+
+impl FromRequestParts<AppState> for Member {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match signed_in(&parts.headers, state).await {
+            Ok(s) => Ok(Member(s)),
+            Err(Error::SignedOut) if parts.method == axum::http::Method::GET => {
+                Err(Redirect::to("/console/signin").into_response())
+            }
+            Err(e) => Err(Shown(e).into_response()),
+        }
+    }
+}
+
+async fn signed_in(headers: &HeaderMap, state: &AppState) -> Result<Session, Error> {
+    let token = cookie(headers, accounts::COOKIE).ok_or(Error::SignedOut)?;
+    if !token.starts_with("ings_") || token.len() > 100 {
+        return Err(Error::SignedOut);
+    }
+    accounts::session(&state.db, token, now_ms()).await?.ok_or(Error::SignedOut)
+}
+
+/// A state change must come from the console's own pages: the browser's `Sec-Fetch-Site` (when
+/// it sends one) says same-origin, and an `Origin` (when sent) names this host.
+pub fn same_origin(headers: &HeaderMap) -> Result<(), Error> {
+    let text = |name: header::HeaderName| headers.get(name).map(|v| v.to_str().unwrap_or("?"));
+    if let Some(site) = text(header::HeaderName::from_static("sec-fetch-site")) {
+        if site != "same-origin" && site != "none" {
+            return Err(Error::CrossSite);
+        }
+    }
+    if let Some(origin) = text(header::ORIGIN) {
+        let host = text(header::HOST).unwrap_or_default();
+        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or("");
+        if host.is_empty() || origin_host != host {
+            return Err(Error::CrossSite);
+        }
+    }
+    Ok(())
+}
+
+/// The fields of a url-encoded form, in order (repeated names kept).
+#[derive(Debug, Default, Clone)]
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+    pub fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, v)| k == name && !v.is_empty())
+    }
+}
+
+async fn read_fields(req: Request, state: &AppState) -> Result<(HeaderMap, Fields), Error> {
+    let headers = req.headers().clone();
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return Err(Error::BadRequest("send the form as application/x-www-form-urlencoded".into()));
+    }
+    let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rej| {
+        if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Error::TooLarge
+        } else {
+            Error::BadRequest("the form could not be read".into())
+        }
+    })?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(&bytes).map_err(|_| Error::BadRequest("the form could not be read".into()))?;
+    Ok((headers, Fields(pairs)))
+}
+
+/// A form sent before there is a session (sign in, join): same origin only.
+pub struct PublicPost(pub Fields, pub HeaderMap);
+
+impl FromRequest<AppState> for PublicPost {
+    type Rejection = Shown;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Shown> {
+        same_origin(req.headers())?;
+        let (headers, fields) = read_fields(req, state).await?;
+        Ok(PublicPost(fields, headers))
+    }
+}
+
+/// A signed-in member's form: same origin, and the session's CSRF token in its `csrf` field.
+pub struct Post {
+    pub member: Session,
+    pub fields: Fields,
+}
+
+impl FromRequest<AppState> for Post {
+    type Rejection = Shown;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Shown> {
+        same_origin(req.headers())?;
+        let member = signed_in(req.headers(), state).await?;
+        let (_, fields) = read_fields(req, state).await?;
+        let sent = fields.get("csrf").as_bytes();
+        let want = member.csrf.as_bytes();
+        // Constant-time: the comparison does not tell how much of a guess was right.
+        let same = sent.len() == want.len() && sent.iter().zip(want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        if !same {
+            return Err(Shown(Error::CrossSite));
+        }
+        Ok(Post { member, fields })
+    }
+}
+
+/// The link an invite code opens (the code in the fragment, which browsers never send).
+pub fn invite_link(base: &str, code: &str) -> String {
+    format!("{}/console/join#{code}", base.trim_end_matches('/'))
+}
+
+/// After a form that changed something: back to a page (303, so a reload does not resend it).
+pub fn see(path: String) -> Response {
+    Redirect::to(&path).into_response()
+}
