@@ -12,6 +12,7 @@ cargo run --locked --release -p ingia-core --example wire_bench
 pg_url=$(bash scripts/pg.sh start)
 trap 'bash scripts/pg.sh stop' EXIT
 INGIA_BENCH_PG_URL="$pg_url" cargo run --locked --release -p ingia-server --example sync_bench
+cargo run --locked --release -p ingia-server --example console_size
 bash scripts/build_pwa.sh "$CARGO_TARGET_DIR/dist-bench"
 python3 scripts/pwa_size.py "$CARGO_TARGET_DIR/dist-bench"
 # The decoder worker per frame and QR-to-verdict, in Chromium against a real server.

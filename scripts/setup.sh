@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+AIOSMTPD_VERSION=1.4.6
 # The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock, or the JS glue mismatches.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 
@@ -29,7 +30,7 @@ npm_ci() {
     || { log "npm ci in $1"; npm ci --no-audit --no-fund --silent && cp package-lock.json node_modules/.ingia-installed-lock; }; })
 }
 
-parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(wasm trunk python browser postgres npm)
+parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(wasm trunk python browser postgres smtp npm)
 
 for part in "${parts[@]}"; do
   case "$part" in
@@ -61,6 +62,11 @@ for part in "${parts[@]}"; do
       ;;
     browser) apt_install chromium chromium-driver brotli ;;
     postgres) apt_install postgresql ;;
+    # A real SMTP server on loopback for the ticket-mail tests: aiosmtpd, into the python3 on PATH.
+    smtp)
+      python3 -c 'import aiosmtpd' 2>/dev/null \
+        || { log "pip install aiosmtpd==$AIOSMTPD_VERSION"; python3 -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"; }
+      ;;
     npm)
       if [ -f tests/e2e/package.json ]; then npm_ci tests/e2e; fi
       ;;

@@ -12,7 +12,7 @@ log="$CARGO_TARGET_DIR/test-run.log"
 step() { printf '\n==== %s\n' "$*"; }
 
 step "setup (pinned toolchain)"
-bash scripts/setup.sh wasm trunk python postgres browser npm
+bash scripts/setup.sh wasm trunk python postgres smtp browser npm
 
 step "format, lints and the PWA's layout rule (page and engine meet only in the protocol)"
 cargo fmt --all --check

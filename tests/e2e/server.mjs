@@ -19,13 +19,14 @@ function freePort() {
 }
 
 /** A demo server with `attendees` tickets; resolves with its base URL and the links it printed. */
-export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST) {
+export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, env = {}) {
   const bin = process.env.INGIA_SERVER_BIN;
   if (!bin || !dist) throw new Error('set INGIA_SERVER_BIN and INGIA_DIST (scripts/test.sh does)');
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-e2e-'));
   const proc = spawn(bin, ['--data-dir', dataDir, 'demo', '--attendees', String(attendees),
-    '--listen', `127.0.0.1:${port}`, '--static-dir', dist], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--listen', `127.0.0.1:${port}`, '--static-dir', dist], { stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env } });
   const lines = [];
   await new Promise((resolve, reject) => {
     let buf = '';
@@ -49,6 +50,8 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST) {
     pairSteward: link(/steward scanner at Main gate: (\S+)/),
     pairVipSteward: link(/steward scanner at VIP gate: (\S+)/),
     organizerToken: link(/dashboard: \S+#(\S+)/),
+    /** The demo organization's one-time owner link into the console. */
+    consoleOwner: link(/console \(owner link, one use\): (\S+)/),
     supervisor: link(/supervisor scanner at Main gate: (\S+)/),
     kiosk: link(/kiosk scanner at Main gate: (\S+)/),
     /** A new one-time pairing link, made with the organizer's CLI while the server runs. */

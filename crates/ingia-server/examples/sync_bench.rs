@@ -14,7 +14,7 @@ use ingia_server::events::{self, NewEvent};
 use ingia_server::secrets::MasterKey;
 use ingia_server::tickets::IssuedTicket;
 use ingia_server::util::{hex, now_ms, random_bytes};
-use ingia_server::{tickets, AppState, Db};
+use ingia_server::{attendees, tickets, AppState, Db};
 use serde_json::json;
 
 #[path = "../../ingia-core/examples/support/report.rs"]
@@ -48,7 +48,7 @@ async fn setup(url: &str, master: &MasterKey) -> (Db, EventId, Vec<(u32, String)
     for i in 0..TICKETS {
         csv.push_str(&format!("Guest {i},General\n"));
     }
-    tickets::import_csv(&db, ev.id, csv.as_bytes(), false).await.expect("import");
+    attendees::import_csv(&db, ev.id, csv.as_bytes(), false).await.expect("import");
     let issued = tickets::issue_pending(&db, master, ev.id).await.expect("issue");
     let mut devs = Vec::new();
     for _ in 0..DEVICES {

@@ -46,6 +46,8 @@ pub struct AppState {
     /// The address attendees and phones reach this server at (links and pairing QR codes);
     /// without it, the address the console was opened at.
     pub public_url: Option<String>,
+    /// Whether a mail sender runs (INGIA_SMTP_URL); without one, ticket mails wait queued.
+    pub mail: bool,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             rate_limits: true,
             signin_lock_ms: 15 * 60_000,
             public_url: None,
+            mail: false,
         }
     }
 
@@ -83,10 +86,12 @@ pub fn app(state: AppState) -> Router {
         .route("/api/conflicts", get(conflicts))
         .route("/api/devices/annul", post(annul))
         .route("/dashboard", get(dashboard))
-        .merge(crate::console::routes())
+        .merge(crate::shop::routes())
         .fallback(api_or_static)
-        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // The console sets its own body limits (a CSV upload is larger).
+        .merge(crate::console::routes())
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(axum::middleware::map_response(enveloped));
     api.with_state(state)
 }

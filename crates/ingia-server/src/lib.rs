@@ -4,6 +4,7 @@
 //! authorizes and serves.
 
 pub mod api;
+pub mod attendees;
 pub mod audit;
 pub mod checkins;
 pub mod console;
@@ -12,9 +13,11 @@ pub mod devices;
 pub mod error;
 pub mod events;
 pub mod listen;
+pub mod mail;
 pub mod loopback;
 pub mod ratelimit;
 pub mod secrets;
+pub mod shop;
 pub mod tickets;
 pub mod util;
 

@@ -10,7 +10,7 @@ use ingia_server::devices::{self, Role};
 use ingia_server::events::{self, NewEvent, TypeSpec};
 use ingia_server::secrets::MasterKey;
 use ingia_server::util::{parse_rfc3339, spreadsheet_safe};
-use ingia_server::{checkins, tickets, AppState, Db, Error, Result};
+use ingia_server::{attendees, checkins, tickets, AppState, Db, Error, Result};
 
 #[derive(Parser)]
 #[command(name = "ingia-server", version, about = "Ingia sync server and organizer tool")]
@@ -209,6 +209,13 @@ struct ServeArgs {
     /// How long five wrong console passwords lock an account, in seconds.
     #[arg(long, env = "INGIA_SIGNIN_LOCK_SECS", default_value_t = 900)]
     signin_lock_secs: u64,
+    /// The SMTP server for ticket mail: smtp://HOST:PORT (trusted network),
+    /// smtp://USER:PASS@HOST:587?tls=required or smtps://USER:PASS@HOST:465. Without it, mails wait.
+    #[arg(long, env = "INGIA_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of ticket mail.
+    #[arg(long, env = "INGIA_MAIL_FROM", default_value = "Ingia tickets <tickets@ingia.invalid>")]
+    mail_from: String,
 }
 
 fn main() -> std::process::ExitCode {
@@ -299,7 +306,7 @@ async fn run(cli: Cli) -> Result<()> {
             let data =
                 std::fs::read(file).map_err(|e| Error::BadRequest(format!("cannot read {}: {e}", file.display())))?;
             let db = Db::connect(&database_url(&cli)?).await?;
-            let report = tickets::import_csv(&db, event, &data, *skip_invalid).await?;
+            let report = attendees::import_csv(&db, event, &data, *skip_invalid).await?;
             for bad in &report.bad {
                 eprintln!("{}:{}: {}", file.display(), bad.line, bad.problem);
             }
@@ -329,7 +336,7 @@ async fn run(cli: Cli) -> Result<()> {
                 StatusArg::Revoked => TicketStatus::Revoked,
                 StatusArg::Blocked => TicketStatus::Blocked,
             };
-            tickets::set_status(&db, event, TicketId(*ticket), status).await?;
+            tickets::set_status(&db, "cli", event, TicketId(*ticket), status).await?;
             println!("ticket {ticket} is now {}", status.slug());
         }
         Command::Device(DeviceCmd::Pair { event, gate, role, valid_hours, base_url }) => {
@@ -447,20 +454,35 @@ async fn serve(db: Db, master: MasterKey, args: &ServeArgs) -> Result<()> {
     if static_dir.is_none() {
         tracing::warn!(dir = %args.static_dir.display(), "no built scanner app there; serving the API only");
     }
-    let mut state = AppState::new(db, master, static_dir);
-    state.public_url = args.public_url.clone();
-    state.signin_lock_ms = args.signin_lock_secs.saturating_mul(1000);
-    let app = ingia_server::app(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Error::BadRequest(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mut sender = None;
+    if let Some(url) = &args.smtp_url {
+        let mailer = ingia_server::mail::Mailer::new(url, &args.mail_from, &public_url)?;
+        sender = Some(tokio::spawn(ingia_server::mail::run(db.clone(), master.clone(), mailer, stopped)));
+    } else {
+        tracing::warn!("no INGIA_SMTP_URL: ticket mails wait in the queue until a mail server is set");
+    }
+    let mut state = AppState::new(db, master, static_dir);
+    state.public_url = args.public_url.clone();
+    state.signin_lock_ms = args.signin_lock_secs.saturating_mul(1000);
+    state.mail = sender.is_some();
+    let app = ingia_server::app(state);
     println!("listening on http://{addr}");
-    ingia_server::listen::serve(listener, app, ingia_server::listen::HEADER_READ_TIMEOUT, async {
+    let served = ingia_server::listen::serve(listener, app, ingia_server::listen::HEADER_READ_TIMEOUT, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
-    .map_err(|e| Error::Internal(format!("server: {e}")))
+    .map_err(|e| Error::Internal(format!("server: {e}")));
+    let _ = stop.send(true);
+    if let Some(sender) = sender {
+        let _ = sender.await;
+    }
+    served
 }
 
 async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
@@ -478,7 +500,10 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     let base = format!("http://{}", args.listen);
     let now = (ingia_server::util::now_ms() / 1000) as i64;
     let types = ["General:code", "VIP:code,reentry,gates=VIP gate", "Printed"];
-    let event = events::create_event(
+    let (org, owner_code) =
+        ingia_server::console::accounts::create_organization(&db, "Demo organizers", ingia_server::util::now_ms())
+            .await?;
+    let event = events::create_event_in(
         &db,
         &master,
         &NewEvent {
@@ -493,14 +518,16 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
             types: types.iter().map(|t| t.parse().expect("demo types parse")).collect(),
             capacity: attendees as usize,
         },
+        Some(org),
+        "demo",
     )
     .await?;
     let first = ["Adaeze", "Chinedu", "Amina", "Kwame", "Fatou", "Tunde", "Wanjiru", "Kofi", "Zainab", "Emeka"];
     let last = ["Okafor", "Mensah", "Diallo", "Adeyemi", "Kamau", "Bello", "Osei", "Ndlovu", "Eze", "Traore", "Mwangi"];
-    let csv = tickets::sample_attendees_csv(attendees as usize, |i| {
+    let csv = attendees::sample_attendees_csv(attendees as usize, |i| {
         format!("{} {}", first[i % first.len()], last[(i / first.len()) % last.len()])
     });
-    tickets::import_csv(&db, event.id, csv.as_bytes(), false).await?;
+    attendees::import_csv(&db, event.id, csv.as_bytes(), false).await?;
     let issued = tickets::issue_pending(&db, &master, event.id).await?;
     let out = cli.data_dir.join("tickets");
     write_tickets(&out, &issued, &base)?;
@@ -523,6 +550,7 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
         println!("  wallet of {} (PIN {}): {base}/wallet#{}", t.holder, t.pin, t.wallet_token);
     }
     println!("  dashboard: {base}/dashboard#{}", event.organizer_token);
+    println!("  console (owner link, one use): {}", ingia_server::console::invite_link(&base, &owner_code));
     println!("  printable tickets and every wallet link: {}", out.display());
     serve(db, master, args).await
 }

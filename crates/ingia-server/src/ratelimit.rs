@@ -19,6 +19,8 @@ pub const SYNC_PER_IP: Limit = Limit { per_minute: 3_000, burst: 600 };
 /// Failed console sign-ins and invite redemptions per address (each account also locks itself
 /// after five wrong passwords); an address out of tokens is not heard until they refill.
 pub const SIGNIN_PER_IP: Limit = Limit { per_minute: 20, burst: 10 };
+/// A ticket shop's calls per API key.
+pub const SHOP_PER_KEY: Limit = Limit { per_minute: 600, burst: 120 };
 pub const READ_PER_DEVICE: Limit = Limit { per_minute: 120, burst: 30 };
 
 struct Bucket {

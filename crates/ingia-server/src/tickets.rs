@@ -16,120 +16,6 @@ use crate::events::{load_header, signing_key};
 use crate::secrets::{MasterKey, TicketSecrets};
 use crate::util::{new_secret, random_bytes, secret_hash};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BadRow {
-    pub line: u64,
-    pub problem: String,
-}
-
-#[derive(Debug, Default)]
-pub struct ImportReport {
-    pub imported: usize,
-    pub bad: Vec<BadRow>,
-}
-
-struct Row_ {
-    name: String,
-    email: String,
-    phone: String,
-    type_id: i64,
-}
-
-/// Imports `name,email,phone,ticket_type` rows (a header line is required; email and phone may
-/// be empty). With `skip_invalid` false, one bad row means nothing is imported.
-pub async fn import_csv(db: &Db, event: EventId, data: &[u8], skip_invalid: bool) -> Result<ImportReport> {
-    let (header, _) = load_header(db, event).await?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(data);
-    let headers = reader.headers().map_err(|_| Error::BadRequest("the CSV file has no readable header line".into()))?;
-    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let (Some(c_name), Some(c_type)) = (col("name"), col("ticket_type")) else {
-        return Err(Error::BadRequest("the CSV header must name the columns `name` and `ticket_type`".into()));
-    };
-    let (c_email, c_phone) = (col("email"), col("phone"));
-    let mut report = ImportReport::default();
-    let mut good = Vec::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                report.bad.push(BadRow { line, problem: "not valid CSV (check quotes and encoding)".into() });
-                continue;
-            }
-        };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let get = |c: Option<usize>| c.and_then(|c| record.get(c)).unwrap_or("").to_string();
-        let (name, ty, email, phone) = (get(Some(c_name)), get(Some(c_type)), get(c_email), get(c_phone));
-        let problem = if name.is_empty() {
-            Some("the name is empty".to_string())
-        } else if name.chars().count() > 100 || name.chars().any(char::is_control) {
-            Some("the name must be at most 100 printable characters".to_string())
-        } else if !email.is_empty() && (!email.contains('@') || email.len() > 200) {
-            Some(format!("`{email}` is not an email address"))
-        } else if !phone.is_empty() && !phone.chars().all(|c| c.is_ascii_digit() || "+ -()".contains(c)) {
-            Some("the phone number may hold digits, spaces, + - ( ) only".to_string())
-        } else {
-            None
-        };
-        let type_id = header.ticket_types.iter().find(|t| t.name.eq_ignore_ascii_case(&ty)).map(|t| i64::from(t.id.0));
-        match (problem, type_id) {
-            (Some(p), _) => report.bad.push(BadRow { line, problem: p }),
-            (None, None) => report.bad.push(BadRow {
-                line,
-                problem: format!(
-                    "unknown ticket type `{ty}` (the event has: {})",
-                    header.ticket_types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
-                ),
-            }),
-            (None, Some(type_id)) => good.push(Row_ { name, email, phone, type_id }),
-        }
-    }
-    if !report.bad.is_empty() && !skip_invalid {
-        return Ok(report);
-    }
-    let mut tx = db.pool.begin().await?;
-    let next: i64 = sqlx::query("SELECT COALESCE(MAX(ticket_id), 0) AS m FROM tickets WHERE event_id = $1")
-        .bind(event_key(event))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("m")?;
-    if next as usize + good.len() > 100_000 {
-        return Err(Error::BadRequest("an event holds at most 100000 tickets".into()));
-    }
-    for (i, r) in good.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO tickets (event_id, ticket_id, holder, email, phone, type_id) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(event_key(event))
-        .bind(next + 1 + i as i64)
-        .bind(&r.name)
-        .bind(&r.email)
-        .bind(&r.phone)
-        .bind(r.type_id)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    report.imported = good.len();
-    crate::audit::record(db, Some(event), "cli", "attendees.import", &format!("{} attendees", good.len())).await?;
-    Ok(report)
-}
-
-/// A CSV of `n` attendees for demos and tests, in the import format: every 10th VIP, every 7th
-/// Printed, the rest General; `name(i)` names the i-th.
-pub fn sample_attendees_csv(n: usize, name: impl Fn(usize) -> String) -> String {
-    let mut csv = String::from("name,email,ticket_type\n");
-    for i in 0..n {
-        let ty = match i {
-            i if i % 10 == 9 => "VIP",
-            i if i % 7 == 6 => "Printed",
-            _ => "General",
-        };
-        csv.push_str(&format!("{},guest{i}@example.org,{ty}\n", name(i)));
-    }
-    csv
-}
-
 /// One freshly issued ticket, for the organizer to deliver.
 #[derive(Debug, Clone)]
 pub struct IssuedTicket {
@@ -145,9 +31,23 @@ pub struct IssuedTicket {
     pub code_secret: CodeSecret,
 }
 
-/// Issues every imported ticket that has none yet.
+/// Issues every imported ticket that has none yet (the CLI: it writes the delivery list).
 pub async fn issue_pending(db: &Db, master: &MasterKey, event: EventId) -> Result<Vec<IssuedTicket>> {
+    issue(db, master, event, None, "cli", false).await
+}
+
+/// Issues the attendees who have no ticket yet, or (`only`) one of them; with `mail`, each with
+/// an email gets its ticket mail queued (`mail::run` sends it), once.
+pub async fn issue(
+    db: &Db,
+    master: &MasterKey,
+    event: EventId,
+    only: Option<TicketId>,
+    actor: &str,
+    mail: bool,
+) -> Result<Vec<IssuedTicket>> {
     let key = signing_key(db, master, event).await?;
+    let _guard = db.write_guard().await;
     let (header, _) = load_header(db, event).await?;
     let mut tx = db.pool.begin().await?;
     let mut taken: std::collections::BTreeSet<String> =
@@ -159,9 +59,11 @@ pub async fn issue_pending(db: &Db, master: &MasterKey, event: EventId) -> Resul
             .map(|r| r.try_get::<String, _>("pin_tag"))
             .collect::<std::result::Result<_, _>>()?;
     let pending = sqlx::query(
-        "SELECT ticket_id, holder, email, type_id FROM tickets WHERE event_id = $1 AND issued = 0 ORDER BY ticket_id",
+        "SELECT ticket_id, holder, email, type_id FROM tickets WHERE event_id = $1 AND issued = 0 \
+         AND ($2 < 0 OR ticket_id = $2) ORDER BY ticket_id",
     )
     .bind(event_key(event))
+    .bind(only.map_or(-1, |t| i64::from(t.0)))
     .fetch_all(&mut *tx)
     .await?;
     if pending.is_empty() {
@@ -215,10 +117,14 @@ pub async fn issue_pending(db: &Db, master: &MasterKey, event: EventId) -> Resul
             .bind(i64::from(id.0))
             .execute(&mut *tx)
             .await?;
+        let email: String = row.try_get("email")?;
+        if mail && !email.trim().is_empty() {
+            crate::mail::enqueue(&mut tx, master, event, id, email.trim(), &wallet_token).await?;
+        }
         out.push(IssuedTicket {
             id,
             holder,
-            email: row.try_get("email")?,
+            email,
             pin,
             credential,
             wallet_token,
@@ -226,12 +132,83 @@ pub async fn issue_pending(db: &Db, master: &MasterKey, event: EventId) -> Resul
         });
     }
     tx.commit().await?;
-    crate::audit::record(db, Some(event), "cli", "tickets.issue", &format!("{} tickets", out.len())).await?;
+    let detail = match only {
+        Some(t) => format!("ticket {t}"),
+        None => format!("{} tickets", out.len()),
+    };
+    crate::audit::record(db, Some(event), actor, "tickets.issue", &detail).await?;
     Ok(out)
 }
 
+/// A new ticket for an attendee whose old one must stop working (lost phone, leaked link): the
+/// old ticket becomes revoked (every gate refuses it after its next sync) and points at the new
+/// one, issued at once with a new credential, code secret, PIN and wallet link.
+pub async fn reissue(db: &Db, master: &MasterKey, event: EventId, old: TicketId, actor: &str) -> Result<IssuedTicket> {
+    signing_key(db, master, event).await?;
+    let new = {
+        let _guard = db.write_guard().await;
+        let mut tx = db.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT holder, email, phone, type_id, external_id, issued, replaced_by FROM tickets \
+             WHERE event_id = $1 AND ticket_id = $2",
+        )
+        .bind(event_key(event))
+        .bind(i64::from(old.0))
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotFound("ticket"))?;
+        if row.try_get::<i64, _>("issued")? == 0 {
+            return Err(Error::BadRequest("this attendee has no ticket yet: issue it instead".into()));
+        }
+        if let Some(by) = row.try_get::<Option<i64>, _>("replaced_by")? {
+            return Err(Error::BadRequest(format!("ticket {old} was already reissued as ticket {by}")));
+        }
+        let max: i64 = sqlx::query("SELECT COALESCE(MAX(ticket_id), 0) AS m FROM tickets WHERE event_id = $1")
+            .bind(event_key(event))
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("m")?;
+        let new = TicketId(max as u32 + 1);
+        let revision: i64 = sqlx::query("UPDATE events SET revision = revision + 1 WHERE id = $1 RETURNING revision")
+            .bind(event_key(event))
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("revision")?;
+        // The shop's ticket id moves to the new ticket (it is unique per event).
+        sqlx::query(
+            "UPDATE tickets SET status = $1, replaced_by = $2, external_id = NULL, revision = $3 \
+             WHERE event_id = $4 AND ticket_id = $5",
+        )
+        .bind(TicketStatus::Revoked.slug())
+        .bind(i64::from(new.0))
+        .bind(revision)
+        .bind(event_key(event))
+        .bind(i64::from(old.0))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO tickets (event_id, ticket_id, holder, email, phone, type_id, external_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(event_key(event))
+        .bind(i64::from(new.0))
+        .bind(row.try_get::<String, _>("holder")?)
+        .bind(row.try_get::<String, _>("email")?)
+        .bind(row.try_get::<String, _>("phone")?)
+        .bind(row.try_get::<i64, _>("type_id")?)
+        .bind(row.try_get::<Option<String>, _>("external_id")?)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        new
+    };
+    crate::audit::record(db, Some(event), actor, "ticket.reissue", &format!("ticket {old} -> ticket {new}")).await?;
+    let mut issued = issue(db, master, event, Some(new), actor, true).await?;
+    issued.pop().ok_or_else(|| Error::Internal("the reissued ticket was not issued".into()))
+}
+
 /// Refund, revoke, block or re-activate a ticket; the next delta pull carries it to the gates.
-pub async fn set_status(db: &Db, event: EventId, ticket: TicketId, status: TicketStatus) -> Result<()> {
+pub async fn set_status(db: &Db, actor: &str, event: EventId, ticket: TicketId, status: TicketStatus) -> Result<()> {
     let mut tx = db.pool.begin().await?;
     let revision: i64 = sqlx::query("UPDATE events SET revision = revision + 1 WHERE id = $1 RETURNING revision")
         .bind(event_key(event))
@@ -252,7 +229,7 @@ pub async fn set_status(db: &Db, event: EventId, ticket: TicketId, status: Ticke
         return Err(Error::NotFound("issued ticket"));
     }
     tx.commit().await?;
-    crate::audit::record(db, Some(event), "cli", "ticket.status", &format!("ticket {ticket} -> {}", status.slug()))
+    crate::audit::record(db, Some(event), actor, "ticket.status", &format!("ticket {ticket} -> {}", status.slug()))
         .await
 }
 

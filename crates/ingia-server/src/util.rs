@@ -155,3 +155,30 @@ pub fn qr_svg(text: &str) -> String {
         qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).expect("fits a QR code");
     code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(300, 300).quiet_zone(true).build()
 }
+
+/// The same QR code as a PNG (8 px per module, grey levels 0 and 255), for mail clients that
+/// show no SVG.
+pub fn qr_png(text: &str) -> Result<Vec<u8>> {
+    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|_| Error::Internal("the text does not fit a QR code".into()))?;
+    let (modules, quiet, scale) = (code.width(), 4usize, 8usize);
+    let side = (modules + 2 * quiet) * scale;
+    let colors = code.to_colors();
+    let mut pixels = vec![255u8; side * side];
+    for (i, c) in colors.iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            let (x, y) = ((i % modules + quiet) * scale, (i / modules + quiet) * scale);
+            for row in pixels[y * side..].chunks_mut(side).take(scale) {
+                row[x..x + scale].fill(0);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, side as u32, side as u32);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| Error::Internal(format!("png: {e}")))?;
+    writer.write_image_data(&pixels).map_err(|e| Error::Internal(format!("png: {e}")))?;
+    writer.finish().map_err(|e| Error::Internal(format!("png: {e}")))?;
+    Ok(out)
+}

@@ -127,7 +127,7 @@ async fn first_admission_wins_and_answers_are_idempotent() {
     assert_eq!(c["results"][0]["outcome"]["winner"]["device"], d1);
     assert_eq!(c["results"][0]["outcome"]["winner"]["at"], now);
     // Refused scans are recorded for the audit; unknown and revoked tickets are named.
-    ingia_server::tickets::set_status(&db, a.id, ingia_core::TicketId(2), TicketStatus::Refunded).await.unwrap();
+    ingia_server::tickets::set_status(&db, "cli", a.id, ingia_core::TicketId(2), TicketStatus::Refunded).await.unwrap();
     let (_, v) = push(
         &t2,
         vec![
@@ -189,7 +189,7 @@ async fn manifest_deltas_decide_offline_exactly_as_issued() {
     let printed = Scan { presented: Presented::Qr(&ticket.credential), movement: Movement::Entry };
     assert!(!validate(&printed, &manifest, &Ledger::new(), MAIN, now).is_admit());
     // A revocation reaches the device in a small delta.
-    ingia_server::tickets::set_status(&db, a.id, ticket.id, TicketStatus::Revoked).await.unwrap();
+    ingia_server::tickets::set_status(&db, "cli", a.id, ticket.id, TicketStatus::Revoked).await.unwrap();
     let (_, bytes) = call_raw(&r, "GET", &format!("/api/manifest?since={}", manifest.revision), Some(&t), None).await;
     let delta = ManifestDelta::decode(&bytes).unwrap();
     assert_eq!(delta.tickets.len(), 1);
@@ -261,16 +261,16 @@ async fn csv_import_reports_every_bad_line_and_imports_nothing() {
     let m = master();
     let a = event(&db, &m, 0).await;
     let csv = "name,email,ticket_type\nGood One,g@x.org,General\n,x@y.org,General\nBad Type,,Platinum\nBad Mail,nope,VIP\nGood Two,,printed\n";
-    let report = ingia_server::tickets::import_csv(&db, a.id, csv.as_bytes(), false).await.unwrap();
+    let report = ingia_server::attendees::import_csv(&db, a.id, csv.as_bytes(), false).await.unwrap();
     let lines: Vec<u64> = report.bad.iter().map(|b| b.line).collect();
     assert_eq!(lines, [3, 4, 5]);
     assert!(report.bad[1].problem.contains("Platinum"));
     assert_eq!(report.imported, 0);
     assert!(ingia_server::tickets::issue_pending(&db, &m, a.id).await.unwrap().is_empty());
-    let report = ingia_server::tickets::import_csv(&db, a.id, csv.as_bytes(), true).await.unwrap();
+    let report = ingia_server::attendees::import_csv(&db, a.id, csv.as_bytes(), true).await.unwrap();
     assert_eq!(report.imported, 2);
     assert_eq!(ingia_server::tickets::issue_pending(&db, &m, a.id).await.unwrap().len(), 2);
-    assert!(ingia_server::tickets::import_csv(&db, a.id, b"who,what\nx,y\n", false).await.is_err());
+    assert!(ingia_server::attendees::import_csv(&db, a.id, b"who,what\nx,y\n", false).await.is_err());
 }
 
 #[tokio::test]

@@ -44,3 +44,46 @@ ALTER TABLE events ADD COLUMN org_id BIGINT REFERENCES organizations(id);
 ALTER TABLE audit_log ADD COLUMN org_id BIGINT;
 CREATE INDEX audit_org ON audit_log (org_id, at);
 ALTER TABLE devices ADD COLUMN last_seen_at BIGINT;
+-- Attendees from ticket shops: the shop's own ticket id (pushes are idempotent on it), and the
+-- ticket a reissue replaced this one with.
+ALTER TABLE tickets ADD COLUMN external_id TEXT;
+ALTER TABLE tickets ADD COLUMN replaced_by BIGINT;
+CREATE UNIQUE INDEX tickets_external ON tickets (event_id, external_id);
+-- A CSV upload between its upload and its import (the column-mapping step); deleted after.
+CREATE TABLE uploads (
+    id BIGSERIAL PRIMARY KEY,
+    event_id BIGINT NOT NULL REFERENCES events(id),
+    account_id BIGINT NOT NULL,
+    file_name TEXT NOT NULL,
+    data BYTEA NOT NULL,
+    created_at BIGINT NOT NULL
+);
+-- Ticket mail: one row per ticket issued (never two), its state and tries; the wallet link's
+-- secret sealed under the master key until it is sent, then deleted.
+CREATE TABLE deliveries (
+    event_id BIGINT NOT NULL,
+    ticket_id BIGINT NOT NULL,
+    email TEXT NOT NULL,
+    state TEXT NOT NULL,                        -- queued | sending | sent | failed
+    attempts BIGINT NOT NULL DEFAULT 0,
+    next_at BIGINT NOT NULL,
+    claimed_at BIGINT,                          -- when a sender took it (state sending)
+    last_error TEXT,
+    sealed_link BYTEA,
+    sent_at BIGINT,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (event_id, ticket_id)
+);
+CREATE INDEX deliveries_due ON deliveries (state, next_at);
+-- Per-organization API keys (a ticket shop pushing sales): scoped, revocable, hashed.
+CREATE TABLE api_keys (
+    id BIGSERIAL PRIMARY KEY,
+    org_id BIGINT NOT NULL REFERENCES organizations(id),
+    name TEXT NOT NULL,
+    scope TEXT NOT NULL,                        -- attendees:write | attendees:read
+    key_hash TEXT NOT NULL UNIQUE,
+    created_by BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    last_used_at BIGINT,
+    revoked_at BIGINT
+);

@@ -133,7 +133,7 @@ pub async fn pair(State(state): State<AppState>, Path(event): Path<u64>, headers
 }
 
 /// The SVG without its XML declaration, to sit inside the page.
-fn inline_svg(svg: &str) -> &str {
+pub(super) fn inline_svg(svg: &str) -> &str {
     svg.find("<svg").map_or(svg, |i| &svg[i..])
 }
 

@@ -39,6 +39,7 @@ pub async fn home(State(state): State<AppState>, Member(s): Member) -> Answer {
                     }
                     @if m.role.can(Need::Members) {
                         a href={ "/console/orgs/" (m.org) "/members" } { "Team" }
+                        a href={ "/console/orgs/" (m.org) "/keys" } { "API keys" }
                     }
                 }
                 @if list.is_empty() { p.muted { "No events yet." } }

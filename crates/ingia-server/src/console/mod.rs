@@ -8,9 +8,11 @@
 //! every state change the origin (`Sec-Fetch-Site`, `Origin`) and the session's CSRF token.
 
 pub mod accounts;
+mod attendees;
 mod devices;
 mod events;
 mod html;
+mod keys;
 mod members;
 pub mod when;
 
@@ -37,14 +39,31 @@ pub fn routes() -> Router<AppState> {
         .route("/console/orgs/{org}/invites", post(members::invite))
         .route("/console/orgs/{org}/members/{account}", post(members::change_member))
         .route("/console/orgs/{org}/audit", get(events::audit_page))
+        .route("/console/orgs/{org}/keys", get(keys::keys_page).post(keys::create))
+        .route("/console/orgs/{org}/keys/{key}/revoke", post(keys::revoke))
         .route("/console/orgs/{org}/events/new", get(events::new_page))
         .route("/console/orgs/{org}/events", post(events::create))
         .route("/console/events/{event}", get(events::event_page).post(events::update))
         .route("/console/events/{event}/devices", get(devices::list_page).post(devices::pair))
         .route("/console/events/{event}/devices/{device}/rename", post(devices::rename))
         .route("/console/events/{event}/devices/{device}/revoke", post(devices::revoke))
+        .route("/console/events/{event}/attendees", get(attendees::list_page).post(attendees::add))
+        .route("/console/events/{event}/attendees/{ticket}", get(attendees::attendee_page).post(attendees::edit))
+        .route("/console/events/{event}/attendees/{ticket}/status", post(attendees::set_status))
+        .route("/console/events/{event}/attendees/{ticket}/reissue", post(attendees::reissue))
+        .route("/console/events/{event}/attendees/{ticket}/mail", post(attendees::retry_mail))
+        .route("/console/events/{event}/attendees/{ticket}/print", get(attendees::print))
+        .route("/console/events/{event}/tickets/issue", post(attendees::issue))
+        .route("/console/events/{event}/uploads/{upload}", get(attendees::mapping_page).post(attendees::import))
         .route("/console/console.css", get(|| asset("text/css", include_str!("../../static/console.css"))))
         .route("/console/console.js", get(|| asset("text/javascript", include_str!("../../static/console.js"))))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(crate::api::MAX_BODY_BYTES))
+        // A CSV upload may be larger than any other body.
+        .route(
+            "/console/events/{event}/uploads",
+            post(attendees::upload).layer(tower_http::limit::RequestBodyLimitLayer::new(attendees::MAX_UPLOAD)),
+        )
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::map_response(guarded))
 }
 
@@ -229,6 +248,13 @@ impl FromRequest<AppState> for PublicPost {
     }
 }
 
+/// Whether a form's CSRF token is the session's, in constant time (the comparison does not tell
+/// how much of a guess was right).
+pub fn same_token(sent: &str, want: &str) -> bool {
+    let (sent, want) = (sent.as_bytes(), want.as_bytes());
+    sent.len() == want.len() && sent.iter().zip(want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
 /// A signed-in member's form: same origin, and the session's CSRF token in its `csrf` field.
 pub struct Post {
     pub member: Session,
@@ -241,11 +267,7 @@ impl FromRequest<AppState> for Post {
         same_origin(req.headers())?;
         let member = signed_in(req.headers(), state).await?;
         let (_, fields) = read_fields(req, state).await?;
-        let sent = fields.get("csrf").as_bytes();
-        let want = member.csrf.as_bytes();
-        // Constant-time: the comparison does not tell how much of a guess was right.
-        let same = sent.len() == want.len() && sent.iter().zip(want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-        if !same {
+        if !same_token(fields.get("csrf"), &member.csrf) {
             return Err(Shown(Error::CrossSite));
         }
         Ok(Post { member, fields })

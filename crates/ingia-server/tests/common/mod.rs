@@ -3,6 +3,8 @@
 //! into the app without a socket.
 #![allow(dead_code)]
 
+pub mod console;
+
 use std::net::SocketAddr;
 
 use axum::body::Body;
@@ -19,7 +21,7 @@ use ingia_server::events::{self, NewEvent};
 use ingia_server::secrets::MasterKey;
 use ingia_server::tickets::{self, IssuedTicket};
 use ingia_server::util::{hex, random_bytes};
-use ingia_server::{app, AppState, Db};
+use ingia_server::{app, attendees, AppState, Db};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -97,8 +99,8 @@ pub async fn event(db: &Db, master: &MasterKey, n: usize) -> Event {
     )
     .await
     .unwrap();
-    let csv = tickets::sample_attendees_csv(n, |i| format!("Guest {i}"));
-    let report = tickets::import_csv(db, created.id, csv.as_bytes(), false).await.unwrap();
+    let csv = attendees::sample_attendees_csv(n, |i| format!("Guest {i}"));
+    let report = attendees::import_csv(db, created.id, csv.as_bytes(), false).await.unwrap();
     assert!(report.bad.is_empty());
     let tickets = tickets::issue_pending(db, master, created.id).await.unwrap();
     Event { id: created.id, organizer_token: created.organizer_token, tickets }

@@ -1,0 +1,273 @@
+//! Ticket mail over SMTP (lettre): the wallet link, the PIN and the printable QR, in a mail that
+//! renders in common clients (a table layout, inline styles, the QR as an inline PNG, a plain
+//! text part). Deliveries are rows (`deliveries`): queued when a ticket is issued, claimed by
+//! one sender at a time, retried with backoff, failed with the reason.
+//! Invariants: a ticket is queued once (its primary key); the wallet link's secret is sealed
+//! under the master key until the mail is sent, then deleted; a mail the server was sending
+//! when it stopped is sent again, after its claim times out, with the same Message-ID (mailboxes
+//! fold the two into one), so a restart loses nothing.
+
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use ingia_core::{EventId, TicketId};
+use sqlx::Row;
+
+use crate::db::{event_key, Db};
+use crate::error::{Error, Result};
+use crate::secrets::MasterKey;
+use crate::util::now_ms;
+
+/// Tries before a delivery is failed for good; the waits between them.
+pub const ATTEMPTS: i64 = 5;
+const BACKOFF_SECS: [u64; 5] = [30, 120, 600, 1800, 3600];
+
+fn link_context(event: EventId, ticket: TicketId) -> Vec<u8> {
+    format!("ingia delivery {} ticket {}", event.0, ticket.0).into_bytes()
+}
+
+/// Queues a ticket's mail inside the transaction that issues it.
+pub async fn enqueue(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    master: &MasterKey,
+    event: EventId,
+    ticket: TicketId,
+    email: &str,
+    wallet_token: &str,
+) -> Result<()> {
+    let now = now_ms() as i64;
+    sqlx::query(
+        "INSERT INTO deliveries (event_id, ticket_id, email, state, attempts, next_at, sealed_link, created_at) \
+         VALUES ($1, $2, $3, 'queued', 0, $4, $5, $4) ON CONFLICT (event_id, ticket_id) DO NOTHING",
+    )
+    .bind(event_key(event))
+    .bind(i64::from(ticket.0))
+    .bind(email)
+    .bind(now)
+    .bind(master.seal(&link_context(event, ticket), wallet_token.as_bytes()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Puts a failed delivery back in the queue (the organizer's "send again").
+pub async fn retry(db: &Db, event: EventId, ticket: TicketId, actor: &str) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE deliveries SET state = 'queued', attempts = 0, next_at = $1 WHERE event_id = $2 AND ticket_id = $3 \
+         AND state = 'failed' AND sealed_link IS NOT NULL",
+    )
+    .bind(now_ms() as i64)
+    .bind(event_key(event))
+    .bind(i64::from(ticket.0))
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::BadRequest("only a failed mail can be sent again".into()));
+    }
+    crate::audit::record(db, Some(event), actor, "ticket.mail.retry", &format!("ticket {ticket}")).await
+}
+
+/// The SMTP server and the sender's address, from `INGIA_SMTP_URL` (`smtp://host:port` on a
+/// trusted network, `smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host:465`)
+/// and `INGIA_MAIL_FROM`.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    /// Where the wallet links point.
+    base_url: String,
+}
+
+impl Mailer {
+    pub fn new(smtp_url: &str, from: &str, base_url: &str) -> Result<Mailer> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(|_| Error::BadRequest("INGIA_SMTP_URL is not an smtp:// or smtps:// address".into()))?
+            .timeout(Some(std::time::Duration::from_secs(30)))
+            .build();
+        let from = from
+            .parse::<Mailbox>()
+            .map_err(|_| Error::BadRequest(format!("INGIA_MAIL_FROM `{from}` is not an email address")))?;
+        Ok(Mailer { transport, from, base_url: base_url.trim_end_matches('/').to_string() })
+    }
+}
+
+/// The sender: sends due deliveries until `stop`, then returns. Several server instances may run
+/// it on one database: each delivery is claimed by one.
+pub async fn run(db: Db, master: MasterKey, mailer: Mailer, stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(e) = requeue_interrupted(&db).await {
+            tracing::error!(error = %e, "mail: cannot requeue interrupted deliveries");
+        }
+        let sent = match send_due(&db, &master, &mailer).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!(error = %e, "mail: sending failed");
+                0
+            }
+        };
+        if sent == 0 {
+            let mut stop = stop.clone();
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stop.changed()).await;
+        }
+    }
+}
+
+/// A claim older than this is a sender that stopped mid-way (one send times out after 30 s).
+const CLAIM_TIMEOUT_MS: i64 = 120_000;
+
+/// Mails a stopped sender was sending go again (same Message-ID): run when a sender starts and
+/// before each round, so another instance's stop is noticed too.
+pub async fn requeue_interrupted(db: &Db) -> Result<u64> {
+    let done = sqlx::query("UPDATE deliveries SET state = 'queued' WHERE state = 'sending' AND claimed_at < $1")
+        .bind(now_ms() as i64 - CLAIM_TIMEOUT_MS)
+        .execute(&db.pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Claims and sends what is due; how many it tried.
+pub async fn send_due(db: &Db, master: &MasterKey, mailer: &Mailer) -> Result<usize> {
+    let now = now_ms() as i64;
+    let claimed = {
+        let _guard = db.write_guard().await;
+        sqlx::query(
+            "UPDATE deliveries SET state = 'sending', claimed_at = $1, attempts = attempts + 1 WHERE state = 'queued' AND next_at <= $1 \
+             AND (event_id, ticket_id) IN (SELECT event_id, ticket_id FROM deliveries WHERE state = 'queued' \
+             AND next_at <= $1 ORDER BY next_at LIMIT 20) RETURNING event_id, ticket_id, email, sealed_link, attempts",
+        )
+        .bind(now)
+        .fetch_all(&db.pool)
+        .await?
+    };
+    for row in &claimed {
+        let event = EventId(row.try_get::<i64, _>("event_id")? as u64);
+        let ticket = TicketId(row.try_get::<i64, _>("ticket_id")? as u32);
+        let attempts: i64 = row.try_get("attempts")?;
+        let outcome = match compose(db, master, mailer, event, ticket, row).await {
+            Ok(message) => mailer.transport.send(message).await.map(|_| ()).map_err(|e| {
+                let permanent = e.is_permanent();
+                (plain_reason(&e.to_string()), permanent)
+            }),
+            Err(e) => Err((e.to_string(), true)),
+        };
+        let now = now_ms() as i64;
+        let (state, reason, next_at, sent_at) = match outcome {
+            Ok(()) => ("sent", None, now, Some(now)),
+            Err((reason, permanent)) if permanent || attempts >= ATTEMPTS => {
+                tracing::warn!(event = event.0, ticket = ticket.0, reason = %reason, "mail failed");
+                ("failed", Some(reason), now, None)
+            }
+            Err((reason, _)) => {
+                let wait = BACKOFF_SECS[(attempts.max(1) as usize - 1).min(BACKOFF_SECS.len() - 1)];
+                ("queued", Some(reason), now + wait as i64 * 1000, None)
+            }
+        };
+        // A sent mail's link secret is deleted; a failed one keeps it for "send again".
+        sqlx::query(
+            "UPDATE deliveries SET state = $1, last_error = $2, next_at = $3, sent_at = $4, \
+             sealed_link = CASE WHEN $1 = 'sent' THEN NULL ELSE sealed_link END WHERE event_id = $5 AND ticket_id = $6",
+        )
+        .bind(state)
+        .bind(reason)
+        .bind(next_at)
+        .bind(sent_at)
+        .bind(event_key(event))
+        .bind(i64::from(ticket.0))
+        .execute(&db.pool)
+        .await?;
+    }
+    Ok(claimed.len())
+}
+
+/// An SMTP error as the organizer reads it: one line, not too long.
+fn plain_reason(s: &str) -> String {
+    let line: String = s.lines().collect::<Vec<_>>().join(" ");
+    line.chars().take(200).collect()
+}
+
+async fn compose(
+    db: &Db,
+    master: &MasterKey,
+    mailer: &Mailer,
+    event: EventId,
+    ticket: TicketId,
+    row: &sqlx::any::AnyRow,
+) -> Result<Message> {
+    let sealed: Option<Vec<u8>> = row.try_get("sealed_link")?;
+    let sealed = sealed.ok_or_else(|| Error::Internal("the delivery has no link".into()))?;
+    let wallet_token = String::from_utf8(master.open(&link_context(event, ticket), &sealed)?)
+        .map_err(|_| Error::Internal("the delivery's link is damaged".into()))?;
+    let to: String = row.try_get("email")?;
+    let to = to.parse::<Mailbox>().map_err(|_| Error::BadRequest(format!("`{to}` is not an email address")))?;
+    let t = sqlx::query("SELECT holder, type_id, sealed FROM tickets WHERE event_id = $1 AND ticket_id = $2")
+        .bind(event_key(event))
+        .bind(i64::from(ticket.0))
+        .fetch_one(&db.pool)
+        .await?;
+    let secrets = master.open_ticket(event, ticket, &t.try_get::<Vec<u8>, _>("sealed")?)?;
+    let (header, _) = crate::events::load_header(db, event).await?;
+    let holder: String = t.try_get("holder")?;
+    let type_id = t.try_get::<i64, _>("type_id")? as u8;
+    let type_name = header.ticket_types.iter().find(|x| x.id.0 == type_id).map(|x| x.name.as_str()).unwrap_or("");
+    let tz = crate::console::when::zone(&header.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let when = crate::console::when::show(header.event.starts_at as i64, &tz);
+    let link = format!("{}/wallet#{wallet_token}", mailer.base_url);
+    let pin = secrets.pin.to_string();
+    let credential = secrets.credential.static_token().to_text();
+    let png = crate::util::qr_png(&credential)?;
+    let ev = &header.event;
+    let text = format!(
+        "{holder}, your ticket for {name}\n\n{when}\n{venue}\nTicket: {type_name} (number {ticket})\n\n\
+         Open your ticket on your phone (it keeps working without a network):\n{link}\n\n\
+         No smartphone? Give your PIN at the gate: {pin}\nor print this mail: the QR code in it admits you.\n\n\
+         Keep the link and the PIN to yourself: they are your ticket.\n",
+        name = ev.name,
+        venue = ev.venue,
+    );
+    let e = |s: &str| maud::html! { (s) }.into_string();
+    let html = format!(
+        r#"<!doctype html><html><body style="margin:0;padding:0;background:#f4f6f5">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f6f5"><tr><td align="center" style="padding:16px">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:520px;background:#ffffff;border-radius:8px;font-family:Arial,Helvetica,sans-serif;color:#102018">
+<tr><td style="background:#0b3d2e;color:#ffffff;padding:16px 20px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0">{name}</td></tr>
+<tr><td style="padding:20px;font-size:16px;line-height:1.5">
+<p style="margin:0 0 12px">{holder}, this is your ticket.</p>
+<p style="margin:0 0 12px"><strong>{when}</strong><br>{venue}<br>{type_name} &middot; ticket {ticket}</p>
+<p style="margin:20px 0;text-align:center"><a href="{link}" style="background:#138a52;color:#ffffff;text-decoration:none;padding:14px 22px;border-radius:6px;font-weight:bold;display:inline-block">Open my ticket</a></p>
+<p style="margin:0 0 12px">It keeps working on your phone without a network.</p>
+<p style="margin:0 0 6px">No smartphone? Give this PIN at the gate:</p>
+<p style="margin:0 0 16px;font-size:28px;font-weight:bold;letter-spacing:4px;text-align:center">{pin}</p>
+<p style="margin:0 0 6px">Or print this mail: this code admits you.</p>
+<p style="text-align:center;margin:0 0 12px"><img src="cid:ticket-qr" width="240" height="240" alt="Your ticket's QR code" style="display:inline-block"></p>
+<p style="margin:0;font-size:13px;color:#5a6b62">Keep the link and the PIN to yourself: they are your ticket.</p>
+</td></tr></table></td></tr></table></body></html>"#,
+        name = e(&ev.name),
+        holder = e(&holder),
+        when = e(&when),
+        venue = e(&ev.venue),
+        type_name = e(type_name),
+        link = e(&link),
+        pin = e(&pin),
+    );
+    let host = mailer.from.email.domain().to_string();
+    Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(format!("Your ticket: {}", ev.name))
+        // Stable per ticket: a mail sent again after a restart is the same mail to the mailbox.
+        .message_id(Some(format!("<ticket-{}-{}@{host}>", event.0, ticket.0)))
+        .multipart(
+            MultiPart::alternative().singlepart(SinglePart::plain(text)).multipart(
+                MultiPart::related()
+                    .singlepart(SinglePart::html(html))
+                    .singlepart(
+                        Attachment::new_inline("ticket-qr".into())
+                            .body(png, ContentType::parse("image/png").expect("image/png")),
+                    ),
+            ),
+        )
+        .map_err(|e| Error::Internal(format!("mail: {e}")))
+}

@@ -1,0 +1,328 @@
+//! Attendees and tickets in the console, the ticket shop's API and the ticket mail: a CSV with
+//! another shop's headers and a bad row (named, nothing imported; mapped, the bad row skipped),
+//! issuing, reissue (the old ticket revoked in the gates' manifest), the printable ticket, API
+//! keys (idempotent pushes, scopes, revocation, another organization's event), and mail through
+//! a real SMTP server on loopback (Debian's aiosmtpd): sent once, with a wallet link that opens
+//! the ticket, retried when the server is down, sent again after a restart with the same id.
+
+mod common;
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use common::console::{create_event, team, Answer, Browser, Team};
+use ingia_core::{EventId, TicketId, TicketStatus};
+use ingia_server::events::ManifestForm;
+use ingia_server::mail::{self, Mailer};
+use ingia_server::Db;
+use serde_json::json;
+
+const SHOP_CSV: &str = "Order Ref,First Name,Last Name,E-mail,Phone Number,Ticket Type\n\
+A-1001,Ngozi,Eze,ngozi@example.ng,+234 801 000 0001,General\n\
+A-1002,Kwame,Mensah,kwame@example.gh,,VIP\n\
+A-1003,Amina,Bello,not-an-email,,General\n\
+A-1004,Tunde,Adeyemi,,0803 000 0004,Backstage\n\
+A-1005,Fatou,Diallo,fatou@example.sn,,vip\n";
+
+/// A multipart upload as a browser sends it: the CSRF field first, then the file.
+async fn upload(b: &Browser, event: u64, name: &str, csv: &str) -> Answer {
+    let boundary = "----ingia-test-boundary";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\n\
+         Content-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n\
+         --{boundary}--\r\n",
+        b.csrf
+    );
+    let origin = format!("http://{}", common::console::HOST);
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    b.send_typed("POST", &format!("/console/events/{event}/uploads"), &ct, body, &[("origin", &origin)]).await
+}
+
+async fn event_with_team(db: &Db) -> (Team, u64) {
+    let t = team(db, 60_000).await;
+    let event = create_event(&t.manager, t.org, "Afrobeats Night").await;
+    (t, event)
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn another_shops_csv_names_its_bad_rows_imports_nothing_then_imports_the_good_ones() {
+    let db = common::fresh_db().await;
+    let (t, event) = event_with_team(&db).await;
+    let a = upload(&t.manager, event, "shop-export.csv", SHOP_CSV).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let mapping_path = a.location().to_string();
+    let page = t.manager.get(&mapping_path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The columns were guessed from the shop's own headers: first and last name, "Ticket Type".
+    assert!(page.body.contains("<option value=\"1\" selected>First Name</option>"), "{}", page.body);
+    assert!(page.body.contains("<option value=\"5\" selected>Ticket Type</option>"));
+    assert!(page.body.contains("Ngozi Eze"), "the preview shows the mapped names");
+    let mapping = [
+        ("map_name", ""),
+        ("map_first_name", "1"),
+        ("map_last_name", "2"),
+        ("map_email", "3"),
+        ("map_phone", "4"),
+        ("map_ticket_type", "5"),
+        ("map_external_id", "0"),
+    ];
+    let mut fields = mapping.to_vec();
+    fields.push(("action", "import"));
+    let checked = t.manager.post(&mapping_path, &fields).await;
+    assert_eq!(checked.status, StatusCode::BAD_REQUEST);
+    assert!(checked.body.contains("Line 4: `not-an-email` is not an email address"), "{}", checked.body);
+    assert!(checked.body.contains("Line 5: unknown ticket type `Backstage`"));
+    assert!(checked.body.contains("nothing was imported"));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets").await, 0);
+    // The viewer and the supervisor cannot import (nor see the upload).
+    for b in [&t.viewer, &t.supervisor] {
+        assert_eq!(b.post(&mapping_path, &fields).await.status, StatusCode::FORBIDDEN);
+    }
+    // Another manager's upload is not theirs to read: uploads belong to who made them.
+    assert_eq!(t.owner.get(&mapping_path).await.status, StatusCode::NOT_FOUND);
+    let mut fields = mapping.to_vec();
+    fields.push(("action", "skip"));
+    let done = t.manager.post(&mapping_path, &fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets").await, 3);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM uploads").await, 0, "the upload is gone once imported");
+    let list = t.manager.get(done.location()).await;
+    assert!(list.body.contains("3 attendees imported"));
+    assert!(list.body.contains("Ngozi Eze") && list.body.contains("Fatou Diallo"));
+    // Search and filters.
+    let found = t.manager.get(&format!("/console/events/{event}/attendees?q=mensah")).await;
+    assert!(found.body.contains("Kwame Mensah") && !found.body.contains("Ngozi Eze"));
+    let vip = t.manager.get(&format!("/console/events/{event}/attendees?type=2&status=pending&in=no")).await;
+    assert!(vip.body.contains("2 attendees") && !vip.body.contains("Ngozi"), "{}", vip.body);
+    // The same shop ids again: refused as already imported.
+    let again = upload(&t.manager, event, "again.csv", SHOP_CSV).await;
+    let mut fields = mapping.to_vec();
+    fields.push(("action", "import"));
+    let checked = t.manager.post(again.location(), &fields).await;
+    assert!(checked.body.contains("ticket id `A-1001` is already imported"));
+}
+
+#[tokio::test]
+async fn issue_reissue_status_and_print_reach_the_gates() {
+    let db = common::fresh_db().await;
+    let (t, event) = event_with_team(&db).await;
+    let ev = EventId(event);
+    let base = format!("/console/events/{event}/attendees");
+    for (name, email, ty) in [("Ngozi Eze", "ngozi@example.ng", "General"), ("Kofi Osei", "", "VIP")] {
+        let a = t.manager.post(&base, &[("name", name), ("email", email), ("phone", ""), ("ticket_type", ty), ("external_id", "")]).await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    }
+    let bad = t.manager.post(&base, &[("name", ""), ("ticket_type", "General")]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("the name is empty"));
+    let a = t.manager.post(&format!("/console/events/{event}/tickets/issue"), &[]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert!(t.manager.get(a.location()).await.body.contains("2 tickets issued"));
+    // One mail queued: the attendee with an email.
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries WHERE state = 'queued'").await, 1);
+    // Reissue ticket 1: a new ticket 3 for the same attendee; ticket 1 revoked at the gates.
+    let a = t.manager.post(&format!("{base}/1/reissue"), &[]).await;
+    assert_eq!((a.status, a.location()), (StatusCode::SEE_OTHER, format!("{base}/3").as_str()));
+    let delta = ingia_server::events::manifest_delta(&db, &common::master(), ev, 0, ManifestForm::Clear).await.unwrap();
+    let status = |id: u32| delta.tickets.iter().find(|x| x.id == TicketId(id)).map(|x| x.status);
+    assert_eq!((status(1), status(3)), (Some(TicketStatus::Revoked), Some(TicketStatus::Active)));
+    assert_eq!(delta.tickets.iter().find(|x| x.id == TicketId(3)).unwrap().holder, "Ngozi Eze");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries WHERE ticket_id = 3").await, 1, "the new ticket's mail");
+    let old = t.manager.get(&format!("{base}/1")).await;
+    assert!(old.body.contains("Reissued as") && !old.body.contains(">Reissue<"));
+    assert_eq!(t.manager.post(&format!("{base}/1/reissue"), &[]).await.status, StatusCode::BAD_REQUEST);
+    // Block, unblock, refund.
+    for (status, want) in [("blocked", TicketStatus::Blocked), ("active", TicketStatus::Active), ("refunded", TicketStatus::Refunded)] {
+        assert_eq!(t.manager.post(&format!("{base}/2/status"), &[("status", status)]).await.status, StatusCode::SEE_OTHER);
+        let d = ingia_server::events::manifest_delta(&db, &common::master(), ev, 0, ManifestForm::Clear).await.unwrap();
+        assert_eq!(d.tickets.iter().find(|x| x.id == TicketId(2)).unwrap().status, want);
+    }
+    // The printable ticket: its QR and PIN, for a manager only.
+    let print = t.manager.get(&format!("{base}/3/print")).await;
+    assert_eq!(print.status, StatusCode::OK);
+    assert!(print.body.contains("<svg") && print.body.contains("PIN"));
+    assert!(print.body.contains("needs the live code"), "General needs the live code: the page warns");
+    assert_eq!(t.supervisor.get(&format!("{base}/3/print")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.stranger.get(&format!("{base}/3/print")).await.status, StatusCode::NOT_FOUND);
+    for path in [format!("{base}/3/reissue"), format!("{base}/3/status"), format!("/console/events/{event}/tickets/issue"), base.clone()] {
+        assert_eq!(t.viewer.post(&path, &[("status", "revoked")]).await.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(t.stranger.post(&path, &[("status", "revoked")]).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Every change is audited with the member.
+    let audit = t.manager.get(&format!("/console/orgs/{}/audit?event={event}", t.org)).await;
+    for action in ["attendee.add", "tickets.issue", "ticket.reissue", "ticket.status", "ticket.print"] {
+        assert!(audit.body.contains(action), "{action}");
+    }
+}
+
+async fn key(t: &Team, scope: &str) -> String {
+    let page = t.owner.post(&format!("/console/orgs/{}/keys", t.org), &[("name", "Shop"), ("scope", scope)]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    key_on(&page.body)
+}
+
+/// The API key a page shows once.
+fn key_on(body: &str) -> String {
+    let at = body.find("value=\"ingk_").expect("the new key is on the page") + 7;
+    body[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+}
+
+#[tokio::test]
+async fn a_shop_pushes_each_sale_idempotently_with_a_scoped_revocable_key() {
+    let db = common::fresh_db().await;
+    let (t, event) = event_with_team(&db).await;
+    let router = t.router.clone();
+    let write = key(&t, "attendees:write").await;
+    let read = key(&t, "attendees:read").await;
+    assert_eq!(t.manager.get(&format!("/console/orgs/{}/keys", t.org)).await.status, StatusCode::FORBIDDEN);
+    let path = format!("/api/v1/events/{event}/attendees/SALE-77");
+    let sale = json!({ "name": "Zainab Bello", "email": "zainab@example.ng", "ticket_type": "VIP" });
+    let (s, body) = common::call(&router, "PUT", &path, Some(&write), Some(sale.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(body["created"], true);
+    let ticket = body["ticket"].as_u64().unwrap();
+    // The same sale again: nothing new.
+    let (s, body) = common::call(&router, "PUT", &path, Some(&write), Some(sale.clone())).await;
+    assert_eq!((s, body["created"].clone(), body["ticket"].as_u64()), (StatusCode::OK, json!(false), Some(ticket)));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets").await, 1);
+    // A correction, issued at once: the mail is queued.
+    let fixed = json!({ "name": "Zainab A. Bello", "email": "zainab@example.ng", "ticket_type": "VIP", "issue": true });
+    let (s, body) = common::call(&router, "PUT", &path, Some(&write), Some(fixed)).await;
+    assert_eq!((s, body["issued"].clone()), (StatusCode::OK, json!(true)));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries").await, 1);
+    let (_, list) = common::call(&router, "GET", &format!("/api/v1/events/{event}/attendees"), Some(&read), None).await;
+    assert_eq!(list["attendees"][0]["name"], "Zainab A. Bello");
+    assert_eq!(list["attendees"][0]["shop_id"], "SALE-77");
+    assert_eq!(list["attendees"][0]["status"], "active");
+    // Bad input is refused with the reason.
+    let (s, body) =
+        common::call(&router, "PUT", &path, Some(&write), Some(json!({ "name": "X", "ticket_type": "Backstage" }))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body["error"]["message"].as_str().unwrap().contains("unknown ticket type"));
+    // Scopes: a read key cannot push, a write key cannot read.
+    assert_eq!(common::call(&router, "PUT", &path, Some(&read), Some(sale.clone())).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        common::call(&router, "GET", &format!("/api/v1/events/{event}/attendees"), Some(&write), None).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // Another organization's key does not find this event.
+    let theirs = {
+        let page = t
+            .stranger
+            .post(&format!("/console/orgs/{}/keys", t.other_org), &[("name", "Theirs"), ("scope", "attendees:write")])
+            .await;
+        key_on(&page.body)
+    };
+    assert_eq!(common::call(&router, "PUT", &path, Some(&theirs), Some(sale.clone())).await.0, StatusCode::NOT_FOUND);
+    // Revoked: refused at once. Nothing secret is kept: only hashes.
+    let id: i64 = sqlx::query_scalar("SELECT id FROM api_keys WHERE scope = 'attendees:write' AND org_id = $1")
+        .bind(t.org)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    let a = t.owner.post(&format!("/console/orgs/{}/keys/{id}/revoke", t.org), &[]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(common::call(&router, "PUT", &path, Some(&write), Some(sale)).await.0, StatusCode::UNAUTHORIZED);
+    let stored: Vec<String> = sqlx::query_scalar("SELECT key_hash FROM api_keys").fetch_all(&db.pool).await.unwrap();
+    assert!(stored.iter().all(|h| !h.contains(&write[5..]) && h.len() == 64));
+}
+
+/// aiosmtpd on a free loopback port, delivering into a maildir.
+struct Smtp {
+    child: std::process::Child,
+    port: u16,
+    maildir: std::path::PathBuf,
+}
+
+impl Smtp {
+    fn start() -> Smtp {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let maildir = std::env::temp_dir().join(format!("ingia-mail-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<6>())));
+        let child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/setup.sh smtp installs Debian's python3-aiosmtpd)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Smtp { child, port, maildir };
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("aiosmtpd did not start");
+    }
+
+    fn mails(&self) -> Vec<String> {
+        let dir = self.maildir.join("new");
+        let mut out: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect())
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The quoted-printable soft line breaks and escapes of a mail's text undone (enough to read links).
+fn unfolded(mail: &str) -> String {
+    mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+}
+
+#[tokio::test]
+async fn ticket_mail_goes_out_once_with_a_wallet_link_that_opens_the_ticket() {
+    let db = common::fresh_db().await;
+    let (t, event) = event_with_team(&db).await;
+    let base = format!("/console/events/{event}/attendees");
+    for (name, email) in [("Ngozi Eze", "ngozi@example.ng"), ("Kwame Mensah", "kwame@example.gh")] {
+        t.manager.post(&base, &[("name", name), ("email", email), ("ticket_type", "General")]).await;
+    }
+    t.manager.post(&format!("/console/events/{event}/tickets/issue"), &[]).await;
+    let master = common::master();
+    // The SMTP server is down: the delivery waits, with the reason, and is tried again later.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let down = Mailer::new(&format!("smtp://127.0.0.1:{closed}"), "Lagos Live <tickets@lagoslive.ng>", "http://gate.test").unwrap();
+    assert_eq!(mail::send_due(&db, &master, &down).await.unwrap(), 2);
+    let (state, attempts, reason): (String, i64, Option<String>) =
+        sqlx::query_as("SELECT state, attempts, last_error FROM deliveries WHERE ticket_id = 1").fetch_one(&db.pool).await.unwrap();
+    assert_eq!((state.as_str(), attempts), ("queued", 1));
+    assert!(reason.is_some_and(|r| !r.is_empty()));
+    assert_eq!(mail::send_due(&db, &master, &down).await.unwrap(), 0, "not due again before its backoff");
+    // The server is up; the backoff is over (moved to now).
+    let smtp = Smtp::start();
+    sqlx::query("UPDATE deliveries SET next_at = 0").execute(&db.pool).await.unwrap();
+    let up = Mailer::new(&format!("smtp://127.0.0.1:{}", smtp.port), "Lagos Live <tickets@lagoslive.ng>", "http://gate.test").unwrap();
+    assert_eq!(mail::send_due(&db, &master, &up).await.unwrap(), 2);
+    assert_eq!(mail::send_due(&db, &master, &up).await.unwrap(), 0, "never sent twice");
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 2);
+    let ngozi = unfolded(mails.iter().find(|m| m.contains("ngozi@example.ng")).unwrap());
+    assert!(ngozi.contains("Subject: Your ticket: Afrobeats Night"));
+    assert!(ngozi.contains("Content-Type: image/png") && ngozi.contains("cid:ticket-qr"));
+    assert!(ngozi.contains(&format!("Message-ID: <ticket-{event}-1@lagoslive.ng>")));
+    let link = ngozi.split("http://gate.test/wallet#").nth(1).unwrap();
+    let token: String = link.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let wallet = ingia_server::tickets::wallet(&db, &master, &token).await.expect("the mailed link opens the ticket");
+    assert_eq!(wallet.holder, "Ngozi Eze");
+    assert!(ngozi.contains(&wallet.pin), "the PIN is in the mail");
+    // Sent: the link's sealed secret is gone from the database.
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries WHERE state = 'sent' AND sealed_link IS NULL").await, 2);
+    let page = t.manager.get(&base).await;
+    assert!(page.body.contains("mail: sent"));
+    // A mail the server was sending when it stopped goes again, under the same Message-ID.
+    t.manager.post(&format!("{base}/1/reissue"), &[]).await;
+    sqlx::query("UPDATE deliveries SET state = 'sending', claimed_at = 0 WHERE ticket_id = 3").execute(&db.pool).await.unwrap();
+    mail::requeue_interrupted(&db).await.unwrap();
+    assert_eq!(mail::send_due(&db, &master, &up).await.unwrap(), 1);
+    assert_eq!(smtp.mails().len(), 3);
+    assert!(smtp.mails().iter().any(|m| m.contains(&format!("Message-ID: <ticket-{event}-3@lagoslive.ng>"))));
+}
