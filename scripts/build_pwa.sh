@@ -12,6 +12,11 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 dist="${1:-dist}"
 pages="${CARGO_TARGET_DIR:-target}/pages"
+# The build's name, which each gate phone reports (the console's device list): a hash of what
+# the app is built from, so it changes only when the app does (and so does no extra rebuild).
+INGIA_BUILD=$(find src crates/ingia-core/src crates/ingia-decoder/src public style Cargo.lock Cargo.toml index.html \
+  wallet.html kiosk.html -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-10)
+export INGIA_BUILD
 trunk build --offline --release --dist "$dist"
 for page in wallet kiosk; do
   rm -rf "$pages/$page"

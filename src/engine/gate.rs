@@ -17,6 +17,12 @@ use ingia_core::{
 
 use crate::io::clock::{self, now_ms};
 use crate::io::net::{self, NetError};
+
+/// The app's build (scripts/build_pwa.sh names it from its sources).
+const BUILD: &str = match option_env!("INGIA_BUILD") {
+    Some(b) => b,
+    None => "dev",
+};
 use crate::io::store::{Cursors, Pairing, Store, StoreError};
 
 /// What the verdict screen shows.
@@ -390,8 +396,10 @@ impl Gate {
             self.store.set_manifest(&bytes, cursors).await.map_err(|_| NetError::BadAnswer)?;
         }
         let new_revision = self.state.borrow().manifest.revision;
-        let reply =
-            net::get_bytes(&format!("/api/admissions?since={seq}"), Some(&token), &|_, _| {}, self.deadline()).await?;
+        // The device's own report for the organizer's list: records not yet synced, its build.
+        let pending = self.state.borrow().session.pending();
+        let path = format!("/api/admissions?since={seq}&pending={pending}&build={}", BUILD);
+        let reply = net::get_bytes(&path, Some(&token), &|_, _| {}, self.deadline()).await?;
         let (server_time, next_seq, admissions) =
             exchange::decode_admissions(&reply.body).map_err(|_| NetError::BadAnswer)?;
         Ok((server_time, new_revision, next_seq, admissions))

@@ -41,7 +41,12 @@ async fn main() {
     let master = MasterKey::from_hex(&hex(&random_bytes::<32>())).unwrap();
     let now = now_ms();
     let (org, code) = accounts::create_organization(&db, "Lagos Live", now).await.unwrap();
-    let j = accounts::Joining { code: &code, email: "ada@example.com", name: "Ada Obi", password: "a long enough password" };
+    let j = accounts::Joining {
+        code: &code,
+        email: "ada@example.com",
+        name: "Ada Obi",
+        password: "a long enough password",
+    };
     let (account, _) = accounts::join(&db, &j, now).await.unwrap();
     let token = accounts::new_session(&db, account, now).await.unwrap();
     let secs = (now / 1000) as i64;
@@ -65,12 +70,24 @@ async fn main() {
     )
     .await
     .unwrap();
+    let csv = ingia_server::attendees::sample_attendees_csv(300, |i| format!("Attendee number {i}"));
+    let csv = csv.replace(",Printed", ",General");
+    ingia_server::attendees::import_csv(&db, event.id, csv.as_bytes(), false).await.unwrap();
+    ingia_server::tickets::issue(&db, &master, event.id, None, "bench", true).await.unwrap();
     for _ in 0..8 {
-        let p = ingia_server::devices::create_pairing(&db, "bench", event.id, ingia_core::GateId(0), ingia_server::devices::Role::Steward, 3_600_000);
+        let p = ingia_server::devices::create_pairing(
+            &db,
+            "bench",
+            event.id,
+            ingia_core::GateId(0),
+            ingia_server::devices::Role::Steward,
+            3_600_000,
+        );
         p.await.unwrap();
     }
     let csrf: String = sqlx::query_scalar("SELECT csrf FROM sessions").fetch_one(&db.pool).await.unwrap();
-    let router = app(AppState::new(db.clone(), master, None)).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 1))));
+    let router =
+        app(AppState::new(db.clone(), master, None)).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 1))));
     let fetch = |method: &'static str, uri: String, body: Option<String>| {
         let router = router.clone();
         let token = token.clone();
@@ -81,9 +98,12 @@ async fn main() {
                 .header("host", "console.test")
                 .header("cookie", format!("{}={token}", accounts::COOKIE));
             if body.is_some() {
-                req = req.header("content-type", "application/x-www-form-urlencoded").header("sec-fetch-site", "same-origin");
+                req = req
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("sec-fetch-site", "same-origin");
             }
-            let resp = router.oneshot(req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap()).await.unwrap();
+            let resp =
+                router.oneshot(req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap()).await.unwrap();
             assert!(resp.status().is_success(), "{uri}: {}", resp.status());
             resp.into_body().collect().await.unwrap().to_bytes().to_vec()
         }
@@ -100,13 +120,21 @@ async fn main() {
         ("event (with its edit form)", fetch("GET", format!("/console/events/{e}"), None).await),
         ("new event", fetch("GET", format!("/console/orgs/{org}/events/new"), None).await),
         ("devices (8)", fetch("GET", format!("/console/events/{e}/devices"), None).await),
+        ("attendees (100 of 300)", fetch("GET", format!("/console/events/{e}/attendees"), None).await),
+        ("one attendee", fetch("GET", format!("/console/events/{e}/attendees/1"), None).await),
+        ("printable ticket", fetch("GET", format!("/console/events/{e}/attendees/1/print"), None).await),
         (
             "pairing QR",
-            fetch("POST", format!("/console/events/{e}/devices"), Some(format!("csrf={csrf}&gate=0&role=steward&hours=12")))
-                .await,
+            fetch(
+                "POST",
+                format!("/console/events/{e}/devices"),
+                Some(format!("csrf={csrf}&gate=0&role=steward&hours=12")),
+            )
+            .await,
         ),
     ];
-    let mut table = String::from("| first load | html | html + css + js, brotli -q 11 | gzip -6 |\n|---|---:|---:|---:|\n");
+    let mut table =
+        String::from("| first load | html | html + css + js, brotli -q 11 | gzip -6 |\n|---|---:|---:|---:|\n");
     let mut worst = 0;
     for (name, html) in &pages {
         let all = [html.as_slice(), &shared].concat();
@@ -114,7 +142,12 @@ async fn main() {
         let gz = compressed("gzip", &["-6", "-c"], &all);
         worst = worst.max(br);
         println!("{name:28} html {:>7} B   first load brotli {:>6} B   gzip {:>6} B", html.len(), br, gz);
-        table.push_str(&format!("| {name} | {} B | {:.1} KB | {:.1} KB |\n", html.len(), br as f64 / 1024.0, gz as f64 / 1024.0));
+        table.push_str(&format!(
+            "| {name} | {} B | {:.1} KB | {:.1} KB |\n",
+            html.len(),
+            br as f64 / 1024.0,
+            gz as f64 / 1024.0
+        ));
     }
     let body = format!(
         "## Organizer console: first load of each page\n\n\

@@ -333,6 +333,11 @@ struct Since {
     since: u64,
     #[serde(default)]
     limit: Option<u32>,
+    /// The device's report on its admissions pull: records not yet synced, its app build.
+    #[serde(default)]
+    pending: Option<u32>,
+    #[serde(default)]
+    build: Option<String>,
 }
 
 async fn manifest(
@@ -389,6 +394,9 @@ async fn admissions(
 ) -> Result<Response> {
     let Ok(Query(q)) = q else { return Err(Error::BadRequest("`since` must be a sequence number".into())) };
     limit(&state, format!("device:{}:read", auth.device), ratelimit::READ_PER_DEVICE)?;
+    if let Some(pending) = q.pending {
+        devices::report(&state.db, auth.device, pending, q.build.as_deref().unwrap_or("")).await?;
+    }
     let page = q.limit.unwrap_or(5_000).clamp(1, 5_000);
     let (admissions, seq) = checkins::admissions_since(&state.db, auth.event, q.since, page).await?;
     let server_time = now_ms();

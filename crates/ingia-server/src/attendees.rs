@@ -162,8 +162,24 @@ impl Mapping {
             ("last_name", &["lastname", "last", "surname", "familyname", "attendeelastname"]),
             ("email", &["email", "emailaddress", "attendeeemail", "mail"]),
             ("phone", &["phone", "phonenumber", "mobile", "mobilenumber", "telephone", "tel", "msisdn", "cellphone"]),
-            ("ticket_type", &["tickettype", "type", "ticket", "category", "tier", "tickettier", "tickettypename", "ticketclass"]),
-            ("external_id", &["ticketid", "ticketnumber", "ticketno", "barcode", "ticketcode", "orderref", "reference", "ref", "id"]),
+            (
+                "ticket_type",
+                &["tickettype", "type", "ticket", "category", "tier", "tickettier", "tickettypename", "ticketclass"],
+            ),
+            (
+                "external_id",
+                &[
+                    "ticketid",
+                    "ticketnumber",
+                    "ticketno",
+                    "barcode",
+                    "ticketcode",
+                    "orderref",
+                    "reference",
+                    "ref",
+                    "id",
+                ],
+            ),
         ];
         let mut m = Mapping::default();
         for (key, names) in known {
@@ -357,7 +373,8 @@ pub async fn edit(db: &Db, event: EventId, ticket: TicketId, a: &Attendee, actor
     let issued = row.try_get::<i64, _>("issued")? != 0;
     if issued && row.try_get::<i64, _>("type_id")? != i64::from(type_id) {
         return Err(Error::BadRequest(
-            "the ticket is issued with its type signed in: change the type before issuing, or refund and add anew".into(),
+            "the ticket is issued with its type signed in: change the type before issuing, or refund and add anew"
+                .into(),
         ));
     }
     let revision: i64 = sqlx::query("UPDATE events SET revision = revision + 1 WHERE id = $1 RETURNING revision")
@@ -457,10 +474,8 @@ pub async fn list(db: &Db, event: EventId, f: &Filter, limit: u32, offset: u32) 
                AND ($5 < 0 OR ($5 = 1 AND p.first_at IS NOT NULL) OR ($5 = 0 AND p.first_at IS NULL)) \
                AND ($6 < 0 OR t.ticket_id = $6)";
     let count_sql = format!("SELECT COUNT(*) AS n {sql}");
-    let total: i64 = bind_filter(sqlx::query(&count_sql), event, &like, &status, f)
-        .fetch_one(&db.pool)
-        .await?
-        .try_get("n")?;
+    let total: i64 =
+        bind_filter(sqlx::query(&count_sql), event, &like, &status, f).fetch_one(&db.pool).await?.try_get("n")?;
     let rows_sql = format!(
         "SELECT t.ticket_id, t.holder, t.email, t.phone, t.type_id, t.issued, t.status, t.external_id, \
          t.replaced_by, p.first_at, d.state, d.last_error {sql} ORDER BY t.ticket_id LIMIT {limit} OFFSET {offset}"

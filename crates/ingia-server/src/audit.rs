@@ -24,7 +24,14 @@ pub async fn record_org(
     insert(db, Some(org), event, actor, action, detail).await
 }
 
-async fn insert(db: &Db, org: Option<i64>, event: Option<EventId>, actor: &str, action: &str, detail: &str) -> Result<()> {
+async fn insert(
+    db: &Db,
+    org: Option<i64>,
+    event: Option<EventId>,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<()> {
     sqlx::query("INSERT INTO audit_log (org_id, event_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(org)
         .bind(event.map(event_key))

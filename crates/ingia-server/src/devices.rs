@@ -156,6 +156,21 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<DeviceAuth> {
     Ok(auth)
 }
 
+/// What a device reports on its pulls (written only when it changes).
+pub async fn report(db: &Db, device: DeviceId, pending: u32, build: &str) -> Result<()> {
+    let build: String = build.chars().filter(|c| c.is_ascii_alphanumeric() || "._-".contains(*c)).take(40).collect();
+    sqlx::query(
+        "UPDATE devices SET pending = $1, app_build = $2 WHERE id = $3 \
+         AND (pending IS DISTINCT FROM $1 OR app_build IS DISTINCT FROM $2)",
+    )
+    .bind(i64::from(pending))
+    .bind(build)
+    .bind(i64::from(device.0))
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 /// A device as the organizer's list shows it.
 pub struct Listed {
     pub device: DeviceId,
@@ -169,6 +184,9 @@ pub struct Listed {
     pub staff: Option<String>,
     /// Its check-ins the server holds.
     pub synced: u64,
+    /// What it reported at its last pull: records not yet synced, its app build.
+    pub pending: Option<u64>,
+    pub app_build: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +200,7 @@ pub enum DeviceState {
 pub async fn list(db: &Db, event: EventId, now: u64) -> Result<Vec<Listed>> {
     let rows = sqlx::query(
         "SELECT d.id, d.name, d.gate_id, d.role, d.pairing_expires, d.paired_at, d.revoked_at, d.last_seen_at, \
+         d.pending, d.app_build, \
          (SELECT c.staff FROM checkins c WHERE c.device_id = d.id ORDER BY c.at DESC LIMIT 1) AS staff, \
          (SELECT COUNT(*) FROM checkins c WHERE c.device_id = d.id) AS synced \
          FROM devices d WHERE d.event_id = $1 ORDER BY d.id",
@@ -212,6 +231,8 @@ pub async fn list(db: &Db, event: EventId, now: u64) -> Result<Vec<Listed>> {
                 last_seen_at: r.try_get::<Option<i64>, _>("last_seen_at")?.map(|t| t as u64),
                 staff: r.try_get::<Option<String>, _>("staff")?.filter(|s| !s.is_empty()),
                 synced: r.try_get::<i64, _>("synced")?.max(0) as u64,
+                pending: r.try_get::<Option<i64>, _>("pending")?.map(|n| n.max(0) as u64),
+                app_build: r.try_get::<Option<String>, _>("app_build")?.filter(|b| !b.is_empty()),
             })
         })
         .collect()

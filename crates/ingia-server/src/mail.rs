@@ -7,10 +7,10 @@
 //! when it stopped is sent again, after its claim times out, with the same Message-ID (mailboxes
 //! fold the two into one), so a restart loses nothing.
 
+use ingia_core::{EventId, TicketId};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use ingia_core::{EventId, TicketId};
 use sqlx::Row;
 
 use crate::db::{event_key, Db};
@@ -261,12 +261,10 @@ async fn compose(
         .message_id(Some(format!("<ticket-{}-{}@{host}>", event.0, ticket.0)))
         .multipart(
             MultiPart::alternative().singlepart(SinglePart::plain(text)).multipart(
-                MultiPart::related()
-                    .singlepart(SinglePart::html(html))
-                    .singlepart(
-                        Attachment::new_inline("ticket-qr".into())
-                            .body(png, ContentType::parse("image/png").expect("image/png")),
-                    ),
+                MultiPart::related().singlepart(SinglePart::html(html)).singlepart(
+                    Attachment::new_inline("ticket-qr".into())
+                        .body(png, ContentType::parse("image/png").expect("image/png")),
+                ),
             ),
         )
         .map_err(|e| Error::Internal(format!("mail: {e}")))

@@ -45,7 +45,8 @@ impl RateLimiter {
         let map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let Some(b) = map.get(key) else { return Ok(()) };
         let rate = f64::from(limit.per_minute) / 60.0;
-        let tokens = (b.tokens + Instant::now().saturating_duration_since(b.at).as_secs_f64() * rate).min(f64::from(limit.burst));
+        let tokens = (b.tokens + Instant::now().saturating_duration_since(b.at).as_secs_f64() * rate)
+            .min(f64::from(limit.burst));
         if tokens >= 1.0 {
             Ok(())
         } else {

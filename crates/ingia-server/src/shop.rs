@@ -263,7 +263,12 @@ async fn list_attendees(
         .map(|a| Listed {
             ticket: a.ticket.0,
             shop_id: a.external_id,
-            ticket_type: header.ticket_types.iter().find(|t| t.id.0 == a.type_id).map(|t| t.name.clone()).unwrap_or_default(),
+            ticket_type: header
+                .ticket_types
+                .iter()
+                .find(|t| t.id.0 == a.type_id)
+                .map(|t| t.name.clone())
+                .unwrap_or_default(),
             status: if a.issued { a.status } else { "pending".into() },
             checked_in: a.checked_in,
             name: a.name,

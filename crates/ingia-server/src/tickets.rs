@@ -121,15 +121,7 @@ pub async fn issue(
         if mail && !email.trim().is_empty() {
             crate::mail::enqueue(&mut tx, master, event, id, email.trim(), &wallet_token).await?;
         }
-        out.push(IssuedTicket {
-            id,
-            holder,
-            email,
-            pin,
-            credential,
-            wallet_token,
-            code_secret: secret,
-        });
+        out.push(IssuedTicket { id, holder, email, pin, credential, wallet_token, code_secret: secret });
     }
     tx.commit().await?;
     let detail = match only {

@@ -115,40 +115,6 @@ pub fn spreadsheet_safe(s: String) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_parse_and_format() {
-        assert_eq!(parse_rfc3339("1970-01-01T00:00Z").unwrap(), 0);
-        assert_eq!(parse_rfc3339("2026-12-31T18:00+01:00").unwrap(), 1_798_736_400);
-        assert_eq!(format_utc(1_798_736_400), "2026-12-31 17:00:00");
-        assert_eq!(parse_rfc3339("2024-02-29T12:30:15-05:30").unwrap(), parse_rfc3339("2024-02-29T18:00:15Z").unwrap());
-        for bad in ["2026-02-30T10:00Z", "2026-12-31 18:00Z", "tomorrow", "2026-12-31T25:00Z", "2026-12-31T18:00"] {
-            assert!(parse_rfc3339(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn secrets_hash_and_hex_round_trip() {
-        let s = new_secret("ingd");
-        assert!(s.starts_with("ingd_") && s.len() == 5 + 64);
-        assert_ne!(secret_hash(&s), s);
-        assert_eq!(unhex(&hex(&[0, 1, 0xab])).unwrap(), vec![0, 1, 0xab]);
-        assert!(unhex("zz").is_none());
-    }
-
-    #[test]
-    fn names_that_look_like_formulas_stay_text_in_a_spreadsheet() {
-        assert_eq!(spreadsheet_safe("=HYPERLINK(\"http://x\")".into()), "'=HYPERLINK(\"http://x\")");
-        for s in ["+1", "-2", "@SUM(A1)", "\tx"] {
-            assert!(spreadsheet_safe(s.into()).starts_with('\''), "{s}");
-        }
-        assert_eq!(spreadsheet_safe("Ngozi Adeyemi".into()), "Ngozi Adeyemi");
-    }
-}
-
 /// A QR code (error correction M, with its quiet zone) as SVG: printed tickets, pairing codes.
 pub fn qr_svg(text: &str) -> String {
     let code =
@@ -181,4 +147,38 @@ pub fn qr_png(text: &str) -> Result<Vec<u8>> {
     writer.write_image_data(&pixels).map_err(|e| Error::Internal(format!("png: {e}")))?;
     writer.finish().map_err(|e| Error::Internal(format!("png: {e}")))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_and_format() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00Z").unwrap(), 0);
+        assert_eq!(parse_rfc3339("2026-12-31T18:00+01:00").unwrap(), 1_798_736_400);
+        assert_eq!(format_utc(1_798_736_400), "2026-12-31 17:00:00");
+        assert_eq!(parse_rfc3339("2024-02-29T12:30:15-05:30").unwrap(), parse_rfc3339("2024-02-29T18:00:15Z").unwrap());
+        for bad in ["2026-02-30T10:00Z", "2026-12-31 18:00Z", "tomorrow", "2026-12-31T25:00Z", "2026-12-31T18:00"] {
+            assert!(parse_rfc3339(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn secrets_hash_and_hex_round_trip() {
+        let s = new_secret("ingd");
+        assert!(s.starts_with("ingd_") && s.len() == 5 + 64);
+        assert_ne!(secret_hash(&s), s);
+        assert_eq!(unhex(&hex(&[0, 1, 0xab])).unwrap(), vec![0, 1, 0xab]);
+        assert!(unhex("zz").is_none());
+    }
+
+    #[test]
+    fn names_that_look_like_formulas_stay_text_in_a_spreadsheet() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"http://x\")".into()), "'=HYPERLINK(\"http://x\")");
+        for s in ["+1", "-2", "@SUM(A1)", "\tx"] {
+            assert!(spreadsheet_safe(s.into()).starts_with('\''), "{s}");
+        }
+        assert_eq!(spreadsheet_safe("Ngozi Adeyemi".into()), "Ngozi Adeyemi");
+    }
 }

@@ -44,7 +44,8 @@ async fn five_wrong_passwords_lock_the_account_and_the_right_one_waits_out_the_l
     let limited = limited.expect("the address is rate limited");
     assert!(limited.headers.get("retry-after").is_some());
     // Nothing of the password reaches the audit log.
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT action, detail FROM audit_log").fetch_all(&db.pool).await.unwrap();
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT action, detail FROM audit_log").fetch_all(&db.pool).await.unwrap();
     assert!(rows.iter().any(|(a, _)| a == "account.locked"));
     assert!(!rows.iter().any(|(_, d)| d.contains(PASSWORD) || d.contains("not the password")));
 }
@@ -111,18 +112,21 @@ async fn every_write_is_refused_to_a_viewer_and_each_role_gets_what_it_may() {
     let t = team(&db, 60_000).await;
     let event = create_event(&t.manager, t.org, "Afrobeats Night").await;
     let device = pair_device(&t.supervisor, event).await;
-    let viewer_id: i64 = sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'v@example.com'")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let viewer_id: i64 =
+        sqlx::query_scalar("SELECT id FROM accounts WHERE email = 'v@example.com'").fetch_one(&db.pool).await.unwrap();
     let org = t.org;
     // Every state-changing endpoint of the console (sign-out aside, which anyone may do).
-    let writes: Vec<(String, Vec<(&str, &str)>, OrgRole)> = vec![
+    type Write<'a> = (String, Vec<(&'a str, &'a str)>, OrgRole);
+    let writes: Vec<Write> = vec![
         (format!("/console/orgs/{org}/invites"), vec![("role", "viewer")], OrgRole::Owner),
         (format!("/console/orgs/{org}/members/{viewer_id}"), vec![("role", "viewer")], OrgRole::Owner),
         (format!("/console/orgs/{org}/events"), event_fields("Another"), OrgRole::Manager),
         (format!("/console/events/{event}"), event_fields("Renamed"), OrgRole::Manager),
-        (format!("/console/events/{event}/devices"), vec![("gate", "0"), ("role", "kiosk"), ("hours", "1")], OrgRole::Supervisor),
+        (
+            format!("/console/events/{event}/devices"),
+            vec![("gate", "0"), ("role", "kiosk"), ("hours", "1")],
+            OrgRole::Supervisor,
+        ),
         (format!("/console/events/{event}/devices/{device}/rename"), vec![("name", "Gate phone")], OrgRole::Supervisor),
         (format!("/console/events/{event}/devices/{device}/revoke"), vec![], OrgRole::Supervisor),
     ];
@@ -201,10 +205,12 @@ async fn cross_site_posts_and_missing_or_wrong_csrf_tokens_are_refused() {
     assert_eq!(other.post(&path, &event_fields("Forged")).await.status, StatusCode::FORBIDDEN);
     // The sign-in form too takes only same-origin posts (no logging a victim into an attacker's account).
     let a = Browser::new(&t.router)
-        .send("POST", "/console/signin", Some(form(&[("email", "owner@example.com"), ("password", PASSWORD)])), &[(
-            "sec-fetch-site",
-            "cross-site",
-        )])
+        .send(
+            "POST",
+            "/console/signin",
+            Some(form(&[("email", "owner@example.com"), ("password", PASSWORD)])),
+            &[("sec-fetch-site", "cross-site")],
+        )
         .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(&db.pool).await.unwrap();
@@ -269,7 +275,12 @@ async fn an_event_made_in_the_console_is_what_the_gates_get_and_bad_input_keeps_
     assert_eq!(m.gates.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), ["Main gate", "VIP gate"]);
     assert_eq!(m.ticket_types.len(), 2);
     let vip = &m.ticket_types[1].policy;
-    assert!(vip.code_required && vip.reentry && vip.gates.allows(ingia_core::GateId(1)) && !vip.gates.allows(ingia_core::GateId(0)));
+    assert!(
+        vip.code_required
+            && vip.reentry
+            && vip.gates.allows(ingia_core::GateId(1))
+            && !vip.gates.allows(ingia_core::GateId(0))
+    );
     assert_eq!(m.event.pin_digits, 7);
     // The signing key was made and sealed as the CLI does: the event can issue.
     assert!(ingia_server::events::signing_key(&db, &common::master(), ingia_core::EventId(event)).await.is_ok());
@@ -297,4 +308,40 @@ async fn an_event_made_in_the_console_is_what_the_gates_get_and_bad_input_keeps_
     let a = t.manager.post(&format!("/console/events/{event}"), &fields).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert!(a.body.contains("not removed"));
+}
+
+#[tokio::test]
+async fn the_device_list_shows_what_each_phone_last_reported() {
+    let db = common::fresh_db().await;
+    let t = team(&db, 60_000).await;
+    let event = create_event(&t.owner, t.org, "Afrobeats Night").await;
+    let device = pair_device(&t.supervisor, event).await;
+    let page = t.supervisor.get(&format!("/console/events/{event}/devices")).await;
+    assert!(page.body.contains("waiting to pair") && page.body.contains("Last contact: never"));
+    // The phone pairs (by the code behind the QR) and pulls, reporting 3 records not yet synced.
+    let code: String = {
+        let p = ingia_server::devices::create_pairing(
+            &db,
+            "test",
+            ingia_core::EventId(event),
+            ingia_core::GateId(1),
+            ingia_core::Role::Steward,
+            60_000,
+        )
+        .await
+        .unwrap();
+        p.code
+    };
+    let (auth, token) = ingia_server::devices::redeem(&db, &code, "Gate phone").await.unwrap();
+    let (s, _) =
+        common::call(&t.router, "GET", "/api/admissions?since=0&pending=3&build=3f9a1c0d2e", Some(&token), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let page = t.supervisor.get(&format!("/console/events/{event}/devices")).await;
+    let card = page.body.split(&format!("data-device=\"{}\"", auth.device.0)).nth(1).unwrap();
+    assert!(
+        card.contains("Last contact: just now") && card.contains("3 not yet synced") && card.contains("app 3f9a1c0d2e"),
+        "{card}"
+    );
+    assert!(card.contains("Steward at VIP gate"));
+    let _ = device;
 }

@@ -113,7 +113,10 @@ async fn issue_reissue_status_and_print_reach_the_gates() {
     let ev = EventId(event);
     let base = format!("/console/events/{event}/attendees");
     for (name, email, ty) in [("Ngozi Eze", "ngozi@example.ng", "General"), ("Kofi Osei", "", "VIP")] {
-        let a = t.manager.post(&base, &[("name", name), ("email", email), ("phone", ""), ("ticket_type", ty), ("external_id", "")]).await;
+        let a = t
+            .manager
+            .post(&base, &[("name", name), ("email", email), ("phone", ""), ("ticket_type", ty), ("external_id", "")])
+            .await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
     }
     let bad = t.manager.post(&base, &[("name", ""), ("ticket_type", "General")]).await;
@@ -136,8 +139,13 @@ async fn issue_reissue_status_and_print_reach_the_gates() {
     assert!(old.body.contains("Reissued as") && !old.body.contains(">Reissue<"));
     assert_eq!(t.manager.post(&format!("{base}/1/reissue"), &[]).await.status, StatusCode::BAD_REQUEST);
     // Block, unblock, refund.
-    for (status, want) in [("blocked", TicketStatus::Blocked), ("active", TicketStatus::Active), ("refunded", TicketStatus::Refunded)] {
-        assert_eq!(t.manager.post(&format!("{base}/2/status"), &[("status", status)]).await.status, StatusCode::SEE_OTHER);
+    for (status, want) in
+        [("blocked", TicketStatus::Blocked), ("active", TicketStatus::Active), ("refunded", TicketStatus::Refunded)]
+    {
+        assert_eq!(
+            t.manager.post(&format!("{base}/2/status"), &[("status", status)]).await.status,
+            StatusCode::SEE_OTHER
+        );
         let d = ingia_server::events::manifest_delta(&db, &common::master(), ev, 0, ManifestForm::Clear).await.unwrap();
         assert_eq!(d.tickets.iter().find(|x| x.id == TicketId(2)).unwrap().status, want);
     }
@@ -148,7 +156,12 @@ async fn issue_reissue_status_and_print_reach_the_gates() {
     assert!(print.body.contains("needs the live code"), "General needs the live code: the page warns");
     assert_eq!(t.supervisor.get(&format!("{base}/3/print")).await.status, StatusCode::FORBIDDEN);
     assert_eq!(t.stranger.get(&format!("{base}/3/print")).await.status, StatusCode::NOT_FOUND);
-    for path in [format!("{base}/3/reissue"), format!("{base}/3/status"), format!("/console/events/{event}/tickets/issue"), base.clone()] {
+    for path in [
+        format!("{base}/3/reissue"),
+        format!("{base}/3/status"),
+        format!("/console/events/{event}/tickets/issue"),
+        base.clone(),
+    ] {
         assert_eq!(t.viewer.post(&path, &[("status", "revoked")]).await.status, StatusCode::FORBIDDEN, "{path}");
         assert_eq!(t.stranger.post(&path, &[("status", "revoked")]).await.status, StatusCode::NOT_FOUND, "{path}");
     }
@@ -200,7 +213,8 @@ async fn a_shop_pushes_each_sale_idempotently_with_a_scoped_revocable_key() {
     assert_eq!(list["attendees"][0]["status"], "active");
     // Bad input is refused with the reason.
     let (s, body) =
-        common::call(&router, "PUT", &path, Some(&write), Some(json!({ "name": "X", "ticket_type": "Backstage" }))).await;
+        common::call(&router, "PUT", &path, Some(&write), Some(json!({ "name": "X", "ticket_type": "Backstage" })))
+            .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(body["error"]["message"].as_str().unwrap().contains("unknown ticket type"));
     // Scopes: a read key cannot push, a write key cannot read.
@@ -241,15 +255,18 @@ struct Smtp {
 impl Smtp {
     fn start() -> Smtp {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let maildir = std::env::temp_dir().join(format!("ingia-mail-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<6>())));
+        let maildir = std::env::temp_dir()
+            .join(format!("ingia-mail-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<6>())));
         let child = std::process::Command::new("python3")
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
             .arg(&maildir)
             .spawn()
-            .expect("python3 with aiosmtpd (scripts/setup.sh smtp installs Debian's python3-aiosmtpd)");
+            .expect("python3 with aiosmtpd (scripts/setup.sh smtp installs it)");
+        // Dropped (and so killed and waited for) whether it starts or not.
+        let smtp = Smtp { child, port, maildir };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Smtp { child, port, maildir };
+                return smtp;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -290,17 +307,27 @@ async fn ticket_mail_goes_out_once_with_a_wallet_link_that_opens_the_ticket() {
     let master = common::master();
     // The SMTP server is down: the delivery waits, with the reason, and is tried again later.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let down = Mailer::new(&format!("smtp://127.0.0.1:{closed}"), "Lagos Live <tickets@lagoslive.ng>", "http://gate.test").unwrap();
+    let down =
+        Mailer::new(&format!("smtp://127.0.0.1:{closed}"), "Lagos Live <tickets@lagoslive.ng>", "http://gate.test")
+            .unwrap();
     assert_eq!(mail::send_due(&db, &master, &down).await.unwrap(), 2);
     let (state, attempts, reason): (String, i64, Option<String>) =
-        sqlx::query_as("SELECT state, attempts, last_error FROM deliveries WHERE ticket_id = 1").fetch_one(&db.pool).await.unwrap();
+        sqlx::query_as("SELECT state, attempts, last_error FROM deliveries WHERE ticket_id = 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!((state.as_str(), attempts), ("queued", 1));
     assert!(reason.is_some_and(|r| !r.is_empty()));
     assert_eq!(mail::send_due(&db, &master, &down).await.unwrap(), 0, "not due again before its backoff");
     // The server is up; the backoff is over (moved to now).
     let smtp = Smtp::start();
     sqlx::query("UPDATE deliveries SET next_at = 0").execute(&db.pool).await.unwrap();
-    let up = Mailer::new(&format!("smtp://127.0.0.1:{}", smtp.port), "Lagos Live <tickets@lagoslive.ng>", "http://gate.test").unwrap();
+    let up = Mailer::new(
+        &format!("smtp://127.0.0.1:{}", smtp.port),
+        "Lagos Live <tickets@lagoslive.ng>",
+        "http://gate.test",
+    )
+    .unwrap();
     assert_eq!(mail::send_due(&db, &master, &up).await.unwrap(), 2);
     assert_eq!(mail::send_due(&db, &master, &up).await.unwrap(), 0, "never sent twice");
     let mails = smtp.mails();
@@ -320,7 +347,10 @@ async fn ticket_mail_goes_out_once_with_a_wallet_link_that_opens_the_ticket() {
     assert!(page.body.contains("mail: sent"));
     // A mail the server was sending when it stopped goes again, under the same Message-ID.
     t.manager.post(&format!("{base}/1/reissue"), &[]).await;
-    sqlx::query("UPDATE deliveries SET state = 'sending', claimed_at = 0 WHERE ticket_id = 3").execute(&db.pool).await.unwrap();
+    sqlx::query("UPDATE deliveries SET state = 'sending', claimed_at = 0 WHERE ticket_id = 3")
+        .execute(&db.pool)
+        .await
+        .unwrap();
     mail::requeue_interrupted(&db).await.unwrap();
     assert_eq!(mail::send_due(&db, &master, &up).await.unwrap(), 1);
     assert_eq!(smtp.mails().len(), 3);

@@ -44,6 +44,9 @@ ALTER TABLE events ADD COLUMN org_id BIGINT REFERENCES organizations(id);
 ALTER TABLE audit_log ADD COLUMN org_id BIGINT;
 CREATE INDEX audit_org ON audit_log (org_id, at);
 ALTER TABLE devices ADD COLUMN last_seen_at BIGINT;
+-- What the device last reported: its records not yet synced, its app build.
+ALTER TABLE devices ADD COLUMN pending BIGINT;
+ALTER TABLE devices ADD COLUMN app_build TEXT;
 -- Attendees from ticket shops: the shop's own ticket id (pushes are idempotent on it), and the
 -- ticket a reissue replaced this one with.
 ALTER TABLE tickets ADD COLUMN external_id TEXT;

@@ -152,12 +152,13 @@ pub struct Joining<'a> {
 pub async fn join(db: &Db, j: &Joining<'_>, now: u64) -> Result<(AccountId, OrgId)> {
     let email = clean_email(j.email)?;
     let invalid = || Error::BadRequest("this invite link is unknown, used or expired: ask for a new one".into());
-    let invite = sqlx::query("SELECT org_id, role FROM invites WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2")
-        .bind(secret_hash(j.code.trim()))
-        .bind(now as i64)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or_else(invalid)?;
+    let invite =
+        sqlx::query("SELECT org_id, role FROM invites WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2")
+            .bind(secret_hash(j.code.trim()))
+            .bind(now as i64)
+            .fetch_optional(&db.pool)
+            .await?
+            .ok_or_else(invalid)?;
     let org: OrgId = invite.try_get("org_id")?;
     let role = stored_role(&invite.try_get::<String, _>("role")?)?;
     let existing = sqlx::query("SELECT id, password_hash FROM accounts WHERE email = $1")

@@ -167,7 +167,12 @@ async fn list_view(
         "add" => Some("Attendee added.".to_string()),
         _ => None,
     };
-    let mut next = vec![("q", q.q.clone()), ("status", q.status.clone()), ("type", q.type_id.clone()), ("in", q.checked_in.clone())];
+    let mut next = vec![
+        ("q", q.q.clone()),
+        ("status", q.status.clone()),
+        ("type", q.type_id.clone()),
+        ("in", q.checked_in.clone()),
+    ];
     next.push(("page", (q.page + 1).to_string()));
     let next = serde_urlencoded::to_string(&next).unwrap_or_default();
     let b = base(event);
@@ -266,20 +271,35 @@ fn fields_of(a: &attendees::Listed, header: &Manifest) -> Fields {
     ])
 }
 
-pub async fn attendee_page(State(state): State<AppState>, Member(s): Member, Path((event, ticket)): Path<(u64, u32)>) -> Answer {
+pub async fn attendee_page(
+    State(state): State<AppState>,
+    Member(s): Member,
+    Path((event, ticket)): Path<(u64, u32)>,
+) -> Answer {
     let (m, header) = open(&state, &s, event).await?;
     let a = attendees::one(&state.db, header.event.id, TicketId(ticket)).await?;
     attendee_view(&s, &m, &header, &a, &fields_of(&a, &header), None)
 }
 
-fn attendee_view(s: &Session, m: &Membership, header: &Manifest, a: &attendees::Listed, f: &Fields, message: Option<&str>) -> Answer {
+fn attendee_view(
+    s: &Session,
+    m: &Membership,
+    header: &Manifest,
+    a: &attendees::Listed,
+    f: &Fields,
+    message: Option<&str>,
+) -> Answer {
     let event = header.event.id;
     let here = format!("{}/{}", base(event), a.ticket.0);
     let status = TicketStatus::from_slug(&a.status);
     let actions: Vec<(&str, &str)> = match (a.issued, status, a.replaced_by) {
         (true, _, Some(_)) => vec![],
-        (true, Some(TicketStatus::Active), None) => vec![("refunded", "Refund"), ("revoked", "Revoke"), ("blocked", "Block")],
-        (true, Some(TicketStatus::Blocked), None) => vec![("active", "Unblock"), ("refunded", "Refund"), ("revoked", "Revoke")],
+        (true, Some(TicketStatus::Active), None) => {
+            vec![("refunded", "Refund"), ("revoked", "Revoke"), ("blocked", "Block")]
+        }
+        (true, Some(TicketStatus::Blocked), None) => {
+            vec![("active", "Unblock"), ("refunded", "Refund"), ("revoked", "Revoke")]
+        }
         (true, Some(_), None) => vec![("active", "Make active again")],
         _ => vec![],
     };
@@ -342,7 +362,9 @@ pub async fn set_status(State(state): State<AppState>, Path((event, ticket)): Pa
 
 pub async fn reissue(State(state): State<AppState>, Path((event, ticket)): Path<(u64, u32)>, post: Post) -> Answer {
     let (_, header) = open(&state, &post.member, event).await?;
-    let new = crate::tickets::reissue(&state.db, &state.master, header.event.id, TicketId(ticket), &post.member.actor()).await?;
+    let new =
+        crate::tickets::reissue(&state.db, &state.master, header.event.id, TicketId(ticket), &post.member.actor())
+            .await?;
     Ok(see(format!("{}/{}", base(header.event.id), new.id.0)))
 }
 
@@ -353,7 +375,11 @@ pub async fn retry_mail(State(state): State<AppState>, Path((event, ticket)): Pa
 }
 
 /// A ticket to print for an attendee without a phone: its QR code, PIN and details.
-pub async fn print(State(state): State<AppState>, Member(s): Member, Path((event, ticket)): Path<(u64, u32)>) -> Answer {
+pub async fn print(
+    State(state): State<AppState>,
+    Member(s): Member,
+    Path((event, ticket)): Path<(u64, u32)>,
+) -> Answer {
     let (m, header) = open(&state, &s, event).await?;
     let id = header.event.id;
     let a = attendees::one(&state.db, id, TicketId(ticket)).await?;
@@ -411,7 +437,8 @@ pub async fn upload(
         match field.name() {
             Some("csrf") => token_ok = same_token(&field.text().await.map_err(|_| unreadable())?, &s.csrf),
             Some("file") if token_ok => {
-                file_name = field.file_name().unwrap_or("upload.csv").chars().filter(|c| !c.is_control()).take(100).collect();
+                file_name =
+                    field.file_name().unwrap_or("upload.csv").chars().filter(|c| !c.is_control()).take(100).collect();
                 file = Some(field.bytes().await.map_err(|_| Shown(Error::TooLarge))?);
             }
             _ => {}
@@ -459,7 +486,11 @@ fn mapping_from(f: &Fields, columns: usize) -> Mapping {
     m
 }
 
-pub async fn mapping_page(State(state): State<AppState>, Member(s): Member, Path((event, id)): Path<(u64, i64)>) -> Answer {
+pub async fn mapping_page(
+    State(state): State<AppState>,
+    Member(s): Member,
+    Path((event, id)): Path<(u64, i64)>,
+) -> Answer {
     let (m, header) = open(&state, &s, event).await?;
     let (name, data) = stored(&state, &s, header.event.id, id).await?;
     let table = attendees::read_table(&data)?;

@@ -73,6 +73,8 @@ pub async fn list_page(State(state): State<AppState>, Member(s): Member, Path(ev
                     @if let Some(staff) = &d.staff { " · staff: " (staff) }
                     br;
                     span.muted.contact { "Last contact: " (contact(d.last_seen_at, now, &tz)) " · " (d.synced) " records synced" }
+                    @if let Some(p) = d.pending { " " span.muted.pending { "· " (p) " not yet synced" } }
+                    @if let Some(b) = &d.app_build { " " span.muted { "· app " (b) } }
                     @if let DeviceState::Waiting { expires_at } = d.state {
                         br; span.muted { "Pairing link valid until " (when::show_ms(expires_at, &tz)) }
                     }
@@ -96,7 +98,10 @@ pub async fn list_page(State(state): State<AppState>, Member(s): Member, Path(ev
     };
     let frame = Frame {
         title: &format!("Devices · {}", header.event.name),
-        trail: vec![(m.org_name.clone(), "/console".into()), (header.event.name.clone(), format!("/console/events/{}", event.0))],
+        trail: vec![
+            (m.org_name.clone(), "/console".into()),
+            (header.event.name.clone(), format!("/console/events/{}", event.0)),
+        ],
         session: Some(&s),
     };
     Ok(page(frame, body).into_response())
@@ -126,7 +131,10 @@ pub async fn pair(State(state): State<AppState>, Path(event): Path<u64>, headers
     };
     let frame = Frame {
         title: "Pair a phone",
-        trail: vec![(m.org_name.clone(), "/console".into()), (header.event.name.clone(), format!("/console/events/{}/devices", event.0))],
+        trail: vec![
+            (m.org_name.clone(), "/console".into()),
+            (header.event.name.clone(), format!("/console/events/{}/devices", event.0)),
+        ],
         session: Some(&post.member),
     };
     Ok(page(frame, body).into_response())

@@ -87,7 +87,8 @@ fn fields_of(m: &Manifest) -> Fields {
         ("gates".into(), m.gates.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join("\n")),
     ];
     for (i, t) in m.ticket_types.iter().enumerate() {
-        let gates: Vec<&str> = m.gates.iter().filter(|g| t.policy.gates.allows(g.id)).map(|g| g.name.as_str()).collect();
+        let gates: Vec<&str> =
+            m.gates.iter().filter(|g| t.policy.gates.allows(g.id)).map(|g| g.name.as_str()).collect();
         let all = gates.len() == m.gates.len();
         f.push((format!("type_name_{i}"), t.name.clone()));
         if t.policy.code_required {
@@ -127,7 +128,8 @@ fn event_from(f: &Fields, existing_types: usize) -> Result<(NewEvent, u16), Erro
     };
     let doors_secs = optional("doors", "doors open", starts_secs - 3 * 3600)?;
     let close_secs = optional("close", "doors close", ends_secs + 3 * 3600)?;
-    let gates: Vec<String> = f.get("gates").lines().map(str::trim).filter(|g| !g.is_empty()).map(String::from).collect();
+    let gates: Vec<String> =
+        f.get("gates").lines().map(str::trim).filter(|g| !g.is_empty()).map(String::from).collect();
     let mut types = Vec::new();
     for i in 0..255 {
         let key = format!("type_name_{i}");
@@ -316,11 +318,8 @@ async fn event_view(
         }
     };
     let status = if message.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let frame = Frame {
-        title: &header.event.name,
-        trail: vec![(m.org_name.clone(), "/console".into())],
-        session: Some(s),
-    };
+    let frame =
+        Frame { title: &header.event.name, trail: vec![(m.org_name.clone(), "/console".into())], session: Some(s) };
     Ok((status, page(frame, body)).into_response())
 }
 
@@ -359,9 +358,8 @@ pub async fn audit_page(
     let list = events::list_for_org(&state.db, org).await?;
     let filter = q.event.trim().parse::<u64>().ok().map(EventId);
     let entries = crate::audit::of_org(&state.db, org, filter, 500).await?;
-    let name_of = |e: Option<EventId>| {
-        e.and_then(|e| list.iter().find(|x| x.id == e)).map(|x| x.name.as_str()).unwrap_or("")
-    };
+    let name_of =
+        |e: Option<EventId>| e.and_then(|e| list.iter().find(|x| x.id == e)).map(|x| x.name.as_str()).unwrap_or("");
     let body = html! {
         form.row method="get" {
             select name="event" aria-label="Event" {
@@ -382,10 +380,6 @@ pub async fn audit_page(
         }
         @if entries.is_empty() { p.muted { "Nothing yet." } }
     };
-    let frame = Frame {
-        title: "Audit log",
-        trail: vec![(m.org_name.clone(), "/console".into())],
-        session: Some(&s),
-    };
+    let frame = Frame { title: "Audit log", trail: vec![(m.org_name.clone(), "/console".into())], session: Some(&s) };
     Ok(page(frame, body).into_response())
 }

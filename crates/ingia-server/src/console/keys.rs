@@ -52,11 +52,7 @@ async fn view(state: &AppState, s: &Session, org: i64, new: Option<(String, Stri
         }
         p.hint { "The shop calls PUT /api/v1/events/EVENT/attendees/ITS_TICKET_ID with the key (docs/api.md)." }
     };
-    let frame = Frame {
-        title: "API keys",
-        trail: vec![(m.org_name.clone(), "/console".into())],
-        session: Some(s),
-    };
+    let frame = Frame { title: "API keys", trail: vec![(m.org_name.clone(), "/console".into())], session: Some(s) };
     Ok(page(frame, body).into_response())
 }
 
@@ -67,7 +63,8 @@ pub async fn keys_page(State(state): State<AppState>, Member(s): Member, Path(or
 pub async fn create(State(state): State<AppState>, Path(org): Path<i64>, post: Post) -> Answer {
     accounts::require_org(&state.db, post.member.account, org, Need::Members).await?;
     let f = &post.fields;
-    let scope = Scope::from_slug(f.get("scope")).ok_or_else(|| Error::BadRequest("choose what the key may do".into()))?;
+    let scope =
+        Scope::from_slug(f.get("scope")).ok_or_else(|| Error::BadRequest("choose what the key may do".into()))?;
     let secret = shop::create(&state.db, org, f.get("name"), scope, post.member.account, &post.member.actor()).await?;
     view(&state, &post.member, org, Some((f.get("name").trim().to_string(), secret))).await
 }

@@ -10,7 +10,7 @@ use maud::html;
 
 use super::accounts::{self, Joining};
 use super::html::{csrf, page, problem, role_label, Frame};
-use super::{cookie, session_cookie, see, Answer, Member, Post, PublicPost, Shown};
+use super::{cookie, see, session_cookie, Answer, Member, Post, PublicPost, Shown};
 use crate::api::AppState;
 use crate::error::Error;
 use crate::ratelimit;
@@ -188,7 +188,10 @@ async fn members_view(
         page(
             Frame {
                 title: &title,
-                trail: vec![(m.org_name.clone(), "/console".into()), ("Team".into(), format!("/console/orgs/{org}/members"))],
+                trail: vec![
+                    (m.org_name.clone(), "/console".into()),
+                    ("Team".into(), format!("/console/orgs/{org}/members")),
+                ],
                 session: Some(s),
             },
             body,
@@ -217,7 +220,11 @@ pub async fn invite(State(state): State<AppState>, Path(org): Path<i64>, headers
     members_view(&state, &post.member, org, Some((link, role)), None).await
 }
 
-pub async fn change_member(State(state): State<AppState>, Path((org, account)): Path<(i64, i64)>, post: Post) -> Answer {
+pub async fn change_member(
+    State(state): State<AppState>,
+    Path((org, account)): Path<(i64, i64)>,
+    post: Post,
+) -> Answer {
     accounts::require_org(&state.db, post.member.account, org, Need::Members).await?;
     let role = match post.fields.get("role") {
         "remove" => None,

@@ -75,7 +75,7 @@ async fn asset(kind: &'static str, body: &'static str) -> Response {
     resp
 }
 
-/// Every console answer: no framing, no inline script or style, no referrer, and pages (names,
+/// Every console answer: no framing, no inline script or style, no referrer to other sites, and pages (names,
 /// links that pair a device) never stored by a cache.
 async fn guarded(mut resp: Response) -> Response {
     let h = resp.headers_mut();
@@ -87,7 +87,9 @@ async fn guarded(mut resp: Response) -> Response {
         ),
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on the console's own
+    // form posts, which the origin check must refuse.
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     resp
 }

@@ -60,19 +60,32 @@ impl Browser {
     }
 
     /// A body of another type (a multipart upload).
-    pub async fn send_typed(&self, method: &str, uri: &str, content_type: &str, body: String, extra: &[(&str, &str)]) -> Answer {
+    pub async fn send_typed(
+        &self,
+        method: &str,
+        uri: &str,
+        content_type: &str,
+        body: String,
+        extra: &[(&str, &str)],
+    ) -> Answer {
         let req = Request::builder().method(method).uri(uri).header("host", HOST).header("content-type", content_type);
         self.finish(req, Some(body), extra).await
     }
 
-    async fn finish(&self, mut req: axum::http::request::Builder, body: Option<String>, extra: &[(&str, &str)]) -> Answer {
+    async fn finish(
+        &self,
+        mut req: axum::http::request::Builder,
+        body: Option<String>,
+        extra: &[(&str, &str)],
+    ) -> Answer {
         if let Some(c) = &self.cookie {
             req = req.header("cookie", format!("{}={c}", accounts::COOKIE));
         }
         for (k, v) in extra {
             req = req.header(*k, *v);
         }
-        let resp = self.router.clone().oneshot(req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap()).await;
+        let resp =
+            self.router.clone().oneshot(req.body(body.map(Body::from).unwrap_or_else(Body::empty)).unwrap()).await;
         let resp = resp.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
@@ -151,9 +164,11 @@ pub async fn team(db: &Db, lock_ms: u64) -> Team {
     let mut owner = Browser::new(&router);
     assert_eq!(owner.join(&code, "Owner@Example.com", "Ola Owner").await.status, StatusCode::SEE_OTHER);
     let mut members = Vec::new();
-    for (role, email) in
-        [(OrgRole::Manager, "m@example.com"), (OrgRole::Supervisor, "s@example.com"), (OrgRole::Viewer, "v@example.com")]
-    {
+    for (role, email) in [
+        (OrgRole::Manager, "m@example.com"),
+        (OrgRole::Supervisor, "s@example.com"),
+        (OrgRole::Viewer, "v@example.com"),
+    ] {
         // The owner makes the invite in the console; its link carries the code in the fragment.
         let page = owner.post(&format!("/console/orgs/{org}/invites"), &[("role", role.slug())]).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -172,7 +187,7 @@ pub async fn team(db: &Db, lock_ms: u64) -> Team {
     Team { router, owner, manager, supervisor, viewer, org, stranger, other_org }
 }
 
-pub fn event_fields<'a>(name: &'a str) -> Vec<(&'a str, &'a str)> {
+pub fn event_fields(name: &str) -> Vec<(&str, &str)> {
     vec![
         ("name", name),
         ("venue", "Eko Hall"),
@@ -207,10 +222,11 @@ pub async fn create_event(b: &Browser, org: i64, name: &str) -> u64 {
 }
 
 pub async fn pair_device(b: &Browser, event: u64) -> u32 {
-    let a = b.post(&format!("/console/events/{event}/devices"), &[("gate", "1"), ("role", "steward"), ("hours", "2")]).await;
+    let a = b
+        .post(&format!("/console/events/{event}/devices"), &[("gate", "1"), ("role", "steward"), ("hours", "2")])
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert!(a.body.contains("<svg"), "the pairing QR is on the page");
     let at = a.body.find("Device #").unwrap() + 8;
     a.body[at..].split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
 }
-
