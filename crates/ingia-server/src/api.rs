@@ -167,6 +167,17 @@ where
     }
 }
 
+/// A request's whole body; too large is `TooLarge`, anything else `unreadable`.
+pub async fn read_body<S: Send + Sync>(req: Request, state: &S, unreadable: &str) -> Result<axum::body::Bytes> {
+    axum::body::Bytes::from_request(req, state).await.map_err(|rej| {
+        if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Error::TooLarge
+        } else {
+            Error::BadRequest(unreadable.into())
+        }
+    })
+}
+
 fn bearer(parts: &Parts) -> Result<&str> {
     parts
         .headers
@@ -425,13 +436,7 @@ impl<S: Send + Sync> FromRequest<S> for SyncBody {
             let ApiJson(body) = ApiJson::<SyncRequest>::from_request(req, state).await?;
             return Ok(SyncBody { records: body.records, binary: false });
         }
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rej| {
-            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Error::TooLarge
-            } else {
-                Error::BadRequest("the body could not be read".into())
-            }
-        })?;
+        let bytes = read_body(req, state, "the body could not be read").await?;
         let records = exchange::decode_checkins(&bytes).map_err(|e| match e {
             ingia_core::wire::WireError::BadValue("exchange version") => {
                 Error::BadRequest("this scanner app is older than the server: reload it to update".into())

@@ -303,7 +303,8 @@ pub async fn import_rows(
     Ok(report)
 }
 
-async fn next_ticket_id(tx: &mut sqlx::Transaction<'_, sqlx::Any>, event: EventId) -> Result<u32> {
+/// The event's highest ticket number so far (the next is one more), inside a write.
+pub(crate) async fn next_ticket_id(tx: &mut sqlx::Transaction<'_, sqlx::Any>, event: EventId) -> Result<u32> {
     let max: i64 = sqlx::query("SELECT COALESCE(MAX(ticket_id), 0) AS m FROM tickets WHERE event_id = $1")
         .bind(event_key(event))
         .fetch_one(&mut **tx)

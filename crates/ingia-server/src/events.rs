@@ -92,36 +92,13 @@ pub async fn create_event_in(
     org: Option<i64>,
     actor: &str,
 ) -> Result<CreatedEvent> {
-    check_text("event name", &ev.name, 120)?;
-    check_text("venue", &ev.venue, 120)?;
-    check_text("time zone", &ev.time_zone, 60)?;
-    if ev.ends_secs <= ev.starts_secs {
-        return Err(Error::BadRequest("the event must end after it starts".into()));
-    }
-    if !(ev.doors_secs <= ev.starts_secs && ev.close_secs >= ev.ends_secs) {
-        return Err(Error::BadRequest("doors must open before the start and close after the end".into()));
-    }
-    if ev.gates.is_empty() || ev.gates.len() > 64 {
-        return Err(Error::BadRequest("an event needs 1 to 64 gates".into()));
-    }
-    if ev.types.is_empty() || ev.types.len() > 255 {
-        return Err(Error::BadRequest("an event needs 1 to 255 ticket types".into()));
+    if ev.gates.is_empty() || ev.types.is_empty() {
+        return Err(Error::BadRequest("an event needs at least one gate and one ticket type".into()));
     }
     if ev.capacity == 0 || ev.capacity > 100_000 {
         return Err(Error::BadRequest("capacity must be 1 to 100000 tickets".into()));
     }
-    for g in &ev.gates {
-        check_text("gate name", g, 60)?;
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for g in &ev.gates {
-        if !seen.insert(g.to_lowercase()) {
-            return Err(Error::BadRequest(format!("gate `{g}` is listed twice")));
-        }
-    }
-    for t in &ev.types {
-        type_window(ev, t)?;
-    }
+    check_event(ev)?;
     let id = EventId(u64::from_le_bytes(random_bytes::<8>()) & (i64::MAX as u64));
     let organizer_token = crate::util::new_secret("ingo");
     let key = EventSigningKey::from_seed(KeyId(1), random_bytes::<32>());
@@ -162,11 +139,7 @@ pub async fn create_event_in(
             .execute(&mut *tx)
             .await?;
     }
-    let mut type_names = std::collections::BTreeSet::new();
     for (i, t) in ev.types.iter().enumerate() {
-        if !type_names.insert(t.name.to_lowercase()) {
-            return Err(Error::BadRequest(format!("ticket type `{}` is listed twice", t.name)));
-        }
         insert_type(&mut tx, id, i as u8 + 1, t, ev).await?;
     }
     tx.commit().await?;
@@ -176,6 +149,40 @@ pub async fn create_event_in(
         None => crate::audit::record(db, Some(id), actor, "event.create", &detail).await?,
     }
     Ok(CreatedEvent { id, organizer_token })
+}
+
+/// What an event's description must be, made or changed: its texts, times, gates (1 to 64,
+/// each named once) and ticket types (1 to 255, each named once, each window and gate list
+/// valid).
+fn check_event(ev: &NewEvent) -> Result<()> {
+    check_text("event name", &ev.name, 120)?;
+    check_text("venue", &ev.venue, 120)?;
+    check_text("time zone", &ev.time_zone, 60)?;
+    if ev.ends_secs <= ev.starts_secs {
+        return Err(Error::BadRequest("the event must end after it starts".into()));
+    }
+    if !(ev.doors_secs <= ev.starts_secs && ev.close_secs >= ev.ends_secs) {
+        return Err(Error::BadRequest("doors must open before the start and close after the end".into()));
+    }
+    if ev.gates.len() > 64 || ev.types.len() > 255 {
+        return Err(Error::BadRequest("an event has at most 64 gates and 255 ticket types".into()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for g in &ev.gates {
+        check_text("gate name", g, 60)?;
+        if !seen.insert(g.trim().to_lowercase()) {
+            return Err(Error::BadRequest(format!("gate `{g}` is listed twice")));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for t in &ev.types {
+        if !seen.insert(t.name.trim().to_lowercase()) {
+            return Err(Error::BadRequest(format!("ticket type `{}` is listed twice", t.name)));
+        }
+        type_window(ev, t)?;
+        type_gates(&ev.gates, t)?;
+    }
+    Ok(())
 }
 
 /// A type's admission window: its own, or the event's doors-to-close; inside 1970..2106.
@@ -231,37 +238,11 @@ async fn insert_type(
 /// (existing ones keep their numbers: tickets and devices refer to them). The signing key, the
 /// PIN length and the ids stay. The gates learn the change at their next manifest pull.
 pub async fn update_event(db: &Db, id: EventId, ev: &NewEvent, org: i64, actor: &str) -> Result<()> {
-    check_text("event name", &ev.name, 120)?;
-    check_text("venue", &ev.venue, 120)?;
-    check_text("time zone", &ev.time_zone, 60)?;
-    if ev.ends_secs <= ev.starts_secs {
-        return Err(Error::BadRequest("the event must end after it starts".into()));
-    }
-    if !(ev.doors_secs <= ev.starts_secs && ev.close_secs >= ev.ends_secs) {
-        return Err(Error::BadRequest("doors must open before the start and close after the end".into()));
-    }
     let (header, _) = load_header(db, id).await?;
     if ev.gates.len() < header.gates.len() || ev.types.len() < header.ticket_types.len() {
         return Err(Error::BadRequest("gates and ticket types can be renamed or added, not removed".into()));
     }
-    if ev.gates.len() > 64 || ev.types.len() > 255 {
-        return Err(Error::BadRequest("an event has at most 64 gates and 255 ticket types".into()));
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for g in &ev.gates {
-        check_text("gate name", g, 60)?;
-        if !seen.insert(g.trim().to_lowercase()) {
-            return Err(Error::BadRequest(format!("gate `{g}` is listed twice")));
-        }
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for t in &ev.types {
-        if !seen.insert(t.name.trim().to_lowercase()) {
-            return Err(Error::BadRequest(format!("ticket type `{}` is listed twice", t.name)));
-        }
-        type_window(ev, t)?;
-        type_gates(&ev.gates, t)?;
-    }
+    check_event(ev)?;
     let _guard = db.write_guard().await;
     let mut tx = db.pool.begin().await?;
     sqlx::query(
@@ -328,6 +309,11 @@ pub async fn update_event(db: &Db, id: EventId, ev: &NewEvent, org: i64, actor: 
 
 pub fn key_context(event: EventId, key: KeyId) -> Vec<u8> {
     format!("ingia event {} key {}", event.0, key.0).into_bytes()
+}
+
+/// Whether the database holds any event.
+pub async fn any(db: &Db) -> Result<bool> {
+    Ok(sqlx::query("SELECT 1 FROM events LIMIT 1").fetch_optional(&db.pool).await?.is_some())
 }
 
 /// Parses an event id as the CLI shows it (decimal).

@@ -394,7 +394,21 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Serve(args) => {
             let db = Db::connect(&database_url(&cli)?).await?;
-            serve(db, master_key(&cli)?, args).await?;
+            // A new key over a database that has events would open none of its tickets (no
+            // manifest, wallet or check-in would work): say so instead of starting broken.
+            let path = cli.data_dir.join("master.key");
+            let master = match MasterKey::load(&path)? {
+                Some(key) => key,
+                None if events::any(&db).await? => {
+                    return Err(Error::BadRequest(format!(
+                        "no master key ({} or INGIA_MASTER_KEY) for a database that holds events: restore the key \
+                         you backed up (a new one could open none of their tickets)",
+                        path.display()
+                    )))
+                }
+                None => MasterKey::load_or_create(&path)?,
+            };
+            serve(db, master, args).await?;
         }
         Command::Export { event, format: Format::Csv, out, scans } => {
             let event = events::parse_event_id(event)?;

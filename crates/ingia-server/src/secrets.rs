@@ -30,17 +30,25 @@ impl std::fmt::Debug for MasterKey {
 }
 
 impl MasterKey {
-    /// From `INGIA_MASTER_KEY`, else from `path` (created with mode 0600 if missing).
-    pub fn load_or_create(path: &Path) -> Result<Self> {
+    /// From `INGIA_MASTER_KEY`, else from `path`, if either is there.
+    pub fn load(path: &Path) -> Result<Option<Self>> {
         if let Ok(hex) = std::env::var("INGIA_MASTER_KEY") {
-            return Self::from_hex(&hex);
+            return Self::from_hex(&hex).map(Some);
         }
-        if path.exists() {
-            let bytes = std::fs::read(path).map_err(|e| Error::Internal(format!("reading master key file: {e}")))?;
-            let key: [u8; 32] = bytes
-                .try_into()
-                .map_err(|_| Error::BadRequest(format!("master key file {} is damaged", path.display())))?;
-            return Ok(MasterKey(key));
+        if !path.exists() {
+            return Ok(None);
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::Internal(format!("reading master key file: {e}")))?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| Error::BadRequest(format!("master key file {} is damaged", path.display())))?;
+        Ok(Some(MasterKey(key)))
+    }
+
+    /// [`load`](Self::load), else a new key written to `path` (mode 0600).
+    pub fn load_or_create(path: &Path) -> Result<Self> {
+        if let Some(key) = Self::load(path)? {
+            return Ok(key);
         }
         let key = random_bytes::<32>();
         write_private(path, &key)?;

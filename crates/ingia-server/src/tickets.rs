@@ -155,12 +155,7 @@ pub async fn reissue(db: &Db, master: &MasterKey, event: EventId, old: TicketId,
         if let Some(by) = row.try_get::<Option<i64>, _>("replaced_by")? {
             return Err(Error::BadRequest(format!("ticket {old} was already reissued as ticket {by}")));
         }
-        let max: i64 = sqlx::query("SELECT COALESCE(MAX(ticket_id), 0) AS m FROM tickets WHERE event_id = $1")
-            .bind(event_key(event))
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("m")?;
-        let new = TicketId(max as u32 + 1);
+        let new = TicketId(crate::attendees::next_ticket_id(&mut tx, event).await? + 1);
         let revision: i64 = sqlx::query("UPDATE events SET revision = revision + 1 WHERE id = $1 RETURNING revision")
             .bind(event_key(event))
             .fetch_one(&mut *tx)

@@ -189,8 +189,36 @@ fn organizer_flow_with_clear_errors() {
         &["serve", "--help"],
         &["demo", "--help"],
         &["export", "--help"],
+        &["organizer", "create", "--help"],
+        &["organizer", "invite", "--help"],
     ] {
         let o = run(&data, cmd);
         assert!(o.status.success() && text(&o).0.contains("Usage"), "{cmd:?}");
     }
+    // The master key lost: the server says so and does not start with a new one.
+    std::fs::remove_file(data.join("master.key")).unwrap();
+    let o = run(&data, &["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("no master key"), "{}", text(&o).1);
+    assert!(!data.join("master.key").exists(), "no new key was made");
+}
+
+#[test]
+fn an_organization_and_its_owner_link_come_from_the_cli() {
+    let data = std::env::temp_dir()
+        .join(format!("ingia-cli-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<4>())));
+    let o = run(&data, &["organizer", "create", "--name", "Lagos Live", "--base-url", "https://tickets.example.ng"]);
+    assert!(o.status.success(), "{}", text(&o).1);
+    let out = text(&o).0;
+    assert!(out.starts_with("organization 1\n"), "{out}");
+    assert!(out.contains("owner link (one use, 7 days): https://tickets.example.ng/console/join#ingi_"), "{out}");
+    let o = run(&data, &["organizer", "invite", "1", "--role", "manager"]);
+    assert!(o.status.success() && text(&o).0.contains("manager link"), "{}", text(&o).1);
+    for bad in [&["organizer", "invite", "9", "--role", "manager"][..], &["organizer", "invite", "1", "--role", "boss"]]
+    {
+        let o = run(&data, bad);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}");
+    }
+    let o = run(&data, &["organizer", "create", "--name", ""]);
+    assert_eq!(o.status.code(), Some(2));
 }

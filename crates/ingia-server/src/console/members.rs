@@ -66,18 +66,21 @@ pub async fn signin(
     failures_waiting(&state, &key)?;
     let now = now_ms();
     match accounts::sign_in(&state.db, f.get("email"), f.get("password"), now, state.signin_lock_ms).await {
-        Ok(account) => {
-            let token = accounts::new_session(&state.db, account, now).await?;
-            let mut resp = see("/console".into());
-            resp.headers_mut().insert(header::SET_COOKIE, session_cookie(Some(&token)));
-            Ok(resp)
-        }
+        Ok(account) => signed_in(&state, account, now).await,
         Err(Error::SignIn(message)) => {
             failed(&state, &key);
             Ok((StatusCode::UNAUTHORIZED, signin_form(Some(&message), f.get("email"))).into_response())
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A new session for `account`, its cookie set, and on to the console.
+async fn signed_in(state: &AppState, account: accounts::AccountId, now: u64) -> Answer {
+    let token = accounts::new_session(&state.db, account, now).await?;
+    let mut resp = see("/console".into());
+    resp.headers_mut().insert(header::SET_COOKIE, session_cookie(Some(&token)));
+    Ok(resp)
 }
 
 pub async fn signout(State(state): State<AppState>, post: Post) -> Answer {
@@ -120,12 +123,7 @@ pub async fn join(
     let now = now_ms();
     let j = Joining { code: f.get("code"), email: f.get("email"), name: f.get("name"), password: f.get("password") };
     match accounts::join(&state.db, &j, now).await {
-        Ok((account, _org)) => {
-            let token = accounts::new_session(&state.db, account, now).await?;
-            let mut resp = see("/console".into());
-            resp.headers_mut().insert(header::SET_COOKIE, session_cookie(Some(&token)));
-            Ok(resp)
-        }
+        Ok((account, _org)) => signed_in(&state, account, now).await,
         Err(Error::BadRequest(m)) => {
             failed(&state, &key);
             Ok((StatusCode::BAD_REQUEST, join_form(Some(&m), &f)).into_response())

@@ -18,7 +18,7 @@ pub mod when;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -226,13 +226,7 @@ async fn read_fields(req: Request, state: &AppState) -> Result<(HeaderMap, Field
     if !form {
         return Err(Error::BadRequest("send the form as application/x-www-form-urlencoded".into()));
     }
-    let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rej| {
-        if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Error::TooLarge
-        } else {
-            Error::BadRequest("the form could not be read".into())
-        }
-    })?;
+    let bytes = crate::api::read_body(req, state, "the form could not be read").await?;
     let pairs: Vec<(String, String)> =
         serde_urlencoded::from_bytes(&bytes).map_err(|_| Error::BadRequest("the form could not be read".into()))?;
     Ok((headers, Fields(pairs)))
