@@ -75,7 +75,7 @@ const unfold = (mail) => mail.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
 
 async function shoot(page, name) {
   if (!out) return;
-  for (const [w, h] of [[1280, 800], [390, 844]]) {
+  for (const [w, h] of [[1280, 800], [390, 844], [360, 740]]) {
     await page.setViewportSize({ width: w, height: h });
     await page.screenshot({ path: path.join(out, `console-${name}-${w}x${h}.png`), fullPage: true });
   }

@@ -92,7 +92,7 @@ async fn main() {
         let router = router.clone();
         let token = token.clone();
         async move {
-            let mut req = Request::builder().method(method).uri(&uri).header("host", "console.test");
+            let mut req = Request::builder().method(method).uri(&uri).header("host", "127.0.0.1:8080");
             // The sign-in page as a signed-out visitor sees it (signed in, it redirects).
             if uri != "/console/signin" {
                 req = req.header("cookie", format!("{}={token}", accounts::COOKIE));

@@ -378,11 +378,7 @@ pub async fn edit(db: &Db, event: EventId, ticket: TicketId, a: &Attendee, actor
                 .into(),
         ));
     }
-    let revision: i64 = sqlx::query("UPDATE events SET revision = revision + 1 WHERE id = $1 RETURNING revision")
-        .bind(event_key(event))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("revision")?;
+    let revision = crate::events::next_revision(&mut tx, event).await?;
     sqlx::query(
         "UPDATE tickets SET holder = $1, email = $2, phone = $3, type_id = $4, revision = $5 \
          WHERE event_id = $6 AND ticket_id = $7",

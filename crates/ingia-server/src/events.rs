@@ -132,12 +132,7 @@ pub async fn create_event_in(
     .execute(&mut *tx)
     .await?;
     for (i, g) in ev.gates.iter().enumerate() {
-        sqlx::query("INSERT INTO gates (event_id, gate_id, name) VALUES ($1, $2, $3)")
-            .bind(event_key(id))
-            .bind(i as i64)
-            .bind(g.trim())
-            .execute(&mut *tx)
-            .await?;
+        insert_gate(&mut tx, id, i, g).await?;
     }
     for (i, t) in ev.types.iter().enumerate() {
         insert_type(&mut tx, id, i as u8 + 1, t, ev).await?;
@@ -208,6 +203,16 @@ fn type_gates(ev_gates: &[String], t: &TypeSpec) -> Result<GateSet> {
     Ok(GateSet::of(&gates))
 }
 
+async fn insert_gate(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: EventId, number: usize, name: &str) -> Result<()> {
+    sqlx::query("INSERT INTO gates (event_id, gate_id, name) VALUES ($1, $2, $3)")
+        .bind(event_key(id))
+        .bind(number as i64)
+        .bind(name.trim())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 async fn insert_type(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: EventId,
@@ -273,12 +278,7 @@ pub async fn update_event(db: &Db, id: EventId, ev: &NewEvent, org: i64, actor: 
                 .execute(&mut *tx)
                 .await?;
         } else {
-            sqlx::query("INSERT INTO gates (event_id, gate_id, name) VALUES ($1, $2, $3)")
-                .bind(event_key(id))
-                .bind(i as i64)
-                .bind(g.trim())
-                .execute(&mut *tx)
-                .await?;
+            insert_gate(&mut tx, id, i, g).await?;
         }
     }
     for (i, t) in ev.types.iter().enumerate() {
@@ -309,6 +309,17 @@ pub async fn update_event(db: &Db, id: EventId, ev: &NewEvent, org: i64, actor: 
 
 pub fn key_context(event: EventId, key: KeyId) -> Vec<u8> {
     format!("ingia event {} key {}", event.0, key.0).into_bytes()
+}
+
+/// Moves the event's manifest revision on inside a write and returns it: every change the
+/// gates must learn carries it, so their delta pulls never miss one.
+pub async fn next_revision(tx: &mut sqlx::Transaction<'_, sqlx::Any>, event: EventId) -> Result<i64> {
+    Ok(sqlx::query("UPDATE events SET revision = revision + 1 WHERE id = $1 RETURNING revision")
+        .bind(event_key(event))
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(Error::NotFound("event"))?
+        .try_get("revision")?)
 }
 
 /// Whether the database holds any event.

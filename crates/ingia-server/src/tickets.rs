@@ -69,11 +69,7 @@ pub async fn issue(
     if pending.is_empty() {
         return Ok(Vec::new());
     }
-    let revision: i64 = sqlx::query("UPDATE events SET revision = revision + 1 WHERE id = $1 RETURNING revision")
-        .bind(event_key(event))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("revision")?;
+    let revision = crate::events::next_revision(&mut tx, event).await?;
     let mut out = Vec::with_capacity(pending.len());
     for row in pending {
         let id = TicketId(row.try_get::<i64, _>("ticket_id")? as u32);
@@ -156,11 +152,7 @@ pub async fn reissue(db: &Db, master: &MasterKey, event: EventId, old: TicketId,
             return Err(Error::BadRequest(format!("ticket {old} was already reissued as ticket {by}")));
         }
         let new = TicketId(crate::attendees::next_ticket_id(&mut tx, event).await? + 1);
-        let revision: i64 = sqlx::query("UPDATE events SET revision = revision + 1 WHERE id = $1 RETURNING revision")
-            .bind(event_key(event))
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("revision")?;
+        let revision = crate::events::next_revision(&mut tx, event).await?;
         // The shop's ticket id moves to the new ticket (it is unique per event).
         sqlx::query(
             "UPDATE tickets SET status = $1, replaced_by = $2, external_id = NULL, revision = $3 \
@@ -197,12 +189,7 @@ pub async fn reissue(db: &Db, master: &MasterKey, event: EventId, old: TicketId,
 /// Refund, revoke, block or re-activate a ticket; the next delta pull carries it to the gates.
 pub async fn set_status(db: &Db, actor: &str, event: EventId, ticket: TicketId, status: TicketStatus) -> Result<()> {
     let mut tx = db.pool.begin().await?;
-    let revision: i64 = sqlx::query("UPDATE events SET revision = revision + 1 WHERE id = $1 RETURNING revision")
-        .bind(event_key(event))
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(Error::NotFound("event"))?
-        .try_get("revision")?;
+    let revision = crate::events::next_revision(&mut tx, event).await?;
     let done = sqlx::query(
         "UPDATE tickets SET status = $1, revision = $2 WHERE event_id = $3 AND ticket_id = $4 AND issued = 1",
     )

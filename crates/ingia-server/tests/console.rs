@@ -43,6 +43,16 @@ async fn five_wrong_passwords_lock_the_account_and_the_right_one_waits_out_the_l
     }
     let limited = limited.expect("the address is rate limited");
     assert!(limited.headers.get("retry-after").is_some());
+    // Over plain HTTP at another address the page says the sign-in would not stick; at this
+    // machine's own address or behind HTTPS it does not.
+    let anon = Browser::new(&t.router);
+    let lan = anon.send("GET", "/console/signin", None, &[("host", "192.168.1.20:8080")]).await;
+    assert!(lan.body.contains("not HTTPS"), "{}", lan.body);
+    let proxied = anon
+        .send("GET", "/console/signin", None, &[("host", "tickets.example.ng"), ("x-forwarded-proto", "https")])
+        .await;
+    assert!(!proxied.body.contains("not HTTPS"));
+    assert!(!anon.get("/console/signin").await.body.contains("not HTTPS"));
     // Nothing of the password reaches the audit log.
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT action, detail FROM audit_log").fetch_all(&db.pool).await.unwrap();
@@ -220,6 +230,17 @@ async fn cross_site_posts_and_missing_or_wrong_csrf_tokens_are_refused() {
     let csp = page.headers.get("content-security-policy").unwrap().to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
     assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
+    // The token a page carries is masked afresh on every page (no fixed secret in compressed
+    // pages), and each masked form of it is accepted.
+    let (a, b) = (t.owner.get("/console").await, t.owner.get("/console").await);
+    let (ta, tb) = (
+        common::console::field_value(&a.body, "csrf").unwrap(),
+        common::console::field_value(&b.body, "csrf").unwrap(),
+    );
+    assert_ne!(ta, tb);
+    let mut other = t.owner.clone();
+    other.csrf = tb;
+    assert_eq!(other.post("/console/signout", &[]).await.status, axum::http::StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]

@@ -159,6 +159,8 @@ async fn issue_reissue_status_and_print_reach_the_gates() {
     for path in [
         format!("{base}/3/reissue"),
         format!("{base}/3/status"),
+        format!("{base}/3/mail"),
+        format!("{base}/3"),
         format!("/console/events/{event}/tickets/issue"),
         base.clone(),
     ] {
@@ -192,6 +194,15 @@ async fn a_shop_pushes_each_sale_idempotently_with_a_scoped_revocable_key() {
     let write = key(&t, "attendees:write").await;
     let read = key(&t, "attendees:read").await;
     assert_eq!(t.manager.get(&format!("/console/orgs/{}/keys", t.org)).await.status, StatusCode::FORBIDDEN);
+    // Only an owner makes or revokes keys.
+    for b in [&t.viewer, &t.supervisor, &t.manager] {
+        let a =
+            b.post(&format!("/console/orgs/{}/keys", t.org), &[("name", "Mine"), ("scope", "attendees:write")]).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN);
+        assert_eq!(b.post(&format!("/console/orgs/{}/keys/1/revoke", t.org), &[]).await.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(upload(&t.viewer, event, "x.csv", SHOP_CSV).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(upload(&t.stranger, event, "x.csv", SHOP_CSV).await.status, StatusCode::NOT_FOUND);
     let path = format!("/api/v1/events/{event}/attendees/SALE-77");
     let sale = json!({ "name": "Zainab Bello", "email": "zainab@example.ng", "ticket_type": "VIP" });
     let (s, body) = common::call(&router, "PUT", &path, Some(&write), Some(sale.clone())).await;

@@ -51,7 +51,7 @@ pub fn page(frame: Frame<'_>, body: Markup) -> Html<String> {
 
 /// The hidden field every form of a session carries.
 pub fn csrf(s: &Session) -> Markup {
-    html! { input type="hidden" name="csrf" value=(s.csrf); }
+    html! { input type="hidden" name="csrf" value=(super::masked_token(&s.csrf)); }
 }
 
 pub fn message_page(title: &str, message: &str) -> Html<String> {

@@ -32,11 +32,26 @@ fn failed(state: &AppState, key: &str) {
     }
 }
 
-fn signin_form(message: Option<&str>, email: &str) -> axum::response::Html<String> {
+/// Whether this page was reached over plain HTTP at an address other than this machine's own:
+/// browsers keep the Secure session cookie only over HTTPS or on localhost, so signing in would
+/// silently not stick.
+fn plain_http_elsewhere(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+    let name =
+        host.rsplit_once(':').map_or(host, |(n, p)| if p.chars().all(|c| c.is_ascii_digit()) { n } else { host });
+    let https =
+        headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    !https && !matches!(name, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+fn signin_form(message: Option<&str>, email: &str, headers: &HeaderMap) -> axum::response::Html<String> {
     page(
         Frame { title: "Sign in", trail: vec![], session: None },
         html! {
             (problem(message))
+            @if plain_http_elsewhere(headers) {
+                p.error { "This address is not HTTPS: browsers will not keep your sign-in here. Open the console over HTTPS, or at http://127.0.0.1 on the server itself." }
+            }
             form.stack method="post" action="/console/signin" {
                 label { "Email" input type="email" name="email" value=(email) autocomplete="username" required; }
                 label { "Password" input type="password" name="password" autocomplete="current-password" required; }
@@ -54,13 +69,13 @@ pub async fn signin_page(State(state): State<AppState>, headers: HeaderMap) -> A
             return Ok(see("/console".into()));
         }
     }
-    Ok(signin_form(None, "").into_response())
+    Ok(signin_form(None, "", &headers).into_response())
 }
 
 pub async fn signin(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    PublicPost(f, _): PublicPost,
+    PublicPost(f, headers): PublicPost,
 ) -> Answer {
     let key = format!("ip:{}:signin", addr.ip());
     failures_waiting(&state, &key)?;
@@ -69,7 +84,7 @@ pub async fn signin(
         Ok(account) => signed_in(&state, account, now).await,
         Err(Error::SignIn(message)) => {
             failed(&state, &key);
-            Ok((StatusCode::UNAUTHORIZED, signin_form(Some(&message), f.get("email"))).into_response())
+            Ok((StatusCode::UNAUTHORIZED, signin_form(Some(&message), f.get("email"), &headers)).into_response())
         }
         Err(e) => Err(e.into()),
     }

@@ -244,11 +244,27 @@ impl FromRequest<AppState> for PublicPost {
     }
 }
 
-/// Whether a form's CSRF token is the session's, in constant time (the comparison does not tell
-/// how much of a guess was right).
-pub fn same_token(sent: &str, want: &str) -> bool {
-    let (sent, want) = (sent.as_bytes(), want.as_bytes());
-    sent.len() == want.len() && sent.iter().zip(want).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+/// The session's CSRF token as a page carries it: masked with a fresh pad on every page (pad,
+/// then token XOR pad), so no two compressed answers hold the same secret bytes (BREACH: a page
+/// that also reflects a search term must not let its compressed size reveal the token).
+pub fn masked_token(token_hex: &str) -> String {
+    let token = crate::util::unhex(token_hex).unwrap_or_default();
+    let pad: Vec<u8> = (0..token.len()).map(|_| crate::util::random_bytes::<1>()[0]).collect();
+    let masked: Vec<u8> = token.iter().zip(&pad).map(|(t, p)| t ^ p).collect();
+    format!("{}{}", crate::util::hex(&pad), crate::util::hex(&masked))
+}
+
+/// Whether a form's masked token unmasks to the session's, in constant time (the comparison
+/// does not tell how much of a guess was right).
+pub fn same_token(sent: &str, token_hex: &str) -> bool {
+    let (Some(sent), Some(want)) = (crate::util::unhex(sent.trim()), crate::util::unhex(token_hex)) else {
+        return false;
+    };
+    if want.is_empty() || sent.len() != 2 * want.len() {
+        return false;
+    }
+    let (pad, masked) = sent.split_at(want.len());
+    pad.iter().zip(masked).zip(&want).fold(0u8, |acc, ((p, m), w)| acc | (p ^ m ^ w)) == 0
 }
 
 /// A signed-in member's form: same origin, and the session's CSRF token in its `csrf` field.

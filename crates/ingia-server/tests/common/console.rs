@@ -13,7 +13,7 @@ use ingia_server::console::accounts;
 use ingia_server::{app, AppState, Db};
 use tower::ServiceExt;
 
-pub const HOST: &str = "console.test";
+pub const HOST: &str = "127.0.0.1:8080";
 pub const PASSWORD: &str = "a long enough password";
 
 pub fn router(db: &Db, lock_ms: u64) -> axum::Router {
@@ -52,7 +52,10 @@ impl Browser {
     }
 
     pub async fn send(&self, method: &str, uri: &str, body: Option<String>, extra: &[(&str, &str)]) -> Answer {
-        let mut req = Request::builder().method(method).uri(uri).header("host", HOST);
+        let mut req = Request::builder().method(method).uri(uri);
+        if !extra.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            req = req.header("host", HOST);
+        }
         if body.is_some() {
             req = req.header("content-type", "application/x-www-form-urlencoded");
         }
