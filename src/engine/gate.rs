@@ -67,6 +67,8 @@ pub struct Gate {
     pub store: Rc<Store>,
     /// The server said this device is revoked: its data goes at once.
     revoked: std::cell::Cell<bool>,
+    /// The server said this device scans at another gate now (the organizer moved it).
+    moved_to: std::cell::Cell<Option<GateId>>,
     /// Idle minutes before the gate screen locks (0: never), as stored.
     pub lock_minutes: std::cell::Cell<u8>,
     /// Who scans here: named on every record this device makes (the audit's actor).
@@ -141,6 +143,7 @@ impl Gate {
         let lock_minutes = store.lock_minutes().await.map_err(text)?;
         Ok(Gate {
             revoked: std::cell::Cell::new(false),
+            moved_to: std::cell::Cell::new(None),
             lock_minutes: std::cell::Cell::new(lock_minutes),
             staff: RefCell::new(staff),
             store,
@@ -333,6 +336,11 @@ impl Gate {
         s.manifest.event.expired(s.session.server_now(UnixMillis(now_ms())).0)
     }
 
+    /// The gate the server says this device scans at now, when it is not the paired one.
+    pub fn moved_to(&self) -> Option<GateId> {
+        self.moved_to.get()
+    }
+
     /// Whether the server has said this device is revoked (then nothing more is sent).
     pub fn is_revoked(&self) -> bool {
         self.revoked.get()
@@ -384,6 +392,10 @@ impl Gate {
         let reply =
             net::get_bytes(&format!("/api/manifest?since={revision}"), Some(&token), &|_, _| {}, self.deadline())
                 .await?;
+        let gate = reply.headers.get("x-ingia-gate").ok().flatten().and_then(|g| g.parse::<u8>().ok()).map(GateId);
+        if gate.is_some_and(|g| g != self.pairing.gate) {
+            self.moved_to.set(gate);
+        }
         let delta = ManifestDelta::decode(&reply.body).map_err(|_| NetError::BadAnswer)?;
         if !delta.tickets.is_empty() || delta.revision != revision {
             let (bytes, cursors) = {

@@ -21,7 +21,7 @@ use std::rc::Rc;
 
 use ingia_core::protocol::{self, Answer, Found, Push, RecentScan, Request, Screen, Status, VerdictView};
 use ingia_core::staff::{ExitGuard, ExitTry, StaffPin};
-use ingia_core::{words, Movement, Presented, Role, TicketStatus, TicketToken, UnixMillis};
+use ingia_core::{words, GateId, Movement, Presented, Role, TicketStatus, TicketToken, UnixMillis};
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
@@ -301,9 +301,36 @@ fn sync_soon() {
         if g.is_revoked() {
             return erase(&g, words::DEVICE_REVOKED).await;
         }
+        if let Some(gate) = g.moved_to() {
+            return moved(&g, gate).await;
+        }
         arm(&g);
         publish().await;
     });
+}
+
+/// The organizer moved this device to another gate: the pairing says so from now on, and the
+/// gate opens again there (what it recorded before stays in its outbox and ledger).
+async fn moved(g: &Gate, gate: GateId) {
+    let mut pairing = g.pairing.clone();
+    pairing.gate = gate;
+    if let Err(e) = g.store.set_pairing(&pairing).await {
+        // The old gate goes on; the next round tries again.
+        web_sys::console::error_1(&format!("storing the new gate: {e}").into());
+        arm(g);
+        return publish().await;
+    }
+    GATE.with(|slot| slot.borrow_mut().take());
+    TIMER.with(|t| t.borrow_mut().take());
+    let screen = match device::load(&g.store).await {
+        Ok(Some(p)) => open_gate(p).await,
+        Ok(None) => Ok(Screen::NotPaired),
+        Err(e) => Err(e.to_string()),
+    };
+    push(Push::Screen(screen.unwrap_or_else(|e| {
+        web_sys::console::error_1(&format!("reopening the gate: {e}").into());
+        Screen::NoManifest
+    })));
 }
 
 /// Closes the gate and deletes everything this device holds of its event (pairing, manifest,

@@ -2,7 +2,8 @@
 // (aiosmtpd): the owner's one-time link, the sign-in lockout (the server locks for 4 s here
 // instead of 15 min), an event made with two gates and two ticket types, a phone paired by
 // scanning the QR the console shows (the fake camera plays a video of that very code), the
-// device list with its last contact, a revoke the phone learns at its next contact; another
+// device list with its last contact, a move to another gate and a revoke the phone learns at
+// its next contact; another
 // shop's CSV (its bad row named, nothing imported, then mapped and imported without it), tickets
 // issued and mailed (the mail's wallet link opens the wallet), a reissue (the old printed QR red
 // at the gate after its sync, the new one green). Screenshots of the event page, the device
@@ -187,6 +188,19 @@ test('an organizer sets up the team, an event and a gate phone in the console', 
     await card.getByLabel(/Name of device/).fill('South phone 1');
     await card.getByRole('button', { name: 'Rename' }).click();
     await page.locator('.devices li').last().getByText('South phone 1').waitFor();
+    // Moved to the North gate: the phone learns it at its next sync and scans there.
+    await page.locator('.devices li').last().getByLabel(/New gate of device/).selectOption({ label: 'North gate' });
+    await page.locator('.devices li').last().getByRole('button', { name: 'Move' }).click();
+    await page.locator('.devices li').last().getByText('Steward at North gate').waitFor();
+    await phone.reload();
+    let gateName = '';
+    for (let i = 0; i < 20 && gateName !== 'North gate'; i++) {
+      await phone.getByTestId('pin').waitFor({ timeout: 30_000 });
+      await openSheet(phone, 'gate');
+      gateName = await phone.getByTestId('gate').textContent();
+      if (gateName !== 'North gate') await phone.waitForTimeout(1000);
+    }
+    assert.equal(gateName, 'North gate');
     await shoot(page, 'devices');
 
     // Revoke: the phone's next contact is refused and its screen says so.

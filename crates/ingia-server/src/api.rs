@@ -374,6 +374,8 @@ async fn manifest(
     h.insert("x-ingia-length", HeaderValue::from(len));
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     h.insert("x-ingia-revision", HeaderValue::from(delta.revision));
+    // The gate the device scans at now (an organizer may have moved it).
+    h.insert("x-ingia-gate", HeaderValue::from(u16::from(auth.gate.0)));
     h.insert("x-ingia-server-time", HeaderValue::from(now_ms()));
     Ok(resp)
 }

@@ -28,7 +28,10 @@ use crate::util::spreadsheet_safe;
 /// (A time the device could not have admitted at is not the batch's fault: that record is kept
 /// and doubted by `ingia_core::proof::vouch`, so one bad clock never blocks an outbox.)
 pub fn check_record(auth: &DeviceAuth, r: &CheckIn) -> Result<()> {
-    if r.device != auth.device || r.event != auth.event || r.gate != auth.gate {
+    // Its own gate; or the gate it was moved from, for what it recorded there before the move.
+    let before_move =
+        auth.moved.is_some_and(|(g, at)| g == r.gate && r.at.0 <= at + ingia_core::proof::CLOCK_TOLERANCE_MS);
+    if r.device != auth.device || r.event != auth.event || (r.gate != auth.gate && !before_move) {
         return Err(Error::Forbidden);
     }
     if let Err(e) = ingia_core::staff_name(&r.staff) {

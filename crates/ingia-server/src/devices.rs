@@ -22,6 +22,8 @@ pub struct DeviceAuth {
     pub event: EventId,
     pub gate: GateId,
     pub role: Role,
+    /// The gate it was moved from, and when (Unix ms), if the organizer moved it.
+    pub moved: Option<(GateId, u64)>,
 }
 
 pub struct Pairing {
@@ -90,7 +92,7 @@ pub async fn redeem(db: &Db, code: &str, name: &str) -> Result<(DeviceAuth, Stri
     let row = sqlx::query(
         "UPDATE devices SET token_hash = $1, pairing_hash = NULL, paired_at = $2, name = $3 \
          WHERE pairing_hash = $4 AND pairing_expires > $2 AND revoked_at IS NULL \
-         RETURNING id, event_id, gate_id, role",
+         RETURNING id, event_id, gate_id, role, moved_from, moved_at",
     )
     .bind(secret_hash(&token))
     .bind(now_ms() as i64)
@@ -114,6 +116,10 @@ fn auth_from_row(row: &sqlx::any::AnyRow) -> Result<DeviceAuth> {
         event: EventId(row.try_get::<i64, _>("event_id")? as u64),
         gate: GateId(row.try_get::<i64, _>("gate_id")? as u8),
         role: stored_role(&row.try_get::<String, _>("role")?)?,
+        moved: match (row.try_get::<Option<i64>, _>("moved_from")?, row.try_get::<Option<i64>, _>("moved_at")?) {
+            (Some(g), Some(at)) => Some((GateId(g as u8), at.max(0) as u64)),
+            _ => None,
+        },
     })
 }
 
@@ -135,12 +141,14 @@ pub async fn revoke(db: &Db, actor: &str, event: EventId, device: DeviceId) -> R
 /// Every device request starts here; it also keeps the device's last contact (to the minute,
 /// so a busy gate does not write on every request).
 pub async fn authenticate(db: &Db, token: &str) -> Result<DeviceAuth> {
-    let row =
-        sqlx::query("SELECT id, event_id, gate_id, role, revoked_at, last_seen_at FROM devices WHERE token_hash = $1")
-            .bind(secret_hash(token))
-            .fetch_optional(&db.pool)
-            .await?
-            .ok_or(Error::Unauthorized)?;
+    let row = sqlx::query(
+        "SELECT id, event_id, gate_id, role, revoked_at, last_seen_at, moved_from, moved_at FROM devices \
+             WHERE token_hash = $1",
+    )
+    .bind(secret_hash(token))
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(Error::Unauthorized)?;
     if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
         return Err(Error::Revoked);
     }
@@ -236,6 +244,29 @@ pub async fn list(db: &Db, event: EventId, now: u64) -> Result<Vec<Listed>> {
             })
         })
         .collect()
+}
+
+/// Moves a device to another gate of its event: it learns it at its next pull (the manifest
+/// answer names its gate) and scans there from then on; what it recorded at the old gate before
+/// the move stays its own.
+pub async fn move_to(db: &Db, actor: &str, event: EventId, device: DeviceId, gate: GateId) -> Result<()> {
+    let (header, _) = crate::events::load_header(db, event).await?;
+    let name =
+        header.gate(gate).map(|g| g.name.clone()).ok_or(Error::BadRequest("the event has no such gate".into()))?;
+    let done = sqlx::query(
+        "UPDATE devices SET moved_from = gate_id, moved_at = $1, gate_id = $2 WHERE id = $3 AND event_id = $4 \
+         AND revoked_at IS NULL AND gate_id <> $2",
+    )
+    .bind(now_ms() as i64)
+    .bind(i64::from(gate.0))
+    .bind(i64::from(device.0))
+    .bind(event_key(event))
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::BadRequest("that device is revoked, unknown, or already at that gate".into()));
+    }
+    crate::audit::record(db, Some(event), actor, "device.move", &format!("device {device} -> gate `{name}`")).await
 }
 
 /// Names a device for the organizer's list.

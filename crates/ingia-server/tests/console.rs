@@ -365,4 +365,32 @@ async fn the_device_list_shows_what_each_phone_last_reported() {
     );
     assert!(card.contains("Steward at VIP gate"));
     let _ = device;
+    // Moved to the Main gate: the viewer may not, the supervisor may; the next manifest answer
+    // names the new gate.
+    let move_path = format!("/console/events/{event}/devices/{}/move", auth.device.0);
+    assert_eq!(t.viewer.post(&move_path, &[("gate", "0")]).await.status, StatusCode::FORBIDDEN);
+    let before = ingia_server::util::now_ms();
+    assert_eq!(t.supervisor.post(&move_path, &[("gate", "0")]).await.status, StatusCode::SEE_OTHER);
+    let manifest = axum::http::Request::get("/api/manifest?since=0")
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(t.router.clone(), manifest).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers().get("x-ingia-gate").unwrap(), "0");
+    let page = t.supervisor.get(&format!("/console/events/{event}/devices")).await;
+    let card = page.body.split(&format!("data-device=\"{}\"", auth.device.0)).nth(1).unwrap();
+    assert!(card.contains("Steward at Main gate"), "{card}");
+    // What it recorded at the VIP gate before the move is still its own; at the VIP gate after
+    // the move (past the clock tolerance) it is not; at the Main gate it is.
+    let ev = common::Event { id: ingia_core::EventId(event), organizer_token: String::new(), tickets: vec![] };
+    let push = |scan: u64, gate: ingia_core::GateId, at: u64| {
+        let record = common::record(auth.device.0, scan, &ev, None, gate, false, at);
+        common::call(&t.router, "POST", "/api/checkins", Some(&token), Some(serde_json::json!({ "records": [record] })))
+    };
+    assert_eq!(push(1, ingia_core::GateId(1), before - 60_000).await.0, StatusCode::OK);
+    assert_eq!(push(2, ingia_core::GateId(1), before + 11 * 60_000).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(push(3, ingia_core::GateId(0), before + 60_000).await.0, StatusCode::OK);
+    let audit = t.owner.get(&format!("/console/orgs/{}/audit?event={event}", t.org)).await;
+    assert!(audit.body.contains("device.move"));
 }

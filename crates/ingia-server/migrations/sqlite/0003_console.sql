@@ -47,6 +47,10 @@ ALTER TABLE devices ADD COLUMN last_seen_at BIGINT;
 -- What the device last reported: its records not yet synced, its app build.
 ALTER TABLE devices ADD COLUMN pending BIGINT;
 ALTER TABLE devices ADD COLUMN app_build TEXT;
+-- A device moved to another gate: the gate it left and when (its records made there before the
+-- move are still its own).
+ALTER TABLE devices ADD COLUMN moved_from BIGINT;
+ALTER TABLE devices ADD COLUMN moved_at BIGINT;
 -- Attendees from ticket shops: the shop's own ticket id (pushes are idempotent on it), and the
 -- ticket a reissue replaced this one with.
 ALTER TABLE tickets ADD COLUMN external_id TEXT;

@@ -1,5 +1,5 @@
 //! A supervisor's devices page: pair a phone by showing its QR on screen, and the device list
-//! (name, gate, role, staff, last contact, records synced) with rename and revoke.
+//! (name, gate, role, staff, last contact, records synced) with rename, move and revoke.
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -85,6 +85,15 @@ pub async fn list_page(State(state): State<AppState>, Member(s): Member, Path(ev
                                 input name="name" value=(d.name) maxlength="60" aria-label={ "Name of device " (d.device.0) };
                                 button type="submit" { "Rename" }
                             }
+                            @if d.state == DeviceState::Paired && header.gates.len() > 1 {
+                                form.row method="post" action={ "/console/events/" (event.0) "/devices/" (d.device.0) "/move" } {
+                                    (csrf(&s))
+                                    select name="gate" aria-label={ "New gate of device " (d.device.0) } {
+                                        @for g in header.gates.iter().filter(|g| g.id != d.gate) { option value=(g.id.0) { (g.name) } }
+                                    }
+                                    button type="submit" { "Move" }
+                                }
+                            }
                             form method="post" action={ "/console/events/" (event.0) "/devices/" (d.device.0) "/revoke" }
                                 data-confirm={ "Revoke device #" (d.device.0) "? Its next request is refused and it deletes the event's data." } {
                                 (csrf(&s))
@@ -149,6 +158,14 @@ pub async fn rename(State(state): State<AppState>, Path((event, device)): Path<(
     let event = EventId(event);
     accounts::require_event(&state.db, post.member.account, event, Need::Operate).await?;
     devices::rename(&state.db, &post.member.actor(), event, DeviceId(device), post.fields.get("name")).await?;
+    Ok(see(format!("/console/events/{}/devices", event.0)))
+}
+
+pub async fn move_to(State(state): State<AppState>, Path((event, device)): Path<(u64, u32)>, post: Post) -> Answer {
+    let event = EventId(event);
+    accounts::require_event(&state.db, post.member.account, event, Need::Operate).await?;
+    let gate = post.fields.get("gate").parse::<u8>().map_err(|_| Error::BadRequest("choose a gate".into()))?;
+    devices::move_to(&state.db, &post.member.actor(), event, DeviceId(device), GateId(gate)).await?;
     Ok(see(format!("/console/events/{}/devices", event.0)))
 }
 

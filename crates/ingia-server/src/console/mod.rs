@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/events/{event}", get(events::event_page).post(events::update))
         .route("/console/events/{event}/devices", get(devices::list_page).post(devices::pair))
         .route("/console/events/{event}/devices/{device}/rename", post(devices::rename))
+        .route("/console/events/{event}/devices/{device}/move", post(devices::move_to))
         .route("/console/events/{event}/devices/{device}/revoke", post(devices::revoke))
         .route("/console/events/{event}/attendees", get(attendees::list_page).post(attendees::add))
         .route("/console/events/{event}/attendees/{ticket}", get(attendees::attendee_page).post(attendees::edit))
