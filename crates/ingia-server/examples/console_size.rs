@@ -14,7 +14,7 @@ use axum::http::Request;
 use http_body_util::BodyExt;
 use ingia_server::console::accounts;
 use ingia_server::events::{self, NewEvent};
-use ingia_server::secrets::MasterKey;
+use ingia_server::secrets::Keys;
 use ingia_server::util::{hex, now_ms, random_bytes};
 use ingia_server::{app, AppState, Db};
 use tower::ServiceExt;
@@ -38,7 +38,7 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("ingia-console-size-{}", hex(&random_bytes::<6>())));
     std::fs::create_dir_all(&dir).unwrap();
     let db = Db::connect(&format!("sqlite://{}", dir.join("ingia.db").display())).await.expect("database");
-    let master = MasterKey::from_hex(&hex(&random_bytes::<32>())).unwrap();
+    let keys = Keys::ephemeral();
     let now = now_ms();
     let (org, code) = accounts::create_organization(&db, "Lagos Live", now).await.unwrap();
     let j = accounts::Joining {
@@ -52,7 +52,7 @@ async fn main() {
     let secs = (now / 1000) as i64;
     let event = events::create_event_in(
         &db,
-        &master,
+        &keys,
         &NewEvent {
             name: "Afrobeats Live".into(),
             venue: "Eko Convention Centre, Lagos".into(),
@@ -73,7 +73,7 @@ async fn main() {
     let csv = ingia_server::attendees::sample_attendees_csv(300, |i| format!("Attendee number {i}"));
     let csv = csv.replace(",Printed", ",General");
     ingia_server::attendees::import_csv(&db, event.id, csv.as_bytes(), false).await.unwrap();
-    ingia_server::tickets::issue(&db, &master, event.id, None, "bench", true).await.unwrap();
+    ingia_server::tickets::issue(&db, &keys, event.id, None, "bench", true).await.unwrap();
     for _ in 0..8 {
         let p = ingia_server::devices::create_pairing(
             &db,
@@ -87,7 +87,7 @@ async fn main() {
     }
     let csrf: String = sqlx::query_scalar("SELECT csrf FROM sessions").fetch_one(&db.pool).await.unwrap();
     let router =
-        app(AppState::new(db.clone(), master, None)).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 1))));
+        app(AppState::new(db.clone(), keys, None)).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 1))));
     let fetch = |method: &'static str, uri: String, body: Option<String>| {
         let router = router.clone();
         let token = token.clone();

@@ -11,7 +11,7 @@ use ingia_core::rotating::{current_code, DEFAULT_STEP_SECS};
 use ingia_core::{CheckIn, DeviceId, EventId, GateId, Movement, Presented, ScanId, TicketToken, UnixMillis, Verdict};
 use ingia_server::devices::{self, Role};
 use ingia_server::events::{self, NewEvent};
-use ingia_server::secrets::MasterKey;
+use ingia_server::secrets::Keys;
 use ingia_server::tickets::IssuedTicket;
 use ingia_server::util::{hex, now_ms, random_bytes};
 use ingia_server::{attendees, tickets, AppState, Db};
@@ -23,12 +23,12 @@ mod report;
 const TICKETS: usize = 6_000;
 const DEVICES: usize = 4;
 
-async fn setup(url: &str, master: &MasterKey) -> (Db, EventId, Vec<(u32, String)>, Vec<IssuedTicket>) {
+async fn setup(url: &str, keys: &Keys) -> (Db, EventId, Vec<(u32, String)>, Vec<IssuedTicket>) {
     let db = Db::connect(url).await.expect("database");
     let now = (now_ms() / 1000) as i64;
     let ev = events::create_event(
         &db,
-        master,
+        keys,
         &NewEvent {
             name: "Bench".into(),
             venue: "Loopback".into(),
@@ -49,7 +49,7 @@ async fn setup(url: &str, master: &MasterKey) -> (Db, EventId, Vec<(u32, String)
         csv.push_str(&format!("Guest {i},General\n"));
     }
     attendees::import_csv(&db, ev.id, csv.as_bytes(), false).await.expect("import");
-    let issued = tickets::issue_pending(&db, master, ev.id).await.expect("issue");
+    let issued = tickets::issue_pending(&db, keys, ev.id).await.expect("issue");
     let mut devs = Vec::new();
     for _ in 0..DEVICES {
         let p = devices::create_pairing(&db, "cli", ev.id, GateId(0), Role::Steward, 60_000).await.unwrap();
@@ -84,10 +84,10 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// Pushes `per_device` admissions from each device (distinct tickets) in batches of `batch`.
 async fn run(url: &str, batch: usize, per_device: usize) -> (f64, f64, f64) {
-    let master = MasterKey::from_hex(&hex(&random_bytes::<32>())).expect("master key");
-    let (db, event, devs, issued) = setup(url, &master).await;
+    let keys = Keys::ephemeral();
+    let (db, event, devs, issued) = setup(url, &keys).await;
     let issued = std::sync::Arc::new(issued);
-    let app = ingia_server::app(AppState { rate_limits: false, ..AppState::new(db.clone(), master, None) });
+    let app = ingia_server::app(AppState { rate_limits: false, ..AppState::new(db.clone(), keys, None) });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     tokio::spawn(async move {

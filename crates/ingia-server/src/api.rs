@@ -22,7 +22,7 @@ use crate::db::Db;
 use crate::devices::{self, DeviceAuth, Role};
 use crate::error::{Error, Result};
 use crate::ratelimit::{self, RateLimiter};
-use crate::secrets::MasterKey;
+use crate::secrets::Keys;
 use crate::util::now_ms;
 use crate::{checkins, events, tickets};
 
@@ -34,8 +34,9 @@ pub const MAX_BODY_BYTES: usize = 512 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
-    /// Opens the tickets' sealed secrets (manifests, wallets, proofs).
-    pub master: MasterKey,
+    /// The master key opens the tickets' sealed secrets (manifests, wallets, proofs); the
+    /// issuing key, where this server has it, lets it create events and issue tickets.
+    pub keys: Keys,
     pub limiter: Arc<RateLimiter>,
     pub static_dir: Option<PathBuf>,
     /// Rate limits on (always, in the server); the sync benchmark turns them off to measure
@@ -51,10 +52,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: Db, master: MasterKey, static_dir: Option<PathBuf>) -> Self {
+    pub fn new(db: Db, keys: Keys, static_dir: Option<PathBuf>) -> Self {
         AppState {
             db,
-            master,
+            keys,
             limiter: Arc::new(RateLimiter::default()),
             static_dir,
             rate_limits: true,
@@ -304,7 +305,7 @@ async fn wallet(
     }
     // As for pairing: only unknown links count against an address (an event's attendees share
     // the venue's).
-    let ticket = match tickets::wallet(&state.db, &state.master, req.token.trim()).await {
+    let ticket = match tickets::wallet(&state.db, &state.keys.master, req.token.trim()).await {
         Err(Error::NotFound(_)) => return wrong(&state),
         other => other?,
     };
@@ -360,7 +361,7 @@ async fn manifest(
     limit(&state, format!("device:{}:read", auth.device), ratelimit::READ_PER_DEVICE)?;
     let delta = events::manifest_delta(
         &state.db,
-        &state.master,
+        &state.keys.master,
         auth.event,
         q.since,
         events::ManifestForm::for_role(auth.role),
@@ -488,7 +489,7 @@ async fn sync_checkins(
     }
     let mut results = Vec::with_capacity(req.records.len());
     for r in &req.records {
-        results.push(checkins::submit(&state.db, &state.master, &auth, r, now).await?);
+        results.push(checkins::submit(&state.db, &state.keys.master, &auth, r, now).await?);
     }
     let server_time = now_ms();
     if req.binary {

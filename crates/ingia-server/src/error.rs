@@ -38,6 +38,12 @@ pub enum Error {
     RateLimited(u64),
     #[error("request body too large")]
     TooLarge,
+    /// Creating an event or issuing a ticket on a server started without the issuing key.
+    #[error(
+        "this server cannot issue tickets: it was started without the issuing key (issuing.key or INGIA_ISSUING_KEY). \
+         Check-ins, wallets and devices work here; create events and issue tickets on the server that keeps the key"
+    )]
+    CannotIssue,
     #[error("this address does not take that method")]
     MethodNotAllowed,
     #[error("storage error")]
@@ -63,6 +69,7 @@ impl Error {
             Error::RateLimited(_) => "rate_limited",
             Error::TooLarge => "too_large",
             Error::MethodNotAllowed => "method_not_allowed",
+            Error::CannotIssue => "cannot_issue",
             Error::Db(_) | Error::Internal(_) => "internal",
         }
     }
@@ -77,6 +84,7 @@ impl Error {
             Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Error::CannotIssue => StatusCode::SERVICE_UNAVAILABLE,
             Error::Db(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,5 +1,5 @@
-//! Events: creation (with the signing key sealed under the master key), and the manifest the
-//! scanners download, built from the database at the revision they ask for.
+//! Events: creation (with the signing key sealed under the issuing key), the server's keys, and
+//! the manifest the scanners download, built from the database at the revision they ask for.
 
 use ingia_core::manifest::{
     EventInfo, Gate, Manifest, ManifestDelta, TicketEntry, TicketStatus, TicketType, TypePolicy,
@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use crate::db::{event_key, Db};
 use crate::error::{Error, Result};
-use crate::secrets::MasterKey;
+use crate::secrets::{IssuingKey, Keys, MasterKey};
 use crate::util::{now_ms, random_bytes, secret_hash};
 
 /// A ticket type as the organizer describes it on the command line.
@@ -80,14 +80,14 @@ fn check_text(what: &str, s: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-pub async fn create_event(db: &Db, master: &MasterKey, ev: &NewEvent) -> Result<CreatedEvent> {
-    create_event_in(db, master, ev, None, "cli").await
+pub async fn create_event(db: &Db, keys: &Keys, ev: &NewEvent) -> Result<CreatedEvent> {
+    create_event_in(db, keys, ev, None, "cli").await
 }
 
 /// An event, owned by an organization (console) or by none (CLI: its dashboard link).
 pub async fn create_event_in(
     db: &Db,
-    master: &MasterKey,
+    keys: &Keys,
     ev: &NewEvent,
     org: Option<i64>,
     actor: &str,
@@ -99,10 +99,11 @@ pub async fn create_event_in(
         return Err(Error::BadRequest("capacity must be 1 to 100000 tickets".into()));
     }
     check_event(ev)?;
+    let issuing = keys.issuing()?;
     let id = EventId(u64::from_le_bytes(random_bytes::<8>()) & (i64::MAX as u64));
     let organizer_token = crate::util::new_secret("ingo");
     let key = EventSigningKey::from_seed(KeyId(1), random_bytes::<32>());
-    let sealed = master.seal(&key_context(id, key.key_id()), &key.seed_bytes());
+    let sealed = issuing.seal_signing_key(id, &key);
 
     let mut tx = db.pool.begin().await?;
     sqlx::query(
@@ -123,7 +124,8 @@ pub async fn create_event_in(
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "INSERT INTO event_keys (event_id, key_id, public_key, sealed_secret, active) VALUES ($1, $2, $3, $4, 1)",
+        "INSERT INTO event_keys (event_id, key_id, public_key, sealed_secret, active, sealed_by) \
+         VALUES ($1, $2, $3, $4, 1, 'issuing')",
     )
     .bind(event_key(id))
     .bind(i64::from(key.key_id().0))
@@ -307,7 +309,8 @@ pub async fn update_event(db: &Db, id: EventId, ev: &NewEvent, org: i64, actor: 
     crate::audit::record_org(db, org, Some(id), actor, "event.update", &format!("event `{}`", ev.name.trim())).await
 }
 
-pub fn key_context(event: EventId, key: KeyId) -> Vec<u8> {
+/// What a signing key sealed under the master key (before the issuing key) was bound to.
+fn key_context(event: EventId, key: KeyId) -> Vec<u8> {
     format!("ingia event {} key {}", event.0, key.0).into_bytes()
 }
 
@@ -337,19 +340,66 @@ pub async fn require_event(db: &Db, id: EventId) -> Result<()> {
     found.map(|_| ()).ok_or(Error::NotFound("event"))
 }
 
-/// The event's active signing key (CLI only: issuing tickets).
-pub async fn signing_key(db: &Db, master: &MasterKey, id: EventId) -> Result<EventSigningKey> {
+/// The event's active signing key (issuing tickets), opened with the issuing key; a key sealed
+/// by a version before the split is opened with the master key until [`issuing_key`] reseals it.
+pub async fn signing_key(db: &Db, keys: &Keys, id: EventId) -> Result<EventSigningKey> {
+    let issuing = keys.issuing()?;
     let row = sqlx::query(
-        "SELECT key_id, sealed_secret FROM event_keys WHERE event_id = $1 AND active = 1 ORDER BY key_id DESC LIMIT 1",
+        "SELECT key_id, sealed_secret, sealed_by FROM event_keys WHERE event_id = $1 AND active = 1 \
+         ORDER BY key_id DESC LIMIT 1",
     )
     .bind(event_key(id))
     .fetch_optional(&db.pool)
     .await?
     .ok_or(Error::NotFound("event signing key"))?;
     let key_id = KeyId(row.try_get::<i64, _>("key_id")? as u8);
-    let seed = master.open(&key_context(id, key_id), &row.try_get::<Vec<u8>, _>("sealed_secret")?)?;
+    let sealed = row.try_get::<Vec<u8>, _>("sealed_secret")?;
+    match row.try_get::<String, _>("sealed_by")?.as_str() {
+        "issuing" => issuing.open_signing_key(id, key_id, &sealed),
+        _ => legacy_signing_key(&keys.master, id, key_id, &sealed),
+    }
+}
+
+fn legacy_signing_key(master: &MasterKey, id: EventId, key_id: KeyId, sealed: &[u8]) -> Result<EventSigningKey> {
+    let seed = master.open(&key_context(id, key_id), sealed)?;
     let seed: [u8; 32] = seed.try_into().map_err(|_| Error::Internal("sealed key has the wrong length".into()))?;
     Ok(EventSigningKey::from_seed(key_id, seed))
+}
+
+/// What a server may do, by the issuing key it finds (`INGIA_ISSUING_KEY` or `path`):
+/// - found: it issues; signing keys an older version sealed under the master key are resealed;
+/// - not found, and the database has no event or still has keys sealed the old way (a first
+///   start, or an upgrade): a new key is written to `path` and the old keys resealed under it;
+/// - not found over events sealed under an issuing key: it serves gates and cannot issue
+///   (`None`), which is how a venue server runs without the power to mint tickets.
+pub async fn issuing_key(db: &Db, master: &MasterKey, path: &std::path::Path) -> Result<Option<IssuingKey>> {
+    let legacy = sqlx::query("SELECT event_id, key_id, sealed_secret FROM event_keys WHERE sealed_by = 'master'")
+        .fetch_all(&db.pool)
+        .await?;
+    let key = match IssuingKey::load(path)? {
+        Some(key) => key,
+        None if legacy.is_empty() && any(db).await? => return Ok(None),
+        None => IssuingKey::load_or_create(path)?,
+    };
+    let mut tx = db.pool.begin().await?;
+    for row in &legacy {
+        let id = EventId(row.try_get::<i64, _>("event_id")? as u64);
+        let key_id = KeyId(row.try_get::<i64, _>("key_id")? as u8);
+        let signing = legacy_signing_key(master, id, key_id, &row.try_get::<Vec<u8>, _>("sealed_secret")?)?;
+        sqlx::query(
+            "UPDATE event_keys SET sealed_secret = $1, sealed_by = 'issuing' WHERE event_id = $2 AND key_id = $3",
+        )
+        .bind(key.seal_signing_key(id, &signing))
+        .bind(event_key(id))
+        .bind(i64::from(key_id.0))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    if !legacy.is_empty() {
+        tracing::info!(keys = legacy.len(), "resealed the events' signing keys under the issuing key");
+    }
+    Ok(Some(key))
 }
 
 /// Event header: info, keys, gates, types (everything but the tickets).

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use ingia_core::{DeviceId, TicketId, TicketStatus};
 use ingia_server::devices::{self, Role};
 use ingia_server::events::{self, NewEvent, TypeSpec};
-use ingia_server::secrets::MasterKey;
+use ingia_server::secrets::{Keys, MasterKey};
 use ingia_server::util::{parse_rfc3339, spreadsheet_safe};
 use ingia_server::{attendees, checkins, tickets, AppState, Db, Error, Result};
 
@@ -230,7 +230,11 @@ fn main() -> std::process::ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             std::process::ExitCode::from(match e {
-                Error::BadRequest(_) | Error::NotFound(_) | Error::PairingCode | Error::Conflict(_) => 2,
+                Error::BadRequest(_)
+                | Error::NotFound(_)
+                | Error::PairingCode
+                | Error::Conflict(_)
+                | Error::CannotIssue => 2,
                 _ => 1,
             })
         }
@@ -248,6 +252,12 @@ fn database_url(cli: &Cli) -> Result<String> {
 
 fn master_key(cli: &Cli) -> Result<MasterKey> {
     MasterKey::load_or_create(&cli.data_dir.join("master.key"))
+}
+
+/// The master key and, where this machine has it (or the database is new), the issuing key.
+async fn keys(cli: &Cli, db: &Db, master: MasterKey) -> Result<Keys> {
+    let issuing = events::issuing_key(db, &master, &cli.data_dir.join("issuing.key")).await?;
+    Ok(Keys { master, issuing })
 }
 
 fn time_arg(what: &str, s: &str) -> Result<i64> {
@@ -291,15 +301,18 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let master = master_key(&cli)?;
             let db = Db::connect(&database_url(&cli)?).await?;
-            let created = events::create_event(&db, &master, &new).await?;
+            let keys = keys(&cli, &db, master).await?;
+            let created = events::create_event(&db, &keys, &new).await?;
             events::set_keep_hours(&db, created.id, *keep_hours).await?;
             println!("event {}", created.id.0);
             println!("dashboard {}/dashboard#{}", base_url.trim_end_matches('/'), created.organizer_token);
             println!("The dashboard link is shown once; keep it private. The signing key is sealed under");
             println!(
-                "{} (or INGIA_MASTER_KEY): back that file up separately from the database.",
+                "{} (or INGIA_ISSUING_KEY), the tickets' secrets under {} (or INGIA_MASTER_KEY):",
+                cli.data_dir.join("issuing.key").display(),
                 cli.data_dir.join("master.key").display()
             );
+            println!("back both up separately from the database (docs/security.md).");
         }
         Command::Attendees(AttendeesCmd::Import { event, file, skip_invalid }) => {
             let event = events::parse_event_id(event)?;
@@ -322,8 +335,9 @@ async fn run(cli: Cli) -> Result<()> {
             let event = events::parse_event_id(event)?;
             let master = master_key(&cli)?;
             let db = Db::connect(&database_url(&cli)?).await?;
+            let keys = keys(&cli, &db, master).await?;
             let out = out.clone().unwrap_or_else(|| cli.data_dir.join(format!("tickets-{}", event.0)));
-            let issued = tickets::issue_pending(&db, &master, event).await?;
+            let issued = tickets::issue_pending(&db, &keys, event).await?;
             write_tickets(&out, &issued, base_url)?;
             println!("issued {} tickets; QR codes and the delivery list are in {}", issued.len(), out.display());
         }
@@ -408,7 +422,12 @@ async fn run(cli: Cli) -> Result<()> {
                 }
                 None => MasterKey::load_or_create(&path)?,
             };
-            serve(db, master, args).await?;
+            let keys = keys(&cli, &db, master).await?;
+            if !keys.can_issue() {
+                let path = cli.data_dir.join("issuing.key");
+                eprintln!("no issuing key ({} or INGIA_ISSUING_KEY): serving check-ins only; events cannot be created or tickets issued here", path.display());
+            }
+            serve(db, keys, args).await?;
         }
         Command::Export { event, format: Format::Csv, out, scans } => {
             let event = events::parse_event_id(event)?;
@@ -459,8 +478,8 @@ fn write_tickets(out: &Path, issued: &[tickets::IssuedTicket], base_url: &str) -
     write_private(&out.join(name), &bytes)
 }
 
-async fn serve(db: Db, master: MasterKey, args: &ServeArgs) -> Result<()> {
-    let sealed = tickets::seal_clear_rows(&db, &master).await?;
+async fn serve(db: Db, keys: Keys, args: &ServeArgs) -> Result<()> {
+    let sealed = tickets::seal_clear_rows(&db, &keys.master).await?;
     if sealed > 0 {
         tracing::info!(tickets = sealed, "sealed ticket secrets an older version kept in the clear");
     }
@@ -477,11 +496,11 @@ async fn serve(db: Db, master: MasterKey, args: &ServeArgs) -> Result<()> {
     let mut sender = None;
     if let Some(url) = &args.smtp_url {
         let mailer = ingia_server::mail::Mailer::new(url, &args.mail_from, &public_url)?;
-        sender = Some(tokio::spawn(ingia_server::mail::run(db.clone(), master.clone(), mailer, stopped)));
+        sender = Some(tokio::spawn(ingia_server::mail::run(db.clone(), keys.master.clone(), mailer, stopped)));
     } else {
         tracing::warn!("no INGIA_SMTP_URL: ticket mails wait in the queue until a mail server is set");
     }
-    let mut state = AppState::new(db, master, static_dir);
+    let mut state = AppState::new(db, keys, static_dir);
     state.public_url = args.public_url.clone();
     state.signin_lock_ms = args.signin_lock_secs.saturating_mul(1000);
     state.mail = sender.is_some();
@@ -511,6 +530,7 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     }
     let db = Db::connect(&database_url(cli)?).await?;
     let master = master_key(cli)?;
+    let keys = keys(cli, &db, master).await?;
     let base = format!("http://{}", args.listen);
     let now = (ingia_server::util::now_ms() / 1000) as i64;
     let types = ["General:code", "VIP:code,reentry,gates=VIP gate", "Printed"];
@@ -519,7 +539,7 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
             .await?;
     let event = events::create_event_in(
         &db,
-        &master,
+        &keys,
         &NewEvent {
             name: "Afrobeats Live (demo)".into(),
             venue: "Eko Convention Centre, Lagos".into(),
@@ -542,7 +562,7 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
         format!("{} {}", first[i % first.len()], last[(i / first.len()) % last.len()])
     });
     attendees::import_csv(&db, event.id, csv.as_bytes(), false).await?;
-    let issued = tickets::issue_pending(&db, &master, event.id).await?;
+    let issued = tickets::issue_pending(&db, &keys, event.id).await?;
     let out = cli.data_dir.join("tickets");
     write_tickets(&out, &issued, &base)?;
     let mut pairings = Vec::new();
@@ -566,7 +586,7 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     println!("  dashboard: {base}/dashboard#{}", event.organizer_token);
     println!("  console (owner link, one use): {}", ingia_server::console::invite_link(&base, &owner_code));
     println!("  printable tickets and every wallet link: {}", out.display());
-    serve(db, master, args).await
+    serve(db, keys, args).await
 }
 
 /// A role named on the command line (its core slug).

@@ -214,11 +214,15 @@ async fn push(
         ticket_type: sale.ticket_type,
         external_id: Some(shop_id),
     };
+    if sale.issue {
+        // Refused before the sale is saved: the shop retries it whole on a server that issues.
+        state.keys.issuing()?;
+    }
     let actor = key.actor();
     let (ticket, created) = attendees::upsert(&state.db, event, &a, &actor).await?;
     let mut issued = attendees::one(&state.db, event, ticket).await?.issued;
     if sale.issue && !issued {
-        crate::tickets::issue(&state.db, &state.master, event, Some(ticket), &actor, true).await?;
+        crate::tickets::issue(&state.db, &state.keys, event, Some(ticket), &actor, true).await?;
         issued = true;
     }
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };

@@ -13,7 +13,7 @@ use sqlx::Row;
 use crate::db::{event_key, Db};
 use crate::error::{Error, Result};
 use crate::events::{load_header, signing_key};
-use crate::secrets::{MasterKey, TicketSecrets};
+use crate::secrets::{Keys, MasterKey, TicketSecrets};
 use crate::util::{new_secret, random_bytes, secret_hash};
 
 /// One freshly issued ticket, for the organizer to deliver.
@@ -32,21 +32,22 @@ pub struct IssuedTicket {
 }
 
 /// Issues every imported ticket that has none yet (the CLI: it writes the delivery list).
-pub async fn issue_pending(db: &Db, master: &MasterKey, event: EventId) -> Result<Vec<IssuedTicket>> {
-    issue(db, master, event, None, "cli", false).await
+pub async fn issue_pending(db: &Db, keys: &Keys, event: EventId) -> Result<Vec<IssuedTicket>> {
+    issue(db, keys, event, None, "cli", false).await
 }
 
 /// Issues the attendees who have no ticket yet, or (`only`) one of them; with `mail`, each with
 /// an email gets its ticket mail queued (`mail::run` sends it), once.
 pub async fn issue(
     db: &Db,
-    master: &MasterKey,
+    keys: &Keys,
     event: EventId,
     only: Option<TicketId>,
     actor: &str,
     mail: bool,
 ) -> Result<Vec<IssuedTicket>> {
-    let key = signing_key(db, master, event).await?;
+    let key = signing_key(db, keys, event).await?;
+    let master = &keys.master;
     let _guard = db.write_guard().await;
     let (header, _) = load_header(db, event).await?;
     let mut tx = db.pool.begin().await?;
@@ -131,8 +132,8 @@ pub async fn issue(
 /// A new ticket for an attendee whose old one must stop working (lost phone, leaked link): the
 /// old ticket becomes revoked (every gate refuses it after its next sync) and points at the new
 /// one, issued at once with a new credential, code secret, PIN and wallet link.
-pub async fn reissue(db: &Db, master: &MasterKey, event: EventId, old: TicketId, actor: &str) -> Result<IssuedTicket> {
-    signing_key(db, master, event).await?;
+pub async fn reissue(db: &Db, keys: &Keys, event: EventId, old: TicketId, actor: &str) -> Result<IssuedTicket> {
+    signing_key(db, keys, event).await?;
     let new = {
         let _guard = db.write_guard().await;
         let mut tx = db.pool.begin().await?;
@@ -182,7 +183,7 @@ pub async fn reissue(db: &Db, master: &MasterKey, event: EventId, old: TicketId,
         new
     };
     crate::audit::record(db, Some(event), actor, "ticket.reissue", &format!("ticket {old} -> ticket {new}")).await?;
-    let mut issued = issue(db, master, event, Some(new), actor, true).await?;
+    let mut issued = issue(db, keys, event, Some(new), actor, true).await?;
     issued.pop().ok_or_else(|| Error::Internal("the reissued ticket was not issued".into()))
 }
 

@@ -14,7 +14,7 @@ use serde_json::json;
 #[tokio::test]
 async fn authorization_matrix() {
     let db = fresh_db().await;
-    let m = master();
+    let m = keys();
     let a = event(&db, &m, 20).await;
     let b = event(&db, &m, 20).await;
     let r = router(&db);
@@ -82,7 +82,7 @@ async fn authorization_matrix() {
 #[tokio::test]
 async fn pairing_codes_work_once() {
     let db = fresh_db().await;
-    let m = master();
+    let m = keys();
     let a = event(&db, &m, 3).await;
     let r = router(&db);
     let p = ingia_server::devices::create_pairing(&db, "cli", a.id, VIP, Role::Steward, 60_000).await.unwrap();
@@ -101,7 +101,7 @@ async fn pairing_codes_work_once() {
 #[tokio::test]
 async fn first_admission_wins_and_answers_are_idempotent() {
     let db = fresh_db().await;
-    let m = master();
+    let m = keys();
     let a = event(&db, &m, 30).await;
     let r = router(&db);
     let (d1, t1) = device(&db, a.id, MAIN, Role::Steward).await;
@@ -165,7 +165,7 @@ async fn first_admission_wins_and_answers_are_idempotent() {
 #[tokio::test]
 async fn manifest_deltas_decide_offline_exactly_as_issued() {
     let db = fresh_db().await;
-    let m = master();
+    let m = keys();
     let a = event(&db, &m, 12).await;
     let r = router(&db);
     let (_, t) = device(&db, a.id, MAIN, Role::Steward).await;
@@ -208,7 +208,7 @@ async fn manifest_deltas_decide_offline_exactly_as_issued() {
 #[tokio::test]
 async fn bad_input_gets_a_clear_4xx_and_the_server_keeps_serving() {
     let db = fresh_db().await;
-    let m = master();
+    let m = keys();
     let a = event(&db, &m, 5).await;
     let r = router(&db);
     let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
@@ -258,7 +258,7 @@ async fn bad_input_gets_a_clear_4xx_and_the_server_keeps_serving() {
 #[tokio::test]
 async fn csv_import_reports_every_bad_line_and_imports_nothing() {
     let db = fresh_db().await;
-    let m = master();
+    let m = keys();
     let a = event(&db, &m, 0).await;
     let csv = "name,email,ticket_type\nGood One,g@x.org,General\n,x@y.org,General\nBad Type,,Platinum\nBad Mail,nope,VIP\nGood Two,,printed\n";
     let report = ingia_server::attendees::import_csv(&db, a.id, csv.as_bytes(), false).await.unwrap();
@@ -314,7 +314,7 @@ async fn the_pwa_is_served_precompressed_with_each_page_at_its_path_and_the_scan
     std::fs::write(dir.join("app_bg.wasm"), b"\0asm plain").unwrap();
     std::fs::write(dir.join("app_bg.wasm.br"), b"BR-WASM").unwrap();
     std::fs::write(dir.join("app_bg.wasm.gz"), b"GZ-WASM").unwrap();
-    let router = ingia_server::api::app(ingia_server::api::AppState::new(db.clone(), master(), Some(dir.clone())))
+    let router = ingia_server::api::app(ingia_server::api::AppState::new(db.clone(), keys(), Some(dir.clone())))
         .layer(axum::extract::connect_info::MockConnectInfo(std::net::SocketAddr::from(([10, 0, 0, 1], 4000))));
     let get = |uri: &'static str, accept: &'static str| {
         let router = router.clone();
@@ -346,7 +346,7 @@ async fn the_binary_sync_exchange_matches_the_json_one() {
     use ingia_core::exchange;
     use ingia_core::{CheckIn, DeviceId, SyncOutcome};
     let db = fresh_db().await;
-    let m = master();
+    let m = keys();
     let a = event(&db, &m, 10).await;
     let r = router(&db);
     let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;

@@ -103,8 +103,10 @@ fn organizer_flow_with_clear_errors() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(data.join("master.key")).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        for key in ["master.key", "issuing.key"] {
+            let mode = std::fs::metadata(data.join(key)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{key}");
+        }
     }
 
     // A CSV with bad rows: every bad line reported, nothing imported.
@@ -195,6 +197,16 @@ fn organizer_flow_with_clear_errors() {
         let o = run(&data, cmd);
         assert!(o.status.success() && text(&o).0.contains("Usage"), "{cmd:?}");
     }
+    // The issuing key kept on another machine (this one a venue box): issuing is refused with
+    // the reason, and no new key is made over events sealed under the real one.
+    let kept = data.join("issuing.key.kept");
+    std::fs::rename(data.join("issuing.key"), &kept).unwrap();
+    let o = run(&data, &["tickets", "issue", &event]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("INGIA_ISSUING_KEY"), "{}", text(&o).1);
+    assert!(!data.join("issuing.key").exists());
+    std::fs::rename(&kept, data.join("issuing.key")).unwrap();
+    assert!(run(&data, &["tickets", "issue", &event]).status.success(), "back with the key");
     // The master key lost: the server says so and does not start with a new one.
     std::fs::remove_file(data.join("master.key")).unwrap();
     let o = run(&data, &["serve", "--listen", "127.0.0.1:0"]);

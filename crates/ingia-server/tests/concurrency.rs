@@ -68,7 +68,7 @@ async fn push(addr: &str, token: &str, records: &[Value]) -> Value {
 async fn thirty_two_gates_admit_one_ticket_at_once_exactly_one_wins() {
     let url = fresh_database_url().await;
     let db = ingia_server::Db::connect(&url).await.unwrap();
-    let ev = event(&db, &master(), 10).await;
+    let ev = event(&db, &keys(), 10).await;
     let servers = [start_server(&url), start_server(&url)];
     let mut devices = Vec::new();
     for i in 0..32 {
@@ -115,7 +115,7 @@ async fn thirty_two_gates_admit_one_ticket_at_once_exactly_one_wins() {
 async fn ten_thousand_mixed_submissions_with_retries_lose_and_double_nothing() {
     let url = fresh_database_url().await;
     let db = ingia_server::Db::connect(&url).await.unwrap();
-    let ev = event(&db, &master(), 300).await;
+    let ev = event(&db, &keys(), 300).await;
     let servers = [start_server(&url), start_server(&url)];
     let addrs: Vec<String> = servers.iter().map(|s| s.addr.clone()).collect();
     const DEVICES: u64 = 20;

@@ -304,7 +304,7 @@ async fn an_event_made_in_the_console_is_what_the_gates_get_and_bad_input_keeps_
     );
     assert_eq!(m.event.pin_digits, 7);
     // The signing key was made and sealed as the CLI does: the event can issue.
-    assert!(ingia_server::events::signing_key(&db, &common::master(), ingia_core::EventId(event)).await.is_ok());
+    assert!(ingia_server::events::signing_key(&db, &common::keys(), ingia_core::EventId(event)).await.is_ok());
     // A bad time zone: the form comes back with what was typed and the reason.
     let mut fields = event_fields("Second night");
     fields[2] = ("time_zone", "Africa/Atlantis");

@@ -367,3 +367,113 @@ async fn ticket_mail_goes_out_once_with_a_wallet_link_that_opens_the_ticket() {
     assert_eq!(smtp.mails().len(), 3);
     assert!(smtp.mails().iter().any(|m| m.contains(&format!("Message-ID: <ticket-{event}-3@lagoslive.ng>"))));
 }
+
+#[tokio::test]
+async fn a_server_without_the_issuing_key_serves_the_gates_and_says_it_cannot_issue() {
+    use axum::extract::connect_info::MockConnectInfo;
+    use ingia_server::secrets::Keys;
+    let db = common::fresh_db().await;
+    let (t, event) = event_with_team(&db).await;
+    let base = format!("/console/events/{event}/attendees");
+    let add = |name: &'static str| {
+        let b = t.manager.clone();
+        let base = base.clone();
+        async move {
+            let fields =
+                [("name", name), ("email", ""), ("phone", ""), ("ticket_type", "General"), ("external_id", "")];
+            assert_eq!(b.post(&base, &fields).await.status, StatusCode::SEE_OTHER);
+        }
+    };
+    add("Ngozi Eze").await;
+    assert_eq!(
+        t.manager.post(&format!("/console/events/{event}/tickets/issue"), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    add("Kofi Osei").await;
+    let write = key(&t, "attendees:write").await;
+
+    // The same database, served by a box at the venue that holds the master key only.
+    let venue = ingia_server::app(ingia_server::AppState::new(
+        db.clone(),
+        Keys { master: common::master(), issuing: None },
+        None,
+    ))
+    .layer(MockConnectInfo(std::net::SocketAddr::from(([10, 0, 0, 3], 4000))));
+    let at_venue = |b: &Browser| Browser { router: venue.clone(), ..b.clone() };
+    let (manager, supervisor) = (at_venue(&t.manager), at_venue(&t.supervisor));
+    let home = manager.get("/console").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("This server cannot issue tickets"), "{}", home.body);
+    assert!(!home.body.contains("/events/new"), "no button that can only fail");
+    let new = manager.get(&format!("/console/orgs/{}/events/new", t.org)).await;
+    assert_eq!(new.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(new.body.contains("INGIA_ISSUING_KEY"), "{}", new.body);
+    let events = count(&db, "SELECT COUNT(*) FROM events").await;
+    let made =
+        manager.post(&format!("/console/orgs/{}/events", t.org), &common::console::event_fields("Night 2")).await;
+    assert_eq!(made.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM events").await, events);
+    let list = manager.get(&base).await;
+    assert!(list.body.contains("This server cannot issue tickets") && !list.body.contains("/tickets/issue"));
+    let issue = manager.post(&format!("/console/events/{event}/tickets/issue"), &[]).await;
+    assert_eq!(issue.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(issue.body.contains("cannot issue"), "{}", issue.body);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets WHERE issued = 0").await, 1, "still waiting");
+    assert!(!manager.get(&format!("{base}/1")).await.body.contains("/reissue"));
+    assert_eq!(manager.post(&format!("{base}/1/reissue"), &[]).await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets WHERE status = 'revoked'").await, 0);
+    // A shop's sale that asks to be issued is refused whole, so the shop retries it whole.
+    let path = format!("/api/v1/events/{event}/attendees/SALE-9");
+    let sale = json!({ "name": "Zainab Bello", "ticket_type": "General", "issue": true });
+    let (s, body) = common::call(&venue, "PUT", &path, Some(&write), Some(sale)).await;
+    assert_eq!((s, body["error"]["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("cannot_issue")));
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM tickets").await, 2, "the sale was not saved");
+
+    // Everything that does not mint a ticket works: pairing, manifests, wallets, check-ins.
+    common::console::pair_device(&supervisor, event).await;
+    let ev = common::event(&db, &common::keys(), 3).await;
+    let (device, token) = common::device(&db, ev.id, common::MAIN, ingia_server::devices::Role::Steward).await;
+    let (s, bytes) = common::call_raw(&venue, "GET", "/api/manifest?since=0", Some(&token), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ingia_core::Manifest::decode(&bytes).unwrap().ticket_count(), 3);
+    let ticket = &ev.tickets[0];
+    let (s, w) = common::call(&venue, "POST", "/api/wallet", None, Some(json!({"token": ticket.wallet_token}))).await;
+    assert_eq!(s, StatusCode::OK, "{w}");
+    let now = ingia_server::util::now_ms();
+    let record = common::record(device, 1, &ev, Some(ticket.id.0), common::MAIN, true, now);
+    let (s, v) =
+        common::call(&venue, "POST", "/api/checkins", Some(&token), Some(json!({ "records": [record] }))).await;
+    assert_eq!((s, v["results"][0]["outcome"]["outcome"].as_str()), (StatusCode::OK, Some("accepted")), "{v}");
+}
+
+#[tokio::test]
+async fn keys_sealed_before_the_issuing_key_are_resealed_under_it() {
+    let db = common::fresh_db().await;
+    let ev = common::event(&db, &common::keys(), 2).await;
+    let dir = std::env::temp_dir()
+        .join(format!("ingia-keys-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<6>())));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("issuing.key");
+    // Over events sealed under an issuing key this machine lacks, none is made: it cannot issue.
+    assert!(ingia_server::events::issuing_key(&db, &common::master(), &path).await.unwrap().is_none());
+    assert!(!path.exists());
+    // A database from before the split: the signing key sealed under the master key.
+    let seed = ingia_server::events::signing_key(&db, &common::keys(), ev.id).await.unwrap();
+    let old = common::master().seal(format!("ingia event {} key 1", ev.id.0).as_bytes(), &seed.seed_bytes());
+    sqlx::query("UPDATE event_keys SET sealed_secret = $1, sealed_by = 'master'")
+        .bind(old)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let issuing = ingia_server::events::issuing_key(&db, &common::master(), &path).await.unwrap().expect("a key");
+    assert!(path.exists(), "a new issuing key, written for the backup");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM event_keys WHERE sealed_by = 'master'").await, 0);
+    let keys = ingia_server::secrets::Keys { master: common::master(), issuing: Some(issuing) };
+    let again = ingia_server::events::signing_key(&db, &keys, ev.id).await.unwrap();
+    assert_eq!(again.seed_bytes(), seed.seed_bytes(), "the same signing key, under the new seal");
+    // Another issuing key does not open it.
+    let other = ingia_server::secrets::IssuingKey::from_hex(&"11".repeat(32)).unwrap();
+    let wrong = ingia_server::secrets::Keys { master: common::master(), issuing: Some(other) };
+    assert!(ingia_server::events::signing_key(&db, &wrong, ev.id).await.is_err());
+    std::fs::remove_dir_all(dir).unwrap();
+}

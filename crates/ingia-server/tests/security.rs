@@ -36,7 +36,7 @@ fn outcomes(v: &Value) -> Vec<String> {
 #[tokio::test]
 async fn admissions_without_a_true_proof_are_stored_not_counted() {
     let db = fresh_db().await;
-    let a = event(&db, &master(), 30).await;
+    let a = event(&db, &keys(), 30).await;
     let r = router(&db);
     let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
     let now = now_ms();
@@ -90,7 +90,7 @@ async fn admissions_without_a_true_proof_are_stored_not_counted() {
 #[tokio::test]
 async fn a_kiosk_admits_by_scanned_code_only() {
     let db = fresh_db().await;
-    let a = event(&db, &master(), 30).await;
+    let a = event(&db, &keys(), 30).await;
     let r = router(&db);
     let (k, kt) = device(&db, a.id, MAIN, Role::Kiosk).await;
     // Ticket 7 is a Printed ticket (no live code): a PIN proof is a true one, but a kiosk has no
@@ -127,7 +127,7 @@ async fn a_kiosk_admits_by_scanned_code_only() {
 #[tokio::test]
 async fn a_device_over_its_ceiling_is_held_back_and_the_organizer_told() {
     let db = fresh_db().await;
-    let a = event(&db, &master(), 200).await;
+    let a = event(&db, &keys(), 200).await;
     let r = router(&db);
     let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
     let now = now_ms();
@@ -164,7 +164,7 @@ async fn a_device_over_its_ceiling_is_held_back_and_the_organizer_told() {
 #[tokio::test]
 async fn annulling_a_revoked_device_lets_its_attendees_in_again_at_a_gate() {
     let db = fresh_db().await;
-    let a = event(&db, &master(), 40).await;
+    let a = event(&db, &keys(), 40).await;
     let r = router(&db);
     let (thief, tt) = device(&db, a.id, MAIN, Role::Steward).await;
     let (_, gate) = device(&db, a.id, MAIN, Role::Steward).await;
@@ -250,8 +250,9 @@ async fn a_copied_database_without_the_master_key_makes_no_ticket() {
     let file = dir.join("ingia.db");
     let url = format!("sqlite://{}", file.display());
     let db = ingia_server::Db::connect(&url).await.unwrap();
-    let master = master();
-    let a = event(&db, &master, 25).await;
+    let keys = keys();
+    let master = keys.master.clone();
+    let a = event(&db, &keys, 25).await;
     // Every file of the database is the owner's only.
     for f in ["ingia.db", "ingia.db-wal", "ingia.db-shm"] {
         let mode = std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o777;
@@ -279,7 +280,9 @@ async fn a_copied_database_without_the_master_key_makes_no_ticket() {
     assert!(ingia_server::events::manifest_delta(&copy, &guess, a.id, 0, ingia_server::events::ManifestForm::Clear)
         .await
         .is_err());
-    assert!(ingia_server::events::signing_key(&copy, &guess, a.id).await.is_err());
+    let guessed_issuing = ingia_server::secrets::IssuingKey::from_hex(&"00".repeat(32)).unwrap();
+    let guessed = ingia_server::secrets::Keys { master: guess.clone(), issuing: Some(guessed_issuing) };
+    assert!(ingia_server::events::signing_key(&copy, &guessed, a.id).await.is_err());
     assert!(ingia_server::tickets::wallet(&copy, &guess, &a.tickets[0].wallet_token).await.is_err());
     let clear: i64 = sqlx::query(
         "SELECT COUNT(*) AS n FROM tickets WHERE code_secret IS NOT NULL OR pin IS NOT NULL OR credential IS NOT NULL",
@@ -295,14 +298,16 @@ async fn a_copied_database_without_the_master_key_makes_no_ticket() {
         .await
         .unwrap();
     assert_eq!(m.tickets.len(), 25);
+    assert!(ingia_server::events::signing_key(&copy, &keys, a.id).await.is_ok());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
 async fn secrets_kept_in_the_clear_by_an_older_version_are_sealed_at_start() {
     let db = fresh_db().await;
-    let master = master();
-    let a = event(&db, &master, 3).await;
+    let keys = keys();
+    let master = keys.master.clone();
+    let a = event(&db, &keys, 3).await;
     // As a version before sealing stored ticket 1.
     let t = &a.tickets[0];
     sqlx::query(
@@ -326,7 +331,7 @@ async fn secrets_kept_in_the_clear_by_an_older_version_are_sealed_at_start() {
 #[tokio::test]
 async fn framework_errors_come_in_the_envelope_and_name_no_internal_type() {
     let db = fresh_db().await;
-    let a = event(&db, &master(), 3).await;
+    let a = event(&db, &keys(), 3).await;
     let r = router(&db);
     let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
     // A body announced too large (Content-Length), and a method a route does not take.
@@ -362,7 +367,7 @@ async fn framework_errors_come_in_the_envelope_and_name_no_internal_type() {
 #[tokio::test]
 async fn records_are_read_exactly() {
     let db = fresh_db().await;
-    let a = event(&db, &master(), 3).await;
+    let a = event(&db, &keys(), 3).await;
     let r = router(&db);
     let (d, t) = device(&db, a.id, MAIN, Role::Steward).await;
     // `{"admitted": null}` is not an admission; a staff name of invisible or reordering
@@ -397,7 +402,7 @@ async fn records_are_read_exactly() {
 #[tokio::test]
 async fn a_guesser_on_the_venue_address_does_not_lock_out_its_stewards() {
     let db = fresh_db().await;
-    let a = event(&db, &master(), 3).await;
+    let a = event(&db, &keys(), 3).await;
     let r = router(&db);
     let mut limited = false;
     for _ in 0..30 {
@@ -421,7 +426,7 @@ async fn a_guesser_on_the_venue_address_does_not_lock_out_its_stewards() {
 async fn idle_and_half_sent_connections_are_closed() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let db = fresh_db().await;
-    let app = ingia_server::app(ingia_server::AppState::new(db, master(), None));
+    let app = ingia_server::app(ingia_server::AppState::new(db, keys(), None));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(ingia_server::listen::serve(

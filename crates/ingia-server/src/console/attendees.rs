@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sqlx::Row;
 
 use super::accounts::{self, Membership, Session};
-use super::html::{csrf, event_tabs, page, problem, Frame};
+use super::html::{cannot_issue, csrf, event_tabs, page, problem, Frame};
 use super::{same_origin, same_token, see, Answer, Fields, Member, Post, Shown};
 use crate::api::AppState;
 use crate::attendees::{self, Attendee, Filter, Mapping, FIELDS};
@@ -180,11 +180,12 @@ async fn list_view(
         (event_tabs(event, m, "Attendees"))
         (problem(message))
         @if let Some(n) = &notice { p.notice role="status" { (n) } }
+        @if !state.keys.can_issue() { (cannot_issue()) }
         @if !state.mail {
             p.hint { "No mail server is set (INGIA_SMTP_URL): ticket mails wait in the queue until one is." }
         }
         div.actions {
-            @if pending > 0 {
+            @if pending > 0 && state.keys.can_issue() {
                 form method="post" action={ "/console/events/" (event.0) "/tickets/issue" } {
                     (csrf(s))
                     button type="submit" { "Issue tickets to the " (pending) " new attendees" }
@@ -257,7 +258,7 @@ pub async fn add(State(state): State<AppState>, Path(event): Path<u64>, post: Po
 pub async fn issue(State(state): State<AppState>, Path(event): Path<u64>, post: Post) -> Answer {
     let (_, header) = open(&state, &post.member, event).await?;
     let id = header.event.id;
-    let issued = crate::tickets::issue(&state.db, &state.master, id, None, &post.member.actor(), true).await?;
+    let issued = crate::tickets::issue(&state.db, &state.keys, id, None, &post.member.actor(), true).await?;
     Ok(see(format!("{}?done=issue&n={}", base(id), issued.len())))
 }
 
@@ -278,10 +279,11 @@ pub async fn attendee_page(
 ) -> Answer {
     let (m, header) = open(&state, &s, event).await?;
     let a = attendees::one(&state.db, header.event.id, TicketId(ticket)).await?;
-    attendee_view(&s, &m, &header, &a, &fields_of(&a, &header), None)
+    attendee_view(&state, &s, &m, &header, &a, &fields_of(&a, &header), None)
 }
 
 fn attendee_view(
+    state: &AppState,
     s: &Session,
     m: &Membership,
     header: &Manifest,
@@ -305,6 +307,7 @@ fn attendee_view(
     };
     let body = html! {
         (event_tabs(event, m, "Attendees"))
+        @if !state.keys.can_issue() && a.issued && a.replaced_by.is_none() { (cannot_issue()) }
         (problem(message))
         section.summary {
             p { span.badge { (status_label(a)) } @if a.checked_in { " " span.badge.in { "checked in" } } " " (mail_label(a)) }
@@ -317,9 +320,9 @@ fn attendee_view(
             h2 { "Ticket" }
             div.row {
                 a.button href={ (here) "/print" } { "Printable ticket" }
-                form method="post" action={ (here) "/reissue" } data-confirm="Reissue? The old QR, link and PIN stop working at every gate after its next sync." {
+                @if state.keys.can_issue() { form method="post" action={ (here) "/reissue" } data-confirm="Reissue? The old QR, link and PIN stop working at every gate after its next sync." {
                     (csrf(s)) button type="submit" { "Reissue" }
-                }
+                } }
                 @for (value, label) in &actions {
                     form method="post" action={ (here) "/status" } {
                         (csrf(s)) input type="hidden" name="status" value=(value);
@@ -346,7 +349,7 @@ pub async fn edit(State(state): State<AppState>, Path((event, ticket)): Path<(u6
         Ok(()) => Ok(see(format!("{}/{ticket}", base(id)))),
         Err(Error::BadRequest(msg)) => {
             let a = attendees::one(&state.db, id, TicketId(ticket)).await?;
-            attendee_view(&post.member, &m, &header, &a, &post.fields, Some(&msg))
+            attendee_view(&state, &post.member, &m, &header, &a, &post.fields, Some(&msg))
         }
         Err(e) => Err(e.into()),
     }
@@ -362,9 +365,8 @@ pub async fn set_status(State(state): State<AppState>, Path((event, ticket)): Pa
 
 pub async fn reissue(State(state): State<AppState>, Path((event, ticket)): Path<(u64, u32)>, post: Post) -> Answer {
     let (_, header) = open(&state, &post.member, event).await?;
-    let new =
-        crate::tickets::reissue(&state.db, &state.master, header.event.id, TicketId(ticket), &post.member.actor())
-            .await?;
+    let new = crate::tickets::reissue(&state.db, &state.keys, header.event.id, TicketId(ticket), &post.member.actor())
+        .await?;
     Ok(see(format!("{}/{}", base(header.event.id), new.id.0)))
 }
 
@@ -392,7 +394,7 @@ pub async fn print(
         .fetch_one(&state.db.pool)
         .await?
         .try_get("sealed")?;
-    let secrets = state.master.open_ticket(id, TicketId(ticket), &sealed)?;
+    let secrets = state.keys.master.open_ticket(id, TicketId(ticket), &sealed)?;
     let svg = crate::util::qr_svg(&secrets.credential.static_token().to_text());
     let policy = header.ticket_types.iter().find(|t| t.id.0 == a.type_id).map(|t| t.policy);
     let tz = super::when::zone(&header.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);

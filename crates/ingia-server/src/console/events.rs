@@ -10,7 +10,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::accounts::{self, Session};
-use super::html::{csrf, event_tabs, page, problem, role_label, Frame};
+use super::html::{cannot_issue, csrf, event_tabs, page, problem, role_label, Frame};
 use super::when::{self, input_value, parse_local, show, zone};
 use super::{see, Answer, Fields, Member, Post};
 use crate::api::AppState;
@@ -25,7 +25,9 @@ pub async fn home(State(state): State<AppState>, Member(s): Member) -> Answer {
         lists.push(events::list_for_org(&state.db, m.org).await?);
     }
     let now = (now_ms() / 1000) as i64;
+    let can_issue = state.keys.can_issue();
     let body = html! {
+        @if !can_issue && orgs.iter().any(|m| m.role.can(Need::Manage)) { (cannot_issue()) }
         @if orgs.is_empty() {
             p { "You are not in any team yet. Ask an owner for an invite link." }
         }
@@ -34,7 +36,7 @@ pub async fn home(State(state): State<AppState>, Member(s): Member) -> Answer {
                 h2 { (m.org_name) " " span.badge { (role_label(m.role)) } }
                 nav.actions {
                     @if m.role.can(Need::Manage) {
-                        a.button href={ "/console/orgs/" (m.org) "/events/new" } { "New event" }
+                        @if can_issue { a.button href={ "/console/orgs/" (m.org) "/events/new" } { "New event" } }
                         a href={ "/console/orgs/" (m.org) "/audit" } { "Audit log" }
                     }
                     @if m.role.can(Need::Members) {
@@ -239,6 +241,7 @@ fn event_form(s: &Session, action: &str, f: &Fields, existing_types: usize, crea
 
 pub async fn new_page(State(state): State<AppState>, Member(s): Member, Path(org): Path<i64>) -> Answer {
     let m = accounts::require_org(&state.db, s.account, org, Need::Manage).await?;
+    state.keys.issuing()?;
     new_view(&s, &m, &blank_event(), None)
 }
 
@@ -254,7 +257,7 @@ pub async fn create(State(state): State<AppState>, Path(org): Path<i64>, post: P
     let m = accounts::require_org(&state.db, post.member.account, org, Need::Manage).await?;
     let made = async {
         let (ev, keep_hours) = event_from(&post.fields, 0)?;
-        let created = events::create_event_in(&state.db, &state.master, &ev, Some(org), &post.member.actor()).await?;
+        let created = events::create_event_in(&state.db, &state.keys, &ev, Some(org), &post.member.actor()).await?;
         events::set_keep_hours(&state.db, created.id, keep_hours).await?;
         Ok::<_, Error>(created.id)
     };
@@ -285,6 +288,7 @@ async fn event_view(
     let stats = crate::checkins::stats(&state.db, id, now_ms()).await?;
     let body = html! {
         (event_tabs(id, m, "Overview"))
+        @if !state.keys.can_issue() && m.role.can(Need::Manage) { (cannot_issue()) }
         (problem(message))
         section.summary {
             p { (header.event.venue) }

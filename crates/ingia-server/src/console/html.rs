@@ -64,6 +64,17 @@ pub fn message_page(title: &str, message: &str) -> Html<String> {
     )
 }
 
+/// Said on every page that would issue, on a server started without the issuing key.
+pub fn cannot_issue() -> Markup {
+    html! {
+        p.notice role="status" {
+            "This server cannot issue tickets: it was started without the issuing key (issuing.key or "
+            "INGIA_ISSUING_KEY). Gates, wallets and check-ins work as usual. Create events and issue "
+            "tickets on the server that holds the key, or restore the key here and restart."
+        }
+    }
+}
+
 /// An error above a form that kept what was typed.
 pub fn problem(message: Option<&str>) -> Markup {
     html! { @if let Some(m) = message { p.error role="alert" { (m) } } }

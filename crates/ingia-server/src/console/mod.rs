@@ -126,6 +126,7 @@ impl IntoResponse for Shown {
             Error::CrossSite => "Refused",
             Error::NotFound(_) => "Not found",
             Error::RateLimited(_) => "Slow down",
+            Error::CannotIssue => "Cannot issue here",
             _ => "Something went wrong",
         };
         let message = self.0.to_string();

@@ -17,7 +17,7 @@ pub const HOST: &str = "127.0.0.1:8080";
 pub const PASSWORD: &str = "a long enough password";
 
 pub fn router(db: &Db, lock_ms: u64) -> axum::Router {
-    let mut state = AppState::new(db.clone(), super::master(), None);
+    let mut state = AppState::new(db.clone(), super::keys(), None);
     state.signin_lock_ms = lock_ms;
     app(state).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 2], 4000))))
 }

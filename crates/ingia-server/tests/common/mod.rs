@@ -18,7 +18,7 @@ use ingia_core::{
 };
 use ingia_server::devices::{self, Role};
 use ingia_server::events::{self, NewEvent};
-use ingia_server::secrets::MasterKey;
+use ingia_server::secrets::{IssuingKey, Keys, MasterKey};
 use ingia_server::tickets::{self, IssuedTicket};
 use ingia_server::util::{hex, random_bytes};
 use ingia_server::{app, attendees, AppState, Db};
@@ -63,6 +63,17 @@ pub fn master() -> MasterKey {
     MasterKey::from_hex(master_hex()).unwrap()
 }
 
+/// This test process's issuing key (`INGIA_ISSUING_KEY`), one per process like the master key.
+pub fn issuing_hex() -> &'static str {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| hex(&random_bytes::<32>()))
+}
+
+/// The keys of a server that issues: the master key and the issuing key.
+pub fn keys() -> Keys {
+    Keys { master: master(), issuing: Some(IssuingKey::from_hex(issuing_hex()).unwrap()) }
+}
+
 #[derive(Clone)]
 pub struct Event {
     pub id: EventId,
@@ -75,11 +86,11 @@ pub const VIP: GateId = GateId(1);
 
 /// An event happening now: gates Main and VIP; types General (code), VIP (code, re-entry, VIP
 /// gate), Printed; `n` attendees, every ticket issued.
-pub async fn event(db: &Db, master: &MasterKey, n: usize) -> Event {
+pub async fn event(db: &Db, keys: &Keys, n: usize) -> Event {
     let now = (ingia_server::util::now_ms() / 1000) as i64;
     let created = events::create_event(
         db,
-        master,
+        keys,
         &NewEvent {
             name: "Test night".into(),
             venue: "Hall".into(),
@@ -102,7 +113,7 @@ pub async fn event(db: &Db, master: &MasterKey, n: usize) -> Event {
     let csv = attendees::sample_attendees_csv(n, |i| format!("Guest {i}"));
     let report = attendees::import_csv(db, created.id, csv.as_bytes(), false).await.unwrap();
     assert!(report.bad.is_empty());
-    let tickets = tickets::issue_pending(db, master, created.id).await.unwrap();
+    let tickets = tickets::issue_pending(db, keys, created.id).await.unwrap();
     Event { id: created.id, organizer_token: created.organizer_token, tickets }
 }
 
@@ -114,7 +125,7 @@ pub async fn device(db: &Db, event: EventId, gate: GateId, role: Role) -> (u32, 
 }
 
 pub fn router(db: &Db) -> axum::Router {
-    app(AppState::new(db.clone(), master(), None)).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))))
+    app(AppState::new(db.clone(), keys(), None)).layer(MockConnectInfo(SocketAddr::from(([10, 0, 0, 1], 4000))))
 }
 
 /// Calls the app: returns status and the body as JSON (or as a string value when not JSON).
