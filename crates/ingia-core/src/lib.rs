@@ -18,6 +18,7 @@ pub mod ids;
 pub mod issue;
 pub mod keys;
 pub mod ledger;
+pub mod live;
 pub mod manifest;
 mod names;
 pub mod pairing;

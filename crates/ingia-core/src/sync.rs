@@ -13,6 +13,7 @@ use crate::checkin::CheckIn;
 use crate::conflict::{ItemResult, SyncOutcome};
 use crate::ids::{DeviceId, ScanId, UnixMillis};
 use crate::ledger::{Ledger, LedgerEntry, Standing};
+use crate::live::LiveMessage;
 use crate::presence::Stamp;
 use crate::wire::{Reader, WireError, Writer};
 use crate::GateId;
@@ -29,6 +30,9 @@ pub struct SyncConfig {
     pub backoff_max_ms: u64,
     /// How often to pull manifest and check-in deltas while things go well.
     pub pull_interval_ms: u64,
+    /// How often while the live stream is up (it brings admissions and revision changes at
+    /// once; the pull is the safety net and carries the device's own report).
+    pub live_pull_interval_ms: u64,
 }
 
 impl Default for SyncConfig {
@@ -39,6 +43,7 @@ impl Default for SyncConfig {
             backoff_base_ms: 1_000,
             backoff_max_ms: 60_000,
             pull_interval_ms: 10_000,
+            live_pull_interval_ms: 60_000,
         }
     }
 }
@@ -178,6 +183,7 @@ pub struct SyncSession {
     conflicts: Vec<Conflict>,
     events: VecDeque<SyncEvent>,
     contact: Option<UnixMillis>,
+    live: bool,
 }
 
 impl SyncSession {
@@ -202,6 +208,7 @@ impl SyncSession {
             conflicts: Vec::new(),
             events: VecDeque::new(),
             contact: None,
+            live: false,
         }
     }
 
@@ -254,7 +261,7 @@ impl SyncSession {
             Reply::Pulled { id, server_time, revision, seq, admissions } => {
                 if let Some(f) = self.pull.filter(|f| f.id == id) {
                     self.pull = None;
-                    let next_at = now.saturating_add_ms(self.config.pull_interval_ms);
+                    let next_at = now.saturating_add_ms(self.pull_interval());
                     self.pull_retry = Retry { failures: 0, next_at, not_before: now };
                     self.learn_offset(f.sent_at, now, server_time);
                     self.heard(now);
@@ -280,6 +287,54 @@ impl SyncSession {
                     self.pull_retry = self.backoff(self.pull_retry, now, retry_after_ms);
                 }
             }
+        }
+    }
+
+    /// The live stream is connected: pulls slow to `live_pull_interval_ms`.
+    pub fn live_up(&mut self, now: UnixMillis) {
+        if !self.live {
+            self.live = true;
+            self.heard(now);
+            // The stream's first message says the revision: a manifest behind it pulls then.
+            if self.pull_retry.failures == 0 {
+                self.pull_retry.next_at = self.pull_retry.next_at.max(now.saturating_add_ms(self.pull_interval()));
+            }
+        }
+    }
+
+    /// The live stream dropped: pull at the normal pace again, starting now (what was sent while
+    /// it was down is fetched at once), never before a `Retry-After`.
+    pub fn live_down(&mut self, now: UnixMillis) {
+        if self.live {
+            self.live = false;
+            self.pull_retry = self.pull_retry.now_or_later(now);
+        }
+    }
+
+    /// A message from the live stream. Admissions that follow this session's cursor are learned
+    /// and move it; ones after a gap are learned but leave the cursor, and a pull fills the gap
+    /// now. A revision ahead of the manifest makes the pull due now.
+    pub fn handle_live(&mut self, now: UnixMillis, message: LiveMessage) {
+        match message {
+            LiveMessage::Admissions { after, seq, entries, .. } => {
+                self.heard(now);
+                for entry in entries {
+                    if entry.device != self.device {
+                        self.events.push_back(SyncEvent::Learned(entry));
+                    }
+                    self.ledger.merge(entry);
+                }
+                if after > self.seq {
+                    self.pull_retry = self.pull_retry.now_or_later(now);
+                } else if seq > self.seq {
+                    self.seq = seq;
+                    self.events.push_back(SyncEvent::Cursor { revision: self.revision, seq: self.seq });
+                }
+            }
+            LiveMessage::Revision(revision) if revision > self.revision => {
+                self.pull_retry = self.pull_retry.now_or_later(now);
+            }
+            LiveMessage::Revision(_) => {}
         }
     }
 
@@ -364,6 +419,10 @@ impl SyncSession {
         self.contact
     }
     /// The device clock corrected by the learned offset.
+    /// Whether the live stream is up.
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
     pub fn server_now(&self, device_now: UnixMillis) -> UnixMillis {
         device_now.offset_by(self.clock_offset_ms().unwrap_or(0))
     }
@@ -382,6 +441,14 @@ impl SyncSession {
         self.conflicts.extend(Conflict::from_settled(&record, result.outcome));
         self.synced += 1;
         self.events.push_back(SyncEvent::Settled { record, outcome: result.outcome });
+    }
+
+    fn pull_interval(&self) -> u64 {
+        if self.live {
+            self.config.live_pull_interval_ms
+        } else {
+            self.config.pull_interval_ms
+        }
     }
 
     fn heard(&mut self, now: UnixMillis) {

@@ -81,6 +81,7 @@ fn simulate(seed: u64, devices: usize, scans_per_device: usize, loss: f64, dup: 
         backoff_base_ms: 500,
         backoff_max_ms: 20_000,
         pull_interval_ms: 4_000,
+        live_pull_interval_ms: 30_000,
     };
     let mut devs: Vec<Device> = (0..devices)
         .map(|i| {
@@ -376,4 +377,60 @@ fn clock_offset_is_learned_from_the_shortest_round_trip() {
         saw |= matches!(ev, SyncEvent::ClockOffset { offset_ms: 90_000 });
     }
     assert!(saw);
+}
+
+#[test]
+fn the_live_stream_moves_the_ledger_at_once_slows_pulls_and_never_skips_a_gap() {
+    use ingia_core::live::LiveMessage;
+    let entry = |ticket: u32, device: u32, seq: u64| LedgerEntry {
+        standing: Standing::Accepted { seq },
+        ticket: TicketId(ticket),
+        device: DeviceId(device),
+        scan_id: ScanId(seq),
+        stamp: Stamp { at: UnixMillis(900), gate: GateId(0), device: DeviceId(device) },
+        movement: Movement::Entry,
+    };
+    let admissions = |after, seq, entries| LiveMessage::Admissions { after, seq, server_time: UnixMillis(0), entries };
+    let config = SyncConfig::default();
+    let mut s = SyncSession::new(DeviceId(1), config, 4, 10, 9);
+    let mut now = UnixMillis(1_000);
+    let tx = s.poll_transmit(now).expect("first pull");
+    s.handle_reply(now, Reply::Pulled { id: tx.id(), server_time: now, revision: 4, seq: 10, admissions: vec![] });
+    assert_eq!(s.poll_timeout(), Some(now.saturating_add_ms(config.pull_interval_ms)));
+    // Up: the next pull waits the live interval.
+    s.live_up(now);
+    assert!(s.is_live());
+    assert_eq!(s.poll_timeout(), Some(now.saturating_add_ms(config.live_pull_interval_ms)));
+    // Another gate's admission arrives: in the ledger, cursor moved, no request.
+    now = UnixMillis(2_000);
+    s.handle_live(now, admissions(10, 11, vec![entry(7, 2, 11)]));
+    assert_eq!(s.cursors(), (4, 11));
+    assert!(s.ledger().entries().any(|e| e.ticket == TicketId(7)));
+    assert!(s.poll_transmit(now).is_none(), "no pull while the stream brings everything");
+    let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert!(events.iter().any(|e| matches!(e, SyncEvent::Learned(x) if x.ticket == TicketId(7))));
+    assert!(events.iter().any(|e| matches!(e, SyncEvent::Cursor { seq: 11, .. })));
+    // A message after a gap (13 follows 12, which this session never saw): learned, but the
+    // cursor stays at 11 and a pull is due now to fetch 12.
+    s.handle_live(now, admissions(12, 13, vec![entry(8, 2, 13)]));
+    assert_eq!(s.cursors(), (4, 11));
+    assert!(s.ledger().entries().any(|e| e.ticket == TicketId(8)));
+    let Some(Transmit::Pull { seq: 11, .. }) = s.poll_transmit(now) else { panic!("the gap is pulled") };
+    // A newer manifest revision makes a pull due at once too.
+    let mut t = SyncSession::new(DeviceId(1), config, 4, 10, 9);
+    let tx = t.poll_transmit(now).unwrap();
+    t.handle_reply(now, Reply::Pulled { id: tx.id(), server_time: now, revision: 4, seq: 10, admissions: vec![] });
+    t.live_up(now);
+    t.handle_live(now, LiveMessage::Revision(4));
+    assert!(t.poll_transmit(now).is_none(), "the same revision: nothing to pull");
+    t.handle_live(now, LiveMessage::Revision(5));
+    assert!(matches!(t.poll_transmit(now), Some(Transmit::Pull { revision: 4, .. })));
+    // Down: back to the normal pace, starting now.
+    let mut u = SyncSession::new(DeviceId(1), config, 4, 10, 9);
+    let tx = u.poll_transmit(now).unwrap();
+    u.handle_reply(now, Reply::Pulled { id: tx.id(), server_time: now, revision: 4, seq: 10, admissions: vec![] });
+    u.live_up(now);
+    u.live_down(UnixMillis(3_000));
+    assert!(!u.is_live());
+    assert!(u.poll_transmit(UnixMillis(3_000)).is_some(), "what was missed is pulled at once");
 }

@@ -82,6 +82,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/device", get(device))
         .route("/api/manifest", get(manifest))
         .route("/api/admissions", get(admissions))
+        .route("/api/live", get(live))
         .route("/api/checkins", post(sync_checkins))
         .route("/api/stats", get(stats))
         .route("/api/conflicts", get(conflicts))
@@ -418,6 +419,35 @@ async fn admissions(
         return Ok(binary(exchange::encode_admissions(UnixMillis(server_time), seq, &admissions)));
     }
     Ok(axum::Json(AdmissionsResponse { server_time, seq, admissions }).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveQuery {
+    since: Option<u64>,
+}
+
+/// The live stream (`crate::live`): admissions after `since`, or after the `Last-Event-ID` a
+/// reconnecting client sends, then each as it is accepted.
+async fn live(
+    State(state): State<AppState>,
+    Device(auth): Device,
+    headers: axum::http::HeaderMap,
+    q: std::result::Result<Query<LiveQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response> {
+    let Ok(Query(q)) = q else { return Err(Error::BadRequest("`since` must be a sequence number".into())) };
+    limit(&state, format!("device:{}:read", auth.device), ratelimit::READ_PER_DEVICE)?;
+    let resumed = headers.get("last-event-id").map(|v| {
+        v.to_str().ok().and_then(|s| s.trim().parse::<u64>().ok()).ok_or(Error::BadRequest("bad Last-Event-ID".into()))
+    });
+    let since = match resumed {
+        Some(r) => r?,
+        None => q.since.unwrap_or(0),
+    };
+    let mut resp = crate::live::stream(state.db.clone(), auth.device, auth.event, since).into_response();
+    // Proxies that buffer (nginx) pass the stream through as it is written.
+    resp.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(resp)
 }
 
 #[derive(Deserialize)]

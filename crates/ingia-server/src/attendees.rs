@@ -393,6 +393,7 @@ pub async fn edit(db: &Db, event: EventId, ticket: TicketId, a: &Attendee, actor
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    db.wake(event).await;
     crate::audit::record(db, Some(event), actor, "attendee.edit", &format!("ticket {ticket}")).await
 }
 

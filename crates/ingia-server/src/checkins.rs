@@ -161,6 +161,9 @@ pub async fn submit(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    if seq.is_some() {
+        db.wake(record.event).await;
+    }
     Ok(result(outcome, false))
 }
 
@@ -448,6 +451,7 @@ pub async fn annul(db: &Db, event: EventId, device: DeviceId, after: u64, now: u
         }
     }
     tx.commit().await?;
+    db.wake(event).await;
     let detail = format!(
         "device {device}: {} admissions from {} annulled ({} tickets may enter again)",
         rows.len(),

@@ -15,10 +15,15 @@ pub enum Backend {
     Postgres,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Wakes this process's live streams when an event's admissions or manifest move
+    /// (`crate::live`); on PostgreSQL the other instances hear it through `LISTEN`.
+    pub live: crate::live::Hub,
+    /// The address, for the `LISTEN` connection (it may hold a password: never printed).
+    url: std::sync::Arc<str>,
     /// SQLite has one writer at a time; queueing writers here is fairer and faster than
     /// SQLite's busy handler, which polls with growing sleeps (p99 of 750 ms at 4 writers).
     sqlite_writer: std::sync::Arc<tokio::sync::Mutex<()>>,
@@ -26,6 +31,12 @@ pub struct Db {
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
 
 impl Db {
     /// Connects and migrates. `url` is `sqlite://FILE` or `postgres://...`.
@@ -79,7 +90,12 @@ impl Db {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await.map_err(|e| Error::Internal(format!("migration failed: {e}")))?;
-        Ok(Db { pool, backend, sqlite_writer: Default::default() })
+        Ok(Db { pool, backend, live: Default::default(), url: url.as_str().into(), sqlite_writer: Default::default() })
+    }
+
+    /// The database address (for the live streams' `LISTEN` connection).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
     }
 
     /// Held around a write transaction: serializes writers within this process on SQLite; a

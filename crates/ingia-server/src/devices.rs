@@ -153,15 +153,34 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<DeviceAuth> {
         return Err(Error::Revoked);
     }
     let auth = auth_from_row(&row)?;
+    touch(db, auth.device, row.try_get("last_seen_at")?).await?;
+    Ok(auth)
+}
+
+/// A device holding the live stream is in contact: its last contact kept (to the minute), or
+/// `Revoked` once the organizer revoked it (the stream then ends).
+pub async fn still_in_contact(db: &Db, device: DeviceId) -> Result<()> {
+    let row = sqlx::query("SELECT revoked_at, last_seen_at FROM devices WHERE id = $1")
+        .bind(i64::from(device.0))
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    if row.try_get::<Option<i64>, _>("revoked_at")?.is_some() {
+        return Err(Error::Revoked);
+    }
+    touch(db, device, row.try_get("last_seen_at")?).await
+}
+
+async fn touch(db: &Db, device: DeviceId, last_seen: Option<i64>) -> Result<()> {
     let now = now_ms() as i64;
-    if row.try_get::<Option<i64>, _>("last_seen_at")?.is_none_or(|seen| now - seen >= 60_000) {
+    if last_seen.is_none_or(|seen| now - seen >= 60_000) {
         sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE id = $2")
             .bind(now)
-            .bind(i64::from(auth.device.0))
+            .bind(i64::from(device.0))
             .execute(&db.pool)
             .await?;
     }
-    Ok(auth)
+    Ok(())
 }
 
 /// What a device reports on its pulls (written only when it changes).

@@ -306,6 +306,7 @@ pub async fn update_event(db: &Db, id: EventId, ev: &NewEvent, org: i64, actor: 
         .await?;
     }
     tx.commit().await?;
+    db.wake(id).await;
     crate::audit::record_org(db, org, Some(id), actor, "event.update", &format!("event `{}`", ev.name.trim())).await
 }
 
@@ -485,6 +486,7 @@ pub async fn set_keep_hours(db: &Db, id: EventId, hours: u16) -> Result<()> {
         return Err(Error::NotFound("event"));
     }
     tx.commit().await?;
+    db.wake(id).await;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ pub mod devices;
 pub mod error;
 pub mod events;
 pub mod listen;
+pub mod live;
 pub mod loopback;
 pub mod mail;
 pub mod ratelimit;

@@ -483,6 +483,7 @@ async fn serve(db: Db, keys: Keys, args: &ServeArgs) -> Result<()> {
     if sealed > 0 {
         tracing::info!(tickets = sealed, "sealed ticket secrets an older version kept in the clear");
     }
+    ingia_server::live::listen(&db);
     let static_dir = args.static_dir.join("index.html").exists().then(|| args.static_dir.clone());
     if static_dir.is_none() {
         tracing::warn!(dir = %args.static_dir.display(), "no built scanner app there; serving the API only");

@@ -121,6 +121,7 @@ pub async fn issue(
         out.push(IssuedTicket { id, holder, email, pin, credential, wallet_token, code_secret: secret });
     }
     tx.commit().await?;
+    db.wake(event).await;
     let detail = match only {
         Some(t) => format!("ticket {t}"),
         None => format!("{} tickets", out.len()),
@@ -180,6 +181,7 @@ pub async fn reissue(db: &Db, keys: &Keys, event: EventId, old: TicketId, actor:
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        db.wake(event).await;
         new
     };
     crate::audit::record(db, Some(event), actor, "ticket.reissue", &format!("ticket {old} -> ticket {new}")).await?;
@@ -204,6 +206,7 @@ pub async fn set_status(db: &Db, actor: &str, event: EventId, ticket: TicketId, 
         return Err(Error::NotFound("issued ticket"));
     }
     tx.commit().await?;
+    db.wake(event).await;
     crate::audit::record(db, Some(event), actor, "ticket.status", &format!("ticket {ticket} -> {}", status.slug()))
         .await
 }

@@ -1,0 +1,226 @@
+//! The live stream: one Server-Sent Events stream per gate (`GET /api/live`), carrying the
+//! admissions the event accepts, in sequence order, and the manifest revision when it moves.
+//!
+//! Streams do not carry what woke them: a wake (`Hub::wake`, from whoever advanced an event's
+//! sequence or revision) only makes each stream of that event read again *from its own cursor*
+//! (`checkins::admissions_since`), the same read a pull does. So a missed or doubled wake loses
+//! and repeats nothing, a reconnect with `Last-Event-ID` resumes exactly, and several server
+//! instances on one PostgreSQL need only a doorbell between them: `NOTIFY ingia_live` with the
+//! event id, heard by each instance's `LISTEN` connection ([`listen`]), which wakes every stream
+//! after it reconnects (notifications sent while it was away are lost, the rows are not).
+//! A stream also reads every [`IDLE_CHECK`] with no wake at all (the same catch-up), keeps the
+//! device's last contact, and ends when the device is revoked.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::stream::Stream;
+use ingia_core::live::{LiveMessage, MAX_ENTRIES};
+use ingia_core::{DeviceId, EventId, UnixMillis};
+use sqlx::Row;
+use tokio::sync::broadcast;
+
+use crate::db::{event_key, Backend, Db};
+use crate::error::Result;
+use crate::util::now_ms;
+
+/// The wake that means "every event" (after the `LISTEN` connection came back).
+const ALL: u64 = u64::MAX;
+/// Re-read with no wake this often (a lost notification costs at most this much).
+pub const IDLE_CHECK: Duration = Duration::from_secs(10);
+/// A comment line this often keeps proxies and the phone's radio from closing the stream.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+const CHANNEL: &str = "ingia_live";
+
+/// This process's doorbell: a broadcast of event ids.
+#[derive(Clone, Debug)]
+pub struct Hub(broadcast::Sender<u64>);
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub(broadcast::channel(1024).0)
+    }
+}
+
+impl Hub {
+    fn ring(&self, event: u64) {
+        // No stream open is not an error.
+        let _ = self.0.send(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<u64> {
+        self.0.subscribe()
+    }
+}
+
+impl Db {
+    /// Wakes the streams of `event` in this process and, on PostgreSQL, in every instance
+    /// (call after the commit that moved the event's sequence or revision). Never fails the
+    /// caller: the streams' idle check catches up on a lost wake.
+    pub async fn wake(&self, event: EventId) {
+        self.live.ring(event.0);
+        if self.backend == Backend::Postgres {
+            let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(event.0.to_string())
+                .execute(&self.pool)
+                .await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "NOTIFY failed; other instances' streams catch up at their idle check");
+            }
+        }
+    }
+}
+
+/// On PostgreSQL, forwards other instances' wakes to this one's streams, for as long as the
+/// process runs (reconnecting with a pause when the database is away). A no-op on SQLite.
+pub fn listen(db: &Db) {
+    if db.backend != Backend::Postgres {
+        return;
+    }
+    let (url, hub) = (db.url().to_string(), db.live.clone());
+    tokio::spawn(async move {
+        loop {
+            match sqlx::postgres::PgListener::connect(&url).await {
+                Ok(mut listener) => {
+                    if let Err(e) = listener.listen(CHANNEL).await {
+                        tracing::warn!(error = %e, "LISTEN failed");
+                    } else {
+                        hub.ring(ALL);
+                        loop {
+                            match listener.try_recv().await {
+                                Ok(Some(n)) => match n.payload().parse::<u64>() {
+                                    Ok(event) => hub.ring(event),
+                                    Err(_) => tracing::warn!("a live wake that is not an event id"),
+                                },
+                                // The connection dropped: it reconnects on the next call, and
+                                // whatever was sent meanwhile is caught up by a read from each
+                                // stream's cursor.
+                                Ok(None) => {
+                                    if listener.listen(CHANNEL).await.is_ok() {
+                                        hub.ring(ALL);
+                                    }
+                                }
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "LISTEN connection lost");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot open the LISTEN connection"),
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    });
+}
+
+/// Where one stream is.
+struct Cursor {
+    db: Db,
+    device: DeviceId,
+    event: EventId,
+    seq: u64,
+    revision: Option<u64>,
+    wakes: broadcast::Receiver<u64>,
+    queued: std::collections::VecDeque<LiveMessage>,
+    first: bool,
+    done: bool,
+}
+
+impl Cursor {
+    /// Waits for a wake of this event (or the idle check); `false` when the hub is gone.
+    async fn wait(&mut self) -> bool {
+        let sleep = tokio::time::sleep(IDLE_CHECK);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                got = self.wakes.recv() => match got {
+                    Ok(e) if e == self.event.0 || e == ALL => return true,
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(_)) => return true,
+                    Err(broadcast::error::RecvError::Closed) => return false,
+                },
+                _ = &mut sleep => return true,
+            }
+        }
+    }
+
+    /// Reads what is new since the cursor into `queued`.
+    async fn read(&mut self) -> Result<()> {
+        crate::devices::still_in_contact(&self.db, self.device).await?;
+        let revision: i64 = sqlx::query("SELECT revision FROM events WHERE id = $1")
+            .bind(event_key(self.event))
+            .fetch_one(&self.db.pool)
+            .await?
+            .try_get("revision")?;
+        let revision = revision as u64;
+        if self.revision != Some(revision) {
+            self.revision = Some(revision);
+            self.queued.push_back(LiveMessage::Revision(revision));
+        }
+        loop {
+            let (entries, seq) =
+                crate::checkins::admissions_since(&self.db, self.event, self.seq, MAX_ENTRIES as u32).await?;
+            if seq <= self.seq {
+                return Ok(());
+            }
+            let full = entries.len() == MAX_ENTRIES;
+            let after = std::mem::replace(&mut self.seq, seq);
+            self.queued.push_back(LiveMessage::Admissions { after, seq, server_time: UnixMillis(now_ms()), entries });
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn next(&mut self) -> Option<LiveMessage> {
+        loop {
+            if let Some(m) = self.queued.pop_front() {
+                return Some(m);
+            }
+            if self.done || (!std::mem::replace(&mut self.first, false) && !self.wait().await) {
+                return None;
+            }
+            if let Err(e) = self.read().await {
+                // Revoked, or the database away: the stream ends; the phone reconnects or
+                // learns of its revocation on its next request.
+                if !matches!(e, crate::Error::Revoked) {
+                    tracing::warn!(error = %e, "live stream ended");
+                }
+                self.done = true;
+            }
+        }
+    }
+}
+
+/// The SSE response for a device whose ledger is at `since`.
+pub fn stream(
+    db: Db,
+    device: DeviceId,
+    event: EventId,
+    since: u64,
+) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
+    let cursor = Cursor {
+        wakes: db.live.subscribe(),
+        db,
+        device,
+        event,
+        seq: since,
+        revision: None,
+        queued: Default::default(),
+        first: true,
+        done: false,
+    };
+    let messages = futures_util::stream::unfold(cursor, |mut c| async move {
+        let m = c.next().await?;
+        let mut ev = Event::default().event(m.name()).data(m.data());
+        if let Some(id) = m.id() {
+            ev = ev.id(id.to_string());
+        }
+        Some((Ok(ev), c))
+    });
+    Sse::new(messages).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+}
