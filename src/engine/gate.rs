@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ingia_core::conflict::ItemResult;
+use ingia_core::live::{LiveMessage, SseParser};
 use ingia_core::sync::{Conflict, Reply, SyncConfig, SyncEvent, SyncSession, Transmit};
 use ingia_core::{
     decide_scan, exchange, words, CheckIn, GateId, LedgerEntry, Manifest, ManifestDelta, Movement, NameIndex,
@@ -347,10 +348,50 @@ impl Gate {
     }
 
     fn failed(&self, id: ingia_core::sync::RequestId, e: &NetError) -> Reply {
+        self.note_revoked(e);
+        Reply::Failed { id, retry_after_ms: retry_after(e) }
+    }
+
+    fn note_revoked(&self, e: &NetError) {
         if matches!(e, NetError::Server { code, .. } if code == "device_revoked") {
             self.revoked.set(true);
         }
-        Reply::Failed { id, retry_after_ms: retry_after(e) }
+    }
+
+    /// Holds the live stream (`/api/live`) from the session's cursor until it ends or fails:
+    /// another gate's admission is in this gate's ledger as soon as the server accepts it. Each
+    /// message goes to the session, what it learned is stored, then `news` runs (it answers
+    /// whether to go on: the gate may have closed meanwhile). Pulls slow down while it holds.
+    pub async fn hold_live(&self, news: &dyn Fn() -> bool) -> Result<(), NetError> {
+        let seq = self.state.borrow().session.cursors().1;
+        let body = net::open_stream(&format!("/api/live?since={seq}"), &self.pairing.device_token)
+            .await
+            .inspect_err(|e| self.note_revoked(e))?;
+        self.state.borrow_mut().session.live_up(UnixMillis(now_ms()));
+        let mut parser = SseParser::new();
+        let held = loop {
+            let bytes = match body.chunk_within(LIVE_SILENCE_MS).await {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            };
+            let Ok(events) = parser.feed(&bytes) else { break Err(NetError::BadAnswer) };
+            self.state.borrow_mut().session.live_heard(UnixMillis(now_ms()));
+            for ev in events {
+                // A message this version does not know (a newer server) is skipped.
+                if let Ok(Some(message)) = LiveMessage::parse(&ev.event, &ev.data) {
+                    self.state.borrow_mut().session.handle_live(UnixMillis(now_ms()), message);
+                }
+            }
+            if let Err(e) = self.store_events(now_ms()).await {
+                web_sys::console::error_1(&format!("storing what the live stream brought: {e}").into());
+            }
+            if !news() {
+                break Ok(());
+            }
+        };
+        self.state.borrow_mut().session.live_down(UnixMillis(now_ms()));
+        held
     }
 
     /// The pull cursors and the last contact, as the session holds them now.
@@ -417,6 +458,10 @@ impl Gate {
         Ok((server_time, new_revision, next_seq, admissions))
     }
 }
+
+/// The server writes a keep-alive every 15 s: this long with nothing means the network died
+/// without closing the connection.
+const LIVE_SILENCE_MS: u32 = 40_000;
 
 /// The server's `Retry-After`, where it gave one.
 fn retry_after(e: &NetError) -> Option<u64> {

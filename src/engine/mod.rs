@@ -44,6 +44,9 @@ thread_local! {
     static TIMER: RefCell<Option<Timeout>> = const { RefCell::new(None) };
     /// The last sync round's storage failure, shown until a round succeeds.
     static PROBLEM: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Whether the live stream's loop runs (one per worker), and a request to end its pause.
+    static LIVE: Cell<bool> = const { Cell::new(false) };
+    static LIVE_NOW: Cell<bool> = const { Cell::new(false) };
     /// The kiosk's exit PIN tries (locks after repeated wrong ones).
     static EXIT: RefCell<ExitGuard> = RefCell::new(ExitGuard::default());
 }
@@ -113,6 +116,8 @@ async fn answer(request: Request) -> protocol::Reply {
                 g.network_up(now_ms());
             }
             sync_soon();
+            LIVE_NOW.with(|n| n.set(true));
+            live_soon();
             Ok(Answer::Done)
         }
         Request::KioskPinIsSet => staff_pin().await.map(|p| Answer::Flag(p.is_some())),
@@ -212,6 +217,7 @@ async fn open_gate(p: Paired) -> Result<Screen, String> {
     let gate = Gate::open(store, p.pairing, manifest, p.cursors).await?;
     GATE.with(|g| g.borrow_mut().replace(Rc::new(gate)));
     sync_soon();
+    live_soon();
     Ok(shown)
 }
 
@@ -306,6 +312,49 @@ fn sync_soon() {
         }
         arm(&g);
         publish().await;
+    });
+}
+
+/// Holds the live stream while a gate is open. After it drops: a sync round at once (what it
+/// would have brought, and a revocation, come by pull), then a new stream after a pause that
+/// grows from 1 s to 30 s (jittered, so a venue's phones do not reconnect in step), cut short
+/// when the browser says the network is back. A gate moved or erased ends its stream.
+fn live_soon() {
+    if LIVE.with(|l| l.replace(true)) {
+        return;
+    }
+    spawn_local(async {
+        let mut pause_ms: u64 = 1_000;
+        while let Some(g) = gate() {
+            let same = || gate().is_some_and(|now| Rc::ptr_eq(&now, &g));
+            let opened = now_ms();
+            let news = || {
+                spawn_local(publish());
+                same()
+            };
+            let held = g.hold_live(&news).await;
+            if let Err(e) = &held {
+                web_sys::console::warn_1(&format!("live stream: {e}").into());
+            }
+            if now_ms().saturating_sub(opened) > 60_000 {
+                pause_ms = 1_000;
+            }
+            sync_soon();
+            if g.is_revoked() {
+                break;
+            }
+            if !same() {
+                continue;
+            }
+            let jitter = u64::from(u16::from_le_bytes(clock::random::<2>().unwrap_or_default())) % (pause_ms / 2 + 1);
+            let until = now_ms() + pause_ms / 2 + jitter;
+            LIVE_NOW.with(|n| n.set(false));
+            while now_ms() < until && !LIVE_NOW.with(|n| n.get()) && same() {
+                clock::sleep(std::time::Duration::from_millis(250)).await;
+            }
+            pause_ms = (pause_ms * 2).min(30_000);
+        }
+        LIVE.with(|l| l.set(false));
     });
 }
 

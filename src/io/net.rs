@@ -51,15 +51,14 @@ fn signal(deadline: Deadline) -> Option<AbortSignal> {
 /// Sends a request; `body` is its media type and value, `accept` what the answer may be. (The
 /// callers build the body and the deadline, so a page that only sends JSON, the wallet, links no
 /// binary or deadline code.)
-async fn send(
+async fn respond(
     method: &str,
     path: &str,
     token: Option<&str>,
     body: Option<(&str, &JsValue)>,
     accept: &str,
-    progress: &dyn Fn(u64, Option<u64>),
     signal: Option<&AbortSignal>,
-) -> Result<Reply, NetError> {
+) -> Result<Response, NetError> {
     let init = RequestInit::new();
     init.set_method(method);
     init.set_signal(signal);
@@ -74,23 +73,97 @@ async fn send(
     headers.set("accept", accept).map_err(js_err)?;
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(path, &init).map_err(js_err)?;
-    let response: Response = JsFuture::from(fetch(&request)).await.map_err(js_err)?.dyn_into().map_err(js_err)?;
-    let total = response.headers().get("x-ingia-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
-    let mut body = Vec::new();
-    if let Some(stream) = response.body() {
-        let reader: web_sys::ReadableStreamDefaultReader =
-            stream.get_reader().dyn_into().map_err(|_| NetError::BadAnswer)?;
-        loop {
-            let chunk = JsFuture::from(reader.read()).await.map_err(js_err)?;
-            if Reflect::get(&chunk, &"done".into()).map_err(js_err)?.as_bool().unwrap_or(true) {
-                break;
-            }
-            let value = Reflect::get(&chunk, &"value".into()).map_err(js_err)?;
-            body.extend(Uint8Array::new(&value).to_vec());
-            progress(body.len() as u64, total);
+    JsFuture::from(fetch(&request)).await.map_err(js_err)?.dyn_into().map_err(js_err)
+}
+
+/// An answer's body, read as it arrives.
+pub struct Body(Option<web_sys::ReadableStreamDefaultReader>);
+
+impl Body {
+    fn of(response: &Response) -> Result<Body, NetError> {
+        match response.body() {
+            Some(stream) => Ok(Body(Some(stream.get_reader().dyn_into().map_err(|_| NetError::BadAnswer)?))),
+            None => Ok(Body(None)),
         }
     }
+
+    /// [`chunk`](Self::chunk), but a connection silent for `ms` counts as dropped (a network
+    /// that died without closing it: the live stream's keep-alives stopped coming), and so does
+    /// one the browser says it has no network for (an open connection may outlive that).
+    pub async fn chunk_within(&self, ms: u32) -> Result<Option<Vec<u8>>, NetError> {
+        let mut read = std::pin::pin!(self.chunk());
+        let mut quiet = 0;
+        loop {
+            let tick = gloo_timers::future::TimeoutFuture::new(1_000);
+            if let futures_util::future::Either::Left((got, _)) =
+                futures_util::future::select(read.as_mut(), tick).await
+            {
+                return got;
+            }
+            quiet += 1_000;
+            if quiet >= ms || !online() {
+                if let Some(reader) = &self.0 {
+                    let _ = reader.cancel();
+                }
+                return Err(NetError::Offline);
+            }
+        }
+    }
+
+    /// The next bytes, or `None` at the end; a dropped connection is [`NetError::Offline`].
+    pub async fn chunk(&self) -> Result<Option<Vec<u8>>, NetError> {
+        let Some(reader) = &self.0 else { return Ok(None) };
+        let chunk = JsFuture::from(reader.read()).await.map_err(js_err)?;
+        if Reflect::get(&chunk, &"done".into()).map_err(js_err)?.as_bool().unwrap_or(true) {
+            return Ok(None);
+        }
+        let value = Reflect::get(&chunk, &"value".into()).map_err(js_err)?;
+        Ok(Some(Uint8Array::new(&value).to_vec()))
+    }
+}
+
+async fn send(
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<(&str, &JsValue)>,
+    accept: &str,
+    progress: &dyn Fn(u64, Option<u64>),
+    signal: Option<&AbortSignal>,
+) -> Result<Reply, NetError> {
+    let response = respond(method, path, token, body, accept, signal).await?;
+    let total = response.headers().get("x-ingia-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
+    let reader = Body::of(&response)?;
+    let mut body = Vec::new();
+    while let Some(chunk) = reader.chunk().await? {
+        body.extend(chunk);
+        progress(body.len() as u64, total);
+    }
     Ok(Reply { status: response.status(), headers: response.headers(), body })
+}
+
+/// Opens a response that does not end (the live stream, `text/event-stream`): its body to read
+/// chunk by chunk, or the server's error.
+pub async fn open_stream(path: &str, token: &str) -> Result<Body, NetError> {
+    let response = respond("GET", path, Some(token), None, "text/event-stream", None).await?;
+    if (200..300).contains(&response.status()) {
+        return Body::of(&response);
+    }
+    let reader = Body::of(&response)?;
+    let mut body = Vec::new();
+    while let Some(chunk) = reader.chunk().await? {
+        body.extend(chunk);
+    }
+    Err(sync_error(&Reply { status: response.status(), headers: response.headers(), body }))
+}
+
+/// Whether the browser says it has a network (`navigator.onLine`, in a page or a worker).
+pub fn online() -> bool {
+    Reflect::get(&js_sys::global(), &"navigator".into())
+        .and_then(|n| Reflect::get(&n, &"onLine".into()))
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(true)
 }
 
 /// The server's error answer as a [`NetError::Server`] (its stable code and plain message).

@@ -240,9 +240,12 @@ impl SyncSession {
 
     /// The browser said the network is back: try now instead of waiting out the backoff, but
     /// never before a `Retry-After` the server gave.
+    /// (While the live stream is up, nothing was missed: only the push is hurried.)
     pub fn network_up(&mut self, now: UnixMillis) {
         self.push_retry = self.push_retry.now_or_later(now);
-        self.pull_retry = self.pull_retry.now_or_later(now);
+        if !self.live {
+            self.pull_retry = self.pull_retry.now_or_later(now);
+        }
     }
 
     pub fn handle_reply(&mut self, now: UnixMillis, reply: Reply) {
@@ -308,6 +311,14 @@ impl SyncSession {
         if self.live {
             self.live = false;
             self.pull_retry = self.pull_retry.now_or_later(now);
+        }
+    }
+
+    /// Bytes came over the live stream (a keep-alive at least): the server is in contact, and
+    /// what this gate shows is as of now.
+    pub fn live_heard(&mut self, now: UnixMillis) {
+        if self.live {
+            self.heard(now);
         }
     }
 

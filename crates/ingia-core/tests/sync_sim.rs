@@ -407,6 +407,8 @@ fn the_live_stream_moves_the_ledger_at_once_slows_pulls_and_never_skips_a_gap() 
     assert_eq!(s.cursors(), (4, 11));
     assert!(s.ledger().entries().any(|e| e.ticket == TicketId(7)));
     assert!(s.poll_transmit(now).is_none(), "no pull while the stream brings everything");
+    s.network_up(now);
+    assert!(s.poll_transmit(now).is_none(), "the browser's `online` while the stream holds: nothing missed");
     let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
     assert!(events.iter().any(|e| matches!(e, SyncEvent::Learned(x) if x.ticket == TicketId(7))));
     assert!(events.iter().any(|e| matches!(e, SyncEvent::Cursor { seq: 11, .. })));
@@ -425,6 +427,9 @@ fn the_live_stream_moves_the_ledger_at_once_slows_pulls_and_never_skips_a_gap() 
     assert!(t.poll_transmit(now).is_none(), "the same revision: nothing to pull");
     t.handle_live(now, LiveMessage::Revision(5));
     assert!(matches!(t.poll_transmit(now), Some(Transmit::Pull { revision: 4, .. })));
+    // A keep-alive is contact while live (the gate's "data as of" follows it), not otherwise.
+    t.live_heard(UnixMillis(9_000));
+    assert_eq!(t.last_contact(), Some(UnixMillis(9_000)));
     // Down: back to the normal pace, starting now.
     let mut u = SyncSession::new(DeviceId(1), config, 4, 10, 9);
     let tx = u.poll_transmit(now).unwrap();
@@ -433,4 +438,6 @@ fn the_live_stream_moves_the_ledger_at_once_slows_pulls_and_never_skips_a_gap() 
     u.live_down(UnixMillis(3_000));
     assert!(!u.is_live());
     assert!(u.poll_transmit(UnixMillis(3_000)).is_some(), "what was missed is pulled at once");
+    u.live_heard(UnixMillis(4_000));
+    assert_ne!(u.last_contact(), Some(UnixMillis(4_000)));
 }
