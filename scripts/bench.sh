@@ -13,6 +13,9 @@ pg_url=$(bash scripts/pg.sh start)
 trap 'bash scripts/pg.sh stop' EXIT
 INGIA_BENCH_PG_URL="$pg_url" cargo run --locked --release -p ingia-server --example sync_bench
 cargo run --locked --release -p ingia-server --example console_size
+# The live stream against the release binary: 1,000 open sockets on each side.
+cargo build --locked --release -p ingia-server
+(ulimit -n 8192 && cargo run --locked --release -p ingia-server --example live_bench)
 bash scripts/build_pwa.sh "$CARGO_TARGET_DIR/dist-bench"
 python3 scripts/pwa_size.py "$CARGO_TARGET_DIR/dist-bench"
 # The decoder worker per frame and QR-to-verdict, in Chromium against a real server.

@@ -110,6 +110,16 @@ impl Body {
         }
     }
 
+    /// The whole body, saying how much has come after each chunk.
+    async fn all(&self, progress: &dyn Fn(u64)) -> Result<Vec<u8>, NetError> {
+        let mut body = Vec::new();
+        while let Some(chunk) = self.chunk().await? {
+            body.extend(chunk);
+            progress(body.len() as u64);
+        }
+        Ok(body)
+    }
+
     /// The next bytes, or `None` at the end; a dropped connection is [`NetError::Offline`].
     pub async fn chunk(&self) -> Result<Option<Vec<u8>>, NetError> {
         let Some(reader) = &self.0 else { return Ok(None) };
@@ -133,12 +143,7 @@ async fn send(
 ) -> Result<Reply, NetError> {
     let response = respond(method, path, token, body, accept, signal).await?;
     let total = response.headers().get("x-ingia-length").ok().flatten().and_then(|v| v.parse::<u64>().ok());
-    let reader = Body::of(&response)?;
-    let mut body = Vec::new();
-    while let Some(chunk) = reader.chunk().await? {
-        body.extend(chunk);
-        progress(body.len() as u64, total);
-    }
+    let body = Body::of(&response)?.all(&|n| progress(n, total)).await?;
     Ok(Reply { status: response.status(), headers: response.headers(), body })
 }
 
@@ -149,11 +154,7 @@ pub async fn open_stream(path: &str, token: &str) -> Result<Body, NetError> {
     if (200..300).contains(&response.status()) {
         return Body::of(&response);
     }
-    let reader = Body::of(&response)?;
-    let mut body = Vec::new();
-    while let Some(chunk) = reader.chunk().await? {
-        body.extend(chunk);
-    }
+    let body = Body::of(&response)?.all(&|_| {}).await?;
     Err(sync_error(&Reply { status: response.status(), headers: response.headers(), body }))
 }
 

@@ -7,8 +7,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use ingia_core::rotating::{current_code, DEFAULT_STEP_SECS};
-use ingia_core::{CheckIn, DeviceId, EventId, GateId, Movement, Presented, ScanId, TicketToken, UnixMillis, Verdict};
+use ingia_core::{EventId, GateId};
 use ingia_server::devices::{self, Role};
 use ingia_server::events::{self, NewEvent};
 use ingia_server::secrets::Keys;
@@ -17,8 +16,11 @@ use ingia_server::util::{hex, now_ms, random_bytes};
 use ingia_server::{attendees, tickets, AppState, Db};
 use serde_json::json;
 
+#[path = "support/gate.rs"]
+mod gate;
 #[path = "../../ingia-core/examples/support/report.rs"]
 mod report;
+use gate::{admission, percentile};
 
 const TICKETS: usize = 6_000;
 const DEVICES: usize = 4;
@@ -57,29 +59,6 @@ async fn setup(url: &str, keys: &Keys) -> (Db, EventId, Vec<(u32, String)>, Vec<
         devs.push((auth.device.0, token));
     }
     (db, ev.id, devs, issued)
-}
-
-/// An admission as a gate records it: the ticket's live code scanned at `at`, with its proof.
-fn admission(event: EventId, device: u32, scan: u64, ticket: &IssuedTicket, at: u64) -> CheckIn {
-    let code = current_code(&ticket.code_secret, UnixMillis(at), DEFAULT_STEP_SECS);
-    let text = TicketToken::parse(&ticket.credential).unwrap().signed.with_code(code).to_text();
-    let verdict = Verdict::Admit { ticket: ticket.id, movement: Movement::Entry, reentry: false };
-    CheckIn::from_verdict(
-        DeviceId(device),
-        ScanId(scan),
-        event,
-        GateId(0),
-        "bench",
-        UnixMillis(at),
-        Movement::Entry,
-        &verdict,
-        Presented::Qr(&text),
-        8,
-    )
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 /// Pushes `per_device` admissions from each device (distinct tickets) in batches of `batch`.

@@ -135,6 +135,8 @@ pub async fn revoke(db: &Db, actor: &str, event: EventId, device: DeviceId) -> R
     if done.rows_affected() == 0 {
         return Err(Error::NotFound("active device of this event"));
     }
+    db.live.revoked(device);
+    db.wake(event).await;
     crate::audit::record(db, Some(event), actor, "device.revoke", &format!("device {device}")).await
 }
 

@@ -9,15 +9,21 @@
 //! event id, heard by each instance's `LISTEN` connection ([`listen`]), which wakes every stream
 //! after it reconnects (notifications sent while it was away are lost, the rows are not).
 //! A stream also reads every [`IDLE_CHECK`] with no wake at all (the same catch-up), keeps the
-//! device's last contact, and ends when the device is revoked.
+//! device's last contact, and ends when the device is revoked (at once when revoked through this
+//! process, within [`CONTACT_EVERY`] through another). The streams of one event at one cursor
+//! share one database read per ring (`Cursor::news`), so a wake costs one read per event, not
+//! one per stream.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::Stream;
 use ingia_core::live::{LiveMessage, MAX_ENTRIES};
-use ingia_core::{DeviceId, EventId, UnixMillis};
+use ingia_core::{DeviceId, EventId, LedgerEntry, UnixMillis};
 use sqlx::Row;
 use tokio::sync::broadcast;
 
@@ -33,24 +39,72 @@ pub const IDLE_CHECK: Duration = Duration::from_secs(10);
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const CHANNEL: &str = "ingia_live";
 
-/// This process's doorbell: a broadcast of event ids.
+/// This process's doorbell: a broadcast of event ids, the number of rings so far, and the last
+/// read of each event's news, shared by its streams.
 #[derive(Clone, Debug)]
-pub struct Hub(broadcast::Sender<u64>);
+pub struct Hub {
+    bell: broadcast::Sender<u64>,
+    rings: Arc<AtomicU64>,
+    /// Per event, its last read; locked while a stream reads, so the streams a ring wakes
+    /// together wait for one read instead of each making its own.
+    reads: Arc<Mutex<HashMap<EventId, Slot>>>,
+    /// Devices revoked through this process: their streams end at the next wake.
+    revoked: Arc<Mutex<std::collections::HashSet<DeviceId>>>,
+}
+
+/// What one stream read from the database: valid for every stream at the same cursor that
+/// reads after the same ring (a commit rung later rings again, so its streams read again).
+#[derive(Clone, Debug)]
+struct Read {
+    since: u64,
+    ring: u64,
+    revision: u64,
+    entries: Vec<LedgerEntry>,
+    seq: u64,
+    /// Reused for [`SHARED_FOR`] at most: a stream's idle check (a wake may have been lost)
+    /// reads afresh.
+    at: std::time::Instant,
+}
+
+/// An event's last read, behind the lock its streams take to read.
+type Slot = Arc<tokio::sync::Mutex<Option<Read>>>;
+
+const SHARED_FOR: Duration = Duration::from_secs(1);
 
 impl Default for Hub {
     fn default() -> Self {
-        Hub(broadcast::channel(1024).0)
+        Hub {
+            bell: broadcast::channel(1024).0,
+            rings: Default::default(),
+            reads: Default::default(),
+            revoked: Default::default(),
+        }
     }
 }
 
 impl Hub {
     fn ring(&self, event: u64) {
+        // Counted before it is sent: a stream woken by this ring reads under its number.
+        self.rings.fetch_add(1, Ordering::SeqCst);
         // No stream open is not an error.
-        let _ = self.0.send(event);
+        let _ = self.bell.send(event);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<u64> {
-        self.0.subscribe()
+        self.bell.subscribe()
+    }
+
+    /// A device revoked here (the organizer's action rings its event next).
+    pub fn revoked(&self, device: DeviceId) {
+        self.revoked.lock().unwrap_or_else(|p| p.into_inner()).insert(device);
+    }
+
+    fn is_revoked(&self, device: DeviceId) -> bool {
+        self.revoked.lock().unwrap_or_else(|p| p.into_inner()).contains(&device)
+    }
+
+    fn slot(&self, event: EventId) -> Slot {
+        self.reads.lock().unwrap_or_else(|p| p.into_inner()).entry(event).or_default().clone()
     }
 }
 
@@ -128,7 +182,13 @@ struct Cursor {
     queued: std::collections::VecDeque<LiveMessage>,
     first: bool,
     done: bool,
+    /// When the device's standing was last read from the database.
+    checked: Option<std::time::Instant>,
 }
+
+/// A stream reads its device's standing (and keeps its last contact) at most this often; a
+/// revocation in this process ends it at once, one in another instance within this.
+const CONTACT_EVERY: Duration = Duration::from_secs(5);
 
 impl Cursor {
     /// Waits for a wake of this event (or the idle check); `false` when the hub is gone.
@@ -148,22 +208,43 @@ impl Cursor {
         }
     }
 
-    /// Reads what is new since the cursor into `queued`.
-    async fn read(&mut self) -> Result<()> {
-        crate::devices::still_in_contact(&self.db, self.device).await?;
+    /// The event's revision and the admissions after `since`: one database read per event,
+    /// cursor and ring, shared by every stream in this process that needs the same.
+    async fn news(&self, since: u64) -> Result<Read> {
+        let hub = &self.db.live;
+        let slot = hub.slot(self.event);
+        let mut last = slot.lock().await;
+        let ring = hub.rings.load(Ordering::SeqCst);
+        if let Some(read) = last.as_ref().filter(|r| r.since == since && r.ring == ring && r.at.elapsed() < SHARED_FOR)
+        {
+            return Ok(read.clone());
+        }
         let revision: i64 = sqlx::query("SELECT revision FROM events WHERE id = $1")
             .bind(event_key(self.event))
             .fetch_one(&self.db.pool)
             .await?
             .try_get("revision")?;
-        let revision = revision as u64;
-        if self.revision != Some(revision) {
-            self.revision = Some(revision);
-            self.queued.push_back(LiveMessage::Revision(revision));
+        let (entries, seq) = crate::checkins::admissions_since(&self.db, self.event, since, MAX_ENTRIES as u32).await?;
+        let read = Read { since, ring, revision: revision as u64, entries, seq, at: std::time::Instant::now() };
+        *last = Some(read.clone());
+        Ok(read)
+    }
+
+    /// Reads what is new since the cursor into `queued`.
+    async fn read(&mut self) -> Result<()> {
+        if self.db.live.is_revoked(self.device) {
+            return Err(crate::Error::Revoked);
+        }
+        if self.checked.is_none_or(|at| at.elapsed() >= CONTACT_EVERY) {
+            crate::devices::still_in_contact(&self.db, self.device).await?;
+            self.checked = Some(std::time::Instant::now());
         }
         loop {
-            let (entries, seq) =
-                crate::checkins::admissions_since(&self.db, self.event, self.seq, MAX_ENTRIES as u32).await?;
+            let Read { revision, entries, seq, .. } = self.news(self.seq).await?;
+            if self.revision != Some(revision) {
+                self.revision = Some(revision);
+                self.queued.push_back(LiveMessage::Revision(revision));
+            }
             if seq <= self.seq {
                 return Ok(());
             }
@@ -213,6 +294,7 @@ pub fn stream(
         queued: Default::default(),
         first: true,
         done: false,
+        checked: None,
     };
     let messages = futures_util::stream::unfold(cursor, |mut c| async move {
         let m = c.next().await?;
