@@ -203,10 +203,10 @@ test('an organizer sets up the team, an event and a gate phone in the console', 
     assert.equal(gateName, 'North gate');
     await shoot(page, 'devices');
 
-    // Revoke: the phone's next contact is refused and its screen says so.
+    // Revoke: the server ends the phone's live stream, its next contact is refused, and its
+    // screen says so at once, with no reload.
     await page.locator('.devices li').last().getByRole('button', { name: 'Revoke' }).click();
     await page.locator('.devices li').last().getByText('revoked', { exact: true }).waitFor();
-    await phone.reload();
     await phone.getByTestId('erased').waitFor({ timeout: 20_000 });
     assert.match(await phone.getByTestId('erased').textContent(), /removed from the event by its organizer/);
 
