@@ -24,24 +24,30 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, e
   if (!bin || !dist) throw new Error('set INGIA_SERVER_BIN and INGIA_DIST (scripts/test.sh does)');
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-e2e-'));
-  const proc = spawn(bin, ['--data-dir', dataDir, 'demo', '--attendees', String(attendees),
-    '--listen', `127.0.0.1:${port}`, '--static-dir', dist], { stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, ...env } });
   const lines = [];
-  await new Promise((resolve, reject) => {
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('server did not start in 60 s')), 60_000);
-    proc.stdout.on('data', (chunk) => {
-      buf += chunk;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        lines.push(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-        if (lines.at(-1).startsWith('listening on')) { clearTimeout(timer); resolve(); }
-      }
+  // Starts the server (`demo` the first time, `serve` over the same data dir after a restart);
+  // resolves once it listens.
+  const start = (command) => {
+    const child = spawn(bin, ['--data-dir', dataDir, ...command, '--listen', `127.0.0.1:${port}`, '--static-dir', dist],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    const listening = new Promise((resolve, reject) => {
+      let buf = '';
+      const timer = setTimeout(() => reject(new Error('server did not start in 60 s')), 60_000);
+      child.stdout.on('data', (chunk) => {
+        buf += chunk;
+        let i;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          lines.push(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+          if (lines.at(-1).startsWith('listening on')) { clearTimeout(timer); resolve(); }
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     });
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
+    return { child, listening };
+  };
+  let server = start(['demo', '--attendees', String(attendees)]);
+  await server.listening;
   const link = (re) => lines.map((l) => l.match(re)).find(Boolean)?.[1];
   let lastDevice = null;
   return {
@@ -78,7 +84,14 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, e
         return { ticket: Number(ticket), holder, pin, wallet };
       });
     },
-    stop: () => proc.kill(),
+    /** Stops the server (SIGKILL: a crash, nothing flushed) and resolves when it is gone. */
+    kill: () => new Promise((resolve) => { server.child.once('exit', resolve); server.child.kill('SIGKILL'); }),
+    /** Starts it again on the same port and data dir (`serve`). */
+    restart: async () => { server = start(['serve']); await server.listening; },
+    /** Attendance from the CLI export (the database's own answer): rows checked in. */
+    checkedIn: () => execFileSync(bin, ['--data-dir', dataDir, 'export', link(/event (\d+) with/)], { encoding: 'utf8' })
+      .trim().split('\n').slice(1).filter((r) => r.split(',')[4] !== '').length,
+    stop: () => server.child.kill(),
   };
 }
 

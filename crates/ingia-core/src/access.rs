@@ -4,7 +4,8 @@
 //! Roles are ordered by power: each can do everything the one below it can.
 //! - viewer: the live view, with attendees' initials only;
 //! - supervisor: also devices (pair, rename, revoke), gates and conflicts;
-//! - manager: also events, attendees, tickets and the audit log (everything but members);
+//! - manager: also events, attendees, tickets, the audit log and full names in the live view
+//!   (everything but members; `watch::sees_names`);
 //! - owner: also members, invites and API keys.
 
 /// A member's role in an organization.
@@ -28,7 +29,7 @@ crate::names::named!(OrgRole {
 pub enum Need {
     /// Read the event and its live counts (initials, never full names).
     View,
-    /// Devices, gates, conflicts, full names in the live view.
+    /// Devices, gates, conflicts (attendees by initials, as for viewers).
     Operate,
     /// Events, attendees, tickets, the audit log.
     Manage,

@@ -35,6 +35,7 @@ pub mod sync;
 pub mod token;
 pub mod verdict;
 pub mod wallet;
+pub mod watch;
 pub mod wire;
 pub mod words;
 

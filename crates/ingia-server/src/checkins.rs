@@ -161,9 +161,15 @@ pub async fn submit(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    if seq.is_some() {
-        db.wake(record.event).await;
+    // Alerts after the commit (a failure here loses no check-in); every new scan wakes the
+    // streams: gates read only new admissions, dashboards also count refusals.
+    let entry = seq.is_some() && record.movement == Movement::Entry;
+    let watched =
+        crate::dashboard::watch(db, record.event, record.gate, record.result, entry, record.at.0, received_at);
+    if let Err(e) = watched.await {
+        tracing::warn!(error = %e, "alerts not checked");
     }
+    db.wake(record.event).await;
     Ok(result(outcome, false))
 }
 
@@ -463,7 +469,7 @@ pub async fn annul(db: &Db, event: EventId, device: DeviceId, after: u64, now: u
 }
 
 /// The organizer's alerts: admissions the server did not count, newest first.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Alert {
     pub at: i64,
     pub device: Option<u32>,
@@ -571,7 +577,7 @@ pub async fn stats(db: &Db, event: EventId, now: u64) -> Result<Stats> {
     Ok(Stats { checked_in, total, gates, per_minute, conflicts, doubted, alerts })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct ConflictRow {
     pub ticket: Option<u32>,
     pub holder: String,

@@ -108,7 +108,8 @@ pub async fn create_event_in(
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO events (id, name, venue, starts_secs, ends_secs, time_zone, code_step_secs, pin_digits, revision, \
-         last_seq, organizer_token_hash, created_at, org_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $11)",
+         last_seq, organizer_token_hash, created_at, org_id, capacity) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, 0, $9, $10, $11, $12)",
     )
     .bind(event_key(id))
     .bind(ev.name.trim())
@@ -121,6 +122,7 @@ pub async fn create_event_in(
     .bind(secret_hash(&organizer_token))
     .bind(now_ms() as i64)
     .bind(org)
+    .bind(ev.capacity as i64)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -488,6 +490,33 @@ pub async fn set_keep_hours(db: &Db, id: EventId, hours: u16) -> Result<()> {
     tx.commit().await?;
     db.wake(id).await;
     Ok(())
+}
+
+/// The venue's capacity (the dashboard's alerts at 80, 90 and 100% of the people inside).
+pub async fn set_capacity(db: &Db, id: EventId, capacity: u64) -> Result<()> {
+    if capacity == 0 || capacity > 1_000_000 {
+        return Err(Error::BadRequest("capacity must be 1 to 1000000 people".into()));
+    }
+    let done = sqlx::query("UPDATE events SET capacity = $1 WHERE id = $2")
+        .bind(capacity as i64)
+        .bind(event_key(id))
+        .execute(&db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("event"));
+    }
+    db.wake(id).await;
+    Ok(())
+}
+
+/// The venue's capacity as stored (older events: none, the dashboard counts issued tickets).
+pub async fn capacity(db: &Db, id: EventId) -> Result<Option<u64>> {
+    let row = sqlx::query("SELECT capacity FROM events WHERE id = $1")
+        .bind(event_key(id))
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(Error::NotFound("event"))?;
+    Ok(row.try_get::<Option<i64>, _>("capacity")?.map(|c| c.max(0) as u64))
 }
 
 /// The form of a device's manifest: a supervisor's desk carries names and PINs for search (the

@@ -8,6 +8,7 @@ pub mod attendees;
 pub mod audit;
 pub mod checkins;
 pub mod console;
+pub mod dashboard;
 pub mod db;
 pub mod devices;
 pub mod error;

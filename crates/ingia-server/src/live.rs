@@ -50,6 +50,8 @@ pub struct Hub {
     reads: Arc<Mutex<HashMap<EventId, Slot>>>,
     /// Devices revoked through this process: their streams end at the next wake.
     revoked: Arc<Mutex<std::collections::HashSet<DeviceId>>>,
+    /// The organizers' dashboards' boards, one read per event and ring (`crate::dashboard`).
+    pub boards: crate::dashboard::Cache,
 }
 
 /// What one stream read from the database: valid for every stream at the same cursor that
@@ -78,6 +80,7 @@ impl Default for Hub {
             rings: Default::default(),
             reads: Default::default(),
             revoked: Default::default(),
+            boards: Default::default(),
         }
     }
 }
@@ -92,6 +95,29 @@ impl Hub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<u64> {
         self.bell.subscribe()
+    }
+
+    /// The rings so far (a read made after ring N is current until ring N + 1).
+    pub fn rings(&self) -> u64 {
+        self.rings.load(Ordering::SeqCst)
+    }
+
+    /// Waits for a wake of `event` (or of every event) on `wakes`, at most `idle`; `false` when
+    /// the hub is gone.
+    pub async fn wait(wakes: &mut broadcast::Receiver<u64>, event: EventId, idle: Duration) -> bool {
+        let sleep = tokio::time::sleep(idle);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                got = wakes.recv() => match got {
+                    Ok(e) if e == event.0 || e == ALL => return true,
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(_)) => return true,
+                    Err(broadcast::error::RecvError::Closed) => return false,
+                },
+                _ = &mut sleep => return true,
+            }
+        }
     }
 
     /// A device revoked here (the organizer's action rings its event next).
@@ -193,19 +219,7 @@ const CONTACT_EVERY: Duration = Duration::from_secs(5);
 impl Cursor {
     /// Waits for a wake of this event (or the idle check); `false` when the hub is gone.
     async fn wait(&mut self) -> bool {
-        let sleep = tokio::time::sleep(IDLE_CHECK);
-        tokio::pin!(sleep);
-        loop {
-            tokio::select! {
-                got = self.wakes.recv() => match got {
-                    Ok(e) if e == self.event.0 || e == ALL => return true,
-                    Ok(_) => continue,
-                    Err(broadcast::error::RecvError::Lagged(_)) => return true,
-                    Err(broadcast::error::RecvError::Closed) => return false,
-                },
-                _ = &mut sleep => return true,
-            }
-        }
+        Hub::wait(&mut self.wakes, self.event, IDLE_CHECK).await
     }
 
     /// The event's revision and the admissions after `since`: one database read per event,

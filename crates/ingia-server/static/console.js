@@ -1,6 +1,8 @@
 // The organizer console's only script (the pages work without it): an invite link's code,
 // which travels in the #fragment so no server or proxy log sees it, fills the join form; a form
-// that undoes something (revoking a device, reissuing a ticket) asks first; Print prints.
+// that undoes something (revoking a device, reissuing a ticket) asks first; Print prints; the
+// live board swaps in each board its stream sends (the server draws it; EventSource reconnects
+// by itself, and the first board after a reconnect is a fresh read).
 'use strict';
 document.addEventListener('DOMContentLoaded', () => {
   const code = document.getElementById('invite-code');
@@ -12,6 +14,20 @@ document.addEventListener('DOMContentLoaded', () => {
   for (const form of document.querySelectorAll('form[data-confirm]')) {
     form.addEventListener('submit', (e) => {
       if (!confirm(form.dataset.confirm)) e.preventDefault();
+    });
+  }
+  const board = document.getElementById('board');
+  if (board && board.dataset.stream && window.EventSource) {
+    const state = document.getElementById('live-state');
+    const source = new EventSource(board.dataset.stream);
+    source.addEventListener('board', (e) => {
+      board.innerHTML = e.data;
+      state.textContent = 'Live · updated ' + new Date().toLocaleTimeString();
+      state.dataset.state = 'live';
+    });
+    source.addEventListener('error', () => {
+      state.textContent = 'Connection lost: reconnecting… (the numbers shown may be behind)';
+      state.dataset.state = 'lost';
     });
   }
 });

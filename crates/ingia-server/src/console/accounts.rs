@@ -344,6 +344,22 @@ pub async fn session(db: &Db, token: &str, now: u64) -> Result<Option<Session>> 
     }))
 }
 
+/// Whether the session with this token hash is still open at `now` (neither ended nor expired);
+/// it does not count as activity (a dashboard left open does not keep a session alive).
+pub async fn still_signed_in(db: &Db, token_hash: &str, now: u64) -> Result<bool> {
+    let row = sqlx::query("SELECT created_at, expires_at FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(match row {
+        None => false,
+        Some(r) => {
+            let created = r.try_get::<i64, _>("created_at")? as u64;
+            (r.try_get::<i64, _>("expires_at")? as u64) > now && created + SESSION_MAX_MS > now
+        }
+    })
+}
+
 /// Ends one session, or (`everywhere`) every session of its account.
 pub async fn sign_out(db: &Db, s: &Session, everywhere: bool) -> Result<u64> {
     let done = if everywhere {

@@ -211,7 +211,9 @@ fn event_form(s: &Session, action: &str, f: &Fields, existing_types: usize, crea
                     label { "Doors open (blank: 3 h before)" input type="datetime-local" name="doors" value=(f.get("doors")); }
                     label { "Doors close (blank: 3 h after)" input type="datetime-local" name="close" value=(f.get("close")); }
                 }
-                label { "Capacity (tickets; sets the PIN length)" input type="number" name="capacity" min="1" max="100000" value=(f.get("capacity")) required; }
+                label { "Capacity (tickets; sets the PIN length and the capacity alerts)" input type="number" name="capacity" min="1" max="100000" value=(f.get("capacity")) required; }
+            } @else {
+                label { "Venue capacity (people inside at once; alerts at 80, 90 and 100%)" input type="number" name="capacity" min="1" max="100000" value=(f.get("capacity")); }
             }
             label { "Hours the gate phones keep the data after the end" input type="number" name="keep_hours" min="0" max="65535" value=(f.get("keep_hours")) required; }
             label { "Gates, one per line"
@@ -272,7 +274,10 @@ pub async fn event_page(State(state): State<AppState>, Member(s): Member, Path(e
     let event = EventId(event);
     let m = accounts::require_event(&state.db, s.account, event, Need::View).await?;
     let (header, _) = events::load_header(&state.db, event).await?;
-    event_view(&state, &s, &m, &header, &fields_of(&header), None).await
+    let mut f = fields_of(&header);
+    let capacity = events::capacity(&state.db, event).await?;
+    f.0.push(("capacity".into(), capacity.map(|c| c.to_string()).unwrap_or_default()));
+    event_view(&state, &s, &m, &header, &f, None).await
 }
 
 async fn event_view(
@@ -336,6 +341,9 @@ pub async fn update(State(state): State<AppState>, Path(event): Path<u64>, post:
         events::update_event(&state.db, event, &ev, m.org, &post.member.actor()).await?;
         if keep_hours != header.event.keep_hours {
             events::set_keep_hours(&state.db, event, keep_hours).await?;
+        }
+        if post.fields.has("capacity") && events::capacity(&state.db, event).await? != Some(ev.capacity as u64) {
+            events::set_capacity(&state.db, event, ev.capacity as u64).await?;
         }
         Ok::<_, Error>(())
     };

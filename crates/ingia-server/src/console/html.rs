@@ -85,8 +85,10 @@ pub fn problem(message: Option<&str>) -> Markup {
 pub fn event_tabs(event: EventId, m: &Membership, current: &str) -> Markup {
     let tabs = [
         ("Overview", format!("/console/events/{}", event.0), Need::View),
+        ("Live", format!("/console/events/{}/live", event.0), Need::View),
         ("Attendees", format!("/console/events/{}/attendees", event.0), Need::Manage),
         ("Devices", format!("/console/events/{}/devices", event.0), Need::Operate),
+        ("Report", format!("/console/events/{}/report", event.0), Need::View),
         ("Audit", format!("/console/orgs/{}/audit?event={}", m.org, event.0), Need::Manage),
     ];
     html! {

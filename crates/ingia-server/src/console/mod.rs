@@ -13,6 +13,7 @@ mod devices;
 mod events;
 mod html;
 mod keys;
+mod live;
 mod members;
 pub mod when;
 
@@ -44,6 +45,14 @@ pub fn routes() -> Router<AppState> {
         .route("/console/orgs/{org}/events/new", get(events::new_page))
         .route("/console/orgs/{org}/events", post(events::create))
         .route("/console/events/{event}", get(events::event_page).post(events::update))
+        .route("/console/events/{event}/live", get(live::live_page))
+        .route("/console/events/{event}/live.json", get(live::live_json))
+        .route("/console/events/{event}/live/stream", get(live::live_stream))
+        .route("/console/events/{event}/report", get(live::report_page))
+        .route("/console/events/{event}/report/hours.csv", get(live::hours_csv))
+        .route("/console/events/{event}/report/no-shows.csv", get(live::no_shows_csv))
+        .route("/console/events/{event}/report/attendance.csv", get(live::attendance_csv))
+        .route("/console/events/{event}/report/scans.csv", get(live::scans_csv))
         .route("/console/events/{event}/devices", get(devices::list_page).post(devices::pair))
         .route("/console/events/{event}/devices/{device}/rename", post(devices::rename))
         .route("/console/events/{event}/devices/{device}/move", post(devices::move_to))

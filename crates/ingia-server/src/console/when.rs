@@ -40,6 +40,11 @@ pub fn show_ms(ms: u64, tz: &TimeZone) -> String {
     show((ms / 1000) as i64, tz)
 }
 
+/// The time of day of a moment in milliseconds, in `tz`: `20:05:09`.
+pub fn clock_ms(ms: u64, tz: &TimeZone) -> String {
+    at((ms / 1000) as i64, tz).strftime("%H:%M:%S").to_string()
+}
+
 /// Every zone name the database has, for the form's suggestions.
 pub fn zone_names() -> Vec<String> {
     let mut names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
