@@ -364,7 +364,7 @@ pub async fn watch(
         .await?;
         let (inside, capacity) = (count(row.try_get("inside")?), count(row.try_get("capacity")?));
         if let Some(step) = watch::capacity_step(inside, capacity) {
-            let detail = format!("{step}% of capacity: {inside} inside of {capacity}");
+            let detail = format!("{inside} inside of {capacity}");
             raised |=
                 raise(db, event, None, &format!("capacity_{step}"), &watch::capacity_once(step), &detail, now).await?;
         }

@@ -586,6 +586,7 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     }
     println!("  dashboard: {base}/dashboard#{}", event.organizer_token);
     println!("  console (owner link, one use): {}", ingia_server::console::invite_link(&base, &owner_code));
+    println!("  live dashboard (once signed in to the console): {base}/console/events/{}/live", event.id.0);
     println!("  printable tickets and every wallet link: {}", out.display());
     serve(db, keys, args).await
 }

@@ -19,15 +19,23 @@ document.addEventListener('DOMContentLoaded', () => {
   const board = document.getElementById('board');
   if (board && board.dataset.stream && window.EventSource) {
     const state = document.getElementById('live-state');
-    const source = new EventSource(board.dataset.stream);
-    source.addEventListener('board', (e) => {
-      board.innerHTML = e.data;
-      state.textContent = 'Live · updated ' + new Date().toLocaleTimeString();
-      state.dataset.state = 'live';
-    });
-    source.addEventListener('error', () => {
-      state.textContent = 'Connection lost: reconnecting… (the numbers shown may be behind)';
-      state.dataset.state = 'lost';
-    });
+    // The browser reconnects by itself after a dropped connection; an answer it cannot use (the
+    // server restarting behind a proxy: 502) closes the source, so it is opened again here.
+    const connect = () => {
+      const source = new EventSource(board.dataset.stream);
+      source.addEventListener('board', (e) => {
+        board.innerHTML = e.data;
+        // The time in the event's zone, as the board's own times are.
+        const at = new Date().toLocaleTimeString('en-GB', { timeZone: state.dataset.zone || undefined });
+        state.textContent = 'Live · updated ' + at;
+        state.dataset.state = 'live';
+      });
+      source.addEventListener('error', () => {
+        state.textContent = 'Connection lost: reconnecting… (the numbers shown may be behind)';
+        state.dataset.state = 'lost';
+        if (source.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
+      });
+    };
+    connect();
   }
 });

@@ -53,12 +53,16 @@ fn alert_title(kind: &str) -> &'static str {
     }
 }
 
+/// The chart's narrowest span, in minutes.
+const CHART_MIN_MINUTES: usize = 60;
+
 /// The per-minute chart: one bar per minute, drawn as SVG attributes (no inline style, no script).
 fn chart(b: &Board, tz: &TimeZone) -> Markup {
     let n = b.per_minute.len();
     let max = b.per_minute.iter().map(|(_, c)| *c).max().unwrap_or(0).max(1);
     let sum: u64 = b.per_minute.iter().map(|(_, c)| *c).sum();
-    let width = (n.max(1) * 5) as u64;
+    // At least an hour wide: the first minutes of an event are thin bars, not one block.
+    let width = (n.max(CHART_MIN_MINUTES) * 5) as u64;
     html! {
         figure.chart {
             @if n == 0 {
@@ -107,7 +111,7 @@ pub fn board(b: &Board, tz: &TimeZone) -> Markup {
         h2 { "Gates" }
         div.scroll {
             table.gates {
-                thead { tr { th { "Gate" } th { "Admitted" } th { "Exits" } th { "Refused" } th { "Per minute (5 min)" } th { "Devices" } } }
+                thead { tr { th { "Gate" } th { "Admitted" } th { "Exits" } th { "Refused" } th title="Admissions per minute over the last 5 minutes" { "Per min" } th { "Devices" } } }
                 tbody {
                     @for g in &b.gates {
                         tr data-gate=(g.gate) data-silent[g.silent] {
@@ -191,7 +195,7 @@ pub async fn live_page(State(state): State<AppState>, Member(s): Member, Path(ev
     let b = state.db.live.boards.get(&state.db, event, state.db.live.rings(), now_ms()).await?.for_role(m.role);
     let body = html! {
         (event_tabs(event, &m, "Live"))
-        p.live-state #live-state role="status" { "As of " (clock_ms(b.now, &tz)) }
+        p.live-state #live-state role="status" data-zone=(tz.iana_name().unwrap_or("UTC")) { "As of " (clock_ms(b.now, &tz)) }
         div #board data-stream={ "/console/events/" (event.0) "/live/stream" } { (board(&b, &tz)) }
         p.hint { "Names show as initials" @if watch::sees_names(m.role) { " to viewers and supervisors" } "; no email or phone is shown here." }
     };
