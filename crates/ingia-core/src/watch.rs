@@ -90,6 +90,18 @@ pub fn shown_name(role: OrgRole, name: &str) -> String {
     }
 }
 
+/// An alert's kind as its headline (the dashboard, the alert mail).
+pub fn alert_title(kind: &str) -> &'static str {
+    match kind {
+        "capacity_80" => "80% of capacity",
+        "capacity_90" => "90% of capacity",
+        "capacity_100" => "Full: capacity reached",
+        "forgery_spike" => "Forgeries at one gate",
+        "over_ceiling" => "Too many admissions from one device",
+        _ => "Admission not counted",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -400,6 +400,9 @@ async fn raise(
     detail: &str,
     now: u64,
 ) -> Result<bool> {
+    // The alert and its mail (when the event has an address for alerts) in one transaction:
+    // both or neither, and only the instance that stored the alert queues the mail.
+    let mut tx = db.pool.begin().await?;
     let stored = sqlx::query(
         "INSERT INTO alerts (event_id, at, kind, detail, once, gate_id) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (event_id, once) DO NOTHING",
@@ -410,9 +413,25 @@ async fn raise(
     .bind(detail)
     .bind(once)
     .bind(gate.map(|g| i64::from(g.0)))
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(stored.rows_affected() == 1)
+    let raised = stored.rows_affected() == 1;
+    if raised {
+        sqlx::query(
+            "INSERT INTO alert_mails (event_id, once, email, kind, detail, state, attempts, next_at, created_at) \
+             SELECT id, $2, alert_email, $3, $4, 'queued', 0, $5, $5 FROM events WHERE id = $1 AND alert_email IS NOT NULL \
+             ON CONFLICT (event_id, once) DO NOTHING",
+        )
+        .bind(event_key(event))
+        .bind(once)
+        .bind(kind)
+        .bind(detail)
+        .bind(now as i64)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(raised)
 }
 
 /// The boards of each event, read once per wake and shared by every dashboard that asks after

@@ -519,6 +519,42 @@ pub async fn capacity(db: &Db, id: EventId) -> Result<Option<u64>> {
     Ok(row.try_get::<Option<i64>, _>("capacity")?.map(|c| c.max(0) as u64))
 }
 
+/// An address for alerts as typed (blank: none), or why it is not one.
+pub fn alert_address(typed: &str) -> Result<Option<String>> {
+    let e = typed.trim();
+    if e.is_empty() {
+        return Ok(None);
+    }
+    if e.len() > 254 || e.parse::<lettre::Address>().is_err() {
+        return Err(Error::BadRequest(format!("`{}` is not an email address", e.chars().take(80).collect::<String>())));
+    }
+    Ok(Some(e.to_string()))
+}
+
+/// Where the event's alerts are mailed (capacity steps, forgery spikes); `None` clears it.
+pub async fn set_alert_email(db: &Db, id: EventId, email: Option<&str>) -> Result<()> {
+    let email = alert_address(email.unwrap_or(""))?;
+    let done = sqlx::query("UPDATE events SET alert_email = $1 WHERE id = $2")
+        .bind(email)
+        .bind(event_key(id))
+        .execute(&db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound("event"));
+    }
+    Ok(())
+}
+
+/// The address the event's alerts go to, if any.
+pub async fn alert_email(db: &Db, id: EventId) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT alert_email FROM events WHERE id = $1")
+        .bind(event_key(id))
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(Error::NotFound("event"))?;
+    Ok(row.try_get("alert_email")?)
+}
+
 /// The form of a device's manifest: a supervisor's desk carries names and PINs for search (the
 /// exception docs/security.md names); a steward's phone sealed entries it opens by scanned
 /// credential or typed PIN; a kiosk sealed entries it opens by scanned credential only.

@@ -5,7 +5,8 @@
 //! Invariants: a ticket is queued once (its primary key); the wallet link's secret is sealed
 //! under the master key until the mail is sent, then deleted; a mail the server was sending
 //! when it stopped is sent again, after its claim times out, with the same Message-ID (mailboxes
-//! fold the two into one), so a restart loses nothing.
+//! fold the two into one), so a restart loses nothing. Alert mails (`alert_mails`, one per
+//! alert raised, to the event's address for alerts) follow the same queue and retry rule.
 
 use ingia_core::{EventId, TicketId};
 use lettre::message::header::ContentType;
@@ -101,13 +102,13 @@ pub async fn run(db: Db, master: MasterKey, mailer: Mailer, stop: tokio::sync::w
         if let Err(e) = requeue_interrupted(&db).await {
             tracing::error!(error = %e, "mail: cannot requeue interrupted deliveries");
         }
-        let sent = match send_due(&db, &master, &mailer).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::error!(error = %e, "mail: sending failed");
-                0
+        let mut sent = 0;
+        for round in [send_due(&db, &master, &mailer).await, send_alerts_due(&db, &mailer).await] {
+            match round {
+                Ok(n) => sent += n,
+                Err(e) => tracing::error!(error = %e, "mail: sending failed"),
             }
-        };
+        }
         if sent == 0 {
             let mut stop = stop.clone();
             let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stop.changed()).await;
@@ -121,11 +122,12 @@ const CLAIM_TIMEOUT_MS: i64 = 120_000;
 /// Mails a stopped sender was sending go again (same Message-ID): run when a sender starts and
 /// before each round, so another instance's stop is noticed too.
 pub async fn requeue_interrupted(db: &Db) -> Result<u64> {
-    let done = sqlx::query("UPDATE deliveries SET state = 'queued' WHERE state = 'sending' AND claimed_at < $1")
-        .bind(now_ms() as i64 - CLAIM_TIMEOUT_MS)
-        .execute(&db.pool)
-        .await?;
-    Ok(done.rows_affected())
+    let mut n = 0;
+    for table in ["deliveries", "alert_mails"] {
+        let sql = format!("UPDATE {table} SET state = 'queued' WHERE state = 'sending' AND claimed_at < $1");
+        n += sqlx::query(&sql).bind(now_ms() as i64 - CLAIM_TIMEOUT_MS).execute(&db.pool).await?.rows_affected();
+    }
+    Ok(n)
 }
 
 /// Claims and sends what is due; how many it tried.
@@ -146,25 +148,11 @@ pub async fn send_due(db: &Db, master: &MasterKey, mailer: &Mailer) -> Result<us
         let event = EventId(row.try_get::<i64, _>("event_id")? as u64);
         let ticket = TicketId(row.try_get::<i64, _>("ticket_id")? as u32);
         let attempts: i64 = row.try_get("attempts")?;
-        let outcome = match compose(db, master, mailer, event, ticket, row).await {
-            Ok(message) => mailer.transport.send(message).await.map(|_| ()).map_err(|e| {
-                let permanent = e.is_permanent();
-                (plain_reason(&e.to_string()), permanent)
-            }),
-            Err(e) => Err((e.to_string(), true)),
-        };
-        let now = now_ms() as i64;
-        let (state, reason, next_at, sent_at) = match outcome {
-            Ok(()) => ("sent", None, now, Some(now)),
-            Err((reason, permanent)) if permanent || attempts >= ATTEMPTS => {
-                tracing::warn!(event = event.0, ticket = ticket.0, reason = %reason, "mail failed");
-                ("failed", Some(reason), now, None)
-            }
-            Err((reason, _)) => {
-                let wait = BACKOFF_SECS[(attempts.max(1) as usize - 1).min(BACKOFF_SECS.len() - 1)];
-                ("queued", Some(reason), now + wait as i64 * 1000, None)
-            }
-        };
+        let outcome = deliver(mailer, compose(db, master, mailer, event, ticket, row).await).await;
+        let Next { state, reason, next_at, sent_at } = next(outcome, attempts);
+        if state == "failed" {
+            tracing::warn!(event = event.0, ticket = ticket.0, reason = ?reason, "mail failed");
+        }
         // A sent mail's link secret is deleted; a failed one keeps it for "send again".
         sqlx::query(
             "UPDATE deliveries SET state = $1, last_error = $2, next_at = $3, sent_at = $4, \
@@ -180,6 +168,107 @@ pub async fn send_due(db: &Db, master: &MasterKey, mailer: &Mailer) -> Result<us
         .await?;
     }
     Ok(claimed.len())
+}
+
+/// A mail's row after one try: sent, queued again after its backoff, or failed for good.
+struct Next {
+    state: &'static str,
+    reason: Option<String>,
+    next_at: i64,
+    sent_at: Option<i64>,
+}
+
+/// The one retry rule of every mail: a permanent refusal or the last try fails it; otherwise
+/// it waits its backoff.
+fn next(outcome: std::result::Result<(), (String, bool)>, attempts: i64) -> Next {
+    let now = now_ms() as i64;
+    match outcome {
+        Ok(()) => Next { state: "sent", reason: None, next_at: now, sent_at: Some(now) },
+        Err((reason, permanent)) if permanent || attempts >= ATTEMPTS => {
+            Next { state: "failed", reason: Some(reason), next_at: now, sent_at: None }
+        }
+        Err((reason, _)) => {
+            let wait = BACKOFF_SECS[(attempts.max(1) as usize - 1).min(BACKOFF_SECS.len() - 1)];
+            Next { state: "queued", reason: Some(reason), next_at: now + wait as i64 * 1000, sent_at: None }
+        }
+    }
+}
+
+/// Sends `message`; an error as (the reason in one line, whether retrying is pointless).
+async fn deliver(mailer: &Mailer, message: Result<Message>) -> std::result::Result<(), (String, bool)> {
+    match message {
+        Ok(message) => mailer.transport.send(message).await.map(|_| ()).map_err(|e| {
+            let permanent = e.is_permanent();
+            (plain_reason(&e.to_string()), permanent)
+        }),
+        Err(e) => Err((e.to_string(), true)),
+    }
+}
+
+/// Claims and sends the alert mails that are due (capacity steps, forgery spikes: see
+/// `dashboard::watch`); how many it tried. Each alert is mailed once (its row's key).
+pub async fn send_alerts_due(db: &Db, mailer: &Mailer) -> Result<usize> {
+    let now = now_ms() as i64;
+    let claimed = {
+        let _guard = db.write_guard().await;
+        sqlx::query(
+            "UPDATE alert_mails SET state = 'sending', claimed_at = $1, attempts = attempts + 1 WHERE state = 'queued' AND next_at <= $1 \
+             AND (event_id, once) IN (SELECT event_id, once FROM alert_mails WHERE state = 'queued' \
+             AND next_at <= $1 ORDER BY next_at LIMIT 20) RETURNING event_id, once, email, kind, detail, attempts",
+        )
+        .bind(now)
+        .fetch_all(&db.pool)
+        .await?
+    };
+    for row in &claimed {
+        let event = EventId(row.try_get::<i64, _>("event_id")? as u64);
+        let once: String = row.try_get("once")?;
+        let attempts: i64 = row.try_get("attempts")?;
+        let message = compose_alert(db, mailer, event, &once, row).await;
+        let Next { state, reason, next_at, sent_at } = next(deliver(mailer, message).await, attempts);
+        if state == "failed" {
+            tracing::warn!(event = event.0, reason = ?reason, "alert mail failed");
+        }
+        sqlx::query(
+            "UPDATE alert_mails SET state = $1, last_error = $2, next_at = $3, sent_at = $4 WHERE event_id = $5 AND once = $6",
+        )
+        .bind(state)
+        .bind(reason)
+        .bind(next_at)
+        .bind(sent_at)
+        .bind(event_key(event))
+        .bind(&once)
+        .execute(&db.pool)
+        .await?;
+    }
+    Ok(claimed.len())
+}
+
+async fn compose_alert(
+    db: &Db,
+    mailer: &Mailer,
+    event: EventId,
+    once: &str,
+    row: &sqlx::any::AnyRow,
+) -> Result<Message> {
+    let to: String = row.try_get("email")?;
+    let to = to.parse::<Mailbox>().map_err(|_| Error::BadRequest(format!("`{to}` is not an email address")))?;
+    let kind: String = row.try_get("kind")?;
+    let detail: String = row.try_get("detail")?;
+    let (header, _) = crate::events::load_header(db, event).await?;
+    let title = ingia_core::watch::alert_title(&kind);
+    let link = format!("{}/console/events/{}/live", mailer.base_url, event.0);
+    let text = format!("{title} at {name}: {detail}.\n\nThe live dashboard: {link}\n", name = header.event.name);
+    let host = mailer.from.email.domain().to_string();
+    // The once key is letters, digits, `_` and `:`; the Message-ID keeps only the first two.
+    let id: String = once.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(format!("Ingia alert: {title} at {}", header.event.name))
+        .message_id(Some(format!("<alert-{}-{id}@{host}>", event.0)))
+        .singlepart(SinglePart::plain(text))
+        .map_err(|e| Error::Internal(format!("mail: {e}")))
 }
 
 /// An SMTP error as the organizer reads it: one line, not too long.

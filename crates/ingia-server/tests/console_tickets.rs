@@ -7,10 +7,9 @@
 
 mod common;
 
-use std::time::Duration;
-
 use axum::http::StatusCode;
 use common::console::{create_event, team, Answer, Browser, Team};
+use common::Smtp;
 use ingia_core::{EventId, TicketId, TicketStatus};
 use ingia_server::events::ManifestForm;
 use ingia_server::mail::{self, Mailer};
@@ -254,51 +253,6 @@ async fn a_shop_pushes_each_sale_idempotently_with_a_scoped_revocable_key() {
     assert_eq!(common::call(&router, "PUT", &path, Some(&write), Some(sale)).await.0, StatusCode::UNAUTHORIZED);
     let stored: Vec<String> = sqlx::query_scalar("SELECT key_hash FROM api_keys").fetch_all(&db.pool).await.unwrap();
     assert!(stored.iter().all(|h| !h.contains(&write[5..]) && h.len() == 64));
-}
-
-/// aiosmtpd on a free loopback port, delivering into a maildir.
-struct Smtp {
-    child: std::process::Child,
-    port: u16,
-    maildir: std::path::PathBuf,
-}
-
-impl Smtp {
-    fn start() -> Smtp {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let maildir = std::env::temp_dir()
-            .join(format!("ingia-mail-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<6>())));
-        let child = std::process::Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .spawn()
-            .expect("python3 with aiosmtpd (scripts/setup.sh smtp installs it)");
-        // Dropped (and so killed and waited for) whether it starts or not.
-        let smtp = Smtp { child, port, maildir };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return smtp;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("aiosmtpd did not start");
-    }
-
-    fn mails(&self) -> Vec<String> {
-        let dir = self.maildir.join("new");
-        let mut out: Vec<String> = std::fs::read_dir(&dir)
-            .map(|d| d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect())
-            .unwrap_or_default();
-        out.sort();
-        out
-    }
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The quoted-printable soft line breaks and escapes of a mail's text undone (enough to read links).

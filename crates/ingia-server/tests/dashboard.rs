@@ -19,6 +19,7 @@ use ingia_core::live::SseParser;
 use ingia_core::{EventId, GateId, Movement};
 use ingia_server::console::accounts;
 use ingia_server::devices::Role;
+use ingia_server::mail::{self, Mailer};
 use ingia_server::util::now_ms;
 use ingia_server::Db;
 use serde_json::{json, Value};
@@ -212,6 +213,56 @@ async fn the_board_counts_what_the_database_holds_and_raises_each_alert_once() {
     assert!(b["no_shows"].is_null());
     // Another team cannot open it (nor learn that it exists).
     assert_eq!(t.stranger.get(&format!("/console/events/{}/live.json", ev.id.0)).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn each_alert_is_mailed_once_to_the_events_address() {
+    let db = fresh_db().await;
+    let t = team(&db, 60_000).await;
+    let ev = event(&db, &keys(), 12).await;
+    into_org(&db, ev.id, t.org).await;
+    ingia_server::events::set_capacity(&db, ev.id, 5).await.unwrap();
+    let bad = ingia_server::events::set_alert_email(&db, ev.id, Some("not an address")).await;
+    assert!(matches!(bad, Err(ingia_server::Error::BadRequest(_))), "{bad:?}");
+    ingia_server::events::set_alert_email(&db, ev.id, Some(" ops@lagoslive.ng ")).await.unwrap();
+    let (dev, token) = device(&db, ev.id, MAIN, Role::Steward).await;
+    let general: Vec<u32> = ev.tickets.iter().filter(|t| is_general(&t.holder)).map(|t| t.id.0).take(5).collect();
+    let now = now_ms();
+    // 4 of 5 inside: 80%; then 5: full. Two alerts, two mails, however often they are re-checked.
+    let records = (0..4).map(|i| record(dev, i + 1, &ev, Some(general[i as usize]), MAIN, true, now - 1000)).collect();
+    push(&t.router, &token, records).await;
+    push(&t.router, &token, vec![record(dev, 5, &ev, Some(general[4]), MAIN, true, now - 900)]).await;
+    push(&t.router, &token, vec![record(dev, 5, &ev, Some(general[4]), MAIN, true, now - 900)]).await;
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM alert_mails WHERE event_id = $1", ev.id).await, 2);
+
+    // The mail server is down: both wait for their backoff, nothing is lost.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let down =
+        Mailer::new(&format!("smtp://127.0.0.1:{closed}"), "Ingia <alerts@lagoslive.ng>", "http://gate.test").unwrap();
+    assert_eq!(mail::send_alerts_due(&db, &down).await.unwrap(), 2);
+    assert_eq!(mail::send_alerts_due(&db, &down).await.unwrap(), 0, "not due again before the backoff");
+    sqlx::query("UPDATE alert_mails SET next_at = 0 WHERE event_id = $1")
+        .bind(ev.id.0 as i64)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let smtp = Smtp::start();
+    let up = Mailer::new(&format!("smtp://127.0.0.1:{}", smtp.port), "Ingia <alerts@lagoslive.ng>", "http://gate.test")
+        .unwrap();
+    assert_eq!(mail::send_alerts_due(&db, &up).await.unwrap(), 2);
+    assert_eq!(mail::send_alerts_due(&db, &up).await.unwrap(), 0, "never sent twice");
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    let all = mails.join("\n");
+    assert!(all.contains("To: ops@lagoslive.ng"), "{all}");
+    assert!(all.contains("Subject: Ingia alert: 80% of capacity at "), "{all}");
+    assert!(all.contains("Subject: Ingia alert: Full: capacity reached at "), "{all}");
+    assert!(all.contains("4 inside of 5") && all.contains("5 inside of 5"), "{all}");
+    assert!(all.contains(&format!("http://gate.test/console/events/{}/live", ev.id.0)), "{all}");
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM alert_mails WHERE event_id = $1 AND state = 'sent'", ev.id).await, 2);
+    // The manager's edit form shows the address.
+    let page = t.manager.get(&format!("/console/events/{}", ev.id.0)).await;
+    assert!(page.body.contains("name=\"alert_email\"") && page.body.contains("ops@lagoslive.ng"), "{}", page.body);
 }
 
 #[tokio::test]

@@ -214,6 +214,7 @@ fn event_form(s: &Session, action: &str, f: &Fields, existing_types: usize, crea
                 label { "Capacity (tickets; sets the PIN length and the capacity alerts)" input type="number" name="capacity" min="1" max="100000" value=(f.get("capacity")) required; }
             } @else {
                 label { "Venue capacity (people inside at once; alerts at 80, 90 and 100%)" input type="number" name="capacity" min="1" max="100000" value=(f.get("capacity")); }
+                label { "Mail alerts to (capacity, forgeries; blank: no mail)" input type="email" name="alert_email" maxlength="254" value=(f.get("alert_email")); }
             }
             label { "Hours the gate phones keep the data after the end" input type="number" name="keep_hours" min="0" max="65535" value=(f.get("keep_hours")) required; }
             label { "Gates, one per line"
@@ -277,6 +278,7 @@ pub async fn event_page(State(state): State<AppState>, Member(s): Member, Path(e
     let mut f = fields_of(&header);
     let capacity = events::capacity(&state.db, event).await?;
     f.0.push(("capacity".into(), capacity.map(|c| c.to_string()).unwrap_or_default()));
+    f.0.push(("alert_email".into(), events::alert_email(&state.db, event).await?.unwrap_or_default()));
     event_view(&state, &s, &m, &header, &f, None).await
 }
 
@@ -338,12 +340,16 @@ pub async fn update(State(state): State<AppState>, Path(event): Path<u64>, post:
     let (header, _) = events::load_header(&state.db, event).await?;
     let saved = async {
         let (ev, keep_hours) = event_from(&post.fields, header.ticket_types.len())?;
+        let alert_email = events::alert_address(post.fields.get("alert_email"))?;
         events::update_event(&state.db, event, &ev, m.org, &post.member.actor()).await?;
         if keep_hours != header.event.keep_hours {
             events::set_keep_hours(&state.db, event, keep_hours).await?;
         }
         if post.fields.has("capacity") && events::capacity(&state.db, event).await? != Some(ev.capacity as u64) {
             events::set_capacity(&state.db, event, ev.capacity as u64).await?;
+        }
+        if post.fields.has("alert_email") && events::alert_email(&state.db, event).await? != alert_email {
+            events::set_alert_email(&state.db, event, alert_email.as_deref()).await?;
         }
         Ok::<_, Error>(())
     };

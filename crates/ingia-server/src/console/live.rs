@@ -42,17 +42,6 @@ fn reason(slug: &str) -> String {
     RefusalKind::from_slug(slug).map(|k| ingia_core::words::headline(k).to_string()).unwrap_or_else(|| slug.into())
 }
 
-fn alert_title(kind: &str) -> &'static str {
-    match kind {
-        "capacity_80" => "80% of capacity",
-        "capacity_90" => "90% of capacity",
-        "capacity_100" => "Full: capacity reached",
-        "forgery_spike" => "Forgeries at one gate",
-        "over_ceiling" => "Too many admissions from one device",
-        _ => "Admission not counted",
-    }
-}
-
 /// The chart's narrowest span, in minutes.
 const CHART_MIN_MINUTES: usize = 60;
 
@@ -104,7 +93,7 @@ pub fn board(b: &Board, tz: &TimeZone) -> Markup {
             }
         }
         @if let Some(a) = capacity_alerts.first() {
-            p.error.capacity role="alert" data-kind=(a.kind) { strong { (alert_title(&a.kind)) } ": " (a.detail) }
+            p.error.capacity role="alert" data-kind=(a.kind) { strong { (watch::alert_title(&a.kind)) } ": " (a.detail) }
         }
         h2 { "Check-ins per minute" }
         (chart(b, tz))
@@ -143,7 +132,7 @@ pub fn board(b: &Board, tz: &TimeZone) -> Markup {
         @if b.alerts.is_empty() { p.muted { "None." } }
         ul.cards.alerts {
             @for a in &b.alerts {
-                li data-kind=(a.kind) { span.muted { (clock_ms(a.at.max(0) as u64, tz)) } " " strong { (alert_title(&a.kind)) } " " (a.detail) }
+                li data-kind=(a.kind) { span.muted { (clock_ms(a.at.max(0) as u64, tz)) } " " strong { (watch::alert_title(&a.kind)) } " " (a.detail) }
             }
         }
         h2 { "Refusals" }

@@ -222,3 +222,48 @@ pub fn moving(
     }
     serde_json::to_value(&record).unwrap()
 }
+
+/// aiosmtpd on a free loopback port, delivering into a maildir.
+pub struct Smtp {
+    child: std::process::Child,
+    pub port: u16,
+    maildir: std::path::PathBuf,
+}
+
+impl Smtp {
+    pub fn start() -> Smtp {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let maildir = std::env::temp_dir()
+            .join(format!("ingia-mail-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<6>())));
+        let child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/setup.sh smtp installs it)");
+        // Dropped (and so killed and waited for) whether it starts or not.
+        let smtp = Smtp { child, port, maildir };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return smtp;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("aiosmtpd did not start");
+    }
+
+    pub fn mails(&self) -> Vec<String> {
+        let dir = self.maildir.join("new");
+        let mut out: Vec<String> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).collect())
+            .unwrap_or_default();
+        out.sort();
+        out
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
