@@ -30,6 +30,7 @@ pub mod repeat;
 pub mod rotating;
 pub mod sample;
 pub mod seal;
+pub mod sms;
 pub mod staff;
 pub mod sync;
 pub mod token;

@@ -49,6 +49,11 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Whether a mail sender runs (INGIA_SMTP_URL); without one, ticket mails wait queued.
     pub mail: bool,
+    /// The path secret of the SMS provider's callbacks (INGIA_SMS_CALLBACK_SECRET); without it
+    /// the callback routes are not found.
+    pub sms_callback_secret: Option<String>,
+    /// The shortcode attendees text CHECKIN to (INGIA_SMS_SHORTCODE).
+    pub sms_shortcode: Option<String>,
 }
 
 impl AppState {
@@ -62,6 +67,8 @@ impl AppState {
             signin_lock_ms: 15 * 60_000,
             public_url: None,
             mail: false,
+            sms_callback_secret: None,
+            sms_shortcode: None,
         }
     }
 
@@ -89,6 +96,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/devices/annul", post(annul))
         .route("/dashboard", get(dashboard))
         .merge(crate::shop::routes())
+        .route("/api/v1/sms/{secret}/inbound", post(crate::sms::inbound::inbound_sms))
+        .route("/api/v1/sms/{secret}/ussd", post(crate::sms::inbound::ussd))
+        .route("/api/v1/sms/{secret}/delivery", post(crate::sms::inbound::delivery))
         .fallback(api_or_static)
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // The console sets its own body limits (a CSV upload is larger).

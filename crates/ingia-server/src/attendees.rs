@@ -446,6 +446,8 @@ pub struct Listed {
     pub replaced_by: Option<TicketId>,
     /// The ticket mail: queued, sending, sent or failed, and the last failure's reason.
     pub delivery: Option<(String, Option<String>)>,
+    /// The ticket SMS: queued, sending, sent, delivered or failed, and the last failure's reason.
+    pub sms: Option<(String, Option<String>)>,
 }
 
 /// What the list shows: a name, email, phone or shop id containing `text`; a status (`pending`
@@ -465,6 +467,7 @@ pub async fn list(db: &Db, event: EventId, f: &Filter, limit: u32, offset: u32) 
     let status = f.status.clone().unwrap_or_default();
     let sql = "FROM tickets t LEFT JOIN presence p ON p.event_id = t.event_id AND p.ticket_id = t.ticket_id \
                LEFT JOIN deliveries d ON d.event_id = t.event_id AND d.ticket_id = t.ticket_id \
+               LEFT JOIN sms_outbox s ON s.event_id = t.event_id AND s.ticket_id = t.ticket_id AND s.kind = 'ticket' \
                WHERE t.event_id = $1 AND ($2 = '%%' OR LOWER(t.holder) LIKE $2 OR LOWER(t.email) LIKE $2 \
                OR t.phone LIKE $2 OR LOWER(COALESCE(t.external_id, '')) LIKE $2) \
                AND ($3 = '' OR ($3 = 'pending' AND t.issued = 0) OR (t.issued = 1 AND t.status = $3)) \
@@ -476,7 +479,7 @@ pub async fn list(db: &Db, event: EventId, f: &Filter, limit: u32, offset: u32) 
         bind_filter(sqlx::query(&count_sql), event, &like, &status, f).fetch_one(&db.pool).await?.try_get("n")?;
     let rows_sql = format!(
         "SELECT t.ticket_id, t.holder, t.email, t.phone, t.type_id, t.issued, t.status, t.external_id, \
-         t.replaced_by, p.first_at, d.state, d.last_error {sql} ORDER BY t.ticket_id LIMIT {limit} OFFSET {offset}"
+         t.replaced_by, p.first_at, d.state, d.last_error, s.state AS sms_state, s.last_error AS sms_error {sql} ORDER BY t.ticket_id LIMIT {limit} OFFSET {offset}"
     );
     let rows = bind_filter(sqlx::query(&rows_sql), event, &like, &status, f).fetch_all(&db.pool).await?;
     let list = rows
@@ -494,6 +497,7 @@ pub async fn list(db: &Db, event: EventId, f: &Filter, limit: u32, offset: u32) 
                 external_id: r.try_get("external_id")?,
                 replaced_by: r.try_get::<Option<i64>, _>("replaced_by")?.map(|t| TicketId(t as u32)),
                 delivery: r.try_get::<Option<String>, _>("state")?.map(|s| (s, r.try_get("last_error").ok().flatten())),
+                sms: r.try_get::<Option<String>, _>("sms_state")?.map(|s| (s, r.try_get("sms_error").ok().flatten())),
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -232,7 +232,7 @@ pub async fn list(db: &Db, event: EventId, now: u64) -> Result<Vec<Listed>> {
          d.pending, d.app_build, \
          (SELECT c.staff FROM checkins c WHERE c.device_id = d.id ORDER BY c.at DESC LIMIT 1) AS staff, \
          (SELECT COUNT(*) FROM checkins c WHERE c.device_id = d.id) AS synced \
-         FROM devices d WHERE d.event_id = $1 ORDER BY d.id",
+         FROM devices d WHERE d.event_id = $1 AND d.channel IS NULL ORDER BY d.id",
     )
     .bind(event_key(event))
     .fetch_all(&db.pool)

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod ratelimit;
 pub mod secrets;
 pub mod shop;
+pub mod sms;
 pub mod tickets;
 pub mod util;
 

@@ -216,6 +216,25 @@ struct ServeArgs {
     /// The sender of ticket mail.
     #[arg(long, env = "INGIA_MAIL_FROM", default_value = "Ingia tickets <tickets@ingia.invalid>")]
     mail_from: String,
+    /// Who carries texts: `africastalking`, or `console` (prints them; the demo). Without it,
+    /// texts wait in the outbox.
+    #[arg(long, env = "INGIA_SMS")]
+    sms: Option<String>,
+    /// Africa's Talking: the account's username, its API key, and the API's base URL
+    /// (https://api.sandbox.africastalking.com for the sandbox).
+    #[arg(long, env = "INGIA_AT_USERNAME", default_value = "")]
+    at_username: String,
+    #[arg(long, env = "INGIA_AT_API_KEY", hide_env_values = true, default_value = "")]
+    at_api_key: String,
+    #[arg(long, env = "INGIA_AT_BASE_URL", default_value = ingia_server::sms::provider::AT_LIVE)]
+    at_base_url: String,
+    /// The shortcode (or sender id) texts come from, and attendees text CHECKIN to.
+    #[arg(long, env = "INGIA_SMS_SHORTCODE")]
+    sms_shortcode: Option<String>,
+    /// The secret path segment of the provider's callbacks (/api/v1/sms/SECRET/inbound, /ussd,
+    /// /delivery): at least 24 characters. Without it the callbacks are off.
+    #[arg(long, env = "INGIA_SMS_CALLBACK_SECRET", hide_env_values = true)]
+    sms_callback_secret: Option<String>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -501,7 +520,35 @@ async fn serve(db: Db, keys: Keys, args: &ServeArgs) -> Result<()> {
     } else {
         tracing::warn!("no INGIA_SMTP_URL: ticket mails wait in the queue until a mail server is set");
     }
+    let provider = match args.sms.as_deref() {
+        None => {
+            tracing::warn!("no INGIA_SMS: ticket texts wait in the outbox until a provider is set");
+            None
+        }
+        Some("console") => Some(ingia_server::sms::Provider::Console),
+        Some("africastalking") => Some(ingia_server::sms::Provider::AfricasTalking(std::sync::Arc::new(
+            ingia_server::sms::provider::AfricasTalking::new(
+                &args.at_username,
+                &args.at_api_key,
+                args.sms_shortcode.as_deref(),
+                &args.at_base_url,
+            )
+            .map_err(Error::BadRequest)?,
+        ))),
+        Some(other) => return Err(Error::BadRequest(format!("INGIA_SMS `{other}`: use africastalking or console"))),
+    };
+    if args.sms_callback_secret.as_ref().is_some_and(|s| s.len() < 24) {
+        return Err(Error::BadRequest("INGIA_SMS_CALLBACK_SECRET must be at least 24 characters".into()));
+    }
+    let mut texter = None;
+    if let Some(provider) = provider {
+        let texts = ingia_server::sms::Texts { base_url: public_url.clone(), shortcode: args.sms_shortcode.clone() };
+        let run = ingia_server::sms::run(db.clone(), keys.master.clone(), provider, texts, stop.subscribe());
+        texter = Some(tokio::spawn(run));
+    }
     let mut state = AppState::new(db, keys, static_dir);
+    state.sms_callback_secret = args.sms_callback_secret.clone();
+    state.sms_shortcode = args.sms_shortcode.clone();
     state.public_url = args.public_url.clone();
     state.signin_lock_ms = args.signin_lock_secs.saturating_mul(1000);
     state.mail = sender.is_some();
@@ -515,6 +562,9 @@ async fn serve(db: Db, keys: Keys, args: &ServeArgs) -> Result<()> {
     let _ = stop.send(true);
     if let Some(sender) = sender {
         let _ = sender.await;
+    }
+    if let Some(texter) = texter {
+        let _ = texter.await;
     }
     served
 }

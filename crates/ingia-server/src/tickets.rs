@@ -14,7 +14,7 @@ use crate::db::{event_key, Db};
 use crate::error::{Error, Result};
 use crate::events::{load_header, signing_key};
 use crate::secrets::{Keys, MasterKey, TicketSecrets};
-use crate::util::{new_secret, random_bytes, secret_hash};
+use crate::util::{random_bytes, secret_hash, wallet_secret};
 
 /// One freshly issued ticket, for the organizer to deliver.
 #[derive(Debug, Clone)]
@@ -60,7 +60,7 @@ pub async fn issue(
             .map(|r| r.try_get::<String, _>("pin_tag"))
             .collect::<std::result::Result<_, _>>()?;
     let pending = sqlx::query(
-        "SELECT ticket_id, holder, email, type_id FROM tickets WHERE event_id = $1 AND issued = 0 \
+        "SELECT ticket_id, holder, email, phone, type_id FROM tickets WHERE event_id = $1 AND issued = 0 \
          AND ($2 < 0 OR ticket_id = $2) ORDER BY ticket_id",
     )
     .bind(event_key(event))
@@ -95,7 +95,7 @@ pub async fn issue(
             TicketRequest { id, holder: &holder, ticket_type, secret, pin, revision: revision as u64 },
         );
         let credential = issued.credential.static_token().to_text();
-        let wallet_token = new_secret("ingw");
+        let wallet_token = wallet_secret();
         let sealed = master.seal_ticket(event, id, &TicketSecrets::new(event, secret, pin, issued.credential));
         sqlx::query(
             "UPDATE tickets SET issued = 1, sealed = $1, pin_tag = $2, code_secret = NULL, pin = NULL, credential = NULL, \
@@ -117,6 +117,11 @@ pub async fn issue(
         let email: String = row.try_get("email")?;
         if mail && !email.trim().is_empty() {
             crate::mail::enqueue(&mut tx, master, event, id, email.trim(), &wallet_token).await?;
+        }
+        // Every attendee with a phone gets the ticket SMS (the outbox waits without a provider).
+        let phone: String = row.try_get("phone")?;
+        if !phone.trim().is_empty() {
+            crate::sms::enqueue_ticket(&mut tx, master, event, id, phone.trim(), &wallet_token).await?;
         }
         out.push(IssuedTicket { id, holder, email, pin, credential, wallet_token, code_secret: secret });
     }

@@ -31,6 +31,16 @@ pub fn new_secret(prefix: &str) -> String {
     format!("{prefix}_{}", hex(&random_bytes::<32>()))
 }
 
+/// A wallet link's secret: 128 random bits in 26 characters of Crockford's base32 (lower case),
+/// after `w`: short enough that the ticket SMS with its link fits fewer segments.
+pub fn wallet_secret() -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+    let n = u128::from_be_bytes(random_bytes::<16>());
+    let mut out = String::from("w");
+    out.extend((0..26).map(|i| ALPHABET[((n >> (125 - 5 * i)) & 31) as usize] as char));
+    out
+}
+
 /// What the database keeps of a bearer secret: its SHA-256, so a leaked database opens nothing.
 pub fn secret_hash(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))

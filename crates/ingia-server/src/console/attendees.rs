@@ -66,12 +66,9 @@ fn status_label(a: &attendees::Listed) -> &'static str {
 
 fn mail_label(a: &attendees::Listed) -> Markup {
     html! {
-        @match &a.delivery {
-            None => {}
-            Some((state, reason)) => {
-                span.badge.mail data-state=(state) {
-                    "mail: " (state.as_str())
-                }
+        @for (what, delivery) in [("mail", &a.delivery), ("SMS", &a.sms)] {
+            @if let Some((state, reason)) = delivery {
+                " " span.badge.mail data-state=(state) { (what) ": " (state.as_str()) }
                 @if let (true, Some(r)) = (state == "failed" || state == "queued", reason) { " " span.muted { (r) } }
             }
         }
@@ -161,9 +158,16 @@ async fn list_view(
         .fetch_one(&state.db.pool)
         .await?
         .try_get("n")?;
+    let texts = crate::sms::estimate(
+        &state.db,
+        header,
+        state.public_url.as_deref().unwrap_or("http://127.0.0.1:8080"),
+        state.sms_shortcode.as_deref(),
+    )
+    .await?;
     let notice = match q.done.as_str() {
         "import" => Some(format!("{} attendees imported.", q.n)),
-        "issue" => Some(format!("{} tickets issued; their mails are queued.", q.n)),
+        "issue" => Some(format!("{} tickets issued; their mails and texts are queued.", q.n)),
         "add" => Some("Attendee added.".to_string()),
         _ => None,
     };
@@ -189,6 +193,12 @@ async fn list_view(
                 form method="post" action={ "/console/events/" (event.0) "/tickets/issue" } {
                     (csrf(s))
                     button type="submit" { "Issue tickets to the " (pending) " new attendees" }
+                }
+                @if texts.0 > 0 {
+                    p.hint {
+                        "This sends " (texts.0) " ticket SMS of " (texts.1) " segment" @if texts.1 != 1 { "s" }
+                        " each: " (texts.0 * texts.1) " segments in all."
+                    }
                 }
             }
         }

@@ -3,6 +3,7 @@
 //! into the app without a socket.
 #![allow(dead_code)]
 
+pub mod at;
 pub mod console;
 
 use std::net::SocketAddr;
