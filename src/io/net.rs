@@ -257,3 +257,12 @@ pub fn field_str(v: &JsValue, key: &str) -> Option<String> {
 pub fn field_f64(v: &JsValue, key: &str) -> Option<f64> {
     Reflect::get(v, &key.into()).ok().and_then(|x| x.as_f64())
 }
+
+/// A field that is an object (`None` when absent or not an object).
+pub fn field_object(v: &JsValue, key: &str) -> Option<JsValue> {
+    Reflect::get(v, &key.into()).ok().filter(|x| x.is_object())
+}
+
+pub fn field_bool(v: &JsValue, key: &str) -> Option<bool> {
+    Reflect::get(v, &key.into()).ok().and_then(|x| x.as_bool())
+}

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use ingia_core::wallet::{WalletAnswer, WalletTicket};
+use ingia_core::Ways;
 use js_sys::Reflect;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -40,6 +41,12 @@ async fn fetch_ticket(store: &Store, token: &str) -> Result<WalletTicket, String
         code_secret: text("code_secret")?,
         code_step_secs: number("code_step_secs")? as u32,
         pin: text("pin")?,
+        ways: {
+            let ways = net::field_object(&v, "ways").ok_or("the server's answer lacks `ways`")?;
+            let way =
+                |k: &str| net::field_bool(&ways, k).ok_or_else(|| format!("the server's answer lacks `ways.{k}`"));
+            Ways { printed: way("printed")?, pin: way("pin")?, phone: way("phone")? }
+        },
         server_time: number("server_time")? as u64,
     };
     // The answer left the server halfway through the round trip.
@@ -157,7 +164,9 @@ pub fn WalletPage() -> impl IntoView {
                             </p>
                             <p class="wallet__holder" data-testid="wallet-holder">{t.holder.clone()}</p>
                             <p>{t.ticket_type.clone()} {(t.status != "active").then(|| format!(" · {}", t.status))}</p>
-                            <p>"PIN for manual entry: " <strong data-testid="wallet-pin">{t.pin.clone()}</strong></p>
+                            {t.pin_label().map(|label| view! {
+                                <p>{label} ": " <strong data-testid="wallet-pin">{t.pin.clone()}</strong></p>
+                            })}
                             {move || (full.get() == Some(id)).then(|| view! {
                                 <div class="wallet__full" role="img" aria-label="Enlarged ticket QR code; tap to close"
                                     inner_html=svg on:click=move |_| set_full.set(None)></div>

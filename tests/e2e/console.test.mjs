@@ -148,18 +148,19 @@ test('an organizer sets up the team, an event and a gate phone in the console', 
     await page.getByLabel('Gates, one per line').fill('North gate\nSouth gate');
     const types = page.locator('.type');
     await types.nth(0).getByLabel('Name').fill('General');
-    // General tickets may be printed (no live code): a paper ticket admits at the gate.
-    await types.nth(0).getByLabel(/Live code/).uncheck();
+    // General tickets may be printed: a paper ticket admits at the gate (PIN and SMS are on by default).
+    await types.nth(0).getByLabel(/Printed code/).check();
     await types.nth(1).getByLabel('Name').fill('VIP');
     await types.nth(1).getByLabel(/Re-entry/).check();
-    await types.nth(1).getByLabel(/Live code/).check();
+    // VIP: the live code only (every other way unchecked).
+    for (const way of [/Printed code/, /PIN typed/, /SMS or USSD/]) assert.equal(await types.nth(1).getByLabel(way).isChecked(), false);
     await types.nth(1).getByLabel(/Gates \(comma/).fill('South gate');
     await page.getByRole('button', { name: 'Create the event' }).click();
     await page.getByRole('heading', { name: 'Eko Jazz Night' }).waitFor();
     const summary = await page.locator('main').textContent();
     assert.match(summary, /\w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d WAT to \w{3} \d{1,2} \w{3} \d{4}, \d\d:\d\d WAT/);
     assert.match(summary, /North gate.*South gate/s);
-    assert.match(summary, /General · printable · one entry/);
+    assert.match(summary, /General · live code, printed code, PIN at a gate, SMS\/USSD · one entry/);
     assert.match(summary, /VIP · live code · re-entry\s*Gates: South gate/);
     await shoot(page, 'event');
 

@@ -39,7 +39,7 @@ pub fn issue_ticket(key: &EventSigningKey, event: EventId, req: TicketRequest<'_
         ticket_type: req.ticket_type.id,
         valid_from: policy.valid_from,
         valid_until: policy.valid_until,
-        flags: PolicyFlags::new(policy.code_required, policy.reentry),
+        flags: PolicyFlags::new(!policy.ways.printed, policy.reentry),
     }
     .sign(key);
     let entry = TicketEntry {

@@ -48,11 +48,11 @@ pub use keys::{EventPublicKey, EventSigningKey};
 pub use ledger::{Ledger, LedgerEntry, Standing};
 pub use manifest::{
     EventInfo, Gate, Manifest, ManifestDelta, ManifestError, NameIndex, TicketEntry, TicketStatus, TicketType,
-    TypePolicy,
+    TypePolicy, Ways,
 };
 pub use pin::Pin;
 pub use presence::{Presence, Stamp};
-pub use proof::{Doubt, Proof};
+pub use proof::{Doubt, Proof, Source};
 pub use rotating::{CodeSecret, RotatingCode};
 pub use sync::{Reply, SyncConfig, SyncEvent, SyncSession, Transmit};
 pub use token::{Credential, PolicyFlags, SignedCredential, TicketToken, TokenError};

@@ -22,8 +22,9 @@ use crate::seal::{pin_secret, pin_tag, Sealed};
 use crate::wire::{Reader, WireError, Writer};
 
 const MAGIC: &[u8; 3] = b"IGM";
-/// Version 2: entries may be sealed.
-const MANIFEST_VERSION: u8 = 2;
+/// Version 2: entries may be sealed. Version 3: a type's flags name its ways in ([`Ways`]);
+/// a cached version 2 manifest still opens (its "code" flag meant the live code only).
+const MANIFEST_VERSION: u8 = 3;
 
 /// Event facts shown at the gate and used for codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,11 +58,61 @@ pub struct Gate {
     pub name: String,
 }
 
+/// The ways in a ticket type accepts besides the live code from the wallet, which always
+/// admits (it is the strongest: signed, and changing every step). Decided here for the gates,
+/// the server's checks, the wallet and the delivery SMS alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Ways {
+    /// The ticket's static code: printed, or a screenshot.
+    pub printed: bool,
+    /// The PIN typed at a gate (or a supervisor's admission by name, which records the PIN).
+    pub pin: bool,
+    /// `CHECKIN <pin>` by SMS or USSD from the phone number on file.
+    pub phone: bool,
+}
+
+impl Default for Ways {
+    fn default() -> Self {
+        Ways::ALL
+    }
+}
+
+impl Ways {
+    pub const ALL: Ways = Ways { printed: true, pin: true, phone: true };
+    /// The live code from the wallet, nothing else: no screenshots, printouts or PINs.
+    pub const LIVE_ONLY: Ways = Ways { printed: false, pin: false, phone: false };
+
+    /// Whether the holder's PIN opens anything: the wallet and the ticket SMS show it only then.
+    pub fn uses_pin(self) -> bool {
+        self.pin || self.phone
+    }
+
+    /// Three bits, set for each way refused (so an absent bit accepts, as before ways existed).
+    fn refused_bits(self) -> u8 {
+        u8::from(!self.printed) | u8::from(!self.pin) << 2 | u8::from(!self.phone) << 3
+    }
+
+    fn from_refused_bits(flags: u8) -> Self {
+        Ways { printed: flags & 1 == 0, pin: flags & 4 == 0, phone: flags & 8 == 0 }
+    }
+
+    /// The ways as the server stores them: a bit set for each accepted (1 printed, 2 PIN,
+    /// 4 phone).
+    pub fn bits(self) -> u8 {
+        u8::from(self.printed) | u8::from(self.pin) << 1 | u8::from(self.phone) << 2
+    }
+
+    pub fn from_bits(bits: u8) -> Self {
+        Ways { printed: bits & 1 != 0, pin: bits & 2 != 0, phone: bits & 4 != 0 }
+    }
+}
+
 /// A ticket type's policy as the organizer set it. It can only tighten what the signed token
-/// says: a code is required if either requires it; re-entry needs both to allow it.
+/// says: a static code is refused if either refuses it; re-entry needs both to allow it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TypePolicy {
-    pub code_required: bool,
+    pub ways: Ways,
     pub reentry: bool,
     pub gates: GateSet,
     /// First and last second (Unix, UTC) this type admits; signed into every token of the type
@@ -387,7 +438,7 @@ impl ManifestDelta {
         }
         w.varint(self.ticket_types.len() as u64);
         for t in &self.ticket_types {
-            let flags = u8::from(t.policy.code_required) | u8::from(t.policy.reentry) << 1;
+            let flags = t.policy.ways.refused_bits() | u8::from(t.policy.reentry) << 1;
             w.u8(t.id.0).str(&t.name).u8(flags).varint(t.policy.gates.0);
             w.u32_be(t.policy.valid_from).u32_be(t.policy.valid_until);
         }
@@ -418,7 +469,7 @@ impl ManifestDelta {
             return Err(ManifestError::BadMagic);
         }
         let version = r.u8()?;
-        if version != MANIFEST_VERSION {
+        if version != MANIFEST_VERSION && version != 2 {
             return Err(ManifestError::UnsupportedVersion(version));
         }
         let id = EventId(r.u64_be()?);
@@ -456,17 +507,22 @@ impl ManifestDelta {
             let id = TicketTypeId(r.u8()?);
             let name = r.str()?;
             let flags = r.u8()?;
-            if flags & !0b11 != 0 {
+            let known = if version == 2 { 0b11 } else { 0b1111 };
+            if flags & !known != 0 {
                 return Err(WireError::BadValue("ticket type flags").into());
             }
+            let ways = match version {
+                2 if flags & 1 != 0 => Ways::LIVE_ONLY,
+                2 => Ways::ALL,
+                _ => Ways::from_refused_bits(flags),
+            };
             let gates = GateSet(r.varint()?);
             let valid_from = r.u32_be()?;
             let valid_until = r.u32_be()?;
             if valid_until < valid_from {
                 return Err(WireError::BadValue("ticket type validity").into());
             }
-            let policy =
-                TypePolicy { code_required: flags & 1 != 0, reentry: flags & 2 != 0, gates, valid_from, valid_until };
+            let policy = TypePolicy { ways, reentry: flags & 2 != 0, gates, valid_from, valid_until };
             ticket_types.push(TicketType { id, name, policy });
         }
         let mut tickets = Vec::new();

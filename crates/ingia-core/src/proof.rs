@@ -39,6 +39,16 @@ pub enum Proof {
     Qr { step: Option<u32>, digest: [u8; DIGEST_LEN] },
     /// A typed PIN (at the gate, or found by name search and admitted by a supervisor).
     Pin { digest: [u8; DIGEST_LEN] },
+    /// A PIN sent by SMS or USSD from the number on file: made by the server's phone channel
+    /// only.
+    Phone { digest: [u8; DIGEST_LEN] },
+}
+
+/// Who made a record: a paired device at a gate, or the server's own SMS and USSD channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Gate(Role),
+    Phone,
 }
 
 /// The digest: HMAC-SHA-256 keyed by what the gate saw, over a domain string and the record
@@ -68,12 +78,15 @@ fn qr_digest(record: &CheckIn, signature: &[u8; 64], code: Option<u32>) -> [u8; 
     bind(b"ingia proof v1 qr", record, &secret)
 }
 
-fn pin_digest(record: &CheckIn, pin: Pin) -> [u8; DIGEST_LEN] {
+fn pin_digest(record: &CheckIn, pin: Pin, domain: &[u8]) -> [u8; DIGEST_LEN] {
     let mut secret = [0u8; 5];
     secret[..4].copy_from_slice(&pin.value().to_be_bytes());
     secret[4] = pin.digits();
-    bind(b"ingia proof v1 pin", record, &secret)
+    bind(domain, record, &secret)
 }
+
+const PIN_DOMAIN: &[u8] = b"ingia proof v1 pin";
+const PHONE_DOMAIN: &[u8] = b"ingia proof v1 phone";
 
 impl Proof {
     /// The proof for `record` (whose other fields are final) of what was presented; `None`
@@ -91,7 +104,11 @@ impl Proof {
                 Err(_) => Proof::None,
             },
             Presented::Pin(text) => match Pin::parse(text, pin_digits) {
-                Ok(pin) => Proof::Pin { digest: pin_digest(record, pin) },
+                Ok(pin) => Proof::Pin { digest: pin_digest(record, pin, PIN_DOMAIN) },
+                Err(_) => Proof::None,
+            },
+            Presented::Phone(text) => match Pin::parse(text, pin_digits) {
+                Ok(pin) => Proof::Phone { digest: pin_digest(record, pin, PHONE_DOMAIN) },
                 Err(_) => Proof::None,
             },
         }
@@ -110,6 +127,7 @@ impl Proof {
             Proof::Qr { step: None, digest } => w.u8(1).bytes(digest),
             Proof::Qr { step: Some(step), digest } => w.u8(2).varint(u64::from(*step)).bytes(digest),
             Proof::Pin { digest } => w.u8(3).bytes(digest),
+            Proof::Phone { digest } => w.u8(4).bytes(digest),
         };
     }
 
@@ -128,6 +146,7 @@ impl Proof {
             0 => Proof::None,
             1 | 2 => Proof::Qr { step, digest: digest(r) },
             3 => Proof::Pin { digest: digest(r) },
+            4 => Proof::Phone { digest: digest(r) },
             _ => {
                 r.fail(crate::wire::WireError::BadValue("proof"));
                 Proof::None
@@ -145,6 +164,7 @@ crate::names::named!(Doubt {
     OutsideWindow = 6 "outside_window",
     KioskByName = 7 "kiosk_by_name",
     OverCeiling = 8 "over_ceiling",
+    WayNotAccepted = 9 "way_not_accepted",
 });
 
 /// Why the server does not count a device's admission (the record is kept for the audit).
@@ -168,6 +188,8 @@ pub enum Doubt {
     KioskByName,
     /// The device admitted more than a human could in a minute.
     OverCeiling,
+    /// A PIN (typed, or by SMS or USSD) for a ticket whose type does not accept that way in.
+    WayNotAccepted,
 }
 
 /// What the server holds of a ticket, to check a proof against.
@@ -184,12 +206,16 @@ fn same(a: &[u8; DIGEST_LEN], b: &[u8; DIGEST_LEN]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Whether the server believes `record` (an admission, from a device of `role`), received at
-/// the server's `now`.
-pub fn vouch(record: &CheckIn, role: Role, evidence: &Evidence<'_>, now: UnixMillis) -> Result<(), Doubt> {
+/// Whether the server believes `record` (an admission, made by `source`), received at the
+/// server's `now`.
+pub fn vouch(record: &CheckIn, source: Source, evidence: &Evidence<'_>, now: UnixMillis) -> Result<(), Doubt> {
     let policy = evidence.policy;
-    if role == Role::Kiosk && matches!(record.proof, Proof::Pin { .. }) {
-        return Err(Doubt::KioskByName);
+    match (source, &record.proof) {
+        (Source::Gate(Role::Kiosk), Proof::Pin { .. }) => return Err(Doubt::KioskByName),
+        // Only the server's phone channel speaks for a phone, and it speaks of nothing else.
+        (Source::Gate(_), Proof::Phone { .. }) => return Err(Doubt::WrongProof),
+        (Source::Phone, Proof::Qr { .. } | Proof::Pin { .. }) => return Err(Doubt::WrongProof),
+        _ => {}
     }
     let from = u64::from(policy.valid_from.max(evidence.credential.credential.valid_from)) * 1000;
     let until = (u64::from(policy.valid_until.min(evidence.credential.credential.valid_until)) + 1) * 1000;
@@ -202,12 +228,16 @@ pub fn vouch(record: &CheckIn, role: Role, evidence: &Evidence<'_>, now: UnixMil
     if !policy.gates.allows(record.gate) {
         return Err(Doubt::WrongGate);
     }
-    let code_required = policy.code_required || evidence.credential.credential.flags.code_required();
+    let code_required = !policy.ways.printed || evidence.credential.credential.flags.code_required();
     match record.proof {
         Proof::None => Err(Doubt::NoProof),
-        Proof::Pin { .. } if code_required => Err(Doubt::CodeRequired),
+        Proof::Pin { .. } if !policy.ways.pin => Err(Doubt::WayNotAccepted),
+        Proof::Phone { .. } if !policy.ways.phone => Err(Doubt::WayNotAccepted),
         Proof::Pin { digest } => {
-            same(&digest, &pin_digest(record, evidence.pin)).then_some(()).ok_or(Doubt::WrongProof)
+            same(&digest, &pin_digest(record, evidence.pin, PIN_DOMAIN)).then_some(()).ok_or(Doubt::WrongProof)
+        }
+        Proof::Phone { digest } => {
+            same(&digest, &pin_digest(record, evidence.pin, PHONE_DOMAIN)).then_some(()).ok_or(Doubt::WrongProof)
         }
         Proof::Qr { step: None, .. } if code_required => Err(Doubt::CodeRequired),
         Proof::Qr { step, digest } => {
@@ -235,6 +265,7 @@ mod tests {
     use crate::checkin::ScanResult;
     use crate::ids::{DeviceId, GateId, ScanId, TicketTypeId};
     use crate::issue::Issued;
+    use crate::manifest::Ways;
     use crate::rotating::current_code;
     use crate::sample::{sample_event, SampleEvent, GENERAL, MAIN_GATE, PRINTED, SAMPLE_DOORS, VIP, VIP_GATE};
     use crate::verdict::{Presented, Verdict};
@@ -272,7 +303,7 @@ mod tests {
             policy: &policy,
             step_secs: ev.manifest.event.code_step_secs,
         };
-        vouch(r, role, &evidence, T)
+        vouch(r, Source::Gate(role), &evidence, T)
     }
 
     fn live(ev: &SampleEvent, issued: &Issued, at: UnixMillis) -> String {
@@ -319,12 +350,62 @@ mod tests {
         assert_eq!(vouch_as(&ev, general, Role::Steward, &r), Err(Doubt::CodeRequired));
         let pin = general.entry.pin.to_string();
         let r = record(&ev, general, MAIN_GATE, T, Presented::Pin(&pin));
-        assert_eq!(vouch_as(&ev, general, Role::Steward, &r), Err(Doubt::CodeRequired));
+        assert_eq!(vouch_as(&ev, general, Role::Steward, &r), Err(Doubt::WayNotAccepted));
 
         // A code from ten minutes before the record's time: replayed.
         let old = live(&ev, general, UnixMillis(T.0 - 600_000));
         let r = record(&ev, general, MAIN_GATE, T, Presented::Qr(&old));
         assert_eq!(vouch_as(&ev, general, Role::Steward, &r), Err(Doubt::StaleCode));
+    }
+
+    fn vouch_from(
+        ev: &SampleEvent,
+        issued: &Issued,
+        source: Source,
+        policy: TypePolicy,
+        r: &CheckIn,
+    ) -> Result<(), Doubt> {
+        let evidence = Evidence {
+            credential: &issued.credential,
+            code_secret: &issued.entry.code_secret,
+            pin: issued.entry.pin,
+            policy: &policy,
+            step_secs: ev.manifest.event.code_step_secs,
+        };
+        vouch(r, source, &evidence, T)
+    }
+
+    #[test]
+    fn a_phone_proof_comes_from_the_phone_channel_only_and_for_types_that_take_it() {
+        let ev = sample_event(6, 30);
+        let printed = of_type(&ev, PRINTED);
+        let policy = ev.manifest.ticket_type(PRINTED).unwrap().policy;
+        let pin = printed.entry.pin.to_string();
+        let by_phone = record(&ev, printed, MAIN_GATE, T, Presented::Phone(&pin));
+        assert!(matches!(by_phone.proof, Proof::Phone { .. }));
+        assert_eq!(vouch_from(&ev, printed, Source::Phone, policy, &by_phone), Ok(()));
+        // A paired device cannot claim a phone sent it (it knows PINs from its manifest).
+        for role in [Role::Steward, Role::Supervisor, Role::Kiosk] {
+            assert_eq!(vouch_from(&ev, printed, Source::Gate(role), policy, &by_phone), Err(Doubt::WrongProof));
+        }
+        // The phone channel speaks of phones only.
+        let typed = record(&ev, printed, MAIN_GATE, T, Presented::Pin(&pin));
+        assert_eq!(vouch_from(&ev, printed, Source::Phone, policy, &typed), Err(Doubt::WrongProof));
+        // A phone proof is not a typed PIN's: the domains differ.
+        let mut relabelled = typed.clone();
+        if let Proof::Pin { digest } = typed.proof {
+            relabelled.proof = Proof::Phone { digest };
+        }
+        assert_eq!(vouch_from(&ev, printed, Source::Phone, policy, &relabelled), Err(Doubt::WrongProof));
+        // A type that takes PINs at the gate but not by phone, and the reverse.
+        let no_phone = TypePolicy { ways: Ways { phone: false, ..Ways::ALL }, ..policy };
+        assert_eq!(vouch_from(&ev, printed, Source::Phone, no_phone, &by_phone), Err(Doubt::WayNotAccepted));
+        assert_eq!(vouch_from(&ev, printed, Source::Gate(Role::Steward), no_phone, &typed), Ok(()));
+        let no_pin = TypePolicy { ways: Ways { pin: false, ..Ways::ALL }, ..policy };
+        assert_eq!(vouch_from(&ev, printed, Source::Gate(Role::Steward), no_pin, &typed), Err(Doubt::WayNotAccepted));
+        assert_eq!(vouch_from(&ev, printed, Source::Phone, no_pin, &by_phone), Ok(()));
+        // The encoding keeps the kind.
+        assert_eq!(CheckIn::decode(&by_phone.encode()).unwrap(), by_phone);
     }
 
     #[test]

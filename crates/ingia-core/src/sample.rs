@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use crate::ids::{EventId, GateId, GateSet, KeyId, TicketId, TicketTypeId};
 use crate::issue::{issue_ticket, Issued, TicketRequest};
 use crate::keys::EventSigningKey;
-use crate::manifest::{EventInfo, Gate, Manifest, TicketType, TypePolicy};
+use crate::manifest::{EventInfo, Gate, Manifest, TicketType, TypePolicy, Ways};
 use crate::pin::{pin_digits_for, Pin};
 use crate::rotating::{CodeSecret, DEFAULT_STEP_SECS};
 
@@ -80,8 +80,8 @@ pub fn sample_event(seed: u64, tickets: u32) -> SampleEvent {
         pin_digits: pin_digits_for(tickets as usize),
         keep_hours: 12,
     };
-    let window = |code_required, reentry, gates| TypePolicy {
-        code_required,
+    let window = |live_only: bool, reentry, gates| TypePolicy {
+        ways: if live_only { Ways::LIVE_ONLY } else { Ways::ALL },
         reentry,
         gates,
         valid_from: SAMPLE_DOORS,

@@ -126,7 +126,7 @@ pub fn same_number(on_file: &str, sender: &str) -> bool {
 pub fn gate_code(proof: &Proof) -> Option<String> {
     const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     let digest = match proof {
-        Proof::Pin { digest } | Proof::Qr { digest, .. } => digest,
+        Proof::Pin { digest } | Proof::Phone { digest } | Proof::Qr { digest, .. } => digest,
         Proof::None => return None,
     };
     let bits = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);

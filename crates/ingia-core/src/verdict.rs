@@ -8,7 +8,7 @@ use core::fmt;
 use crate::checkin::Movement;
 use crate::ids::{EventId, GateId, TicketId, UnixMillis};
 use crate::ledger::Ledger;
-use crate::manifest::{Manifest, TicketEntry, TicketStatus};
+use crate::manifest::{Manifest, TicketEntry, TicketStatus, Ways};
 use crate::pin::{Pin, PinError};
 use crate::presence::{Blocked, Stamp};
 use crate::rotating::{check_code, CodeCheck, RotatingCode};
@@ -19,8 +19,10 @@ use crate::token::{PolicyFlags, TicketToken, TokenError};
 pub enum Presented<'a> {
     /// The text of a scanned QR code.
     Qr(&'a str),
-    /// A PIN typed by the steward (or sent by SMS).
+    /// A PIN typed by the steward (or found by a supervisor's name search).
     Pin(&'a str),
+    /// A PIN sent by SMS or USSD from the phone number on file (the server checked the number).
+    Phone(&'a str),
 }
 
 /// One scan attempt.
@@ -59,8 +61,10 @@ pub enum Refusal {
     Blocked,
     /// A correct rotating code from too long ago: a screenshot or a replay.
     StaleCode,
-    /// A static (printed) code or PIN where this ticket type needs the live code from the phone.
+    /// A static (printed) code where this ticket type needs the live code from the phone.
     CodeRequired,
+    /// A PIN (typed at a gate, or sent by SMS or USSD) where this ticket type does not accept it.
+    WayNotAccepted,
     /// Entered already: when, at which gate, on which device.
     AlreadyCheckedIn(Stamp),
     /// This ticket type does not enter at this gate.
@@ -92,10 +96,11 @@ pub enum RefusalKind {
     NotInside,
     UnknownTicket,
     UnknownPin,
+    WayNotAccepted,
 }
 
 impl RefusalKind {
-    pub const ALL: [RefusalKind; 15] = [
+    pub const ALL: [RefusalKind; 16] = [
         RefusalKind::Malformed,
         RefusalKind::Forged,
         RefusalKind::WrongEvent,
@@ -111,6 +116,7 @@ impl RefusalKind {
         RefusalKind::NotInside,
         RefusalKind::UnknownTicket,
         RefusalKind::UnknownPin,
+        RefusalKind::WayNotAccepted,
     ];
 
     /// Stable snake_case name (audit log, API, translations).
@@ -131,10 +137,11 @@ impl RefusalKind {
             RefusalKind::NotInside => "not_inside",
             RefusalKind::UnknownTicket => "unknown_ticket",
             RefusalKind::UnknownPin => "unknown_pin",
+            RefusalKind::WayNotAccepted => "way_not_accepted",
         }
     }
 
-    /// Stable one-byte code (1..=15) for binary records.
+    /// Stable one-byte code (1..=16) for binary records.
     pub fn code(self) -> u8 {
         Self::ALL.iter().position(|k| *k == self).map_or(0, |i| i as u8 + 1)
     }
@@ -153,6 +160,7 @@ impl RefusalKind {
         match self {
             RefusalKind::StaleCode
             | RefusalKind::CodeRequired
+            | RefusalKind::WayNotAccepted
             | RefusalKind::AlreadyCheckedIn
             | RefusalKind::WrongGate
             | RefusalKind::NotYetValid
@@ -181,6 +189,7 @@ impl Refusal {
             Refusal::NotInside => RefusalKind::NotInside,
             Refusal::UnknownTicket => RefusalKind::UnknownTicket,
             Refusal::UnknownPin => RefusalKind::UnknownPin,
+            Refusal::WayNotAccepted => RefusalKind::WayNotAccepted,
         }
     }
 }
@@ -261,7 +270,8 @@ pub fn decide_scan<'m>(
 ) -> (Verdict, Option<Cow<'m, TicketEntry>>) {
     match scan.presented {
         Presented::Qr(text) => validate_token(text, scan.movement, manifest, ledger, gate, now),
-        Presented::Pin(text) => validate_pin(text, scan.movement, manifest, ledger, gate, now),
+        Presented::Pin(text) => validate_pin(text, false, scan.movement, manifest, ledger, gate, now),
+        Presented::Phone(text) => validate_pin(text, true, scan.movement, manifest, ledger, gate, now),
     }
 }
 
@@ -301,6 +311,7 @@ fn validate_token<'m>(
 
 fn validate_pin<'m>(
     text: &str,
+    phone: bool,
     movement: Movement,
     manifest: &'m Manifest,
     ledger: &Ledger,
@@ -320,13 +331,19 @@ fn validate_pin<'m>(
     };
     let window =
         (UnixMillis::from_secs(u64::from(policy.valid_from)), UnixMillis::from_secs(u64::from(policy.valid_until) + 1));
-    (decide(&entry, Shown::Pin, window, movement, manifest, ledger, gate, now), Some(entry))
+    (decide(&entry, Shown::Pin { phone }, window, movement, manifest, ledger, gate, now), Some(entry))
 }
 
 /// What proved the holder's claim to the ticket.
 enum Shown {
-    Token { flags: PolicyFlags, rotating: Option<RotatingCode> },
-    Pin,
+    Token {
+        flags: PolicyFlags,
+        rotating: Option<RotatingCode>,
+    },
+    /// A PIN: typed at a gate, or (`phone`) sent from the number on file.
+    Pin {
+        phone: bool,
+    },
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -355,23 +372,28 @@ fn decide(
     }
     // The manifest's type (current, from the organizer) can only tighten the signed flags.
     let policy = manifest.ticket_type(entry.ticket_type).map(|t| t.policy);
-    let type_requires_code = policy.is_some_and(|p| p.code_required);
+    let ways = policy.map_or(Ways::ALL, |p| p.ways);
     let type_allows_reentry = policy.is_none_or(|p| p.reentry);
-    let (code_required, reentry, rotating) = match shown {
+    let reentry = match shown {
         Shown::Token { flags, rotating } => {
-            (flags.code_required() || type_requires_code, flags.reentry() && type_allows_reentry, rotating)
+            match rotating {
+                Some(code) => match check_code(&entry.code_secret, code, now, manifest.event.code_step_secs) {
+                    CodeCheck::Fresh => {}
+                    CodeCheck::Stale => return refuse(id, Refusal::StaleCode),
+                    CodeCheck::Wrong => return refuse(id, Refusal::Forged),
+                },
+                None if flags.code_required() || !ways.printed => return refuse(id, Refusal::CodeRequired),
+                None => {}
+            }
+            flags.reentry() && type_allows_reentry
         }
-        Shown::Pin => (type_requires_code, type_allows_reentry, None),
+        Shown::Pin { phone } => {
+            if !(if phone { ways.phone } else { ways.pin }) {
+                return refuse(id, Refusal::WayNotAccepted);
+            }
+            type_allows_reentry
+        }
     };
-    match rotating {
-        Some(code) => match check_code(&entry.code_secret, code, now, manifest.event.code_step_secs) {
-            CodeCheck::Fresh => {}
-            CodeCheck::Stale => return refuse(id, Refusal::StaleCode),
-            CodeCheck::Wrong => return refuse(id, Refusal::Forged),
-        },
-        None if code_required => return refuse(id, Refusal::CodeRequired),
-        None => {}
-    }
     if !policy.is_none_or(|p| p.gates.allows(gate)) {
         return refuse(id, Refusal::WrongGate);
     }

@@ -5,6 +5,7 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+use crate::manifest::Ways;
 use crate::rotating::{code_for, ms_until_next_step, step_at, CodeSecret, RotatingCode};
 use crate::token::{SignedCredential, TicketToken};
 use crate::wire::{Reader, WireError, Writer};
@@ -31,7 +32,11 @@ pub struct WalletAnswer {
     /// The rotating-code secret (hex). Only the holder's wallet and the scanners have it.
     pub code_secret: String,
     pub code_step_secs: u32,
+    /// Empty when the ticket's type takes no PIN (neither at a gate nor by SMS).
     pub pin: String,
+    /// The ways in the ticket's type accepts besides the live code.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub ways: Ways,
     /// The server's clock (Unix ms) as it answered: the wallet's codes follow it.
     pub server_time: u64,
 }
@@ -52,6 +57,7 @@ impl WalletAnswer {
             ticket_type: self.ticket_type,
             status: self.status,
             pin: self.pin,
+            ways: self.ways,
             pass,
             clock_offset_ms: self.server_time as i64 - device_mid as i64,
         })
@@ -143,18 +149,31 @@ pub struct WalletTicket {
     pub ticket_type: String,
     pub status: String,
     pub pin: String,
+    pub ways: Ways,
     pub pass: WalletPass,
     /// `server time - phone time` when the ticket was fetched: the code follows the server's
     /// clock even on a phone whose clock is wrong.
     pub clock_offset_ms: i64,
 }
 
-const VERSION: u8 = 1;
+/// Version 2 adds the ways in; a version 1 ticket (kept before) takes every way.
+const VERSION: u8 = 2;
 
 impl WalletTicket {
     /// Server time for a phone time.
     pub fn server_now(&self, device_now: u64) -> UnixMillis {
         UnixMillis(device_now.saturating_add_signed(self.clock_offset_ms))
+    }
+
+    /// What the wallet says of the PIN, when the type takes one: where it works.
+    pub fn pin_label(&self) -> Option<&'static str> {
+        match (self.ways.pin, self.ways.phone) {
+            _ if self.pin.is_empty() => None,
+            (true, true) => Some("PIN for the gate or SMS check-in"),
+            (true, false) => Some("PIN for manual entry at the gate"),
+            (false, true) => Some("PIN for SMS check-in"),
+            (false, false) => None,
+        }
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -163,12 +182,14 @@ impl WalletTicket {
         w.str(&self.time_zone).varint(u64::from(self.ticket_id)).str(&self.holder).str(&self.ticket_type);
         w.str(&self.status).str(&self.pin).bytes(&self.pass.signed.static_token().to_bytes());
         w.bytes(&self.pass.secret.0).varint(u64::from(self.pass.step_secs)).str(&self.clock_offset_ms.to_string());
+        w.u8(self.ways.bits());
         w.into_bytes()
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
         let mut r = Reader::new(bytes);
-        if r.u8()? != VERSION {
+        let version = r.u8()?;
+        if version != VERSION && version != 1 {
             return Err(WireError::BadValue("wallet version"));
         }
         let (event_id, event_name, venue, starts_at) = (r.str()?, r.str()?, r.str()?, r.varint()?);
@@ -179,6 +200,7 @@ impl WalletTicket {
         let secret = CodeSecret(r.array::<16>()?);
         let step_secs = r.varint_u32()?;
         let clock_offset_ms = r.str()?.parse().map_err(|_| WireError::BadValue("wallet clock offset"))?;
+        let ways = if version == 1 { Ways::ALL } else { Ways::from_bits(r.u8()?) };
         r.finish()?;
         Ok(WalletTicket {
             event_id,
@@ -191,6 +213,7 @@ impl WalletTicket {
             ticket_type,
             status,
             pin,
+            ways,
             pass: WalletPass { signed: token.signed, secret, step_secs },
             clock_offset_ms,
         })
@@ -257,11 +280,20 @@ mod tests {
             ticket_type: "General".into(),
             status: "active".into(),
             pin: "123456".into(),
+            ways: Ways { printed: false, pin: false, phone: true },
             pass: WalletPass::new(&text, &secret, 30).unwrap(),
             clock_offset_ms: -93_000,
         };
         let bytes = w.encode();
         assert_eq!(WalletTicket::decode(&bytes).unwrap(), w);
+        assert_eq!(w.pin_label(), Some("PIN for SMS check-in"));
+        assert_eq!(WalletTicket { ways: Ways::LIVE_ONLY, ..w.clone() }.pin_label(), None);
+        assert_eq!(WalletTicket { pin: String::new(), ..w.clone() }.pin_label(), None);
+        // A ticket kept by the version before ways: every way, as it was then.
+        let mut v1 = bytes.clone();
+        v1[0] = 1;
+        v1.pop();
+        assert_eq!(WalletTicket::decode(&v1).unwrap(), WalletTicket { ways: Ways::ALL, ..w.clone() });
         assert_eq!(w.server_now(100_000), UnixMillis(7_000));
         for cut in 0..bytes.len() {
             assert!(WalletTicket::decode(&bytes[..cut]).is_err());

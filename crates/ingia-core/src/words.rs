@@ -42,6 +42,7 @@ pub fn headline(kind: RefusalKind) -> &'static str {
         RefusalKind::Blocked => "Ticket blocked: call a supervisor",
         RefusalKind::StaleCode => "Old code: ask them to open the ticket again",
         RefusalKind::CodeRequired => "Needs the live code from the phone",
+        RefusalKind::WayNotAccepted => "Not by PIN for this ticket: scan its code",
         RefusalKind::AlreadyCheckedIn => "Already checked in",
         RefusalKind::WrongGate => "Wrong gate",
         RefusalKind::NotInside => "Not inside: cannot exit",

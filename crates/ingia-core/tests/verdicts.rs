@@ -91,7 +91,7 @@ fn printed_tickets_and_pins() {
     assert!(check(&ev, &Ledger::new(), by_pin, MAIN_GATE, T).is_admit());
     let gpin = general.entry.pin.to_string();
     let by_gpin = Scan { presented: Presented::Pin(&gpin), movement: Movement::Entry };
-    assert_eq!(reason(check(&ev, &Ledger::new(), by_gpin, MAIN_GATE, T)), Refusal::CodeRequired);
+    assert_eq!(reason(check(&ev, &Ledger::new(), by_gpin, MAIN_GATE, T)), Refusal::WayNotAccepted);
     let mut unknown = 0;
     let mut value = 0;
     while unknown == 0 {
@@ -106,6 +106,36 @@ fn printed_tickets_and_pins() {
     }
     let scan = Scan { presented: Presented::Pin("12ab"), movement: Movement::Entry };
     assert!(matches!(reason(check(&ev, &Ledger::new(), scan, MAIN_GATE, T)), Refusal::Malformed(Malformed::Pin(_))));
+}
+
+#[test]
+fn each_way_in_admits_exactly_when_the_type_accepts_it_and_the_live_code_always() {
+    for bits in 0..8u8 {
+        let mut ev = event();
+        let ways = Ways::from_bits(bits);
+        assert_eq!(ways.bits(), bits);
+        ev.manifest.ticket_types.iter_mut().find(|t| t.id == PRINTED).unwrap().policy.ways = ways;
+        // The manifest carries the ways to the gates.
+        let copy = Manifest::decode(&ev.manifest.encode()).unwrap();
+        assert_eq!(copy.ticket_type(PRINTED).unwrap().policy.ways, ways);
+        let printed = of_type(&ev, PRINTED);
+        let pin = printed.entry.pin.to_string();
+        let stat = printed.credential.static_token().to_text();
+        let live_text = live(&ev, printed, T);
+        let at = |presented| check(&ev, &Ledger::new(), Scan { presented, movement: Movement::Entry }, MAIN_GATE, T);
+        assert!(at(Presented::Qr(&live_text)).is_admit(), "{ways:?}: the live code always admits");
+        let expect = |ok: bool, v: Verdict, refusal: Refusal| {
+            if ok {
+                assert!(v.is_admit(), "{ways:?}: {v:?}");
+            } else {
+                assert_eq!(reason(v), refusal, "{ways:?}");
+            }
+        };
+        expect(ways.printed, at(Presented::Qr(&stat)), Refusal::CodeRequired);
+        expect(ways.pin, at(Presented::Pin(&pin)), Refusal::WayNotAccepted);
+        expect(ways.phone, at(Presented::Phone(&pin)), Refusal::WayNotAccepted);
+        assert_eq!(ways.uses_pin(), ways.pin || ways.phone);
+    }
 }
 
 #[test]

@@ -70,7 +70,7 @@ async fn main() {
     )
     .await
     .unwrap();
-    let csv = ingia_server::attendees::sample_attendees_csv(300, |i| format!("Attendee number {i}"));
+    let csv = ingia_server::attendees::sample_attendees_csv(300, 0, |i| format!("Attendee number {i}"));
     let csv = csv.replace(",Printed", ",General");
     ingia_server::attendees::import_csv(&db, event.id, csv.as_bytes(), false).await.unwrap();
     ingia_server::tickets::issue(&db, &keys, event.id, None, "bench", true).await.unwrap();

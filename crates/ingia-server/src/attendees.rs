@@ -526,16 +526,18 @@ pub async fn one(db: &Db, event: EventId, ticket: TicketId) -> Result<Listed> {
 }
 
 /// A CSV of `n` attendees for demos and tests, in the import format: every 10th VIP, every 7th
-/// Printed, the rest General; `name(i)` names the i-th.
-pub fn sample_attendees_csv(n: usize, name: impl Fn(usize) -> String) -> String {
-    let mut csv = String::from("name,email,ticket_type\n");
+/// Printed, the rest General; `name(i)` names the i-th; the first `phones` have a (Nigerian)
+/// phone number.
+pub fn sample_attendees_csv(n: usize, phones: usize, name: impl Fn(usize) -> String) -> String {
+    let mut csv = String::from("name,email,ticket_type,phone\n");
     for i in 0..n {
         let ty = match i {
             i if i % 10 == 9 => "VIP",
             i if i % 7 == 6 => "Printed",
             _ => "General",
         };
-        csv.push_str(&format!("{},guest{i}@example.org,{ty}\n", name(i)));
+        let phone = if i < phones { format!("+23480300{i:05}") } else { String::new() };
+        csv.push_str(&format!("{},guest{i}@example.org,{ty},{phone}\n", name(i)));
     }
     csv
 }

@@ -12,7 +12,7 @@ use ingia_core::conflict::{self, Decision, ItemResult, ServerTicket, SyncOutcome
 use ingia_core::proof::{self, Doubt, Evidence};
 use ingia_core::{
     CheckIn, DeviceId, EventId, GateId, GateSet, LedgerEntry, Movement, Presence, ScanId, Stamp, Standing, TicketId,
-    TypePolicy, UnixMillis,
+    TypePolicy, UnixMillis, Ways,
 };
 use serde::Serialize;
 use sqlx::Row;
@@ -214,7 +214,7 @@ async fn decide(
     let mut vouched = false;
     loop {
         let row = sqlx::query(
-            "SELECT t.status, t.sealed, tt.code_required, tt.reentry, tt.gates, tt.valid_from_secs, \
+            "SELECT t.status, t.sealed, tt.ways, tt.reentry, tt.gates, tt.valid_from_secs, \
              tt.valid_until_secs, e.code_step_secs, p.version, p.first_at, p.first_gate, p.first_device, p.inside_at, \
              p.inside_gate, p.inside_device, (SELECT COUNT(*) FROM checkins c WHERE c.device_id = $3 AND c.at > $4 \
              AND c.at <= $5 AND c.outcome = $6) AS in_last_minute FROM tickets t JOIN ticket_types tt ON \
@@ -238,7 +238,7 @@ async fn decide(
                 let (version, presence) = presence_from_row(row)?;
                 let status = stored_status(&row.try_get::<String, _>("status")?)?;
                 let policy = TypePolicy {
-                    code_required: row.try_get::<i64, _>("code_required")? != 0,
+                    ways: Ways::from_bits(row.try_get::<i64, _>("ways")? as u8),
                     reentry: row.try_get::<i64, _>("reentry")? != 0,
                     gates: GateSet(row.try_get::<i64, _>("gates")? as u64),
                     valid_from: row.try_get::<i64, _>("valid_from_secs")? as u32,
@@ -253,7 +253,7 @@ async fn decide(
                         policy: &policy,
                         step_secs: row.try_get::<i64, _>("code_step_secs")? as u32,
                     };
-                    if let Err(doubt) = proof::vouch(record, auth.role, &evidence, UnixMillis(now)) {
+                    if let Err(doubt) = proof::vouch(record, auth.source(), &evidence, UnixMillis(now)) {
                         return Ok(SyncOutcome::Doubted { doubt });
                     }
                     let in_last_minute = row.try_get::<i64, _>("in_last_minute")?.clamp(0, i64::from(u32::MAX)) as u32;

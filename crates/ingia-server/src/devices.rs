@@ -3,7 +3,7 @@
 //! Invariant: the event a device acts on comes from its token, never from the request.
 
 pub use ingia_core::Role;
-use ingia_core::{DeviceId, EventId, GateId};
+use ingia_core::{DeviceId, EventId, GateId, Source};
 use sqlx::Row;
 
 use crate::db::{event_key, Db};
@@ -24,6 +24,19 @@ pub struct DeviceAuth {
     pub role: Role,
     /// The gate it was moved from, and when (Unix ms), if the organizer moved it.
     pub moved: Option<(GateId, u64)>,
+    /// The event's SMS and USSD channel: never paired, no token; only the server speaks for it.
+    pub phone: bool,
+}
+
+impl DeviceAuth {
+    /// Who made the records this caller sends, as core's checks name it.
+    pub fn source(&self) -> Source {
+        if self.phone {
+            Source::Phone
+        } else {
+            Source::Gate(self.role)
+        }
+    }
 }
 
 pub struct Pairing {
@@ -120,6 +133,8 @@ fn auth_from_row(row: &sqlx::any::AnyRow) -> Result<DeviceAuth> {
             (Some(g), Some(at)) => Some((GateId(g as u8), at.max(0) as u64)),
             _ => None,
         },
+        // A paired device; the phone channel has no token to be looked up by.
+        phone: false,
     })
 }
 

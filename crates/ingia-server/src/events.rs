@@ -2,7 +2,7 @@
 //! the manifest the scanners download, built from the database at the revision they ask for.
 
 use ingia_core::manifest::{
-    EventInfo, Gate, Manifest, ManifestDelta, TicketEntry, TicketStatus, TicketType, TypePolicy,
+    EventInfo, Gate, Manifest, ManifestDelta, TicketEntry, TicketStatus, TicketType, TypePolicy, Ways,
 };
 use ingia_core::rotating::DEFAULT_STEP_SECS;
 use ingia_core::{EventId, EventPublicKey, EventSigningKey, GateId, GateSet, KeyId, TicketId, TicketTypeId};
@@ -17,7 +17,8 @@ use crate::util::{now_ms, random_bytes, secret_hash};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TypeSpec {
     pub name: String,
-    pub code_required: bool,
+    /// Ways in besides the live code.
+    pub ways: Ways,
     pub reentry: bool,
     /// Gate names; empty = every gate.
     pub gates: Vec<String>,
@@ -27,23 +28,40 @@ pub struct TypeSpec {
 
 impl std::str::FromStr for TypeSpec {
     type Err = String;
-    /// `NAME[:flag,flag,...]` with flags `code`, `reentry`, `gates=A|B`.
+    /// `NAME[:flag,flag,...]` with flags `code` (the live code only), `printed`, `pin`, `sms`
+    /// (let that way in again after `code`), `no-printed`, `no-pin`, `no-sms`, `reentry`,
+    /// `gates=A|B`. Without flags every way in is open.
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let (name, flags) = s.split_once(':').unwrap_or((s, ""));
         let name = name.trim();
         if name.is_empty() || name.len() > 60 {
             return Err(format!("ticket type `{s}` needs a name of 1 to 60 characters"));
         }
-        let mut spec =
-            TypeSpec { name: name.into(), code_required: false, reentry: false, gates: vec![], window: None };
-        for flag in flags.split(',').map(str::trim).filter(|f| !f.is_empty()) {
-            match flag {
-                "code" => spec.code_required = true,
-                "reentry" => spec.reentry = true,
-                f if f.starts_with("gates=") => {
+        let mut spec = TypeSpec { name: name.into(), ways: Ways::ALL, reentry: false, gates: vec![], window: None };
+        let flags: Vec<&str> = flags.split(',').map(str::trim).filter(|f| !f.is_empty()).collect();
+        if flags.contains(&"code") {
+            spec.ways = Ways::LIVE_ONLY;
+        }
+        for flag in flags {
+            let (open, way) = match flag.strip_prefix("no-") {
+                Some(way) => (false, way),
+                None => (true, flag),
+            };
+            match way {
+                "code" if open => {}
+                "printed" => spec.ways.printed = open,
+                "pin" => spec.ways.pin = open,
+                "sms" => spec.ways.phone = open,
+                "reentry" if open => spec.reentry = true,
+                f if open && f.starts_with("gates=") => {
                     spec.gates = f[6..].split('|').map(|g| g.trim().to_string()).filter(|g| !g.is_empty()).collect()
                 }
-                other => return Err(format!("unknown ticket type flag `{other}` (use code, reentry, gates=A|B)")),
+                _ => {
+                    return Err(format!(
+                        "unknown ticket type flag `{flag}` (use code, printed, pin, sms, no-printed, no-pin, no-sms, \
+                         reentry, gates=A|B)"
+                    ))
+                }
             }
         }
         Ok(spec)
@@ -227,13 +245,13 @@ async fn insert_type(
     check_text("ticket type name", &t.name, 60)?;
     let (valid_from, valid_until) = type_window(ev, t)?;
     sqlx::query(
-        "INSERT INTO ticket_types (event_id, type_id, name, code_required, reentry, gates, valid_from_secs, \
+        "INSERT INTO ticket_types (event_id, type_id, name, ways, reentry, gates, valid_from_secs, \
          valid_until_secs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(event_key(id))
     .bind(i64::from(type_id))
     .bind(t.name.trim())
-    .bind(i64::from(t.code_required))
+    .bind(i64::from(t.ways.bits()))
     .bind(i64::from(t.reentry))
     .bind(type_gates(&ev.gates, t)?.0 as i64)
     .bind(i64::from(valid_from))
@@ -293,11 +311,11 @@ pub async fn update_event(db: &Db, id: EventId, ev: &NewEvent, org: i64, actor: 
         check_text("ticket type name", &t.name, 60)?;
         let (valid_from, valid_until) = type_window(ev, t)?;
         sqlx::query(
-            "UPDATE ticket_types SET name = $1, code_required = $2, reentry = $3, gates = $4, valid_from_secs = $5, \
+            "UPDATE ticket_types SET name = $1, ways = $2, reentry = $3, gates = $4, valid_from_secs = $5, \
              valid_until_secs = $6 WHERE event_id = $7 AND type_id = $8",
         )
         .bind(t.name.trim())
-        .bind(i64::from(t.code_required))
+        .bind(i64::from(t.ways.bits()))
         .bind(i64::from(t.reentry))
         .bind(type_gates(&ev.gates, t)?.0 as i64)
         .bind(i64::from(valid_from))
@@ -448,7 +466,7 @@ pub async fn load_header(db: &Db, id: EventId) -> Result<(Manifest, u64)> {
         m.gates.push(Gate { id: GateId(g.try_get::<i64, _>("gate_id")? as u8), name: g.try_get("name")? });
     }
     for t in sqlx::query(
-        "SELECT type_id, name, code_required, reentry, gates, valid_from_secs, valid_until_secs FROM ticket_types \
+        "SELECT type_id, name, ways, reentry, gates, valid_from_secs, valid_until_secs FROM ticket_types \
          WHERE event_id = $1 ORDER BY type_id",
     )
     .bind(event_key(id))
@@ -459,7 +477,7 @@ pub async fn load_header(db: &Db, id: EventId) -> Result<(Manifest, u64)> {
             id: TicketTypeId(t.try_get::<i64, _>("type_id")? as u8),
             name: t.try_get("name")?,
             policy: TypePolicy {
-                code_required: t.try_get::<i64, _>("code_required")? != 0,
+                ways: Ways::from_bits(t.try_get::<i64, _>("ways")? as u8),
                 reentry: t.try_get::<i64, _>("reentry")? != 0,
                 gates: GateSet(t.try_get::<i64, _>("gates")? as u64),
                 valid_from: t.try_get::<i64, _>("valid_from_secs")? as u32,

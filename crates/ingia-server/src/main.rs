@@ -91,7 +91,8 @@ enum EventCmd {
         /// A gate name; repeat for each gate.
         #[arg(long = "gate", required = true)]
         gates: Vec<String>,
-        /// NAME[:code,reentry,gates=A|B]; repeat for each type.
+        /// NAME[:flags]: code (the live code only), printed, pin, sms (open one way again),
+        /// no-printed, no-pin, no-sms, reentry, gates=A|B; repeat for each type.
         #[arg(long = "ticket-type", required = true)]
         types: Vec<TypeSpec>,
         /// When tickets start admitting (default: 3 hours before the start).
@@ -569,7 +570,19 @@ async fn serve(db: Db, keys: Keys, args: &ServeArgs) -> Result<()> {
     served
 }
 
+/// Demo attendees with a phone number: their ticket SMS is printed by the console driver.
+const DEMO_PHONES: usize = 5;
+
 async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
+    // The demo texts through the console driver unless told otherwise, so SMS check-in can be
+    // tried with curl.
+    let mut args = args.clone();
+    if args.sms.is_none() {
+        args.sms = Some("console".into());
+        args.sms_shortcode.get_or_insert_with(|| "20880".into());
+    }
+    let callback = args.sms_callback_secret.get_or_insert_with(ingia_server::util::wallet_secret).clone();
+    let args = &args;
     if cli.database_url.is_some() {
         return Err(Error::BadRequest("the demo always uses a fresh SQLite file in --data-dir".into()));
     }
@@ -584,7 +597,8 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     let keys = keys(cli, &db, master).await?;
     let base = format!("http://{}", args.listen);
     let now = (ingia_server::util::now_ms() / 1000) as i64;
-    let types = ["General:code", "VIP:code,reentry,gates=VIP gate", "Printed"];
+    // General: the live code, or SMS/USSD from the number on file; VIP: the live code only.
+    let types = ["General:code,sms", "VIP:code,reentry,gates=VIP gate", "Printed"];
     let (org, owner_code) =
         ingia_server::console::accounts::create_organization(&db, "Demo organizers", ingia_server::util::now_ms())
             .await?;
@@ -609,7 +623,7 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     .await?;
     let first = ["Adaeze", "Chinedu", "Amina", "Kwame", "Fatou", "Tunde", "Wanjiru", "Kofi", "Zainab", "Emeka"];
     let last = ["Okafor", "Mensah", "Diallo", "Adeyemi", "Kamau", "Bello", "Osei", "Ndlovu", "Eze", "Traore", "Mwangi"];
-    let csv = attendees::sample_attendees_csv(attendees as usize, |i| {
+    let csv = attendees::sample_attendees_csv(attendees as usize, DEMO_PHONES, |i| {
         format!("{} {}", first[i % first.len()], last[(i / first.len()) % last.len()])
     });
     attendees::import_csv(&db, event.id, csv.as_bytes(), false).await?;
@@ -638,6 +652,16 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     println!("  console (owner link, one use): {}", ingia_server::console::invite_link(&base, &owner_code));
     println!("  live dashboard (once signed in to the console): {base}/console/events/{}/live", event.id.0);
     println!("  printable tickets and every wallet link: {}", out.display());
+    // The first attendee is General and has the first demo number (sample_attendees_csv).
+    if let Some(t) = issued.first() {
+        println!(
+            "  check in by SMS as {} (the console driver prints the reply): curl -d from=%2B2348030000000 -d to={} \
+             -d id=try-1 -d 'text=CHECKIN {}' {base}/api/v1/sms/{callback}/inbound",
+            t.holder,
+            args.sms_shortcode.as_deref().unwrap_or("20880"),
+            t.pin
+        );
+    }
     serve(db, keys, args).await
 }
 

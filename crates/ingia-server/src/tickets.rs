@@ -7,7 +7,7 @@ use ingia_core::issue::{issue_ticket, TicketRequest};
 use ingia_core::pin::Pin;
 use ingia_core::rotating::CodeSecret;
 use ingia_core::wallet::WalletAnswer;
-use ingia_core::{EventId, TicketId, TicketStatus};
+use ingia_core::{EventId, TicketId, TicketStatus, Ways};
 use sqlx::Row;
 
 use crate::db::{event_key, Db};
@@ -231,6 +231,8 @@ pub async fn wallet(db: &Db, master: &MasterKey, token: &str) -> Result<WalletAn
     let type_id = row.try_get::<i64, _>("type_id")? as u8;
     let ticket = TicketId(row.try_get::<i64, _>("ticket_id")? as u32);
     let secrets = master.open_ticket(event, ticket, &row.try_get::<Vec<u8>, _>("sealed")?)?;
+    let kind = m.ticket_types.iter().find(|t| t.id.0 == type_id);
+    let ways = kind.map_or(Ways::ALL, |t| t.policy.ways);
     Ok(WalletAnswer {
         event_id: event.0.to_string(),
         event_name: m.event.name.clone(),
@@ -240,12 +242,14 @@ pub async fn wallet(db: &Db, master: &MasterKey, token: &str) -> Result<WalletAn
         time_zone: m.event.time_zone.clone(),
         ticket_id: ticket.0,
         holder: row.try_get("holder")?,
-        ticket_type: m.ticket_types.iter().find(|t| t.id.0 == type_id).map(|t| t.name.clone()).unwrap_or_default(),
+        ticket_type: kind.map(|t| t.name.clone()).unwrap_or_default(),
         status: row.try_get("status")?,
         credential: secrets.credential.static_token().to_text(),
         code_secret: crate::util::hex(&secrets.code_secret.0),
         code_step_secs: m.event.code_step_secs,
-        pin: secrets.pin.to_string(),
+        // A PIN the type takes nowhere is not handed out.
+        pin: if ways.uses_pin() { secrets.pin.to_string() } else { String::new() },
+        ways,
         server_time: crate::util::now_ms(),
     })
 }

@@ -200,7 +200,9 @@ async fn manifest_deltas_decide_offline_exactly_as_issued() {
     assert_eq!(status, StatusCode::OK, "{w}");
     assert_eq!(w["credential"], ticket.credential);
     assert_eq!(w["code_secret"], ingia_server::util::hex(&ticket.code_secret.0));
-    assert_eq!(w["pin"], ticket.pin.to_string());
+    // A General ticket takes the live code only: the wallet gets no PIN to show.
+    assert_eq!(w["pin"], "");
+    assert_eq!(w["ways"], json!({"printed": false, "pin": false, "phone": false}));
     let (status, _) = call(&r, "POST", "/api/wallet", None, Some(json!({"token": "ingw_nope"}))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }

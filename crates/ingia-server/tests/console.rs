@@ -295,9 +295,10 @@ async fn an_event_made_in_the_console_is_what_the_gates_get_and_bad_input_keeps_
     assert_eq!(m.event.starts_at, ingia_server::util::parse_rfc3339("2026-12-31T20:00+01:00").unwrap() as u64);
     assert_eq!(m.gates.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), ["Main gate", "VIP gate"]);
     assert_eq!(m.ticket_types.len(), 2);
+    assert_eq!(m.ticket_types[0].policy.ways, ingia_core::Ways::LIVE_ONLY);
     let vip = &m.ticket_types[1].policy;
     assert!(
-        vip.code_required
+        vip.ways == ingia_core::Ways { printed: false, pin: false, phone: true }
             && vip.reentry
             && vip.gates.allows(ingia_core::GateId(1))
             && !vip.gates.allows(ingia_core::GateId(0))

@@ -148,11 +148,12 @@ async fn issue_reissue_status_and_print_reach_the_gates() {
         let d = ingia_server::events::manifest_delta(&db, &common::master(), ev, 0, ManifestForm::Clear).await.unwrap();
         assert_eq!(d.tickets.iter().find(|x| x.id == TicketId(2)).unwrap().status, want);
     }
-    // The printable ticket: its QR and PIN, for a manager only.
+    // The printable ticket: its QR (and a PIN only where the type takes one), for a manager only.
     let print = t.manager.get(&format!("{base}/3/print")).await;
     assert_eq!(print.status, StatusCode::OK);
-    assert!(print.body.contains("<svg") && print.body.contains("PIN"));
+    assert!(print.body.contains("<svg"));
     assert!(print.body.contains("needs the live code"), "General needs the live code: the page warns");
+    assert!(!print.body.contains("class=\"pin\"") && !print.body.contains("PIN below"), "General takes no PIN");
     assert_eq!(t.supervisor.get(&format!("{base}/3/print")).await.status, StatusCode::FORBIDDEN);
     assert_eq!(t.stranger.get(&format!("{base}/3/print")).await.status, StatusCode::NOT_FOUND);
     for path in [

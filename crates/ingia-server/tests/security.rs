@@ -325,7 +325,16 @@ async fn secrets_kept_in_the_clear_by_an_older_version_are_sealed_at_start() {
     assert_eq!(ingia_server::tickets::seal_clear_rows(&db, &master).await.unwrap(), 0);
     let w = ingia_server::tickets::wallet(&db, &master, &t.wallet_token).await.unwrap();
     assert_eq!(w.credential, t.credential);
-    assert_eq!(w.pin, t.pin.to_string());
+    assert_eq!(w.code_secret, ingia_server::util::hex(&t.code_secret.0));
+    // The PIN moved into the seal too (this type takes no PIN, so the wallet shows none).
+    let row = sqlx::query("SELECT pin, sealed FROM tickets WHERE event_id = $1 AND ticket_id = 1")
+        .bind(a.id.0 as i64)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(row.try_get::<Option<i64>, _>("pin").unwrap().is_none());
+    let sealed: Vec<u8> = row.try_get("sealed").unwrap();
+    assert_eq!(master.open_ticket(a.id, ingia_core::TicketId(1), &sealed).unwrap().pin, t.pin);
 }
 
 #[tokio::test]

@@ -353,10 +353,22 @@ async fn checkin_by_sms_admits_once_across_sms_and_scanners_and_keeps_its_limits
         .unwrap();
     assert_eq!(outcomes, ["unknown_pin", "unknown_pin", "unknown_pin", "unknown_pin", "unknown_pin", "blocked"]);
     assert_eq!(count(&db, admitted, ev.id).await, 2);
-    // Every attempt audited: 8 inbound messages kept (the retried callback once).
+    // The organizer closes SMS for the type (PIN at a gate only): the number on file is told to
+    // come to the gate, and nothing is admitted.
+    sqlx::query("UPDATE ticket_types SET ways = $1 WHERE event_id = $2")
+        .bind(i64::from(ingia_core::Ways { printed: false, pin: true, phone: false }.bits()))
+        .bind(ev.id.0 as i64)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    inbound(&router, &phone(3), &format!("CHECKIN {}", ev.tickets[3].pin), "in-closed").await;
+    let reply = replies(&db, &at).await.last().unwrap().1.clone();
+    assert_eq!(reply, "This ticket does not check in by SMS. Show your ticket at the gate.");
+    assert_eq!(count(&db, admitted, ev.id).await, 2);
+    // Every attempt audited: 13 inbound messages kept (the retried callback once).
     assert_eq!(
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sms_attempts").fetch_one(&db.pool).await.unwrap(),
-        12
+        13
     );
 }
 

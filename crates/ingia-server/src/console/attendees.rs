@@ -7,7 +7,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use ingia_core::access::Need;
-use ingia_core::{EventId, Manifest, TicketId, TicketStatus};
+use ingia_core::{EventId, Manifest, TicketId, TicketStatus, Ways};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 use sqlx::Row;
@@ -406,13 +406,16 @@ pub async fn print(
         .try_get("sealed")?;
     let secrets = state.keys.master.open_ticket(id, TicketId(ticket), &sealed)?;
     let svg = crate::util::qr_svg(&secrets.credential.static_token().to_text());
-    let policy = header.ticket_types.iter().find(|t| t.id.0 == a.type_id).map(|t| t.policy);
+    let ways = header.ticket_types.iter().find(|t| t.id.0 == a.type_id).map_or(Ways::ALL, |t| t.policy.ways);
     let tz = super::when::zone(&header.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     crate::audit::record(&state.db, Some(id), &s.actor(), "ticket.print", &format!("ticket {ticket}")).await?;
     let body = html! {
         p.noprint { button.print type="button" data-print="1" { "Print" } " " a href={ (base(id)) "/" (ticket) } { "Back" } }
-        @if policy.is_some_and(|p| p.code_required) {
-            p.error.noprint { "This ticket type needs the live code from the wallet: a gate refuses this printed code. The PIN below works." }
+        @if !ways.printed {
+            p.error.noprint {
+                "This ticket type needs the live code from the wallet: a gate refuses this printed code."
+                @if ways.pin { " The PIN below works." }
+            }
         }
         article.ticket {
             h2 { (header.event.name) }
@@ -420,7 +423,7 @@ pub async fn print(
             div.qr { (PreEscaped(super::devices::inline_svg(&svg))) }
             p.big { (a.name) }
             p { (type_name(&header, a.type_id)) " · ticket " (ticket) }
-            p { "PIN " strong.pin { (secrets.pin.to_string()) } }
+            @if ways.uses_pin() { p { "PIN " strong.pin { (secrets.pin.to_string()) } } }
             p.hint { "This paper is the ticket: whoever holds it gets in once." }
         }
     };

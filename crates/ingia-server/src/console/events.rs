@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use ingia_core::access::Need;
-use ingia_core::{EventId, Manifest};
+use ingia_core::{EventId, Manifest, Ways};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -93,8 +93,12 @@ fn fields_of(m: &Manifest) -> Fields {
             m.gates.iter().filter(|g| t.policy.gates.allows(g.id)).map(|g| g.name.as_str()).collect();
         let all = gates.len() == m.gates.len();
         f.push((format!("type_name_{i}"), t.name.clone()));
-        if t.policy.code_required {
-            f.push((format!("type_code_{i}"), "on".into()));
+        for (way, open) in
+            [("printed", t.policy.ways.printed), ("pin", t.policy.ways.pin), ("sms", t.policy.ways.phone)]
+        {
+            if open {
+                f.push((format!("type_{way}_{i}"), "on".into()));
+            }
         }
         if t.policy.reentry {
             f.push((format!("type_reentry_{i}"), "on".into()));
@@ -113,7 +117,8 @@ fn blank_event() -> Fields {
         ("capacity".into(), "5000".into()),
         ("gates".into(), "Main gate".into()),
         ("type_name_0".into(), "General".into()),
-        ("type_code_0".into(), "on".into()),
+        ("type_pin_0".into(), "on".into()),
+        ("type_sms_0".into(), "on".into()),
     ])
 }
 
@@ -157,7 +162,11 @@ fn event_from(f: &Fields, existing_types: usize) -> Result<(NewEvent, u16), Erro
         };
         types.push(TypeSpec {
             name: name.to_string(),
-            code_required: f.has(&format!("type_code_{i}")),
+            ways: Ways {
+                printed: f.has(&format!("type_printed_{i}")),
+                pin: f.has(&format!("type_pin_{i}")),
+                phone: f.has(&format!("type_sms_{i}")),
+            },
             reentry: f.has(&format!("type_reentry_{i}")),
             gates: f
                 .get(&format!("type_gates_{i}"))
@@ -226,7 +235,12 @@ fn event_form(s: &Session, action: &str, f: &Fields, existing_types: usize, crea
                 @for i in 0..rows {
                     div.type {
                         label { "Name" input name={ "type_name_" (i) } value=(f.get(&format!("type_name_{i}"))) maxlength="60"; }
-                        label.check { input type="checkbox" name={ "type_code_" (i) } checked[f.has(&format!("type_code_{i}"))]; "Live code required (no screenshots or printouts)" }
+                        fieldset.ways {
+                            legend { "Ways in (the live code from the wallet always admits)" }
+                            label.check { input type="checkbox" name={ "type_printed_" (i) } checked[f.has(&format!("type_printed_{i}"))]; "Printed code or screenshot" }
+                            label.check { input type="checkbox" name={ "type_pin_" (i) } checked[f.has(&format!("type_pin_{i}"))]; "PIN typed at a gate" }
+                            label.check { input type="checkbox" name={ "type_sms_" (i) } checked[f.has(&format!("type_sms_{i}"))]; "SMS or USSD from the number on file" }
+                        }
                         label.check { input type="checkbox" name={ "type_reentry_" (i) } checked[f.has(&format!("type_reentry_{i}"))]; "Re-entry after an exit scan" }
                         label { "Gates (comma-separated; blank: all)" input name={ "type_gates_" (i) } value=(f.get(&format!("type_gates_{i}"))); }
                         div.pair {
@@ -310,7 +324,7 @@ async fn event_view(
             @for t in &header.ticket_types {
                 li {
                     strong { (t.name) }
-                    " · " (if t.policy.code_required { "live code" } else { "printable" })
+                    " · " (ways_words(t.policy.ways))
                     " · " (if t.policy.reentry { "re-entry" } else { "one entry" })
                     br;
                     span.muted {
@@ -400,4 +414,15 @@ pub async fn audit_page(
     };
     let frame = Frame { title: "Audit log", trail: vec![(m.org_name.clone(), "/console".into())], session: Some(&s) };
     Ok(page(frame, body).into_response())
+}
+
+/// A type's ways in, in the organizer's words.
+fn ways_words(ways: Ways) -> String {
+    let mut open = vec!["live code"];
+    for (way, on) in [("printed code", ways.printed), ("PIN at a gate", ways.pin), ("SMS/USSD", ways.phone)] {
+        if on {
+            open.push(way);
+        }
+    }
+    open.join(", ")
 }

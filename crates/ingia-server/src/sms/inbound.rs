@@ -401,7 +401,7 @@ async fn decide(
         .find(|g| allowed.is_none_or(|set| set.allows(g.id)))
         .map(|g| (g.id, g.name.clone()))
         .unwrap_or((GateId(0), String::from("the gate")));
-    let presented = Presented::Pin(pin_text);
+    let presented = Presented::Phone(pin_text);
     let scan = Scan { presented, movement: Movement::Entry };
     let verdict = verdict::validate(&scan, &manifest, &Ledger::new(), gate.0, UnixMillis(now));
     let device = channel_device(db, event, gate.0).await?;
@@ -423,7 +423,7 @@ async fn decide(
         presented,
         manifest.event.pin_digits,
     );
-    let auth = DeviceAuth { device, event, gate: gate.0, role: Role::Steward, moved: None };
+    let auth = DeviceAuth { device, event, gate: gate.0, role: Role::Steward, moved: None, phone: true };
     let outcome = crate::checkins::submit(db, master, &auth, &record, now).await?.outcome;
     let first_name: String = holder.split_whitespace().next().unwrap_or("").chars().take(30).collect();
     let tz = crate::console::when::zone(&manifest.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
@@ -459,7 +459,9 @@ fn refusal_text(reason: &Refusal, tz: &jiff::tz::TimeZone) -> String {
         Refusal::Expired { .. } => "This ticket is no longer valid.".into(),
         Refusal::Refunded => "This ticket was refunded.".into(),
         Refusal::Revoked | Refusal::Blocked => "This ticket is not valid. Ask a steward at the gate.".into(),
-        Refusal::CodeRequired => "This ticket needs the live code from the ticket app. Show it at the gate.".into(),
+        Refusal::CodeRequired | Refusal::WayNotAccepted => {
+            "This ticket does not check in by SMS. Show your ticket at the gate.".into()
+        }
         Refusal::AlreadyCheckedIn(stamp) => {
             format!("Already checked in at {}.", crate::console::when::clock_ms(stamp.at.0, tz))
         }
@@ -513,7 +515,7 @@ async fn resend(state: &AppState, phone: &str, inbound: &str) -> Result<String> 
     }
     for (event, _) in open_events(db, now).await? {
         let rows = sqlx::query(
-            "SELECT ticket_id, phone, sealed FROM tickets WHERE event_id = $1 AND issued = 1 AND phone <> '' \
+            "SELECT ticket_id, phone, sealed, type_id FROM tickets WHERE event_id = $1 AND issued = 1 AND phone <> '' \
              AND status = 'active' ORDER BY ticket_id",
         )
         .bind(event_key(event))
@@ -529,7 +531,12 @@ async fn resend(state: &AppState, phone: &str, inbound: &str) -> Result<String> 
             }
             let secrets = state.keys.master.open_ticket(event, ticket, &row.try_get::<Vec<u8>, _>("sealed")?)?;
             let (header, _) = crate::events::load_header(db, event).await?;
-            let text = super::ticket_text(&header.event.name, secrets.pin, None, state.sms_shortcode.as_deref());
+            let ways = super::type_ways(&header, row.try_get::<i64, _>("type_id")?);
+            if !ways.uses_pin() {
+                // Its type takes the live code only: the SMS would carry nothing that admits.
+                return Ok("This ticket opens in the ticket app only. Ask the organizer to send its link again.".into());
+            }
+            let text = super::ticket_text(&header.event.name, secrets.pin, ways, None, state.sms_shortcode.as_deref());
             let _guard = db.write_guard().await;
             let mut tx = db.pool.begin().await?;
             super::enqueue_text(

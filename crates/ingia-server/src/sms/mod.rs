@@ -9,7 +9,7 @@
 pub mod inbound;
 pub mod provider;
 
-use ingia_core::{EventId, TicketId};
+use ingia_core::{EventId, TicketId, Ways};
 use sqlx::Row;
 
 use crate::db::{event_key, Db};
@@ -227,7 +227,7 @@ async fn compose(
         row.try_get::<Option<i64>, _>("ticket_id")?
             .ok_or_else(|| Error::Internal("a ticket text without its ticket".into()))? as u32,
     );
-    let t = sqlx::query("SELECT sealed FROM tickets WHERE event_id = $1 AND ticket_id = $2")
+    let t = sqlx::query("SELECT sealed, type_id FROM tickets WHERE event_id = $1 AND ticket_id = $2")
         .bind(event_key(event))
         .bind(i64::from(ticket.0))
         .fetch_one(&db.pool)
@@ -235,21 +235,40 @@ async fn compose(
     let secrets = master.open_ticket(event, ticket, &t.try_get::<Vec<u8>, _>("sealed")?)?;
     let (header, _) = crate::events::load_header(db, event).await?;
     let link = format!("{}/wallet#{secret}", texts.base_url.trim_end_matches('/'));
-    Ok(ticket_text(&header.event.name, secrets.pin, Some(&link), texts.shortcode.as_deref()))
+    let ways = type_ways(&header, t.try_get::<i64, _>("type_id")?);
+    Ok(ticket_text(&header.event.name, secrets.pin, ways, Some(&link), texts.shortcode.as_deref()))
 }
 
-/// The ticket SMS: the event, the PIN, the wallet link (when there is one) and how to check in
-/// by SMS.
-pub fn ticket_text(event: &str, pin: ingia_core::pin::Pin, link: Option<&str>, shortcode: Option<&str>) -> String {
+/// The ways in of a ticket's type (every way if the type is unknown: the gates decide anyway).
+pub fn type_ways(header: &ingia_core::Manifest, type_id: i64) -> Ways {
+    header.ticket_types.iter().find(|t| i64::from(t.id.0) == type_id).map_or(Ways::ALL, |t| t.policy.ways)
+}
+
+/// The ticket SMS: the event, the wallet link (when there is one), and the PIN with the ways it
+/// works only as far as the ticket's type takes them.
+pub fn ticket_text(
+    event: &str,
+    pin: ingia_core::pin::Pin,
+    ways: Ways,
+    link: Option<&str>,
+    shortcode: Option<&str>,
+) -> String {
     let name: String = event.chars().take(40).collect();
-    let mut text = format!("{name}: your PIN is {pin}.");
+    let mut text = format!("{name}:");
+    if ways.uses_pin() {
+        text.push_str(&format!(" your PIN is {pin}."));
+    }
     if let Some(link) = link {
         text.push_str(&format!(" Ticket: {link}"));
     }
-    match shortcode {
-        Some(code) => text.push_str(&format!(" At the gate show the ticket or text CHECKIN {pin} to {code}.")),
-        None => text.push_str(" At the gate show the ticket or give the PIN."),
+    text.push_str(" At the gate show the ticket");
+    if ways.pin {
+        text.push_str(" or give the PIN");
     }
+    if let (true, Some(code)) = (ways.phone, shortcode) {
+        text.push_str(&format!(" or text CHECKIN {pin} to {code}"));
+    }
+    text.push('.');
     text
 }
 
@@ -329,6 +348,32 @@ pub async fn estimate(
     let pin = ingia_core::pin::Pin::new(0, header.event.pin_digits.clamp(6, 8))
         .ok_or_else(|| Error::Internal("the event's PIN length".into()))?;
     let link = format!("{}/wallet#{}", base_url.trim_end_matches('/'), crate::util::wallet_secret());
-    let text = ticket_text(&header.event.name, pin, Some(&link), shortcode);
+    // The longest text (every way named): an upper bound for each.
+    let text = ticket_text(&header.event.name, pin, Ways::ALL, Some(&link), shortcode);
     Ok((n.max(0) as u64, ingia_core::sms::segments(&text).count as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ticket_text_offers_only_the_ways_its_type_takes() {
+        let pin = ingia_core::pin::Pin::new(482_916, 6).unwrap();
+        let link = Some("https://t.example/wallet#w1");
+        let text = |ways| ticket_text("Lagos Live", pin, ways, link, Some("20880"));
+        assert_eq!(
+            text(Ways::ALL),
+            "Lagos Live: your PIN is 482916. Ticket: https://t.example/wallet#w1 At the gate show the ticket or \
+             give the PIN or text CHECKIN 482916 to 20880."
+        );
+        assert_eq!(
+            text(Ways::LIVE_ONLY),
+            "Lagos Live: Ticket: https://t.example/wallet#w1 At the gate show the ticket."
+        );
+        let sms_only = text(Ways { printed: false, pin: false, phone: true });
+        assert!(sms_only.contains("text CHECKIN 482916") && !sms_only.contains("give the PIN"), "{sms_only}");
+        let gate_only = text(Ways { printed: true, pin: true, phone: false });
+        assert!(gate_only.contains("give the PIN") && !gate_only.contains("CHECKIN"), "{gate_only}");
+    }
 }

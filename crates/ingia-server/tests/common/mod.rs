@@ -111,7 +111,7 @@ pub async fn event(db: &Db, keys: &Keys, n: usize) -> Event {
     )
     .await
     .unwrap();
-    let csv = attendees::sample_attendees_csv(n, |i| format!("Guest {i}"));
+    let csv = attendees::sample_attendees_csv(n, 0, |i| format!("Guest {i}"));
     let report = attendees::import_csv(db, created.id, csv.as_bytes(), false).await.unwrap();
     assert!(report.bad.is_empty());
     let tickets = tickets::issue_pending(db, keys, created.id).await.unwrap();
