@@ -245,6 +245,22 @@ async fn each_ticket_text_is_accepted_once_through_failures_and_a_sender_that_di
     assert_eq!(states, vec![("delivered".into(), None), ("failed".into(), Some("UserInBlacklist".into()))]);
     let listed = sms::list(&db, ev.id).await.unwrap();
     assert_eq!(listed.len(), 200);
+
+    // "Send again": the invalid number was corrected at the provider; the failed text goes once.
+    at.state.lock().unwrap().invalid.clear();
+    let last = ev.tickets.iter().find(|t| t.holder.starts_with("Guest199 ")).unwrap().id;
+    sms::retry(&db, ev.id, last, "owner").await.unwrap();
+    assert!(sms::retry(&db, ev.id, last, "owner").await.is_err(), "queued, not failed: nothing to send again");
+    sms::send_due(&db, &master, &provider(&at), &texts()).await.unwrap();
+    assert_eq!(at.accepted().iter().filter(|r| r.to == phone(199)).count(), 1);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM sms_outbox WHERE event_id = $1 AND state = 'sent'", ev.id).await,
+        198,
+        "199 sent, one delivered, one failed on delivery, one sent again"
+    );
+    // Failed after it left (the delivery report): its link is gone; the organizer reissues.
+    let err = sms::retry(&db, ev.id, ev.tickets[4].id, "owner").await.unwrap_err().to_string();
+    assert!(err.contains("reissue"), "{err}");
 }
 
 #[tokio::test]

@@ -342,6 +342,9 @@ fn attendee_view(
                 @if matches!(&a.delivery, Some((st, _)) if st == "failed") {
                     form method="post" action={ (here) "/mail" } { (csrf(s)) button type="submit" { "Send the mail again" } }
                 }
+                @if matches!(&a.sms, Some((st, _)) if st == "failed") {
+                    form method="post" action={ (here) "/sms" } { (csrf(s)) button type="submit" { "Send the SMS again" } }
+                }
             }
         }
         h2 { "Details" }
@@ -383,6 +386,12 @@ pub async fn reissue(State(state): State<AppState>, Path((event, ticket)): Path<
 pub async fn retry_mail(State(state): State<AppState>, Path((event, ticket)): Path<(u64, u32)>, post: Post) -> Answer {
     let (_, header) = open(&state, &post.member, event).await?;
     crate::mail::retry(&state.db, header.event.id, TicketId(ticket), &post.member.actor()).await?;
+    Ok(see(format!("{}/{ticket}", base(header.event.id))))
+}
+
+pub async fn retry_sms(State(state): State<AppState>, Path((event, ticket)): Path<(u64, u32)>, post: Post) -> Answer {
+    let (_, header) = open(&state, &post.member, event).await?;
+    crate::sms::retry(&state.db, header.event.id, TicketId(ticket), &post.member.actor()).await?;
     Ok(see(format!("{}/{ticket}", base(header.event.id))))
 }
 

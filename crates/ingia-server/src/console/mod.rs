@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/events/{event}/attendees/{ticket}/status", post(attendees::set_status))
         .route("/console/events/{event}/attendees/{ticket}/reissue", post(attendees::reissue))
         .route("/console/events/{event}/attendees/{ticket}/mail", post(attendees::retry_mail))
+        .route("/console/events/{event}/attendees/{ticket}/sms", post(attendees::retry_sms))
         .route("/console/events/{event}/attendees/{ticket}/print", get(attendees::print))
         .route("/console/events/{event}/tickets/issue", post(attendees::issue))
         .route("/console/events/{event}/uploads/{upload}", get(attendees::mapping_page).post(attendees::import))

@@ -272,6 +272,29 @@ pub fn ticket_text(
     text
 }
 
+/// "Send again" for a ticket SMS that failed before it left (an invalid number since corrected,
+/// the provider's balance): queued afresh with its tries reset. One that failed after it left
+/// (a delivery report) no longer holds its link: the ticket is reissued instead.
+pub async fn retry(db: &Db, event: EventId, ticket: TicketId, actor: &str) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE sms_outbox SET state = 'queued', attempts = 0, next_at = $1, last_error = NULL WHERE event_id = $2 \
+         AND ticket_id = $3 AND kind = 'ticket' AND state = 'failed' AND sealed IS NOT NULL",
+    )
+    .bind(now_ms() as i64)
+    .bind(event_key(event))
+    .bind(i64::from(ticket.0))
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(Error::BadRequest(
+            "only a ticket SMS that failed before it was sent can be sent again (its link is not kept once sent: \
+             reissue the ticket for a new one)"
+                .into(),
+        ));
+    }
+    crate::audit::record(db, Some(event), actor, "ticket.sms.retry", &format!("ticket {ticket}")).await
+}
+
 /// One text of the outbox as the organizer sees it (never its content).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Listed {
