@@ -139,6 +139,23 @@ fn each_way_in_admits_exactly_when_the_type_accepts_it_and_the_live_code_always(
 }
 
 #[test]
+fn a_manifest_cached_before_ways_still_opens_with_what_its_code_flag_meant() {
+    for (ways, then) in [(Ways { printed: false, pin: true, phone: true }, Ways::LIVE_ONLY), (Ways::ALL, Ways::ALL)] {
+        let mut ev = event();
+        for t in &mut ev.manifest.ticket_types {
+            t.policy.ways = ways;
+        }
+        let mut bytes = ev.manifest.encode();
+        // "IGM", then the version: a version 2 manifest had bit 0 = "live code required" only.
+        assert_eq!(bytes[3], 3);
+        bytes[3] = 2;
+        let old = Manifest::decode(&bytes).unwrap();
+        assert!(old.ticket_types.iter().all(|t| t.policy.ways == then));
+        assert_eq!(old.ticket_type(VIP).unwrap().policy.reentry, ev.manifest.ticket_type(VIP).unwrap().policy.reentry);
+    }
+}
+
+#[test]
 fn stale_and_wrong_codes() {
     let ev = event();
     let t = of_type(&ev, GENERAL);

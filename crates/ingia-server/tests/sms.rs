@@ -3,7 +3,8 @@
 //! per phone; the provider failing first tries, a sender that dies mid-batch: every text
 //! accepted once, none twice; delivery reports; CHECKIN from the number on file admits once
 //! across SMS and scanners; a stranger, a fourth try, five unknown PINs; a USSD session from
-//! dial to END; malformed callbacks change nothing.
+//! dial to END; malformed callbacks change nothing; the server as a real process killed mid-batch
+//! and restarted: none lost, none twice.
 
 mod common;
 
@@ -479,4 +480,131 @@ async fn malformed_callbacks_are_refused_and_change_nothing() {
 
 fn router_without_sms(db: &Db) -> axum::Router {
     router(db)
+}
+
+/// The CLI and the server as real processes on one SQLite file in `data`.
+fn cli(data: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ingia-server"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("INGIA_MASTER_KEY")
+        .env_remove("INGIA_SMS")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run ingia-server");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn serve(data: &std::path::Path, at: &StandIn) -> std::process::Child {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    std::process::Command::new(env!("CARGO_BIN_EXE_ingia-server"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--static-dir", "/nonexistent"])
+        .env_remove("DATABASE_URL")
+        .env_remove("INGIA_MASTER_KEY")
+        .env("INGIA_SMS", "africastalking")
+        .env("INGIA_AT_USERNAME", USERNAME)
+        .env("INGIA_AT_API_KEY", API_KEY)
+        .env("INGIA_AT_BASE_URL", &at.base)
+        .env("INGIA_SMS_SHORTCODE", SHORTCODE)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start ingia-server")
+}
+
+async fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_batch_and_restarted_loses_and_doubles_no_text() {
+    let data = std::env::temp_dir()
+        .join(format!("ingia-sms-kill-{}", ingia_server::util::hex(&ingia_server::util::random_bytes::<4>())));
+    let now = (ingia_server::util::now_ms() / 1000) as i64;
+    let at_secs = |s: i64| jiff::Timestamp::from_second(s).unwrap().to_string();
+    let out = cli(
+        &data,
+        &[
+            "event",
+            "create",
+            "--name",
+            "Lagos Live",
+            "--venue",
+            "Eko Hall",
+            "--starts",
+            &at_secs(now - 600),
+            "--ends",
+            &at_secs(now + 3600),
+            "--gate",
+            "Main",
+            "--ticket-type",
+            "Door",
+        ],
+    );
+    let event = out.lines().next().unwrap().strip_prefix("event ").unwrap().to_string();
+    let mut csv = String::from("name,phone,ticket_type\n");
+    for i in 0..200 {
+        csv.push_str(&format!("Guest{i} Holder,{},Door\n", phone(i)));
+    }
+    let file = data.join("people.csv");
+    std::fs::write(&file, csv).unwrap();
+    cli(&data, &["attendees", "import", &event, file.to_str().unwrap()]);
+    assert!(cli(&data, &["tickets", "issue", &event]).contains("issued 200 tickets"));
+
+    let at = StandIn::start().await;
+    {
+        let mut b = at.state.lock().unwrap();
+        for i in (0..50).step_by(7) {
+            b.fail_first.insert(phone(i));
+        }
+    }
+    // The server texts; after 80 accepted the provider holds the next request, and the server
+    // is killed (SIGKILL: no shutdown of any kind) with that text in flight.
+    let mut server = serve(&data, &at);
+    wait_for("80 accepted texts", 60, || at.accepted().len() >= 80).await;
+    at.state.lock().unwrap().hold = true;
+    wait_for("a held request", 30, || at.state.lock().unwrap().held_now > 0).await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    at.release();
+    let before = at.accepted().len();
+    assert!((80..200).contains(&before), "killed mid-batch: {before} accepted");
+
+    // Minutes pass (the backoffs and the interrupted claim expire); the server starts again.
+    let db = Db::connect(&format!("sqlite://{}", data.join("ingia.db").display())).await.unwrap();
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM sms_outbox WHERE event_id = $1 AND state = 'sending'",
+            EventId(event.parse().unwrap())
+        )
+        .await,
+        1,
+        "the text in flight when the server died"
+    );
+    time_passes(&db).await;
+    let mut server = serve(&data, &at);
+    wait_for("every text accepted", 90, || at.accepted().len() >= 200).await;
+    // A moment more: nothing is sent twice afterwards either.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let accepted = at.accepted();
+    let mut to: Vec<&str> = accepted.iter().map(|r| r.to.as_str()).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!((accepted.len(), to.len()), (200, 200), "{before} accepted before the kill; none lost, none twice");
+    let ev = EventId(event.parse().unwrap());
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM sms_outbox WHERE event_id = $1 AND state = 'sent'", ev).await, 200);
+    let _ = std::fs::remove_dir_all(&data);
 }
