@@ -160,6 +160,7 @@ async fn issue_reissue_status_and_print_reach_the_gates() {
         format!("{base}/3/reissue"),
         format!("{base}/3/status"),
         format!("{base}/3/mail"),
+        format!("{base}/3/sms"),
         format!("{base}/3"),
         format!("/console/events/{event}/tickets/issue"),
         base.clone(),
@@ -167,6 +168,11 @@ async fn issue_reissue_status_and_print_reach_the_gates() {
         assert_eq!(t.viewer.post(&path, &[("status", "revoked")]).await.status, StatusCode::FORBIDDEN, "{path}");
         assert_eq!(t.stranger.post(&path, &[("status", "revoked")]).await.status, StatusCode::NOT_FOUND, "{path}");
     }
+    // "Send the SMS again" with no failed SMS: a clear refusal, nothing queued.
+    let none = t.manager.post(&format!("{base}/3/sms"), &[]).await;
+    assert_eq!(none.status, StatusCode::BAD_REQUEST);
+    assert!(none.body.contains("failed before it was sent"), "{}", none.body);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM sms_outbox").await, 0);
     // Every change is audited with the member.
     let audit = t.manager.get(&format!("/console/orgs/{}/audit?event={event}", t.org)).await;
     for action in ["attendee.add", "tickets.issue", "ticket.reissue", "ticket.status", "ticket.print"] {
