@@ -296,14 +296,7 @@ mod tests {
 
     fn vouch_as(ev: &SampleEvent, issued: &Issued, role: Role, r: &CheckIn) -> Result<(), Doubt> {
         let policy = ev.manifest.ticket_type(issued.entry.ticket_type).unwrap().policy;
-        let evidence = Evidence {
-            credential: &issued.credential,
-            code_secret: &issued.entry.code_secret,
-            pin: issued.entry.pin,
-            policy: &policy,
-            step_secs: ev.manifest.event.code_step_secs,
-        };
-        vouch(r, Source::Gate(role), &evidence, T)
+        vouch_from(ev, issued, Source::Gate(role), policy, r)
     }
 
     fn live(ev: &SampleEvent, issued: &Issued, at: UnixMillis) -> String {

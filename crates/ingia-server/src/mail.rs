@@ -291,15 +291,8 @@ async fn compose(
         .map_err(|_| Error::Internal("the delivery's link is damaged".into()))?;
     let to: String = row.try_get("email")?;
     let to = to.parse::<Mailbox>().map_err(|_| Error::BadRequest(format!("`{to}` is not an email address")))?;
-    let t = sqlx::query("SELECT holder, type_id, sealed FROM tickets WHERE event_id = $1 AND ticket_id = $2")
-        .bind(event_key(event))
-        .bind(i64::from(ticket.0))
-        .fetch_one(&db.pool)
-        .await?;
-    let secrets = master.open_ticket(event, ticket, &t.try_get::<Vec<u8>, _>("sealed")?)?;
+    let crate::tickets::Opened { holder, type_id, secrets } = crate::tickets::open(db, master, event, ticket).await?;
     let (header, _) = crate::events::load_header(db, event).await?;
-    let holder: String = t.try_get("holder")?;
-    let type_id = t.try_get::<i64, _>("type_id")? as u8;
     let type_name = header.ticket_types.iter().find(|x| x.id.0 == type_id).map(|x| x.name.as_str()).unwrap_or("");
     let tz = crate::console::when::zone(&header.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let when = crate::console::when::show(header.event.starts_at as i64, &tz);

@@ -216,6 +216,26 @@ pub async fn set_status(db: &Db, actor: &str, event: EventId, ticket: TicketId, 
         .await
 }
 
+/// An issued ticket with its sealed secrets opened: for the texts and mails that carry them.
+pub struct Opened {
+    pub holder: String,
+    pub type_id: u8,
+    pub secrets: TicketSecrets,
+}
+
+pub async fn open(db: &Db, master: &MasterKey, event: EventId, ticket: TicketId) -> Result<Opened> {
+    let t = sqlx::query("SELECT holder, type_id, sealed FROM tickets WHERE event_id = $1 AND ticket_id = $2")
+        .bind(event_key(event))
+        .bind(i64::from(ticket.0))
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(Opened {
+        holder: t.try_get("holder")?,
+        type_id: t.try_get::<i64, _>("type_id")? as u8,
+        secrets: master.open_ticket(event, ticket, &t.try_get::<Vec<u8>, _>("sealed")?)?,
+    })
+}
+
 /// The holder's ticket behind a wallet link: enough to show it and its rotating code offline.
 pub async fn wallet(db: &Db, master: &MasterKey, token: &str) -> Result<WalletAnswer> {
     let row = sqlx::query(

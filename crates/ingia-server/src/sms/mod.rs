@@ -227,16 +227,11 @@ async fn compose(
         row.try_get::<Option<i64>, _>("ticket_id")?
             .ok_or_else(|| Error::Internal("a ticket text without its ticket".into()))? as u32,
     );
-    let t = sqlx::query("SELECT sealed, type_id FROM tickets WHERE event_id = $1 AND ticket_id = $2")
-        .bind(event_key(event))
-        .bind(i64::from(ticket.0))
-        .fetch_one(&db.pool)
-        .await?;
-    let secrets = master.open_ticket(event, ticket, &t.try_get::<Vec<u8>, _>("sealed")?)?;
+    let t = crate::tickets::open(db, master, event, ticket).await?;
     let (header, _) = crate::events::load_header(db, event).await?;
     let link = format!("{}/wallet#{secret}", texts.base_url.trim_end_matches('/'));
-    let ways = type_ways(&header, t.try_get::<i64, _>("type_id")?);
-    Ok(ticket_text(&header.event.name, secrets.pin, ways, Some(&link), texts.shortcode.as_deref()))
+    let ways = type_ways(&header, i64::from(t.type_id));
+    Ok(ticket_text(&header.event.name, t.secrets.pin, ways, Some(&link), texts.shortcode.as_deref()))
 }
 
 /// The ways in of a ticket's type (every way if the type is unknown: the gates decide anyway).
