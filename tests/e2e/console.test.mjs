@@ -155,6 +155,7 @@ test('an organizer sets up the team, an event and a gate phone in the console', 
     // VIP: the live code only (every other way unchecked).
     for (const way of [/Printed code/, /PIN typed/, /SMS or USSD/]) assert.equal(await types.nth(1).getByLabel(way).isChecked(), false);
     await types.nth(1).getByLabel(/Gates \(comma/).fill('South gate');
+    await shoot(page, 'event-form');
     await page.getByRole('button', { name: 'Create the event' }).click();
     await page.getByRole('heading', { name: 'Eko Jazz Night' }).waitFor();
     const summary = await page.locator('main').textContent();
