@@ -271,6 +271,11 @@ impl Gate {
             .collect())
     }
 
+    /// Who checked in by SMS or USSD for this gate lately (the live stream's list), newest first.
+    pub fn phone_arrivals(&self, now: u64) -> Vec<ingia_core::live::PhoneArrival> {
+        self.state.borrow().session.phone_arrivals(UnixMillis(now)).cloned().collect()
+    }
+
     /// Check-ins this device admitted offline that another gate had admitted first, with the
     /// winner's time, gate and device.
     pub fn conflicts(&self) -> Vec<ConflictView> {

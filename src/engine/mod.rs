@@ -19,7 +19,7 @@ mod gate;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use ingia_core::protocol::{self, Answer, Found, Push, RecentScan, Request, Screen, Status, VerdictView};
+use ingia_core::protocol::{self, Answer, Found, PhoneLine, Push, RecentScan, Request, Screen, Status, VerdictView};
 use ingia_core::staff::{ExitGuard, ExitTry, StaffPin};
 use ingia_core::{words, GateId, Movement, Presented, Role, TicketStatus, TicketToken, UnixMillis};
 use js_sys::{Reflect, Uint8Array};
@@ -431,6 +431,11 @@ async fn status() -> Status {
                 admitted: r.is_admission(),
                 text: words::recent(r.at, r.movement, r.result, holder, clock),
             })
+            .collect(),
+        phone: g
+            .phone_arrivals(now_ms())
+            .iter()
+            .map(|a| PhoneLine { code: a.code.clone(), text: words::phone_arrival(a.at, &a.name, clock) })
             .collect(),
         as_of: words::as_of(g.last_contact(), clock),
         stale: g.last_contact().and_then(|t| words::stale_minutes(UnixMillis(now_ms()), t)).map(words::stale),

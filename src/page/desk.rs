@@ -63,6 +63,7 @@ enum Sheet {
     Search,
     Recent,
     Conflicts,
+    Phone,
     Gate,
 }
 
@@ -73,6 +74,7 @@ impl Sheet {
             Sheet::Search => "search",
             Sheet::Recent => "recent",
             Sheet::Conflicts => "conflicts",
+            Sheet::Phone => "phone",
             Sheet::Gate => "gate",
         }
     }
@@ -81,6 +83,7 @@ impl Sheet {
             Sheet::Search => "Find by name",
             Sheet::Recent => "Recent scans",
             Sheet::Conflicts => "Conflicts: admitted at another gate first",
+            Sheet::Phone => words::PHONE_TITLE,
             Sheet::Gate => "This gate",
         }
     }
@@ -90,6 +93,7 @@ impl Sheet {
             Sheet::Search => "tab-search",
             Sheet::Recent => "tab-recent",
             Sheet::Conflicts => "tab-conflicts",
+            Sheet::Phone => "tab-phone",
             Sheet::Gate => "tab-gate",
         }
     }
@@ -217,6 +221,7 @@ pub fn GateDesk(open: OpenGate, lock: fn(ReadSignal<Status>) -> LockParts) -> im
                 {tab(Sheet::Search, "Search")}
                 {tab(Sheet::Recent, "Recent")}
                 {move || status.with(|s| !s.conflicts.is_empty()).then(|| tab(Sheet::Conflicts, "Conflicts"))}
+                {move || status.with(|s| !s.phone.is_empty()).then(|| tab(Sheet::Phone, words::PHONE_TAB))}
                 {tab(Sheet::Gate, "Gate")}
             </nav>
             // The sheet and its lists are one static tree; `data-tab` says which pane shows
@@ -263,6 +268,11 @@ pub fn GateDesk(open: OpenGate, lock: fn(ReadSignal<Status>) -> LockParts) -> im
                 </div>
                 <ul class="sheet__pane sheet__pane--conflicts sheet__list" data-testid="conflicts">
                     {move || status.with(|s| s.conflicts.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view())}
+                </ul>
+                <ul class="sheet__pane sheet__pane--phone sheet__list" data-testid="phone">
+                    {move || status.with(|s| s.phone.iter().map(|p| view! {
+                        <li><b class="phone__code">{p.code.clone()}</b>" "{p.text.clone()}</li>
+                    }).collect_view())}
                 </ul>
                 <div class="sheet__pane sheet__pane--gate">
                     <p class="sheet__event" data-testid="event">{open.event}</p>

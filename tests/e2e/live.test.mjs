@@ -3,6 +3,8 @@
 // so the test knows no pull carried the admission.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { startDemo, launchChromium, openSheet, closeSheet } from './server.mjs';
 
 let demo;
@@ -30,9 +32,19 @@ async function check(page, pin) {
   return { title, detail };
 }
 
+/** Waits until the gate holds its live stream. */
+async function streaming(g) {
+  const deadline = Date.now() + 15_000;
+  while (!g.requests.some((r) => r.url.includes('/api/live'))) {
+    assert.ok(Date.now() < deadline, 'the gate opened no live stream');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
 /** A newly paired gate, open and past its first sync; every request it makes is noted. */
-async function gate(role) {
-  const context = await browser.newContext();
+async function gate(role, viewport) {
+  const context = await browser.newContext(viewport ? { viewport } : {});
   const requests = [];
   context.on('request', (r) => requests.push({ at: Date.now(), url: r.url() }));
   const page = await context.newPage();
@@ -47,12 +59,7 @@ test('another online gate refuses the same ticket within 2 s, brought by the str
   const a = await gate('steward');
   const b = await gate('supervisor');
   // B holds the stream once its first pull is done.
-  const deadline = Date.now() + 15_000;
-  while (!b.requests.some((r) => r.url.includes('/api/live'))) {
-    assert.ok(Date.now() < deadline, 'gate B opened no live stream');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await streaming(b);
   await openSheet(b.page, 'gate');
   const before = await b.page.getByTestId('stats').textContent();
   const inBefore = Number(before.match(/^(\d+) \//)[1]);
@@ -75,4 +82,47 @@ test('another online gate refuses the same ticket within 2 s, brought by the str
   console.log(`# live: gate B learned gate A's admission in ${learned} ms (refused at ${refused} ms, verdict UI included)`);
   await a.context.close();
   await b.context.close();
+});
+
+test('an attendee who texts CHECKIN is listed at their gate with the code of the reply on their phone', async () => {
+  const sms = demo.smsCheckIn;
+  assert.ok(sms, 'the demo printed its SMS check-in line');
+  const g = await gate('steward', { width: 360, height: 740 });
+  await streaming(g);
+  assert.equal(await g.page.getByTestId('tab-phone').count(), 0, 'no SMS tab before anyone texted');
+  await openSheet(g.page, 'gate');
+  const inBefore = Number((await g.page.getByTestId('stats').textContent()).match(/^(\d+) \//)[1]);
+  await closeSheet(g.page);
+  // The provider's callback, as Africa's Talking posts it.
+  const started = Date.now();
+  const resp = await fetch(sms.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ from: sms.from, to: sms.to, id: 'e2e-sms-1', text: `check in ${sms.pin}` }),
+  });
+  assert.equal(resp.status, 200);
+  // The reply the console driver printed: the code the attendee will hold up.
+  const escaped = sms.from.replace('+', '\\+');
+  const [, code] = await demo.printed(new RegExp(`^SMS to ${escaped}: Welcome .* Show code (\\w{4}) to the steward at Main gate\\.`));
+  await openSheet(g.page, 'phone');
+  const list = g.page.getByTestId('phone');
+  await list.getByText(code).waitFor({ timeout: 5_000 });
+  const listed = Date.now() - started;
+  const [first, ...rest] = sms.holder.split(' ');
+  const text = await list.textContent();
+  assert.ok(text.includes(`${first} ${rest.at(-1)[0]}.`), text);
+  assert.ok(!text.includes(rest.at(-1)), `only the last name's initial: ${text}`);
+  // At 360 px the code and the name fit on the screen.
+  const box = await list.locator('li').first().boundingBox();
+  assert.ok(box && box.x >= 0 && box.x + box.width <= 360, JSON.stringify(box));
+  const out = process.env.INGIA_TEST_OUTPUT;
+  if (out) {
+    fs.mkdirSync(out, { recursive: true });
+    await g.page.screenshot({ path: path.join(out, 'gate-sms-arrivals-360.png') });
+  }
+  console.log(`# live: an SMS check-in was listed at its gate ${listed} ms after the text arrived`);
+  // The gate counts it in, learned like any admission.
+  await openSheet(g.page, 'gate');
+  await g.page.getByTestId('stats').getByText(new RegExp(`^${inBefore + 1} / 30 checked in`)).waitFor({ timeout: 5_000 });
+  await g.context.close();
 });

@@ -68,6 +68,23 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, e
       lastDevice = out.match(/^device (\d+)/m)[1];
       return out.match(/pairing link[^:]*: (\S+)/)[1];
     },
+    /** The demo's SMS check-in, from the `curl` line it prints: who, from which number, to which
+     * shortcode, with which PIN, and the inbound callback's address (its secret in the path). */
+    smsCheckIn: (() => {
+      const m = lines.map((l) => l.match(/check in by SMS as (.+?) \(.*-d from=(\S+) -d to=(\S+) .*'text=CHECKIN (\d+)' (\S+)$/)).find(Boolean);
+      return m && { holder: m[1], from: decodeURIComponent(m[2]), to: m[3], pin: m[4], url: m[5] };
+    })(),
+    /** The first line the server printed (its console SMS driver's texts among them) that
+     * matches `re`, within `timeout` ms: the match. */
+    printed: async (re, timeout = 10_000) => {
+      const until = Date.now() + timeout;
+      for (;;) {
+        const m = lines.map((l) => l.match(re)).find(Boolean);
+        if (m) return m;
+        if (Date.now() > until) throw new Error(`the server printed no line matching ${re}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
     /** The number of the device `newPairing` made last. */
     lastDeviceId: () => lastDevice,
     eventId: () => link(/event (\d+) with/),
@@ -160,7 +177,7 @@ export async function shellCached(page, path = '/') {
   }
 }
 
-/** Opens the gate screen's sheet on a tab (`search`, `recent`, `conflicts`, `gate`), as a steward taps it. */
+/** Opens the gate screen's sheet on a tab (`search`, `recent`, `conflicts`, `phone`, `gate`), as a steward taps it. */
 export async function openSheet(page, tab, timeout = 15_000) {
   const button = page.getByTestId(`tab-${tab}`);
   await button.waitFor({ timeout });

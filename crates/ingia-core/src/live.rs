@@ -7,19 +7,40 @@
 //! Invariant: an admissions message names the sequence it follows (`after`) and the one it
 //! reaches (`seq`); a session applies its cursor only when `after` is not beyond its own, so a
 //! gap (a message lost between two connections) is filled by a pull, never skipped.
-//! Messages carry ledger entries only (ticket, device, gate, time): no name, email or phone.
+//! Admissions messages carry ledger entries only (ticket, device, gate, time): no name, email or
+//! phone. The one exception is [`PhoneArrival`]: the people who checked in by SMS or USSD for
+//! this gate lately, with a short name and the gate code of their reply, so a steward can match
+//! the phone held up to her and wave its holder through. A gate keeps that list in memory only
+//! (the next stream brings it again), never in its storage.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::exchange;
-use crate::ids::UnixMillis;
+use crate::ids::{TicketId, UnixMillis};
 use crate::ledger::LedgerEntry;
-use crate::wire::WireError;
+use crate::wire::{Sticky, WireError, Writer};
+
+/// Someone admitted by SMS or USSD for this gate: what the steward matches with the reply shown
+/// on their phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneArrival {
+    pub ticket: TicketId,
+    pub at: UnixMillis,
+    /// [`crate::sms::gate_code`] of the admission.
+    pub code: String,
+    /// [`crate::sms::short_name`] of the holder.
+    pub name: String,
+}
 
 /// SSE event names.
 pub const ADMISSIONS: &str = "admissions";
 pub const REVISION: &str = "revision";
+pub const PHONE: &str = "phone";
+
+/// Most phone arrivals in one list, and how far back it reaches.
+pub const MAX_PHONE: usize = 30;
+pub const PHONE_WINDOW_MS: u64 = 30 * 60 * 1000;
 
 /// Most admissions in one message (a reconnect after a long gap arrives in several).
 pub const MAX_ENTRIES: usize = 500;
@@ -30,6 +51,9 @@ pub enum LiveMessage {
     Admissions { after: u64, seq: u64, server_time: UnixMillis, entries: Vec<LedgerEntry> },
     /// The event's manifest is at `revision` (a gate behind it pulls now).
     Revision(u64),
+    /// The phone arrivals for this gate in the last [`PHONE_WINDOW_MS`], newest first, at most
+    /// [`MAX_PHONE`]: the whole list, replacing the last one.
+    Phone(Vec<PhoneArrival>),
 }
 
 impl LiveMessage {
@@ -38,6 +62,7 @@ impl LiveMessage {
         match self {
             LiveMessage::Admissions { .. } => ADMISSIONS,
             LiveMessage::Revision(_) => REVISION,
+            LiveMessage::Phone(_) => PHONE,
         }
     }
 
@@ -45,7 +70,7 @@ impl LiveMessage {
     pub fn id(&self) -> Option<u64> {
         match self {
             LiveMessage::Admissions { seq, .. } => Some(*seq),
-            LiveMessage::Revision(_) => None,
+            LiveMessage::Revision(_) | LiveMessage::Phone(_) => None,
         }
     }
 
@@ -59,6 +84,14 @@ impl LiveMessage {
                 s
             }
             LiveMessage::Revision(r) => alloc::format!("{r}"),
+            LiveMessage::Phone(list) => {
+                let mut w = Writer::new();
+                w.varint(list.len() as u64);
+                for a in list {
+                    w.varint(u64::from(a.ticket.0)).varint(a.at.0).str(&a.code).str(&a.name);
+                }
+                base45::encode(w.into_bytes())
+            }
         }
     }
 
@@ -81,6 +114,23 @@ impl LiveMessage {
                 .parse()
                 .map(|r| Some(LiveMessage::Revision(r)))
                 .map_err(|_| WireError::BadValue("live revision")),
+            PHONE => {
+                let bytes = base45::decode(data).map_err(|_| WireError::BadValue("live phone text"))?;
+                let mut r = Sticky::new(&bytes);
+                let n = r.count(4);
+                if n > MAX_PHONE {
+                    return Err(WireError::BadValue("live phone list"));
+                }
+                let list = (0..n)
+                    .map(|_| PhoneArrival {
+                        ticket: TicketId(r.u32()),
+                        at: UnixMillis(r.varint()),
+                        code: r.str(),
+                        name: r.str(),
+                    })
+                    .collect();
+                r.finish(Some(LiveMessage::Phone(list)))
+            }
             _ => Ok(None),
         }
     }
@@ -191,6 +241,43 @@ mod tests {
             stamp: Stamp { at: UnixMillis(1_000 + ticket as u64), gate: GateId(1), device: DeviceId(3) },
             movement: Movement::Entry,
         }
+    }
+
+    #[test]
+    fn a_phone_list_goes_through_the_stream_whole_and_a_bad_one_is_refused() {
+        let list = alloc::vec![
+            PhoneArrival {
+                ticket: TicketId(12),
+                at: UnixMillis(1_700_000_000_000),
+                code: "FMXY".into(),
+                name: "Adaeze O.".into()
+            },
+            PhoneArrival {
+                ticket: TicketId(7),
+                at: UnixMillis(1_699_999_000_000),
+                code: "0K3Z".into(),
+                name: "ሰላም ዓ.".into()
+            },
+        ];
+        let msg = LiveMessage::Phone(list);
+        assert_eq!(msg.name(), PHONE);
+        assert_eq!(msg.id(), None);
+        let text = alloc::format!("event: {}\ndata: {}\n\n", msg.name(), msg.data());
+        let got = SseParser::new().feed(text.as_bytes()).unwrap();
+        assert_eq!(LiveMessage::parse(&got[0].event, &got[0].data).unwrap(), Some(msg.clone()));
+        assert_eq!(
+            LiveMessage::parse(PHONE, &LiveMessage::Phone(alloc::vec![]).data()).unwrap(),
+            Some(LiveMessage::Phone(alloc::vec![]))
+        );
+        // Cut short, or longer than a list may be: refused, never half read.
+        let data = msg.data();
+        assert!(LiveMessage::parse(PHONE, &data[..data.len() - 3]).is_err());
+        let many = LiveMessage::Phone(
+            (0..=MAX_PHONE as u32)
+                .map(|i| PhoneArrival { ticket: TicketId(i), at: UnixMillis(1), code: "AAAA".into(), name: "A".into() })
+                .collect(),
+        );
+        assert!(LiveMessage::parse(PHONE, &many.data()).is_err());
     }
 
     #[test]

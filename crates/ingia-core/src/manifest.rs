@@ -88,6 +88,16 @@ impl Ways {
         self.pin || self.phone
     }
 
+    /// What a wallet or a ticket mail says of the PIN: where it works (`None`: nowhere).
+    pub fn pin_label(self) -> Option<&'static str> {
+        match (self.pin, self.phone) {
+            (true, true) => Some("PIN for the gate or SMS check-in"),
+            (true, false) => Some("PIN for manual entry at the gate"),
+            (false, true) => Some("PIN for SMS check-in"),
+            (false, false) => None,
+        }
+    }
+
     /// Three bits, set for each way refused (so an absent bit accepts, as before ways existed).
     fn refused_bits(self) -> u8 {
         u8::from(!self.printed) | u8::from(!self.pin) << 2 | u8::from(!self.phone) << 3

@@ -121,6 +121,13 @@ impl Proof {
         w.into_bytes()
     }
 
+    /// The proof back from [`Proof::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Proof, crate::wire::WireError> {
+        let mut r = Sticky::new(bytes);
+        let proof = Proof::read(&mut r);
+        r.finish(proof)
+    }
+
     pub(crate) fn write(&self, w: &mut Writer) {
         match self {
             Proof::None => w.u8(0),

@@ -104,6 +104,9 @@ pub struct Status {
     pub pending: u32,
     pub conflicts: Vec<String>,
     pub recent: Vec<RecentScan>,
+    /// The people admitted by SMS or USSD for this gate lately, newest first (the live stream's
+    /// list; memory only).
+    pub phone: Vec<PhoneLine>,
     /// "Data as of HH:MM".
     pub as_of: String,
     /// The warning after 10 minutes without contact (the engine's clock, at its last round).
@@ -118,6 +121,15 @@ pub struct Status {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecentScan {
     pub admitted: bool,
+    pub text: String,
+}
+
+/// One SMS or USSD arrival a steward matches with the reply on the attendee's phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneLine {
+    /// The gate code of the reply ("FMXY").
+    pub code: String,
+    /// "20:41 · Adaeze O.".
     pub text: String,
 }
 
@@ -316,11 +328,21 @@ impl Wire for RecentScan {
     }
 }
 
+impl Wire for PhoneLine {
+    fn put(&self, w: &mut Writer) {
+        w.str(&self.code).str(&self.text);
+    }
+    fn get(r: &mut Sticky<'_>) -> Self {
+        PhoneLine { code: r.str(), text: r.str() }
+    }
+}
+
 impl Wire for Status {
     fn put(&self, w: &mut Writer) {
         w.str(&self.counts).str(&self.stats).varint(u64::from(self.pending));
         self.conflicts.put(w);
         self.recent.put(w);
+        self.phone.put(w);
         w.str(&self.as_of);
         self.stale.put(w);
         w.str(&self.staff);
@@ -334,6 +356,7 @@ impl Wire for Status {
             pending: r.u32(),
             conflicts: Vec::get(r),
             recent: Vec::get(r),
+            phone: Vec::get(r),
             as_of: r.str(),
             stale: Option::get(r),
             staff: r.str(),
@@ -536,6 +559,7 @@ mod tests {
                 RecentScan { admitted: true, text: "20:41 · Admitted · Ngozi Adeyemi".into() },
                 RecentScan { admitted: false, text: "20:40 · Fake ticket".into() },
             ],
+            phone: vec![PhoneLine { code: "FMXY".into(), text: "20:39 · Adaeze O.".into() }],
             as_of: "Data as of 20:41".into(),
             stale: Some(
                 "No contact with the server for 11 min: refunds and revocations since then are unknown here.".into(),

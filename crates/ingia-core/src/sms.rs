@@ -120,6 +120,25 @@ pub fn same_number(on_file: &str, sender: &str) -> bool {
     short == long || (long.len() - short.len() <= 3 && long.ends_with(short.as_str()))
 }
 
+/// The holder's first name, as a reply greets them (at most 30 characters).
+pub fn first_name(holder: &str) -> String {
+    holder.split_whitespace().next().unwrap_or("").chars().take(30).collect()
+}
+
+/// The name a gate lists an SMS arrival under: the first name and the last name's initial
+/// ("Adaeze O."), enough to match the person in front of the steward, no more.
+pub fn short_name(holder: &str) -> String {
+    let mut words = holder.split_whitespace();
+    let mut name = first_name(holder);
+    words.next();
+    if let Some(initial) = words.last().and_then(|w| w.chars().next()) {
+        name.push(' ');
+        name.push(initial);
+        name.push('.');
+    }
+    name
+}
+
 /// The short code the attendee shows a steward after an SMS check-in, and the gate lists next
 /// to the holder: four characters of the admission's proof (bound to its record), Crockford's
 /// alphabet (no I, L, O, U).
@@ -246,5 +265,16 @@ mod tests {
         let mut d = [0u8; 16];
         d[0] = 0x08;
         assert_ne!(gate_code(&Proof::Pin { digest: d }).unwrap(), a);
+    }
+
+    #[test]
+    fn a_gate_lists_the_first_name_and_an_initial() {
+        assert_eq!(short_name("Adaeze Okafor"), "Adaeze O.");
+        assert_eq!(short_name("  Jean   Pierre  Mbeki "), "Jean M.");
+        assert_eq!(short_name("Zawadi"), "Zawadi");
+        assert_eq!(short_name("Ёлка Ünal"), "Ёлка Ü.");
+        assert_eq!(short_name(""), "");
+        assert_eq!(first_name("Adaeze Okafor"), "Adaeze");
+        assert_eq!(first_name(&"x".repeat(40)).len(), 30);
     }
 }

@@ -13,7 +13,7 @@ use crate::checkin::CheckIn;
 use crate::conflict::{ItemResult, SyncOutcome};
 use crate::ids::{DeviceId, ScanId, UnixMillis};
 use crate::ledger::{Ledger, LedgerEntry, Standing};
-use crate::live::LiveMessage;
+use crate::live::{LiveMessage, PhoneArrival};
 use crate::presence::Stamp;
 use crate::wire::{Reader, WireError, Writer};
 use crate::GateId;
@@ -184,6 +184,8 @@ pub struct SyncSession {
     events: VecDeque<SyncEvent>,
     contact: Option<UnixMillis>,
     live: bool,
+    /// The live stream's last list of phone arrivals at this gate (memory only).
+    phone: Vec<PhoneArrival>,
 }
 
 impl SyncSession {
@@ -209,6 +211,7 @@ impl SyncSession {
             events: VecDeque::new(),
             contact: None,
             live: false,
+            phone: Vec::new(),
         }
     }
 
@@ -346,6 +349,10 @@ impl SyncSession {
                 self.pull_retry = self.pull_retry.now_or_later(now);
             }
             LiveMessage::Revision(_) => {}
+            LiveMessage::Phone(list) => {
+                self.heard(now);
+                self.phone = list;
+            }
         }
     }
 
@@ -431,6 +438,13 @@ impl SyncSession {
     }
     /// The device clock corrected by the learned offset.
     /// Whether the live stream is up.
+    /// The people admitted by SMS or USSD for this gate within [`crate::live::PHONE_WINDOW_MS`]
+    /// of `device_now` (on the server's clock), newest first, as the live stream last said.
+    pub fn phone_arrivals(&self, device_now: UnixMillis) -> impl Iterator<Item = &PhoneArrival> {
+        let now = self.server_now(device_now).0;
+        self.phone.iter().filter(move |a| a.at.0.saturating_add(crate::live::PHONE_WINDOW_MS) >= now)
+    }
+
     pub fn is_live(&self) -> bool {
         self.live
     }

@@ -167,13 +167,10 @@ impl WalletTicket {
 
     /// What the wallet says of the PIN, when the type takes one: where it works.
     pub fn pin_label(&self) -> Option<&'static str> {
-        match (self.ways.pin, self.ways.phone) {
-            _ if self.pin.is_empty() => None,
-            (true, true) => Some("PIN for the gate or SMS check-in"),
-            (true, false) => Some("PIN for manual entry at the gate"),
-            (false, true) => Some("PIN for SMS check-in"),
-            (false, false) => None,
+        if self.pin.is_empty() {
+            return None;
         }
+        self.ways.pin_label()
     }
 
     pub fn encode(&self) -> Vec<u8> {

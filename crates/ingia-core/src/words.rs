@@ -132,6 +132,15 @@ pub fn recent(at: UnixMillis, movement: Movement, result: ScanResult, holder: &s
     format!("{} · {what}{sep}{holder}", clock.hhmm(at))
 }
 
+/// An SMS or USSD arrival on the gate's list: when, and the name to match.
+pub fn phone_arrival(at: UnixMillis, name: &str, clock: Clock<'_>) -> String {
+    format!("{} · {name}", clock.hhmm(at))
+}
+
+/// The gate's list of SMS and USSD arrivals: its tab and its heading.
+pub const PHONE_TAB: &str = "By SMS";
+pub const PHONE_TITLE: &str = "Checked in by SMS: let them in when their code matches";
+
 /// A ticket found by name, with its standing at the gates.
 pub fn found(
     holder: &str,

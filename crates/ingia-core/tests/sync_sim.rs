@@ -441,3 +441,39 @@ fn the_live_stream_moves_the_ledger_at_once_slows_pulls_and_never_skips_a_gap() 
     u.live_heard(UnixMillis(4_000));
     assert_ne!(u.last_contact(), Some(UnixMillis(4_000)));
 }
+
+#[test]
+fn a_phone_list_replaces_the_last_moves_no_cursor_and_ages_out_on_the_server_clock() {
+    use ingia_core::live::{LiveMessage, PhoneArrival, PHONE_WINDOW_MS};
+    let config = SyncConfig::default();
+    let mut s = SyncSession::new(DeviceId(1), config, 4, 10, 9);
+    // The device's clock runs 10 minutes behind the server's.
+    let server = UnixMillis(50_000_000);
+    let device = UnixMillis(server.0 - 600_000);
+    let tx = s.poll_transmit(device).unwrap();
+    s.handle_reply(
+        device,
+        Reply::Pulled { id: tx.id(), server_time: server, revision: 4, seq: 10, admissions: vec![] },
+    );
+    s.live_up(device);
+    let arrival = |ticket: u32, at: u64| PhoneArrival {
+        ticket: TicketId(ticket),
+        at: UnixMillis(at),
+        code: "FMXY".into(),
+        name: "Adaeze O.".into(),
+    };
+    s.handle_live(
+        device,
+        LiveMessage::Phone(vec![arrival(5, server.0 - 1_000), arrival(6, server.0 - PHONE_WINDOW_MS + 60_000)]),
+    );
+    assert_eq!(s.cursors(), (4, 10), "a phone list is no admission: the cursor stays");
+    assert_eq!(s.phone_arrivals(device).map(|a| a.ticket.0).collect::<Vec<_>>(), vec![5, 6]);
+    // Two minutes on (the device's clock), the older one is past the window on the server's.
+    let later = UnixMillis(device.0 + 120_000);
+    assert_eq!(s.phone_arrivals(later).map(|a| a.ticket.0).collect::<Vec<_>>(), vec![5]);
+    // The next list replaces this one whole.
+    s.handle_live(later, LiveMessage::Phone(vec![arrival(9, server.0)]));
+    assert_eq!(s.phone_arrivals(later).map(|a| a.ticket.0).collect::<Vec<_>>(), vec![9]);
+    s.handle_live(later, LiveMessage::Phone(vec![]));
+    assert_eq!(s.phone_arrivals(later).count(), 0);
+}

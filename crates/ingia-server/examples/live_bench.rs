@@ -91,7 +91,7 @@ fn admitted(messages: &[LiveMessage]) -> usize {
         .iter()
         .map(|m| match m {
             LiveMessage::Admissions { entries, .. } => entries.len(),
-            LiveMessage::Revision(_) => 0,
+            LiveMessage::Revision(_) | LiveMessage::Phone(_) => 0,
         })
         .sum()
 }

@@ -454,7 +454,7 @@ async fn live(
         Some(r) => r?,
         None => q.since.unwrap_or(0),
     };
-    let mut resp = crate::live::stream(state.db.clone(), auth.device, auth.event, since).into_response();
+    let mut resp = crate::live::stream(state.db.clone(), auth.device, auth.event, auth.gate, since).into_response();
     // Proxies that buffer (nginx) pass the stream through as it is written.
     resp.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(resp)

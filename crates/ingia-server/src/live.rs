@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::Stream;
-use ingia_core::live::{LiveMessage, MAX_ENTRIES};
-use ingia_core::{DeviceId, EventId, LedgerEntry, UnixMillis};
+use ingia_core::live::{LiveMessage, PhoneArrival, MAX_ENTRIES, MAX_PHONE, PHONE_WINDOW_MS};
+use ingia_core::{DeviceId, EventId, GateId, LedgerEntry, UnixMillis};
 use sqlx::Row;
 use tokio::sync::broadcast;
 
@@ -63,6 +63,9 @@ struct Read {
     revision: u64,
     entries: Vec<LedgerEntry>,
     seq: u64,
+    /// The event's admissions by SMS or USSD in the last `PHONE_WINDOW_MS`, newest first, with
+    /// the gate each belongs to (each stream sends its own gate's).
+    phone: Arc<Vec<(GateId, PhoneArrival)>>,
     /// Reused for [`SHARED_FOR`] at most: a stream's idle check (a wake may have been lost)
     /// reads afresh.
     at: std::time::Instant,
@@ -202,8 +205,11 @@ struct Cursor {
     db: Db,
     device: DeviceId,
     event: EventId,
+    gate: GateId,
     seq: u64,
     revision: Option<u64>,
+    /// The phone arrivals this stream sent last (none yet: an empty list is not sent).
+    phone: Vec<PhoneArrival>,
     wakes: broadcast::Receiver<u64>,
     queued: std::collections::VecDeque<LiveMessage>,
     first: bool,
@@ -239,7 +245,8 @@ impl Cursor {
             .await?
             .try_get("revision")?;
         let (entries, seq) = crate::checkins::admissions_since(&self.db, self.event, since, MAX_ENTRIES as u32).await?;
-        let read = Read { since, ring, revision: revision as u64, entries, seq, at: std::time::Instant::now() };
+        let phone = Arc::new(phone_arrivals(&self.db, self.event, now_ms()).await?);
+        let read = Read { since, ring, revision: revision as u64, entries, seq, phone, at: std::time::Instant::now() };
         *last = Some(read.clone());
         Ok(read)
     }
@@ -253,22 +260,37 @@ impl Cursor {
             crate::devices::still_in_contact(&self.db, self.device).await?;
             self.checked = Some(std::time::Instant::now());
         }
+        let mut phone = None;
         loop {
-            let Read { revision, entries, seq, .. } = self.news(self.seq).await?;
+            let Read { revision, entries, seq, phone: arrivals, .. } = self.news(self.seq).await?;
+            phone.get_or_insert(arrivals);
             if self.revision != Some(revision) {
                 self.revision = Some(revision);
                 self.queued.push_back(LiveMessage::Revision(revision));
             }
             if seq <= self.seq {
-                return Ok(());
+                break;
             }
             let full = entries.len() == MAX_ENTRIES;
             let after = std::mem::replace(&mut self.seq, seq);
             self.queued.push_back(LiveMessage::Admissions { after, seq, server_time: UnixMillis(now_ms()), entries });
             if !full {
-                return Ok(());
+                break;
             }
         }
+        // After the admissions (a gate learns the admission, then who to wave through).
+        let mine: Vec<PhoneArrival> = phone
+            .iter()
+            .flat_map(|p| p.iter())
+            .filter(|(gate, _)| *gate == self.gate)
+            .map(|(_, a)| a.clone())
+            .take(MAX_PHONE)
+            .collect();
+        if mine != self.phone {
+            self.phone = mine.clone();
+            self.queued.push_back(LiveMessage::Phone(mine));
+        }
+        Ok(())
     }
 
     async fn next(&mut self) -> Option<LiveMessage> {
@@ -296,6 +318,7 @@ pub fn stream(
     db: Db,
     device: DeviceId,
     event: EventId,
+    gate: GateId,
     since: u64,
 ) -> Sse<impl Stream<Item = std::result::Result<Event, Infallible>>> {
     let cursor = Cursor {
@@ -303,8 +326,10 @@ pub fn stream(
         db,
         device,
         event,
+        gate,
         seq: since,
         revision: None,
+        phone: Vec::new(),
         queued: Default::default(),
         first: true,
         done: false,
@@ -319,4 +344,37 @@ pub fn stream(
         Some((Ok(ev), c))
     });
     Sse::new(messages).keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+}
+
+/// The event's accepted admissions by its SMS and USSD channel in the last `PHONE_WINDOW_MS`
+/// before `now`, newest first: per gate, at most `MAX_PHONE` (the gate code from the stored
+/// proof, the holder's short name, both as `ingia_core::sms` makes them).
+async fn phone_arrivals(db: &Db, event: EventId, now: u64) -> Result<Vec<(GateId, PhoneArrival)>> {
+    let rows = sqlx::query(
+        "SELECT c.ticket_id, c.gate_id, c.at, c.proof, t.holder FROM checkins c \
+         JOIN devices d ON d.id = c.device_id \
+         JOIN tickets t ON t.event_id = c.event_id AND t.ticket_id = c.ticket_id \
+         WHERE c.event_id = $1 AND c.at >= $2 AND d.channel = 'sms' AND c.outcome = 'accepted' \
+         ORDER BY c.at DESC LIMIT 500",
+    )
+    .bind(event_key(event))
+    .bind(now.saturating_sub(PHONE_WINDOW_MS) as i64)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut out: Vec<(GateId, PhoneArrival)> = Vec::new();
+    for row in rows {
+        let gate = GateId(row.try_get::<i64, _>("gate_id")? as u8);
+        if out.iter().filter(|(g, _)| *g == gate).count() >= MAX_PHONE {
+            continue;
+        }
+        let proof = row.try_get::<Option<Vec<u8>>, _>("proof")?.unwrap_or_default();
+        let Some(code) = ingia_core::Proof::from_bytes(&proof).ok().as_ref().and_then(ingia_core::sms::gate_code)
+        else {
+            continue;
+        };
+        let ticket = ingia_core::TicketId(row.try_get::<i64, _>("ticket_id")? as u32);
+        let name = ingia_core::sms::short_name(&row.try_get::<String, _>("holder")?);
+        out.push((gate, PhoneArrival { ticket, at: UnixMillis(row.try_get::<i64, _>("at")? as u64), code, name }));
+    }
+    Ok(out)
 }

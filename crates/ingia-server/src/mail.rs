@@ -298,17 +298,25 @@ async fn compose(
     let when = crate::console::when::show(header.event.starts_at as i64, &tz);
     let link = format!("{}/wallet#{wallet_token}", mailer.base_url);
     let pin = secrets.pin.to_string();
-    let credential = secrets.credential.static_token().to_text();
-    let png = crate::util::qr_png(&credential)?;
     let ev = &header.event;
-    let text = format!(
+    // Only the ways the ticket's type takes: a PIN where it opens something, the printed code
+    // where a printout admits (a live-only type's mail carries no QR that the gate would refuse).
+    let ways = crate::sms::type_ways(&header, i64::from(type_id));
+    let pin_label = ways.pin_label();
+    let keep = if pin_label.is_some() { "the link and the PIN" } else { "the link" };
+    let mut text = format!(
         "{holder}, your ticket for {name}\n\n{when}\n{venue}\nTicket: {type_name} (number {ticket})\n\n\
-         Open your ticket on your phone (it keeps working without a network):\n{link}\n\n\
-         No smartphone? Give your PIN at the gate: {pin}\nor print this mail: the QR code in it admits you.\n\n\
-         Keep the link and the PIN to yourself: they are your ticket.\n",
+         Open your ticket on your phone (it keeps working without a network):\n{link}\n\n",
         name = ev.name,
         venue = ev.venue,
     );
+    if let Some(label) = pin_label {
+        text.push_str(&format!("No smartphone? {label}: {pin}\n"));
+    }
+    if ways.printed {
+        text.push_str("Or print this mail: the QR code in it admits you.\n");
+    }
+    text.push_str(&format!("\nKeep {keep} to yourself: they are your ticket.\n"));
     let e = |s: &str| maud::html! { (s) }.into_string();
     let html = format!(
         r#"<!doctype html><html><body style="margin:0;padding:0;background:#f4f6f5">
@@ -320,11 +328,7 @@ async fn compose(
 <p style="margin:0 0 12px"><strong>{when}</strong><br>{venue}<br>{type_name} &middot; ticket {ticket}</p>
 <p style="margin:20px 0;text-align:center"><a href="{link}" style="background:#138a52;color:#ffffff;text-decoration:none;padding:14px 22px;border-radius:6px;font-weight:bold;display:inline-block">Open my ticket</a></p>
 <p style="margin:0 0 12px">It keeps working on your phone without a network.</p>
-<p style="margin:0 0 6px">No smartphone? Give this PIN at the gate:</p>
-<p style="margin:0 0 16px;font-size:28px;font-weight:bold;letter-spacing:4px;text-align:center">{pin}</p>
-<p style="margin:0 0 6px">Or print this mail: this code admits you.</p>
-<p style="text-align:center;margin:0 0 12px"><img src="cid:ticket-qr" width="240" height="240" alt="Your ticket's QR code" style="display:inline-block"></p>
-<p style="margin:0;font-size:13px;color:#5a6b62">Keep the link and the PIN to yourself: they are your ticket.</p>
+{pin_part}{printed_part}<p style="margin:0;font-size:13px;color:#5a6b62">Keep {keep} to yourself: they are your ticket.</p>
 </td></tr></table></td></tr></table></body></html>"#,
         name = e(&ev.name),
         holder = e(&holder),
@@ -332,7 +336,16 @@ async fn compose(
         venue = e(&ev.venue),
         type_name = e(type_name),
         link = e(&link),
-        pin = e(&pin),
+        pin_part = pin_label.map_or(String::new(), |label| format!(
+            "<p style=\"margin:0 0 6px\">No smartphone? {}:</p>\n<p style=\"margin:0 0 16px;font-size:28px;font-weight:bold;letter-spacing:4px;text-align:center\">{}</p>\n",
+            e(label),
+            e(&pin)
+        )),
+        printed_part = if ways.printed {
+            "<p style=\"margin:0 0 6px\">Or print this mail: this code admits you.</p>\n<p style=\"text-align:center;margin:0 0 12px\"><img src=\"cid:ticket-qr\" width=\"240\" height=\"240\" alt=\"Your ticket's QR code\" style=\"display:inline-block\"></p>\n"
+        } else {
+            ""
+        },
     );
     let host = mailer.from.email.domain().to_string();
     Message::builder()
@@ -341,13 +354,14 @@ async fn compose(
         .subject(format!("Your ticket: {}", ev.name))
         // Stable per ticket: a mail sent again after a restart is the same mail to the mailbox.
         .message_id(Some(format!("<ticket-{}-{}@{host}>", event.0, ticket.0)))
-        .multipart(
-            MultiPart::alternative().singlepart(SinglePart::plain(text)).multipart(
-                MultiPart::related().singlepart(SinglePart::html(html)).singlepart(
-                    Attachment::new_inline("ticket-qr".into())
-                        .body(png, ContentType::parse("image/png").expect("image/png")),
-                ),
-            ),
-        )
+        .multipart(MultiPart::alternative().singlepart(SinglePart::plain(text)).multipart(if ways.printed {
+            let png = crate::util::qr_png(&secrets.credential.static_token().to_text())?;
+            MultiPart::related().singlepart(SinglePart::html(html)).singlepart(
+                Attachment::new_inline("ticket-qr".into())
+                    .body(png, ContentType::parse("image/png").expect("image/png")),
+            )
+        } else {
+            MultiPart::related().singlepart(SinglePart::html(html))
+        }))
         .map_err(|e| Error::Internal(format!("mail: {e}")))
 }

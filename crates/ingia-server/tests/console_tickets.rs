@@ -275,6 +275,13 @@ async fn ticket_mail_goes_out_once_with_a_wallet_link_that_opens_the_ticket() {
     for (name, email) in [("Ngozi Eze", "ngozi@example.ng"), ("Kwame Mensah", "kwame@example.gh")] {
         t.manager.post(&base, &[("name", name), ("email", email), ("ticket_type", "General")]).await;
     }
+    // A door type: the printed code and the PIN admit too (the console's new types take the
+    // live code only).
+    sqlx::query("UPDATE ticket_types SET ways = 7 WHERE event_id = $1")
+        .bind(event as i64)
+        .execute(&db.pool)
+        .await
+        .unwrap();
     t.manager.post(&format!("/console/events/{event}/tickets/issue"), &[]).await;
     let master = common::master();
     // The SMTP server is down: the delivery waits, with the reason, and is tried again later.
@@ -327,6 +334,19 @@ async fn ticket_mail_goes_out_once_with_a_wallet_link_that_opens_the_ticket() {
     assert_eq!(mail::send_due(&db, &master, &up).await.unwrap(), 1);
     assert_eq!(smtp.mails().len(), 3);
     assert!(smtp.mails().iter().any(|m| m.contains(&format!("Message-ID: <ticket-{event}-3@lagoslive.ng>"))));
+    // A type that takes the live code only: its mail offers neither a PIN nor a QR to print
+    // (the gate would refuse both).
+    sqlx::query("UPDATE ticket_types SET ways = 0 WHERE event_id = $1")
+        .bind(event as i64)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    t.manager.post(&base, &[("name", "Amina Diallo"), ("email", "amina@example.sn"), ("ticket_type", "General")]).await;
+    t.manager.post(&format!("/console/events/{event}/tickets/issue"), &[]).await;
+    assert_eq!(mail::send_due(&db, &master, &up).await.unwrap(), 1);
+    let amina = unfolded(smtp.mails().iter().find(|m| m.contains("amina@example.sn")).unwrap());
+    assert!(amina.contains("http://gate.test/wallet#"), "the wallet link is the way in");
+    assert!(!amina.contains("PIN") && !amina.contains("image/png") && !amina.contains("print this mail"), "{amina}");
 }
 
 #[tokio::test]

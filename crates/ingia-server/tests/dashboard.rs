@@ -7,15 +7,12 @@
 
 mod common;
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::console::{team, Browser, HOST};
 use common::*;
-use http_body_util::BodyExt;
-use ingia_core::live::SseParser;
 use ingia_core::{EventId, GateId, Movement};
 use ingia_server::console::accounts;
 use ingia_server::devices::Role;
@@ -23,7 +20,6 @@ use ingia_server::mail::{self, Mailer};
 use ingia_server::util::now_ms;
 use ingia_server::Db;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 async fn into_org(db: &Db, event: EventId, org: i64) {
     sqlx::query("UPDATE events SET org_id = $1 WHERE id = $2")
@@ -59,10 +55,7 @@ async fn scalar(db: &Db, sql: &str, event: EventId) -> i64 {
 
 /// A dashboard's open stream.
 struct Stream {
-    body: Body,
-    parser: SseParser,
-    boards: VecDeque<String>,
-    raw: Vec<u8>,
+    sse: common::live::SseBody,
 }
 
 impl Stream {
@@ -72,28 +65,14 @@ impl Stream {
             .header("cookie", format!("{}={}", accounts::COOKIE, b.cookie.as_deref().unwrap()))
             .body(Body::empty())
             .unwrap();
-        let resp = router.clone().oneshot(req).await.unwrap();
-        assert_eq!(resp.status(), StatusCode::OK);
-        assert_eq!(resp.headers()["content-type"], "text/event-stream");
-        Stream { body: resp.into_body(), parser: SseParser::new(), boards: VecDeque::new(), raw: Vec::new() }
+        Stream { sse: common::live::SseBody::open(router, req).await }
     }
 
     /// The next board (its markup) within `within`.
     async fn next(&mut self, within: Duration) -> Option<String> {
-        let until = Instant::now() + within;
-        loop {
-            if let Some(m) = self.boards.pop_front() {
-                return Some(m);
-            }
-            let left = until.checked_duration_since(Instant::now())?;
-            let frame = tokio::time::timeout(left, self.body.frame()).await.ok()??.unwrap();
-            let Ok(bytes) = frame.into_data() else { continue };
-            self.raw.extend_from_slice(&bytes);
-            for ev in self.parser.feed(&bytes).unwrap() {
-                assert_eq!(ev.event, "board");
-                self.boards.push_back(ev.data);
-            }
-        }
+        let ev = self.sse.next(within).await?;
+        assert_eq!(ev.event, "board");
+        Some(ev.data)
     }
 
     /// Boards until one shows `checked_in` admissions (the span's text), within `within`.
@@ -292,7 +271,7 @@ async fn the_stream_moves_within_two_seconds_and_a_viewer_never_receives_a_full_
     eprintln!("check-in -> dashboard stream: {:?}", started.elapsed());
     assert!(seen.contains("data-sum=\"1\""), "the chart moved: {seen}");
     push(&t.router, &token_b, vec![record(b_dev, 1, &ev, Some(holder.id.0), MAIN, true, now - 1000)]).await;
-    let boards = |s: &Stream| String::from_utf8_lossy(&s.raw).to_string();
+    let boards = |s: &Stream| String::from_utf8_lossy(&s.sse.raw).to_string();
     let until_conflict = async |s: &mut Stream| loop {
         let b = s.next(Duration::from_secs(3)).await.expect("the conflict's board");
         if b.contains("table class=\"conflicts\"") {

@@ -5,69 +5,15 @@
 
 mod common;
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
+use common::live::Live;
 use common::*;
-use http_body_util::BodyExt;
-use ingia_core::live::{LiveMessage, SseParser};
-use ingia_core::LedgerEntry;
+use ingia_core::live::LiveMessage;
 use ingia_server::devices::Role;
 use ingia_server::util::now_ms;
 use serde_json::json;
-use tower::ServiceExt;
-
-/// One gate's open stream.
-struct Live {
-    body: Body,
-    parser: SseParser,
-    queued: VecDeque<(Option<String>, LiveMessage)>,
-    raw: Vec<u8>,
-}
-
-impl Live {
-    async fn open(router: &axum::Router, token: &str, since: u64, last_id: Option<u64>) -> Live {
-        let mut req =
-            Request::get(format!("/api/live?since={since}")).header("authorization", format!("Bearer {token}"));
-        if let Some(id) = last_id {
-            req = req.header("last-event-id", id.to_string());
-        }
-        let resp = router.clone().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(resp.status(), StatusCode::OK);
-        assert_eq!(resp.headers()["content-type"], "text/event-stream");
-        Live { body: resp.into_body(), parser: SseParser::new(), queued: VecDeque::new(), raw: Vec::new() }
-    }
-
-    /// The next message within `within`, or `None` when the stream ended or stayed quiet.
-    async fn next(&mut self, within: Duration) -> Option<(Option<String>, LiveMessage)> {
-        let until = Instant::now() + within;
-        loop {
-            if let Some(m) = self.queued.pop_front() {
-                return Some(m);
-            }
-            let left = until.checked_duration_since(Instant::now())?;
-            let frame = tokio::time::timeout(left, self.body.frame()).await.ok()??.unwrap();
-            let Ok(bytes) = frame.into_data() else { continue };
-            self.raw.extend_from_slice(&bytes);
-            for ev in self.parser.feed(&bytes).unwrap() {
-                let m = LiveMessage::parse(&ev.event, &ev.data).unwrap().expect("a message this version knows");
-                self.queued.push_back((ev.id, m));
-            }
-        }
-    }
-
-    /// The next admissions message: (after, seq, entries, SSE id).
-    async fn admissions(&mut self, within: Duration) -> Option<(u64, u64, Vec<LedgerEntry>, Option<String>)> {
-        loop {
-            match self.next(within).await? {
-                (id, LiveMessage::Admissions { after, seq, entries, .. }) => return Some((after, seq, entries, id)),
-                (_, LiveMessage::Revision(_)) => continue,
-            }
-        }
-    }
-}
 
 async fn admit(router: &axum::Router, device: u32, token: &str, ev: &Event, ticket: u32, scan: u64) {
     let r = record(device, scan, ev, Some(ticket), MAIN, true, now_ms());
@@ -112,7 +58,7 @@ async fn another_gates_admission_arrives_at_once_and_a_reconnect_resumes_exactly
     assert!(moved > rev);
     // No name, email or phone ever goes over the stream.
     for t in &ev.tickets {
-        assert!(!String::from_utf8_lossy(&b.raw).contains(&t.holder), "{}", t.holder);
+        assert!(!String::from_utf8_lossy(&b.sse.raw).contains(&t.holder), "{}", t.holder);
     }
     // Revoked: the stream ends, and a new one is refused.
     ingia_server::devices::revoke(&db, "test", ev.id, ingia_core::DeviceId(b_id)).await.unwrap();

@@ -8,6 +8,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use axum::http::StatusCode;
 use common::at::{StandIn, API_KEY, USERNAME};
 use common::*;
@@ -305,6 +307,15 @@ async fn checkin_by_sms_admits_once_across_sms_and_scanners_and_keeps_its_limits
     let (status, adm) = call(&router, "GET", "/api/admissions?since=0", Some(&token), None).await;
     assert_eq!(status, StatusCode::OK, "{adm}");
     assert!(adm.to_string().contains(&format!("\"ticket\":{}", ev.tickets[0].id.0)), "{adm}");
+    // And lists it for its steward: the short name and the code the reply gave, on Main's stream
+    // only (the VIP gate's stream sends no list).
+    let mut main = common::live::Live::open(&router, &token, 0, None).await;
+    let list = main.phone(Duration::from_secs(2)).await.expect("Main's phone arrivals");
+    assert_eq!(list.len(), 1);
+    assert_eq!((list[0].ticket, list[0].name.as_str(), list[0].code.as_str()), (ev.tickets[0].id, "Guest0 H.", code));
+    let (_, vip_token) = device(&db, ev.id, ingia_core::GateId(1), ingia_server::devices::Role::Steward).await;
+    let mut vip = common::live::Live::open(&router, &vip_token, 0, None).await;
+    assert!(vip.phone(Duration::from_millis(500)).await.is_none(), "another gate's stream lists nobody");
 
     // Scanned at a gate after: the gate loses and is told who won (the SMS channel).
     let now = ingia_server::util::now_ms();
@@ -335,12 +346,19 @@ async fn checkin_by_sms_admits_once_across_sms_and_scanners_and_keeps_its_limits
     assert!(reply.starts_with("Already checked in at ") && reply.contains(", Main."), "{reply}");
     assert_eq!(count(&db, admitted, ev.id).await, 2);
 
+    // A second SMS admission while Main's stream is open: the whole list again, newest first.
+    inbound(&router, &phone(4), &format!("CHECKIN {}", ev.tickets[4].pin), "in-2b").await;
+    let list = main.phone(Duration::from_secs(3)).await.expect("the list again");
+    let listed: Vec<_> = list.iter().map(|a| a.ticket).collect();
+    assert_eq!(listed, [ev.tickets[4].id, ev.tickets[0].id]);
+    assert_eq!(count(&db, admitted, ev.id).await, 3);
+
     // A stranger's number with a real PIN.
     let stranger = "+254799999999";
     inbound(&router, stranger, &format!("CHECKIN {}", ev.tickets[2].pin), "in-3").await;
     let reply = &replies(&db, &at).await.last().unwrap().1.clone();
     assert!(reply.contains("belongs to another phone number"), "{reply}");
-    assert_eq!(count(&db, admitted, ev.id).await, 2);
+    assert_eq!(count(&db, admitted, ev.id).await, 3);
     // Its fourth try within 10 minutes is refused, even with the right number's PIN.
     inbound(&router, stranger, "hello", "in-4").await;
     inbound(&router, stranger, &format!("CHECKIN {}", ev.tickets[2].pin), "in-5").await;
@@ -369,7 +387,7 @@ async fn checkin_by_sms_admits_once_across_sms_and_scanners_and_keeps_its_limits
         .await
         .unwrap();
     assert_eq!(outcomes, ["unknown_pin", "unknown_pin", "unknown_pin", "unknown_pin", "unknown_pin", "blocked"]);
-    assert_eq!(count(&db, admitted, ev.id).await, 2);
+    assert_eq!(count(&db, admitted, ev.id).await, 3);
     // The organizer closes SMS for the type (PIN at a gate only): the number on file is told to
     // come to the gate, and nothing is admitted.
     sqlx::query("UPDATE ticket_types SET ways = $1 WHERE event_id = $2")
@@ -381,11 +399,11 @@ async fn checkin_by_sms_admits_once_across_sms_and_scanners_and_keeps_its_limits
     inbound(&router, &phone(3), &format!("CHECKIN {}", ev.tickets[3].pin), "in-closed").await;
     let reply = replies(&db, &at).await.last().unwrap().1.clone();
     assert_eq!(reply, "This ticket does not check in by SMS. Show your ticket at the gate.");
-    assert_eq!(count(&db, admitted, ev.id).await, 2);
-    // Every attempt audited: 13 inbound messages kept (the retried callback once).
+    assert_eq!(count(&db, admitted, ev.id).await, 3);
+    // Every attempt audited: 14 inbound messages kept (the retried callback once).
     assert_eq!(
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sms_attempts").fetch_one(&db.pool).await.unwrap(),
-        13
+        14
     );
 }
 

@@ -425,7 +425,7 @@ async fn decide(
     );
     let auth = DeviceAuth { device, event, gate: gate.0, role: Role::Steward, moved: None, phone: true };
     let outcome = crate::checkins::submit(db, master, &auth, &record, now).await?.outcome;
-    let first_name: String = holder.split_whitespace().next().unwrap_or("").chars().take(30).collect();
+    let first_name = sms::first_name(&holder);
     let tz = crate::console::when::zone(&manifest.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let gate_name = |id: GateId| {
         manifest.gates.iter().find(|g| g.id == id).map_or_else(|| format!("gate {}", id.0), |g| g.name.clone())

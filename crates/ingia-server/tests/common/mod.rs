@@ -5,6 +5,7 @@
 
 pub mod at;
 pub mod console;
+pub mod live;
 
 use std::net::SocketAddr;
 
