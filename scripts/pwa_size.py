@@ -39,6 +39,22 @@ def sizes(data: bytes) -> tuple[int, int, int]:
     return len(data), len(gzip.compress(data, 9)), brotli_size(data)
 
 
+def language_rows(root: pathlib.Path) -> list[str]:
+    """Each catalogue's string literals: how many, raw and brotli bytes; the five beside English."""
+    rows, extra = [], [0, 0]
+    for tag in ["en", "fr", "sw", "pt", "ar", "am"]:
+        src = (root / "crates/ingia-core/src/i18n" / f"{tag}.rs").read_text()
+        strings = [m.encode().decode("unicode_escape").encode("latin-1").decode()
+                   for m in re.findall(r'"((?:[^"\\]|\\.)*)"', src)]
+        data = "\n".join(strings).encode()
+        raw, br = len(data), brotli_size(data)
+        if tag != "en":
+            extra = [extra[0] + raw, extra[1] + br]
+        rows.append(f"| {tag} | {len(strings)} | {raw:,} | {br:,} |")
+    rows.append(f"| **the five beside English** | | {extra[0]:,} | **{extra[1]:,}** |")
+    return rows
+
+
 def main() -> int:
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
@@ -95,6 +111,8 @@ def main() -> int:
         rows.append(f"| {name} | | {t[0]:,} | {t[1]:,} | {brotli or f'**{t[2]:,}**'} |")
     print("\n".join(rows))
     root = pathlib.Path(__file__).resolve().parent.parent
+    langs = language_rows(root)
+    print("\n".join(langs))
     doc_path = root / "docs" / "benchmarks.md"
     doc = doc_path.read_text() if doc_path.exists() else "# Benchmarks\n"
     start, end = "<!-- bench:pwa-size:start -->", "<!-- bench:pwa-size:end -->"
@@ -108,7 +126,13 @@ def main() -> int:
         "Each page's files are then kept by the service worker for offline starts (a gate phone keeps the scanner\n"
         "and both workers, an attendee's phone only the wallet). The icons and the web manifest (\"after load\")\n"
         "are not counted in the page totals.\n\n"
-        "| page | file | raw | gzip -9 | brotli -q 11 |\n|---|---|---|---|---|\n" + "\n".join(rows) + f"\n{end}"
+        "| page | file | raw | gzip -9 | brotli -q 11 |\n|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+        "### The six languages in it\n\n"
+        "Every page carries all six catalogues (crates/ingia-core/src/i18n/; a page keeps only the sentences it\n"
+        "shows, the link-time optimiser drops the rest). What each language's sentences weigh, every sentence of the\n"
+        "catalogue counted (SMS texts included, which no page carries: an upper bound), each compressed on its own\n"
+        "(inside a page they compress together, so less):\n\n"
+        "| language | sentences | raw UTF-8 | brotli -q 11 |\n|---|---|---|---|\n" + "\n".join(langs) + f"\n{end}"
     )
     if start in doc and end in doc:
         doc = doc[: doc.index(start)] + body + doc[doc.index(end) + len(end):]

@@ -60,7 +60,9 @@ for part in "${parts[@]}"; do
       python3 -c 'import cryptography' 2>/dev/null \
         || { log "pip install cryptography"; python3 -m pip install --quiet --disable-pip-version-check cryptography; }
       ;;
-    browser) apt_install chromium chromium-driver brotli ;;
+    # Chromium, and the fonts its screenshots of the six languages need: DejaVu (Latin, Arabic)
+    # comes with it; SIL Abyssinica draws Amharic's Ethiopic (Android phones ship their own).
+    browser) apt_install chromium chromium-driver brotli fonts-dejavu-core fonts-sil-abyssinica ;;
     postgres) apt_install postgresql ;;
     # A real SMTP server on loopback for the ticket-mail tests: aiosmtpd, into the python3 on PATH.
     smtp)

@@ -16,6 +16,7 @@ use ingia_core::{
     Presented, Role, Scan, Stamp, Standing, TicketId, TicketStatus, UnixMillis, Verdict,
 };
 
+use super::{lang, w};
 use crate::io::clock::{self, now_ms};
 use crate::io::net::{self, NetError};
 
@@ -94,7 +95,7 @@ impl State {
     fn holder(&self, ticket: TicketId) -> String {
         self.clear_holder(ticket)
             .or_else(|| self.seen.get(&ticket).cloned())
-            .unwrap_or_else(|| words::unnamed_holder(ticket))
+            .unwrap_or_else(|| words::unnamed_holder(lang(), ticket))
     }
 
     /// The name a clear entry holds.
@@ -131,10 +132,10 @@ impl Gate {
     ) -> Result<Gate, String> {
         // Spreads retries (fifty phones back online do not retry in step); not a secret, but the
         // browser's CSPRNG is the one random source here.
-        let seed = u64::from_le_bytes(clock::random::<8>().map_err(|_| words::NO_RANDOMNESS.to_string())?);
+        let seed = u64::from_le_bytes(clock::random::<8>().map_err(|_| w().no_randomness.to_string())?);
         let mut session = SyncSession::new(pairing.device, config(), cursors.revision, cursors.seq, seed);
         session.restore_contact(UnixMillis(cursors.synced_at));
-        let text = |e: StoreError| e.to_string();
+        let text = |e: StoreError| super::stored(&e);
         session.merge_ledger(store.ledger().await.map_err(text)?);
         session.restore_conflicts(store.conflicts().await.map_err(text)?);
         for record in store.outbox().await.map_err(text)? {
@@ -174,7 +175,12 @@ impl Gate {
     }
 
     pub fn gate_name(&self, gate: GateId) -> String {
-        self.state.borrow().manifest.gate(gate).map(|g| g.name.clone()).unwrap_or_else(|| words::unnamed_gate(gate))
+        self.state
+            .borrow()
+            .manifest
+            .gate(gate)
+            .map(|g| g.name.clone())
+            .unwrap_or_else(|| words::unnamed_gate(lang(), gate))
     }
 
     /// Decides a scan, stores its record, and only then returns the verdict to show.
@@ -298,8 +304,8 @@ impl Gate {
 
     /// Who scans from now on (the core's rule for a staff name), kept across reloads.
     pub async fn set_staff(&self, name: &str) -> Result<(), String> {
-        let name = ingia_core::staff_name(name).map_err(|_| words::BAD_STAFF_NAME.to_string())?;
-        self.store.set_staff_name(name).await.map_err(|e| e.to_string())?;
+        let name = ingia_core::staff_name(name).map_err(|_| w().bad_staff_name.to_string())?;
+        self.store.set_staff_name(name).await.map_err(|e| super::stored(&e))?;
         *self.staff.borrow_mut() = name.to_string();
         Ok(())
     }

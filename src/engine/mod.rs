@@ -21,7 +21,7 @@ use std::rc::Rc;
 
 use ingia_core::protocol::{self, Answer, Found, PhoneLine, Push, RecentScan, Request, Screen, Status, VerdictView};
 use ingia_core::staff::{ExitGuard, ExitTry, StaffPin};
-use ingia_core::{words, GateId, Movement, Presented, Role, TicketStatus, TicketToken, UnixMillis};
+use ingia_core::{words, GateId, Lang, Movement, Presented, Role, TicketStatus, TicketToken, UnixMillis, Words};
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
@@ -31,7 +31,7 @@ use crate::engine::device::Paired;
 use crate::engine::gate::{Checked, Gate};
 use crate::io::clock::{self, local, now_ms, Timeout};
 use crate::io::net;
-use crate::io::store::{Pairing, Store, DB_NAME};
+use crate::io::store::{Pairing, Store, StoreError, DB_NAME};
 
 /// Scans the recent list shows.
 const RECENT: usize = 30;
@@ -49,6 +49,40 @@ thread_local! {
     static LIVE_NOW: Cell<bool> = const { Cell::new(false) };
     /// The kiosk's exit PIN tries (locks after repeated wrong ones).
     static EXIT: RefCell<ExitGuard> = RefCell::new(ExitGuard::default());
+    /// The language the page reads (each message says it: link.js), for every sentence written here.
+    static LANG: Cell<Lang> = const { Cell::new(Lang::En) };
+}
+
+/// The page's language, as its last message said.
+pub(crate) fn lang() -> Lang {
+    LANG.with(Cell::get)
+}
+
+pub(crate) fn w() -> &'static Words {
+    lang().words()
+}
+
+/// A failure said to the steward in the page's language: the server's stable error codes and
+/// the network's failures; a storage failure keeps its technical detail.
+pub(crate) fn said(e: &device::DeviceError) -> String {
+    let w = w();
+    match e {
+        device::DeviceError::Net(net::NetError::Offline) => w.no_connection.into(),
+        device::DeviceError::Net(net::NetError::BadAnswer) => w.server_bad_answer.into(),
+        device::DeviceError::Net(net::NetError::Server { code, .. }) => match code.as_str() {
+            "pairing_code_invalid" => w.pairing_code_invalid.into(),
+            "device_revoked" => w.device_revoked.into(),
+            "rate_limited" => w.server_busy.into(),
+            _ => ingia_core::i18n::fill(w.server_refused, &[("code", code)]),
+        },
+        device::DeviceError::Store(s) => stored(s),
+        device::DeviceError::BadManifest(_) => w.event_damaged.into(),
+    }
+}
+
+/// A storage failure, said with its detail.
+pub(crate) fn stored(e: &StoreError) -> String {
+    words::storage_problem(lang(), &e.to_string())
 }
 
 fn gate() -> Option<Rc<Gate>> {
@@ -81,12 +115,17 @@ pub fn serve() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
         let data = ev.data();
         let id = Reflect::get(&data, &"id".into()).unwrap_or(JsValue::NULL);
+        if let Some(l) =
+            Reflect::get(&data, &"lang".into()).ok().and_then(|t| t.as_string()).and_then(|t| Lang::from_tag(&t))
+        {
+            LANG.with(|c| c.set(l));
+        }
         let request = if Reflect::get(&data, &"reopen".into()).is_ok_and(|v| v.is_truthy()) {
             // A restarted engine reopens the gate from IndexedDB (no pairing link any more).
             Ok(Request::Start { path: String::new(), hash: String::new() })
         } else {
             let bytes = Reflect::get(&data, &"msg".into()).map(|m| Uint8Array::new(&m).to_vec()).unwrap_or_default();
-            Request::decode(&bytes).map_err(|_| words::DAMAGED_REQUEST.to_string())
+            Request::decode(&bytes).map_err(|_| w().damaged_request.to_string())
         };
         spawn_local(async move {
             let reply = match request {
@@ -137,14 +176,14 @@ async fn start(path: &str, hash: &str) -> Result<Screen, String> {
     if path == "/pair" {
         let code = hash.trim_start_matches('#');
         if code.is_empty() {
-            return Err(words::PAIRING_LINK_INCOMPLETE.into());
+            return Err(w().pairing_link_incomplete.into());
         }
         return run_pairing(code).await;
     }
-    let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
-    let loaded = device::load(&store).await.map_err(|e| e.to_string())?;
+    let store = Store::open(DB_NAME).await.map_err(|e| stored(&e))?;
+    let loaded = device::load(&store).await.map_err(|e| said(&e))?;
     // An attendee's phone (tickets, no pairing) opens on its tickets, also from the home screen.
-    let attendee = loaded.is_none() && !store.wallet_tickets().await.map_err(|e| e.to_string())?.is_empty();
+    let attendee = loaded.is_none() && !store.wallet_tickets().await.map_err(|e| stored(&e))?.is_empty();
     store.close();
     if attendee {
         return Ok(Screen::Wallet);
@@ -157,8 +196,8 @@ async fn start(path: &str, hash: &str) -> Result<Screen, String> {
 
 /// Pairs with the code from the link, then downloads the event.
 async fn run_pairing(code: &str) -> Result<Screen, String> {
-    let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
-    push(Push::Screen(pairing_step(words::PAIRING, None, false)));
+    let store = Store::open(DB_NAME).await.map_err(|e| stored(&e))?;
+    push(Push::Screen(pairing_step(w().pairing, None, false)));
     // A supervisor pairing a row of phones on one network meets the server's pairing rate limit
     // (10 a minute per address): wait for the next slot instead of failing.
     let mut tries = 0;
@@ -166,11 +205,11 @@ async fn run_pairing(code: &str) -> Result<Screen, String> {
         match device::pair(&store, code, "scanner").await {
             Err(device::DeviceError::Net(net::NetError::Server { status: 429, retry_after_ms, .. })) if tries < 10 => {
                 tries += 1;
-                push(Push::Screen(pairing_step(words::PAIRING_BUSY, None, false)));
+                push(Push::Screen(pairing_step(w().pairing_busy, None, false)));
                 clock::sleep(std::time::Duration::from_millis(retry_after_ms.unwrap_or(6_000).clamp(1_000, 60_000)))
                     .await;
             }
-            other => break other.map_err(|e| e.to_string())?,
+            other => break other.map_err(|e| said(&e))?,
         }
     };
     // The code is used up: the page drops it from its address, so a reload does not try it again.
@@ -180,19 +219,19 @@ async fn run_pairing(code: &str) -> Result<Screen, String> {
 /// Downloads the event with progress pushed to the page (the first step also says whether the
 /// pairing link is used up), then opens the gate.
 async fn download_and_open(store: &Store, pairing: Pairing, forget_link: bool) -> Result<Screen, String> {
-    push(Push::Screen(pairing_step(words::DOWNLOADING, Some(0.0), forget_link)));
+    push(Push::Screen(pairing_step(w().downloading, Some(0.0), forget_link)));
     let (manifest, cursors) = device::download_manifest(store, &pairing, now_ms(), &|p| {
-        push(Push::Screen(pairing_step(words::DOWNLOADING, p, false)))
+        push(Push::Screen(pairing_step(w().downloading, p, false)))
     })
     .await
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| said(&e))?;
     open_gate(Paired { pairing, manifest: Some(manifest), cursors }).await
 }
 
 /// Retries the event download for a paired device that has none yet.
 async fn retry_download() -> Result<Screen, String> {
-    let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
-    let pairing = store.pairing().await.map_err(|e| e.to_string())?.ok_or(words::NOT_PAIRED)?;
+    let store = Store::open(DB_NAME).await.map_err(|e| stored(&e))?;
+    let pairing = store.pairing().await.map_err(|e| stored(&e))?.ok_or(w().no_event_yet)?;
     download_and_open(&store, pairing, false).await
 }
 
@@ -200,20 +239,20 @@ async fn retry_download() -> Result<Screen, String> {
 async fn open_gate(p: Paired) -> Result<Screen, String> {
     let Some(manifest) = p.manifest else { return Ok(Screen::NoManifest) };
     if manifest.event.expired(now_ms()) {
-        let store = Store::open(DB_NAME).await.map_err(|e| e.to_string())?;
-        store.erase().await.map_err(|e| e.to_string())?;
-        return Ok(Screen::Erased { why: words::EVENT_KEPT_LONG_ENOUGH.to_string() });
+        let store = Store::open(DB_NAME).await.map_err(|e| stored(&e))?;
+        store.erase().await.map_err(|e| stored(&e))?;
+        return Ok(Screen::Erased { why: w().event_kept_long_enough.to_string() });
     }
     let shown = Screen::Ready {
         event: manifest.event.name.clone(),
         gate: manifest
             .gate(p.pairing.gate)
             .map(|g| g.name.clone())
-            .unwrap_or_else(|| words::unnamed_gate(p.pairing.gate)),
+            .unwrap_or_else(|| words::unnamed_gate(lang(), p.pairing.gate)),
         tickets: manifest.ticket_count() as u32,
         role: p.pairing.role,
     };
-    let store = Rc::new(Store::open(DB_NAME).await.map_err(|e| e.to_string())?);
+    let store = Rc::new(Store::open(DB_NAME).await.map_err(|e| stored(&e))?);
     let gate = Gate::open(store, p.pairing, manifest, p.cursors).await?;
     GATE.with(|g| g.borrow_mut().replace(Rc::new(gate)));
     sync_soon();
@@ -224,7 +263,7 @@ async fn open_gate(p: Paired) -> Result<Screen, String> {
 // --- Scans --------------------------------------------------------------------------------------
 
 fn open() -> Result<Rc<Gate>, String> {
-    gate().ok_or_else(|| words::NO_EVENT_YET.to_string())
+    gate().ok_or_else(|| w().no_event_yet.to_string())
 }
 
 /// Decides a scan (a QR's text or a typed PIN), stores it, answers the verdict, then syncs.
@@ -232,10 +271,7 @@ async fn check(text: String, is_pin: bool, kiosk: bool) -> Result<VerdictView, S
     let g = open()?;
     let presented = if is_pin { Presented::Pin(&text) } else { Presented::Qr(&text) };
     let staff = if kiosk { Role::Kiosk.slug().to_string() } else { g.staff() };
-    let checked = g
-        .check(presented, Movement::Entry, &staff, now_ms())
-        .await
-        .map_err(|e| words::storage_problem(&e.to_string()))?;
+    let checked = g.check(presented, Movement::Entry, &staff, now_ms()).await.map_err(|e| stored(&e))?;
     let mut reply = verdict(&checked, &g, kiosk);
     if kiosk && !is_pin && checked.verdict.is_admit() {
         // The badge's code: the ticket's signed credential, for session scanners. The kiosk page
@@ -253,7 +289,7 @@ async fn check(text: String, is_pin: bool, kiosk: bool) -> Result<VerdictView, S
 /// What the full-screen verdict shows.
 fn verdict(c: &Checked, gate: &Gate, kiosk: bool) -> VerdictView {
     let holder = c.holder.as_deref().unwrap_or_default();
-    let (tone, title, detail) = words::verdict(&c.verdict, holder, &|g| gate.gate_name(g), local(), kiosk);
+    let (tone, title, detail) = words::verdict(lang(), &c.verdict, holder, &|g| gate.gate_name(g), local(), kiosk);
     VerdictView {
         tone,
         title,
@@ -275,7 +311,7 @@ fn search(query: &str) -> Vec<Found> {
                 TicketStatus::Active => f.first_entry.map(|s| (s, g.gate_name(s.gate))),
                 _ => None,
             };
-            Found { text: words::found(&f.holder, &f.ticket_type, f.status, first, local()), pin: f.pin }
+            Found { text: words::found(lang(), &f.holder, &f.ticket_type, f.status, first, local()), pin: f.pin }
         })
         .collect()
 }
@@ -299,13 +335,13 @@ fn sync_soon() {
     spawn_local(async move {
         if g.expired() {
             SYNCING.with(|s| s.set(false));
-            return erase(&g, words::EVENT_KEPT_LONG_ENOUGH).await;
+            return erase(&g, w().event_kept_long_enough).await;
         }
-        let problem = g.sync().await.err().map(|e| e.to_string());
+        let problem = g.sync().await.err().map(|e| stored(&e));
         PROBLEM.with(|p| *p.borrow_mut() = problem);
         SYNCING.with(|s| s.set(false));
         if g.is_revoked() {
-            return erase(&g, words::DEVICE_REVOKED).await;
+            return erase(&g, w().device_revoked).await;
         }
         if let Some(gate) = g.moved_to() {
             return moved(&g, gate).await;
@@ -374,7 +410,7 @@ async fn moved(g: &Gate, gate: GateId) {
     let screen = match device::load(&g.store).await {
         Ok(Some(p)) => open_gate(p).await,
         Ok(None) => Ok(Screen::NotPaired),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(said(&e)),
     };
     push(Push::Screen(screen.unwrap_or_else(|e| {
         web_sys::console::error_1(&format!("reopening the gate: {e}").into());
@@ -415,21 +451,29 @@ async fn status() -> Status {
     let stats = g.stats();
     let clock = local();
     Status {
-        counts: words::counts(counts.pending, counts.synced, counts.conflicts),
-        stats: words::stats(stats.checked_in, stats.total, stats.this_gate),
+        counts: words::counts(lang(), counts.pending, counts.synced, counts.conflicts),
+        stats: words::stats(lang(), stats.checked_in, stats.total, stats.this_gate),
         pending: counts.pending as u32,
         conflicts: g
             .conflicts()
             .iter()
             .map(|c| {
-                words::conflict(c.holder.as_deref(), c.ticket, &g.gate_name(c.winner.gate), c.winner, c.mine_at, clock)
+                words::conflict(
+                    lang(),
+                    c.holder.as_deref(),
+                    c.ticket,
+                    &g.gate_name(c.winner.gate),
+                    c.winner,
+                    c.mine_at,
+                    clock,
+                )
             })
             .collect(),
         recent: recent
             .iter()
             .map(|(r, holder)| RecentScan {
                 admitted: r.is_admission(),
-                text: words::recent(r.at, r.movement, r.result, holder, clock),
+                text: words::recent(lang(), r.at, r.movement, r.result, holder, clock),
             })
             .collect(),
         phone: g
@@ -437,8 +481,11 @@ async fn status() -> Status {
             .iter()
             .map(|a| PhoneLine { code: a.code.clone(), text: words::phone_arrival(a.at, &a.name, clock) })
             .collect(),
-        as_of: words::as_of(g.last_contact(), clock),
-        stale: g.last_contact().and_then(|t| words::stale_minutes(UnixMillis(now_ms()), t)).map(words::stale),
+        as_of: words::as_of(lang(), g.last_contact(), clock),
+        stale: g
+            .last_contact()
+            .and_then(|t| words::stale_minutes(UnixMillis(now_ms()), t))
+            .map(|m| words::stale(lang(), m)),
         staff: g.staff(),
         problem: PROBLEM.with(|p| p.borrow().clone()),
         lock_minutes: g.lock_minutes.get(),
@@ -448,7 +495,7 @@ async fn status() -> Status {
 // --- Kiosk exit PIN -----------------------------------------------------------------------------
 
 async fn staff_pin() -> Result<Option<StaffPin>, String> {
-    open()?.store.staff_pin().await.map_err(|e| e.to_string())
+    open()?.store.staff_pin().await.map_err(|e| stored(&e))
 }
 
 /// The gate screen's lock: the staff PIN that opens it and the idle minutes before it closes.
@@ -457,25 +504,25 @@ async fn set_lock(pin: &str, minutes: u8) -> Result<(), String> {
     if minutes > 0 {
         set_staff_pin(pin).await?;
     }
-    g.store.set_lock_minutes(minutes).await.map_err(|e| format!("Could not store the lock: {e}"))?;
+    g.store.set_lock_minutes(minutes).await.map_err(|e| stored(&e))?;
     g.lock_minutes.set(minutes);
     publish().await;
     Ok(())
 }
 
 async fn set_staff_pin(pin: &str) -> Result<(), String> {
-    let salt = clock::random::<16>().map_err(|_| words::NO_RANDOMNESS)?;
-    let p = StaffPin::new(pin, salt).ok_or(words::EXIT_PIN_RULE)?;
-    open()?.store.set_staff_pin(&p).await.map_err(|e| format!("Could not store the PIN: {e}"))
+    let salt = clock::random::<16>().map_err(|_| w().no_randomness)?;
+    let p = StaffPin::new(pin, salt).ok_or(w().exit_pin_rule)?;
+    open()?.store.set_staff_pin(&p).await.map_err(|e| stored(&e))
 }
 
 /// `Done` when the PIN opens the staff screen, else why not.
 async fn exit(pin: &str) -> protocol::Reply {
     // Fails closed: no stored PIN never opens the staff screen.
-    let stored = staff_pin().await?.ok_or(words::NO_EXIT_PIN)?;
+    let stored = staff_pin().await?.ok_or(w().no_exit_pin)?;
     Ok(match EXIT.with(|g| g.borrow_mut().attempt(&stored, pin, UnixMillis(now_ms()))) {
         ExitTry::Open => Answer::Done,
-        ExitTry::Wrong { tries_left } => Answer::Refused(words::wrong_exit_pin(tries_left)),
-        ExitTry::Locked(secs) => Answer::Refused(words::exit_locked(secs)),
+        ExitTry::Wrong { tries_left } => Answer::Refused(words::wrong_exit_pin(lang(), tries_left)),
+        ExitTry::Locked(secs) => Answer::Refused(words::exit_locked(lang(), secs)),
     })
 }

@@ -12,6 +12,8 @@ use leptos::html::Video;
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
+use crate::page::lang::lang;
+
 #[wasm_bindgen(module = "/src/page/camera.js")]
 extern "C" {
     type Camera;
@@ -69,13 +71,16 @@ impl CameraState {
 
 /// What the steward is told the camera is doing.
 pub fn prompt(state: CameraState) -> &'static str {
-    words::camera(match state {
-        CameraState::Starting => CameraPrompt::Starting,
-        CameraState::Running { .. } => CameraPrompt::Running,
-        CameraState::Paused | CameraState::Stopped => CameraPrompt::Off,
-        CameraState::Denied => CameraPrompt::Denied,
-        CameraState::Unavailable => CameraPrompt::Unavailable,
-    })
+    words::camera(
+        lang(),
+        match state {
+            CameraState::Starting => CameraPrompt::Starting,
+            CameraState::Running { .. } => CameraPrompt::Running,
+            CameraState::Paused | CameraState::Stopped => CameraPrompt::Off,
+            CameraState::Denied => CameraPrompt::Denied,
+            CameraState::Unavailable => CameraPrompt::Unavailable,
+        },
+    )
 }
 
 /// The camera's picture with the square to hold a code in (the scanner, the kiosk, pairing).

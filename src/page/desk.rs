@@ -16,6 +16,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::page::camera::{self, CameraState, Facing, Scanner};
+use crate::page::lang::{lang, w, LanguagePicker};
 use crate::page::{link, OpenGate};
 
 /// How long a verdict stays on screen before the gate is ready for the next attendee.
@@ -80,11 +81,11 @@ impl Sheet {
     }
     fn title(self) -> &'static str {
         match self {
-            Sheet::Search => "Find by name",
-            Sheet::Recent => "Recent scans",
-            Sheet::Conflicts => "Conflicts: admitted at another gate first",
-            Sheet::Phone => words::PHONE_TITLE,
-            Sheet::Gate => "This gate",
+            Sheet::Search => w().find_by_name,
+            Sheet::Recent => w().recent_scans,
+            Sheet::Conflicts => w().conflicts_title,
+            Sheet::Phone => w().phone_title,
+            Sheet::Gate => w().this_gate,
         }
     }
     /// The tab's test id.
@@ -195,45 +196,45 @@ pub fn GateDesk(open: OpenGate, lock: fn(ReadSignal<Status>) -> LockParts) -> im
                         camera::set_camera_wanted(on);
                         set_scanning.set(on);
                     }>
-                        {move || if scanning.get() { "Pause camera" } else { "Start camera" }}
+                        {move || if scanning.get() { w().pause_camera } else { w().start_camera }}
                     </button>
                     {move || matches!(camera_state.get(), CameraState::Running { cameras, .. } if cameras > 1).then(|| view! {
                         <button class="desk__round" on:click=move |_| scanner.with_value(|s| {
                             if let Some(s) = s { s.switch_camera() }
-                        })>"Switch camera"</button>
+                        })>{w().switch_camera}</button>
                     })}
                     {move || matches!(camera_state.get(), CameraState::Running { torch: true, .. }).then(|| view! {
                         <button class="desk__round" aria-pressed=move || torch_on.get().to_string() on:click=move |_| {
                             let on = !torch_on.get_untracked();
                             set_torch_on.set(on);
                             scanner.with_value(|s| if let Some(s) = s { s.torch(on) });
-                        }>"Torch"</button>
+                        }>{w().torch}</button>
                     })}
                 </div>
             </div>
             <form class="desk__manual" on:submit=check>
-                <input id="pin" data-testid="pin" inputmode="numeric" autocomplete="off" required placeholder="Ticket PIN"
-                    aria-label="Ticket PIN"
+                <input id="pin" data-testid="pin" dir="ltr" inputmode="numeric" autocomplete="off" required placeholder=w().ticket_pin
+                    aria-label=w().ticket_pin
                     prop:value=move || pin.get() on:input=move |ev| set_pin.set(event_target_value(&ev))/>
-                <button class="shell__button" type="submit">"Check"</button>
+                <button class="shell__button" type="submit">{w().check}</button>
             </form>
             <nav class="desk__tabs">
-                {tab(Sheet::Search, "Search")}
-                {tab(Sheet::Recent, "Recent")}
-                {move || status.with(|s| !s.conflicts.is_empty()).then(|| tab(Sheet::Conflicts, "Conflicts"))}
-                {move || status.with(|s| !s.phone.is_empty()).then(|| tab(Sheet::Phone, words::PHONE_TAB))}
-                {tab(Sheet::Gate, "Gate")}
+                {tab(Sheet::Search, w().tab_search)}
+                {tab(Sheet::Recent, w().tab_recent)}
+                {move || status.with(|s| !s.conflicts.is_empty()).then(|| tab(Sheet::Conflicts, w().tab_conflicts))}
+                {move || status.with(|s| !s.phone.is_empty()).then(|| tab(Sheet::Phone, w().phone_tab))}
+                {tab(Sheet::Gate, w().tab_gate)}
             </nav>
             // The sheet and its lists are one static tree; `data-tab` says which pane shows
             // (style/main.css), which is less code than a view per state.
             <section class="sheet" role="dialog" data-testid="sheet" data-tab=move || sheet().map_or("", Sheet::id)>
                 <header class="sheet__head">
                     <h3>{move || sheet().map_or("", Sheet::title)}</h3>
-                    <button class="desk__small" data-testid="sheet-close" on:click=move |_| set_ui.update(|u| u.sheet = None)>"Close"</button>
+                    <button class="desk__small" data-testid="sheet-close" on:click=move |_| set_ui.update(|u| u.sheet = None)>{w().close}</button>
                 </header>
                 <div class="sheet__pane sheet__pane--search">
-                    {(!supervisor).then(|| view! { <p data-testid="search-elsewhere">{words::SEARCH_ON_SUPERVISOR}</p> })}
-                    <input hidden=!supervisor id="name-search" data-testid="name-search" type="search" autocomplete="off" aria-label="Name"
+                    {(!supervisor).then(|| view! { <p data-testid="search-elsewhere">{w().search_on_supervisor}</p> })}
+                    <input hidden=!supervisor id="name-search" data-testid="name-search" type="search" autocomplete="off" aria-label=w().name
                         prop:value=move || query.get() on:input=move |ev| set_query.set(event_target_value(&ev))/>
                     <ul class="sheet__list" data-testid="search-results">
                         {move || found.get().into_iter().map(|f| {
@@ -242,7 +243,7 @@ pub fn GateDesk(open: OpenGate, lock: fn(ReadSignal<Status>) -> LockParts) -> im
                                 <li>
                                     {f.text}
                                     {supervisor.then(|| view! {
-                                        <button class="desk__small" on:click=move |_| admit.with_value(|a| a(pin.clone(), true))>"Admit (ID checked)"</button>
+                                        <button class="desk__small" on:click=move |_| admit.with_value(|a| a(pin.clone(), true))>{w().admit_id_checked}</button>
                                     })}
                                 </li>
                             }
@@ -250,8 +251,8 @@ pub fn GateDesk(open: OpenGate, lock: fn(ReadSignal<Status>) -> LockParts) -> im
                     </ul>
                 </div>
                 <div class="sheet__pane sheet__pane--recent">
-                    <div role="group" aria-label="Show">
-                        {[(Filter::All, "All"), (Filter::Admitted, "Admitted"), (Filter::Refused, "Refused")].map(|(f, label)| view! {
+                    <div role="group" aria-label=w().show>
+                        {[(Filter::All, w().all), (Filter::Admitted, w().admitted_filter), (Filter::Refused, w().refused)].map(|(f, label)| view! {
                             <button class="desk__small" aria-pressed=move || ui.with(|u| u.filter == f).to_string()
                                 on:click=move |_| set_ui.update(|u| u.filter = f)>{label}</button>
                         }).collect_view()}
@@ -277,9 +278,10 @@ pub fn GateDesk(open: OpenGate, lock: fn(ReadSignal<Status>) -> LockParts) -> im
                 <div class="sheet__pane sheet__pane--gate">
                     <p class="sheet__event" data-testid="event">{open.event}</p>
                     <p data-testid="gate">{open.gate}</p>
-                    <p data-testid="tickets">{words::tickets_on_device(open.tickets)}</p>
+                    <p data-testid="tickets">{words::tickets_on_device(lang(), open.tickets)}</p>
                     <p class="desk__stats" data-testid="stats">{move || status.with(|s| s.stats.clone())}</p>
                     <StaffName status=status/>
+                    <p class="desk__staff">{w().language}" " <LanguagePicker/></p>
                     {setting}
                 </div>
             </section>
@@ -358,10 +360,10 @@ pub(crate) fn decider(
                 }
                 // Nothing was recorded, so nothing is shown as decided.
                 Ok(_) => {
-                    set_problem.try_set(Some(words::not_recorded(link::UNEXPECTED)));
+                    set_problem.try_set(Some(words::not_recorded(lang(), w().unexpected_answer)));
                 }
                 Err(e) => {
-                    set_problem.try_set(Some(words::not_recorded(&e)));
+                    set_problem.try_set(Some(words::not_recorded(lang(), &e)));
                 }
             }
         });
@@ -464,11 +466,11 @@ fn Lock(set_locked: WriteSignal<bool>) -> impl IntoView {
     };
     view! {
         <form class="lock" data-testid="lock" on:submit=unlock>
-            <h2>{words::LOCKED}</h2>
-            <label for="lock-pin">{words::STAFF_PIN}</label>
+            <h2>{w().locked}</h2>
+            <label for="lock-pin">{w().staff_pin}</label>
             <input id="lock-pin" data-testid="lock-pin" type="password" inputmode="numeric" autocomplete="off"
                 prop:value=move || typed.get() on:input=move |ev| set_typed.set(event_target_value(&ev))/>
-            <button class="shell__button" type="submit">"Unlock"</button>
+            <button class="shell__button" type="submit">{w().unlock}</button>
             <p role="alert" data-testid="lock-message">{move || why.get()}</p>
         </form>
     }
@@ -494,14 +496,14 @@ fn LockSetting(status: ReadSignal<Status>, set_locked: WriteSignal<bool>) -> imp
     };
     view! {
         <form class="desk__staff" data-testid="lock-setting" on:submit=save>
-            <p data-testid="lock-state">{move || words::lock_state(status.with(|s| s.lock_minutes))}</p>
-            <label for="lock-minutes">{words::LOCK_AFTER}</label>
+            <p data-testid="lock-state">{move || words::lock_state(lang(), status.with(|s| s.lock_minutes))}</p>
+            <label for="lock-minutes">{w().lock_after}</label>
             <input id="lock-minutes" data-testid="lock-minutes" type="number" inputmode="numeric" min="0" max="60"
                 prop:value=move || minutes.get() on:input=move |ev| set_minutes.set(event_target_value(&ev))/>
-            <label for="lock-new-pin">{words::STAFF_PIN}</label>
+            <label for="lock-new-pin">{w().staff_pin}</label>
             <input id="lock-new-pin" data-testid="lock-new-pin" type="password" inputmode="numeric" autocomplete="off"
                 prop:value=move || pin.get() on:input=move |ev| set_pin.set(event_target_value(&ev))/>
-            <button class="desk__small" type="submit">"Set"</button>
+            <button class="desk__small" type="submit">{w().set}</button>
             <span role="alert">{move || note.get()}</span>
         </form>
     }
@@ -527,12 +529,12 @@ pub fn PairByScan() -> impl IntoView {
                     let _ = w.location().assign(&["/pair#", code].concat());
                 }
             }
-            None => set_note.set(words::NOT_A_PAIRING_CODE.into()),
+            None => set_note.set(w().not_a_pairing_code.into()),
         }),
     );
     view! {
         <button class="shell__button" data-testid="scan-pairing" on:click=move |_| set_on.set(true)>
-            "Scan the pairing QR code"
+            {w().scan_pairing_qr}
         </button>
         <div style:display=move || if on.get() { "block" } else { "none" }>
             {camera::scan_view(video)}
@@ -558,12 +560,12 @@ fn StaffName(status: ReadSignal<Status>) -> impl IntoView {
     };
     view! {
         <form class="desk__staff" on:submit=save>
-            <p>{words::scanning_as()} " " <strong data-testid="staff">{move || status.with(|s| s.staff.clone())}</strong></p>
-            <label for="staff-name">"Your name"</label>
+            <p>{w().scanning_as} " " <strong data-testid="staff">{move || status.with(|s| s.staff.clone())}</strong></p>
+            <label for="staff-name">{w().your_name}</label>
             <input id="staff-name" data-testid="staff-name" autocomplete="name" maxlength=ingia_core::STAFF_NAME_MAX.to_string()
                 prop:value=move || typed.get().unwrap_or_else(|| status.with(|s| s.staff.clone()))
                 on:input=move |ev| set_typed.set(Some(event_target_value(&ev)))/>
-            <button class="desk__small" type="submit">"Save"</button>
+            <button class="desk__small" type="submit">{w().save}</button>
             <span role="alert">{move || problem.get()}</span>
         </form>
     }

@@ -7,13 +7,14 @@
 use std::rc::Rc;
 
 use ingia_core::protocol::{Answer, Request, VerdictView};
-use ingia_core::{words, Tone};
+use ingia_core::Tone;
 use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::page::camera::{self, CameraState, Facing, Scanner};
 use crate::page::desk::{self, background_sync, decider, run_camera, GateDesk};
+use crate::page::lang::w;
 use crate::page::{link, qr, OpenGate};
 
 /// How long the corner must be held to call the staff prompt.
@@ -65,7 +66,7 @@ pub fn Kiosk(open: OpenGate) -> impl IntoView {
                     set_stage.set(next);
                 }
                 Ok(Answer::Refused(why)) => set_message.set(why),
-                Ok(_) => set_message.set(link::UNEXPECTED.into()),
+                Ok(_) => set_message.set(w().unexpected_answer.into()),
                 Err(e) => set_message.set(e),
             }
         });
@@ -73,21 +74,21 @@ pub fn Kiosk(open: OpenGate) -> impl IntoView {
 
     view! {
         {move || match stage.get() {
-            Stage::Loading => view! { <p>"Starting the kiosk…"</p> }.into_any(),
+            Stage::Loading => view! { <p>{w().kiosk_starting}</p> }.into_any(),
             Stage::Staff => view! {
                 <button class="shell__button kiosk__resume" data-testid="kiosk-resume" on:click=move |_| set_stage.set(Stage::Running)>
-                    "Back to kiosk mode"
+                    {w().kiosk_back}
                 </button>
                 <GateDesk open=open.clone() lock=desk::no_lock/>
             }.into_any(),
             Stage::SetPin | Stage::ExitPrompt => view! {
                 <form class="kiosk__pin" on:submit=submit>
-                    <label for="kiosk-pin">{if stage.get() == Stage::SetPin { words::KIOSK_SET_PIN } else { words::KIOSK_EXIT_PIN }}</label>
+                    <label for="kiosk-pin">{if stage.get() == Stage::SetPin { w().kiosk_set_pin } else { w().kiosk_exit_pin }}</label>
                     <input id="kiosk-pin" data-testid="kiosk-pin" type="password" inputmode="numeric" autocomplete="off"
                         prop:value=move || typed.get() on:input=move |ev| set_typed.set(event_target_value(&ev))/>
-                    <button class="shell__button" type="submit">"OK"</button>
+                    <button class="shell__button" type="submit">{w().ok}</button>
                     {(stage.get() == Stage::ExitPrompt).then(|| view! {
-                        <button class="shell__button" type="button" on:click=move |_| set_stage.set(Stage::Running)>"Cancel"</button>
+                        <button class="shell__button" type="button" on:click=move |_| set_stage.set(Stage::Running)>{w().cancel}</button>
                     })}
                     <p role="alert" data-testid="kiosk-message">{move || message.get()}</p>
                 </form>
@@ -148,13 +149,13 @@ fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static
     };
     view! {
         <div class="kiosk" data-testid="kiosk" on:pointerdown=|_| camera::enter_fullscreen()>
-            <button class="kiosk__corner" aria-label="Staff (hold)" data-testid="kiosk-corner"
+            <button class="kiosk__corner" aria-label=w().kiosk_staff data-testid="kiosk-corner"
                 on:pointerdown=press on:pointerup=release on:pointercancel=release></button>
             <h2 class="kiosk__event">{event}</h2>
             <div class="kiosk__camera">{camera::scan_view(video)}</div>
             <p class="kiosk__prompt">{move || match camera_state.get() {
-                CameraState::Denied | CameraState::Unavailable => words::KIOSK_NO_CAMERA,
-                _ => words::KIOSK_PROMPT,
+                CameraState::Denied | CameraState::Unavailable => w().kiosk_no_camera,
+                _ => w().kiosk_prompt,
             }}</p>
             <p role="alert">{move || problem.get().unwrap_or_default()}</p>
             {move || verdict.get().map(|(seq, v)| {
@@ -169,7 +170,7 @@ fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static
                         <p class="verdict__detail" data-testid="verdict-detail">{v.detail.clone()}</p>
                         {welcome.then(|| view! {
                             <button class="shell__button kiosk__print" data-testid="print-badge"
-                                on:click=|_| camera::print_page()>"Print my badge"</button>
+                                on:click=|_| camera::print_page()>{w().print_badge}</button>
                         })}
                     </div>
                 }

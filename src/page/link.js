@@ -1,7 +1,7 @@
 // The page's side of the gate engine worker (src/engine/): each request gets an id and a
 // promise, unasked pushes go to the listeners. Messages are bytes (ingia_core::protocol, encoded
-// and decoded in Rust); this file only frames them: `{ id, msg }` both ways, `{ push }` from the
-// engine. The worker is started on the first request and
+// and decoded in Rust); this file only frames them: `{ id, msg, lang }` to the engine (the page's
+// language, for the sentences it writes), `{ id, msg }` back, `{ push }` from the engine. The worker is started on the first request and
 // answers once it says `ready`; requests made before then wait in order. A worker that fails to
 // load or traps is dropped: its waiting requests fail with a sentence for the steward, and the
 // next request starts a fresh one that reopens the gate from IndexedDB before it is asked
@@ -19,6 +19,15 @@ let nextId = 1;
 const waiting = new Map();
 const listeners = new Map();
 let nextListener = 1;
+// The page's language and this file's two sentences in it (src/page/lang.rs sets them).
+let lang = 'en';
+let stopped = 'The scanner stopped unexpectedly; try again.';
+let notLoaded = 'The scanner did not load: check the connection and try again.';
+export function language(tag, stoppedText, notLoadedText) {
+  lang = tag;
+  stopped = stoppedText;
+  notLoaded = notLoadedText;
+}
 
 function flush() {
   ready = started = true;
@@ -34,7 +43,7 @@ function spawn() {
       fail();
     } else if (data.ready) {
       // A restart reopens the gate (id 0) before anything else is asked.
-      if (started) worker.postMessage({ id: 0, reopen: true });
+      if (started) worker.postMessage({ id: 0, reopen: true, lang });
       else flush();
     } else if (data.id === 0) {
       flush();
@@ -54,9 +63,7 @@ function spawn() {
 
 function fail() {
   if (!worker) return; // reported already
-  const why = ready
-    ? 'The scanner stopped unexpectedly; try again.'
-    : 'The scanner did not load: check the connection and try again.';
+  const why = ready ? stopped : notLoaded;
   worker.terminate();
   worker = null;
   queue = [];
@@ -68,7 +75,7 @@ function fail() {
 export function call(bytes) {
   if (!worker) spawn();
   return new Promise((ok, no) => {
-    const msg = { id: nextId++, msg: bytes };
+    const msg = { id: nextId++, msg: bytes, lang };
     waiting.set(msg.id, { ok, no });
     if (ready) worker.postMessage(msg, [bytes.buffer]);
     else queue.push(msg);

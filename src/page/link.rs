@@ -17,14 +17,12 @@ extern "C" {
     fn unlisten_js(id: u32);
 }
 
-/// An answer from another build of the engine, or none the request expects.
-pub const UNEXPECTED: &str = "unexpected answer from the scanner";
-
 /// Asks the engine; `Err` is a sentence to show.
 pub async fn call(request: Request) -> Result<Answer, String> {
     let bytes = Uint8Array::from(&request.encode()[..]);
     let reply = JsFuture::from(call_js(&bytes)).await.map_err(|e| e.as_string().unwrap_or_default())?;
-    protocol::decode_reply(&Uint8Array::new(&reply).to_vec()).map_err(|_| UNEXPECTED.to_string())?
+    protocol::decode_reply(&Uint8Array::new(&reply).to_vec())
+        .map_err(|_| super::lang::w().unexpected_answer.to_string())?
 }
 
 /// Hears the engine's pushes until dropped.

@@ -7,12 +7,15 @@
 pub mod camera;
 mod desk;
 mod kiosk;
+mod lang;
 mod link;
 mod qr;
 mod wallet;
 
 use ingia_core::protocol::{Answer, Push, Request, Screen};
-use ingia_core::{words, Role};
+use ingia_core::Role;
+
+use lang::{w, LanguagePicker};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
@@ -29,7 +32,7 @@ impl Shown {
     fn of(answer: Result<Answer, String>) -> Shown {
         match answer {
             Ok(Answer::Screen(s)) => Shown::Engine(s),
-            Ok(_) => Shown::Failed(link::UNEXPECTED.into()),
+            Ok(_) => Shown::Failed(w().unexpected_answer.into()),
             Err(e) => Shown::Failed(e),
         }
     }
@@ -105,6 +108,7 @@ pub fn wallet_app() -> impl IntoView {
 /// A gate device's page: pairing, then `open` shows the open gate. A device on the wrong page
 /// for its role (a kiosk tablet that paired at `/pair`) goes to its own.
 fn gate_page(page: GatePage, open: fn(OpenGate) -> AnyView) -> impl IntoView {
+    lang::apply();
     camera::persist_storage();
     let (screen, set_screen) = signal(Shown::Loading);
     let shown = move |answer: Result<Answer, String>| {
@@ -128,13 +132,14 @@ fn gate_page(page: GatePage, open: fn(OpenGate) -> AnyView) -> impl IntoView {
         <main class="shell">
             <header class="shell__bar">
                 <h1 class="shell__title">"Ingia"</h1>
+                <LanguagePicker/>
             </header>
             <section class="shell__body" aria-live="polite">
                 {move || match screen.get() {
-                    Shown::Loading => view! { <p>"Starting…"</p> }.into_any(),
+                    Shown::Loading => view! { <p>{w().starting}</p> }.into_any(),
                     Shown::Engine(Screen::NotPaired) => view! {
-                        <h2>{words::NOT_PAIRED}</h2>
-                        <p>{words::NOT_PAIRED_HELP}</p>
+                        <h2>{w().not_paired}</h2>
+                        <p>{w().not_paired_help}</p>
                         <desk::PairByScan/>
                     }.into_any(),
                     Shown::Engine(Screen::Pairing { progress, step, .. }) => view! {
@@ -145,29 +150,29 @@ fn gate_page(page: GatePage, open: fn(OpenGate) -> AnyView) -> impl IntoView {
                         let home = GatePage::of(role);
                         if home != page {
                             go_to(home.path());
-                            return view! { <p>"Opening…"</p> }.into_any();
+                            return view! { <p>{w().opening}</p> }.into_any();
                         }
                         open(OpenGate { event, gate, tickets, role })
                     }
                     Shown::Engine(Screen::NoManifest) => view! {
-                        <h2>{words::NO_MANIFEST}</h2>
-                        <button class="shell__button" on:click=retry>"Download the event"</button>
+                        <h2>{w().no_manifest}</h2>
+                        <button class="shell__button" on:click=retry>{w().download_event}</button>
                     }.into_any(),
                     Shown::Engine(Screen::Erased { why }) => view! {
                         <h2 data-testid="erased">{why}</h2>
-                        <p>{words::NOT_PAIRED_HELP}</p>
+                        <p>{w().not_paired_help}</p>
                         <desk::PairByScan/>
                     }.into_any(),
                     Shown::Engine(Screen::Wallet) => {
                         go_to("/wallet");
-                        view! { <p>"Opening…"</p> }.into_any()
+                        view! { <p>{w().opening}</p> }.into_any()
                     }
                     Shown::Failed(message) => view! {
-                        <h2>{words::SOMETHING_WRONG}</h2>
+                        <h2>{w().something_wrong}</h2>
                         <p role="alert" data-testid="error">{message}</p>
                         <button class="shell__button" on:click=|_| {
                             if let Some(w) = web_sys::window() { let _ = w.location().reload(); }
-                        }>"Try again"</button>
+                        }>{w().try_again}</button>
                     }.into_any(),
                 }}
             </section>

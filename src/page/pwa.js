@@ -70,3 +70,25 @@ export function printPage() {
 export function persistStorage() {
   navigator.storage?.persist?.().catch(() => {});
 }
+
+// The reader's language (src/page/lang.rs): the one chosen on this device, else the browser's.
+const LANG_KEY = 'ingia.lang';
+export function savedLanguage() {
+  try {
+    return localStorage.getItem(LANG_KEY) || '';
+  } catch {
+    return '';
+  }
+}
+export function saveLanguage(tag) {
+  try {
+    localStorage.setItem(LANG_KEY, tag);
+  } catch {}
+}
+export function browserLanguages() {
+  return (navigator.languages?.length ? navigator.languages : [navigator.language || '']).join(',');
+}
+export function showLanguage(tag, rtl) {
+  document.documentElement.lang = tag;
+  document.documentElement.dir = rtl ? 'rtl' : 'ltr';
+}

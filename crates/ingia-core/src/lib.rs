@@ -14,6 +14,7 @@ pub mod conflict;
 pub mod exchange;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod i18n;
 pub mod ids;
 pub mod issue;
 pub mod keys;
@@ -42,6 +43,7 @@ pub mod words;
 
 pub use checkin::{staff_name, CheckIn, Movement, ScanResult, STAFF_NAME_MAX};
 pub use conflict::{FirstWins, ItemResult, SyncOutcome};
+pub use i18n::{Labels, Lang, Texts, Words};
 pub use ids::{DeviceId, EventId, GateId, GateSet, KeyId, Role, ScanId, TicketId, TicketTypeId, UnixMillis};
 pub use issue::{issue_ticket, Issued, TicketRequest};
 pub use keys::{EventPublicKey, EventSigningKey};

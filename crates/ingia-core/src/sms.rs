@@ -8,6 +8,9 @@
 
 use alloc::string::String;
 
+use crate::i18n::{fill, Lang};
+use crate::manifest::Ways;
+use crate::pin::Pin;
 use crate::proof::Proof;
 
 /// Attempts one phone number may make in [`ATTEMPT_WINDOW_MS`].
@@ -19,9 +22,29 @@ pub const BLOCK_WINDOW_MS: u64 = 24 * 60 * 60 * 1000;
 /// The longest inbound text read; the provider's limit for a concatenated SMS is far below.
 pub const MAX_TEXT: usize = 1600;
 
-/// The check-in keywords, one or more per supported language (English, French, Swahili,
-/// Portuguese); compared in upper case with spaces removed.
-const KEYWORDS: [&str; 6] = ["CHECKIN", "ENTRER", "ENTREE", "INGIA", "INGIZA", "ENTRAR"];
+/// Other spellings people type besides each language's own keyword (`Texts::sms_keyword`).
+const MORE_KEYWORDS: [(&str, Lang); 2] = [("ENTREE", Lang::Fr), ("INGIZA", Lang::Sw)];
+
+/// Every check-in keyword with the language it teaches (`None`: several languages teach it),
+/// compared in upper case with spaces removed.
+fn keywords() -> impl Iterator<Item = (&'static str, Option<Lang>)> {
+    let shared = |k: &str| Lang::ALL.iter().filter(|l| l.texts().sms_keyword == k).count() > 1;
+    Lang::ALL
+        .into_iter()
+        .map(move |l| (l.texts().sms_keyword, (!shared(l.texts().sms_keyword)).then_some(l)))
+        .chain(MORE_KEYWORDS.into_iter().map(|(k, l)| (k, Some(l))))
+}
+
+fn squeeze(text: &str) -> String {
+    text.trim().chars().flat_map(char::to_uppercase).filter(|c| !c.is_whitespace() && *c != '-').collect()
+}
+
+/// The language a text's keyword belongs to, when only one language uses it (`ENTRER`: French;
+/// `CHECKIN` is taught in English, Arabic and Amharic): the reply's language when no ticket says.
+pub fn keyword_lang(text: &str) -> Option<Lang> {
+    let squeezed = squeeze(text);
+    keywords().find(|(k, _)| squeezed.starts_with(k)).and_then(|(_, l)| l)
+}
 
 /// What a text asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,9 +58,8 @@ pub enum Command {
 /// Reads an inbound text: `CHECKIN 482916`, `check in 482-916`, `Ingia 482 916`, or the PIN
 /// alone.
 pub fn parse_command(text: &str) -> Command {
-    let upper: String = text.trim().chars().flat_map(char::to_uppercase).collect();
-    let squeezed: String = upper.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-    let rest = KEYWORDS.iter().find_map(|k| squeezed.strip_prefix(k)).unwrap_or(&squeezed);
+    let squeezed = squeeze(text);
+    let rest = keywords().find_map(|(k, _)| squeezed.strip_prefix(k)).unwrap_or(&squeezed);
     let pin = rest.trim_start_matches([':', '#', '*']);
     if !pin.is_empty() && pin.len() <= 12 && pin.chars().all(|c| c.is_ascii_digit()) {
         Command::CheckIn(String::from(pin))
@@ -152,6 +174,42 @@ pub fn gate_code(proof: &Proof) -> Option<String> {
     Some((0..4).map(|i| ALPHABET[((bits >> (27 - 5 * i)) & 31) as usize] as char).collect())
 }
 
+/// The ticket SMS in the attendee's language: the event, the PIN where it opens something, the
+/// wallet link (when there is one), and the ways in as far as the ticket's type takes them;
+/// each sentence whole.
+pub fn ticket_text(
+    lang: Lang,
+    event: &str,
+    pin: Pin,
+    ways: Ways,
+    link: Option<&str>,
+    shortcode: Option<&str>,
+) -> String {
+    let w = lang.texts();
+    let name: String = event.chars().take(40).collect();
+    let pin = alloc::format!("{pin}");
+    let mut text = if ways.uses_pin() {
+        fill(w.sms_ticket_pin, &[("event", &name), ("pin", &pin)])
+    } else {
+        fill(w.sms_ticket, &[("event", &name)])
+    };
+    if let Some(link) = link {
+        text.push(' ');
+        text.push_str(&fill(w.sms_link, &[("link", link)]));
+    }
+    let code = shortcode.filter(|_| ways.phone);
+    let args = [("keyword", w.sms_keyword), ("pin", pin.as_str()), ("code", code.unwrap_or(""))];
+    let gate = match (ways.pin, code.is_some()) {
+        (false, false) => w.sms_gate_show,
+        (true, false) => w.sms_gate_show_or_pin,
+        (false, true) => w.sms_gate_show_or_text,
+        (true, true) => w.sms_gate_show_pin_or_text,
+    };
+    text.push(' ');
+    text.push_str(&fill(gate, &args));
+    text
+}
+
 /// How a text is encoded on the air, and what it costs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segments {
@@ -206,6 +264,100 @@ mod tests {
         }
         for text in ["", "HELLO", "CHECKIN", "CHECKIN abc", "STOP", "CHECKIN 1234567890123"] {
             assert_eq!(parse_command(text), Command::Unknown, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_keyword_says_its_language() {
+        assert_eq!(keyword_lang("entrer 482916"), Some(Lang::Fr));
+        assert_eq!(keyword_lang("Ingiza 482916"), Some(Lang::Sw));
+        assert_eq!(keyword_lang("ENTRAR 482916"), Some(Lang::Pt));
+        assert_eq!(keyword_lang("CHECKIN 482916"), None, "taught in three languages");
+        assert_eq!(keyword_lang("482916"), None);
+        for lang in Lang::ALL {
+            let text = alloc::format!("{} 482916", lang.texts().sms_keyword.to_lowercase());
+            assert_eq!(parse_command(&text), Command::CheckIn("482916".into()), "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn the_ticket_text_offers_only_the_ways_its_type_takes() {
+        let pin = Pin::new(482_916, 6).unwrap();
+        let link = Some("https://t.example/wallet#w1");
+        let text = |ways| ticket_text(Lang::En, "Lagos Live", pin, ways, link, Some("20880"));
+        assert_eq!(
+            text(Ways::ALL),
+            "Lagos Live: your PIN is 482916. Ticket: https://t.example/wallet#w1 At the gate show the ticket, \
+             give the PIN or text CHECKIN 482916 to 20880."
+        );
+        assert_eq!(
+            text(Ways::LIVE_ONLY),
+            "Lagos Live: your ticket. Ticket: https://t.example/wallet#w1 At the gate show the ticket."
+        );
+        let sms_only = text(Ways { printed: false, pin: false, phone: true });
+        assert!(sms_only.contains("text CHECKIN 482916") && !sms_only.contains("give the PIN"), "{sms_only}");
+        let gate_only = text(Ways { printed: true, pin: true, phone: false });
+        assert!(gate_only.contains("give the PIN") && !gate_only.contains("CHECKIN"), "{gate_only}");
+        let french = ticket_text(Lang::Fr, "Lagos Live", pin, Ways::ALL, None, Some("20880"));
+        assert!(french.contains("envoyez ENTRER 482916 au 20880"), "{french}");
+        assert!(!ticket_text(Lang::Sw, "X", pin, Ways::ALL, None, None).contains("{"), "no code: no SMS sentence");
+    }
+
+    /// Every text a feature phone receives, filled with long but real values, within its
+    /// budget in every language: a reply in 2 segments, the ticket SMS (with a 40-letter event
+    /// name and a wallet link) in 2 (GSM-7) or 4 (UCS-2). Printed per language with
+    /// `--nocapture`.
+    #[test]
+    fn every_sms_fits_its_budget_in_every_language() {
+        use crate::i18n::Entry;
+        let pin = Pin::new(48_291_673, 8).unwrap();
+        let link = "https://tickets.example.africa/wallet#Qx7Lm2Pz9Rt4Vb8Nc3Kd6Wf1";
+        let event = "Afrobeats Live at Eko Convention Centre X";
+        let values = [
+            ("name", "Oluwaseyifunmi"),
+            ("code", "7QK2"),
+            ("gate", "VIP North entrance gate"),
+            ("time", "20:41"),
+            ("when", "Sat 5 Dec 2026 18:00"),
+            ("keyword", "CHECKIN"),
+            ("pin", "48291673"),
+            ("event", event),
+            ("link", link),
+        ];
+        std::println!("language | longest reply (segments, encoding) | ticket SMS (segments, encoding)");
+        for lang in Lang::ALL {
+            let mut longest = (Segments { gsm7: true, units: 0, count: 0 }, "");
+            for (key, entry) in lang.texts().entries() {
+                let Entry::Text(t) = entry else { continue };
+                if !key.starts_with("sms_") || key.starts_with("sms_ticket") || key.starts_with("sms_gate") {
+                    continue;
+                }
+                let s = segments(&fill(t, &values));
+                assert!(s.count <= 2, "{lang:?} {key}: {} segments", s.count);
+                if s.units > longest.0.units {
+                    longest = (s, key);
+                }
+            }
+            let ticket = ticket_text(lang, event, pin, Ways::ALL, Some(link), Some("20880"));
+            let t = segments(&ticket);
+            // GSM-7 languages in 2 segments; Arabic and Amharic (UCS-2, 67 units a part) in 4.
+            let budget = if t.gsm7 { 2 } else { 4 };
+            assert!(t.count <= budget, "{lang:?} ticket SMS: {} segments: {ticket}", t.count);
+            let enc = |gsm7: bool| if gsm7 { "GSM-7" } else { "UCS-2" };
+            std::println!(
+                "{} | {} ({}, {}, {} units) | {} ({}, {} units)",
+                lang.tag(),
+                longest.0.count,
+                longest.1,
+                enc(longest.0.gsm7),
+                longest.0.units,
+                t.count,
+                enc(t.gsm7),
+                t.units
+            );
+            if matches!(lang, Lang::En | Lang::Fr | Lang::Sw | Lang::Pt) {
+                assert!(t.gsm7, "{lang:?}: the ticket SMS leaves GSM-7: {ticket}");
+            }
         }
     }
 

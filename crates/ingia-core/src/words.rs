@@ -1,8 +1,8 @@
-//! Every sentence a gate screen shows, in one place: verdict headlines and details, the status
-//! line's counts, conflicts, recent scans, search results, data age and its warning, pairing
-//! steps, the camera's prompts and the kiosk's. The engine writes its answers with these, and
-//! the scanner and kiosk pages take their fixed prompts from here, so a steward and a kiosk say
-//! the same thing and a translation has one module to follow.
+//! The gate's sentences with values in them, in the language asked: verdict headlines and
+//! details, the status line's counts, conflicts, recent scans, search results, data age and its
+//! warning, the lock, the camera's prompts. The engine writes its answers with these, and the
+//! scanner and kiosk pages take their fixed words from [`crate::i18n`], so a steward and a kiosk
+//! say the same thing.
 //! Invariant: pure; wall-clock times are shown through a [`Clock`] the caller supplies (the
 //! device's time zone), never read here.
 
@@ -10,6 +10,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::checkin::{Movement, ScanResult};
+use crate::i18n::{fill, Lang};
 use crate::ids::{DeviceId, GateId, TicketId, UnixMillis};
 use crate::manifest::TicketStatus;
 use crate::presence::Stamp;
@@ -30,73 +31,114 @@ impl Clock<'_> {
 }
 
 /// The verdict's headline, in plain words for the steward.
-pub fn headline(kind: RefusalKind) -> &'static str {
+pub fn headline(lang: Lang, kind: RefusalKind) -> &'static str {
+    let w = lang.words();
     match kind {
-        RefusalKind::Malformed => "Not a ticket",
-        RefusalKind::Forged => "Fake ticket",
-        RefusalKind::WrongEvent => "Ticket for another event",
-        RefusalKind::NotYetValid => "Not valid yet",
-        RefusalKind::Expired => "Ticket expired",
-        RefusalKind::Refunded => "Ticket refunded",
-        RefusalKind::Revoked => "Ticket cancelled",
-        RefusalKind::Blocked => "Ticket blocked: call a supervisor",
-        RefusalKind::StaleCode => "Old code: ask them to open the ticket again",
-        RefusalKind::CodeRequired => "Needs the live code from the phone",
-        RefusalKind::WayNotAccepted => "Not by PIN for this ticket: scan its code",
-        RefusalKind::AlreadyCheckedIn => "Already checked in",
-        RefusalKind::WrongGate => "Wrong gate",
-        RefusalKind::NotInside => "Not inside: cannot exit",
-        RefusalKind::UnknownTicket => "Not on this device: check online",
-        RefusalKind::UnknownPin => "No ticket has this PIN",
+        RefusalKind::Malformed => w.not_a_ticket,
+        RefusalKind::Forged => w.fake_ticket,
+        RefusalKind::WrongEvent => w.other_event,
+        RefusalKind::NotYetValid => w.not_valid_yet,
+        RefusalKind::Expired => w.expired,
+        RefusalKind::Refunded => w.refunded,
+        RefusalKind::Revoked => w.cancelled,
+        RefusalKind::Blocked => w.blocked,
+        RefusalKind::StaleCode => w.old_code,
+        RefusalKind::CodeRequired => w.needs_live_code,
+        RefusalKind::WayNotAccepted => w.not_by_pin,
+        RefusalKind::AlreadyCheckedIn => w.already_checked_in,
+        RefusalKind::WrongGate => w.wrong_gate,
+        RefusalKind::NotInside => w.not_inside,
+        RefusalKind::UnknownTicket => w.not_on_device,
+        RefusalKind::UnknownPin => w.no_such_pin,
     }
 }
 
 /// What the full-screen verdict says: its tone, title and detail line. A kiosk greets the
 /// attendee by name and sends every refusal to staff.
 pub fn verdict(
+    lang: Lang,
     v: &Verdict,
     holder: &str,
     gate_name: &dyn Fn(GateId) -> String,
     clock: Clock<'_>,
     kiosk: bool,
 ) -> (Tone, String, String) {
+    let w = lang.words();
     match v {
-        Verdict::Admit { movement: Movement::Exit, .. } => (Tone::Green, "Exit recorded".into(), String::new()),
-        Verdict::Admit { .. } if kiosk => (Tone::Green, format!("Welcome, {holder}!"), String::new()),
+        Verdict::Admit { movement: Movement::Exit, .. } => (Tone::Green, w.exit_recorded.into(), String::new()),
+        Verdict::Admit { .. } if kiosk => (Tone::Green, put(lang, w.welcome_name, &[("name", holder)]), String::new()),
         Verdict::Admit { reentry, .. } => {
-            (Tone::Green, "Welcome".into(), if *reentry { "Re-entry".into() } else { String::new() })
+            (Tone::Green, w.welcome.into(), if *reentry { w.reentry.into() } else { String::new() })
         }
         Verdict::Refuse { reason, .. } => {
             let detail = match reason {
-                _ if kiosk => KIOSK_SEE_STAFF.into(),
-                Refusal::AlreadyCheckedIn(stamp) => {
-                    format!("at {}, {}, device {}", clock.hhmm(stamp.at), gate_name(stamp.gate), stamp.device)
-                }
+                _ if kiosk => w.kiosk_see_staff.into(),
+                Refusal::AlreadyCheckedIn(stamp) => put(
+                    lang,
+                    w.already_at,
+                    &[
+                        ("time", &clock.hhmm(stamp.at)),
+                        ("gate", &gate_name(stamp.gate)),
+                        ("device", &stamp.device.to_string()),
+                    ],
+                ),
                 _ => String::new(),
             };
-            (reason.kind().tone(), headline(reason.kind()).into(), detail)
+            (reason.kind().tone(), headline(lang, reason.kind()).into(), detail)
         }
     }
 }
 
+fn count(lang: Lang, forms: &[&'static str], n: u64) -> String {
+    put(lang, lang.plural(forms, n), &[("n", &n.to_string())])
+}
+
+/// A value isolated from the text around it in a right-to-left language (empty stays empty).
+fn iso(lang: Lang, value: &str) -> String {
+    if lang.rtl() && !value.is_empty() {
+        format!("\u{2068}{value}\u{2069}")
+    } else {
+        value.into()
+    }
+}
+
+/// [`fill`] for a screen: in a right-to-left language each value (a time, a gate's or a
+/// holder's name, a number) is isolated (FSI ... PDI) so it reads whole in either direction.
+fn put(lang: Lang, template: &str, args: &[(&str, &str)]) -> String {
+    if !lang.rtl() {
+        return fill(template, args);
+    }
+    let isolated: alloc::vec::Vec<(&str, String)> = args.iter().map(|(k, v)| (*k, iso(lang, v))).collect();
+    let refs: alloc::vec::Vec<(&str, &str)> = isolated.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    fill(template, &refs)
+}
+
 /// The sync counts of the status line.
-pub fn counts(pending: usize, synced: u64, conflicts: usize) -> String {
-    format!("{pending} pending · {synced} synced · {conflicts} conflicts")
+pub fn counts(lang: Lang, pending: usize, synced: u64, conflicts: usize) -> String {
+    let w = lang.words();
+    format!(
+        "{} · {} · {}",
+        count(lang, w.pending_n, pending as u64),
+        count(lang, w.synced_n, synced),
+        count(lang, w.conflicts_n, conflicts as u64)
+    )
 }
 
 /// The stats bar.
-pub fn stats(checked_in: usize, total: usize, this_gate: usize) -> String {
-    format!("{checked_in} / {total} checked in · {this_gate} at this gate")
+pub fn stats(lang: Lang, checked_in: usize, total: usize, this_gate: usize) -> String {
+    let [c, t, h] = [checked_in, total, this_gate].map(|n| n.to_string());
+    put(lang, lang.words().stats, &[("checked", &c), ("total", &t), ("here", &h)])
 }
 
 /// A gate this device knows only by number.
-pub fn unnamed_gate(gate: GateId) -> String {
-    format!("Gate {gate}")
+pub fn unnamed_gate(lang: Lang, gate: GateId) -> String {
+    put(lang, lang.words().gate_n, &[("n", &gate.to_string())])
 }
 
-/// One line of the supervisor's conflicts list.
-/// A conflict; `holder` where the device holds names (a sealed entry's name is not kept).
+/// One line of the supervisor's conflicts list; `holder` where the device holds names (a
+/// sealed entry's name is not kept).
 pub fn conflict(
+    lang: Lang,
     holder: Option<&str>,
     ticket: TicketId,
     winner_gate: &str,
@@ -104,32 +146,46 @@ pub fn conflict(
     mine_at: UnixMillis,
     clock: Clock<'_>,
 ) -> String {
+    let w = lang.words();
     let who = match holder {
-        Some(name) => format!("{name} (ticket {ticket})"),
-        None => unnamed_holder(ticket),
+        Some(name) => put(lang, w.holder_ticket, &[("name", name), ("ticket", &ticket.to_string())]),
+        None => unnamed_holder(lang, ticket),
     };
-    format!(
-        "{who}: admitted first at {winner_gate}, {}, device {}; this device at {}",
-        clock.hhmm(winner.at),
-        winner.device,
-        clock.hhmm(mine_at)
+    put(
+        lang,
+        w.conflict,
+        &[
+            ("who", &who),
+            ("gate", winner_gate),
+            ("time", &clock.hhmm(winner.at)),
+            ("device", &winner.device.to_string()),
+            ("mine", &clock.hhmm(mine_at)),
+        ],
     )
 }
 
-/// One line of the recent scans: "HH:MM · what · holder".
 /// A holder whose name this device does not hold (a sealed entry not scanned here this session).
-pub fn unnamed_holder(ticket: TicketId) -> String {
-    format!("Ticket {ticket}")
+pub fn unnamed_holder(lang: Lang, ticket: TicketId) -> String {
+    put(lang, lang.words().ticket_n, &[("ticket", &ticket.to_string())])
 }
 
-pub fn recent(at: UnixMillis, movement: Movement, result: ScanResult, holder: &str, clock: Clock<'_>) -> String {
+/// One line of the recent scans: "HH:MM · what · holder" (a list of items, not a sentence).
+pub fn recent(
+    lang: Lang,
+    at: UnixMillis,
+    movement: Movement,
+    result: ScanResult,
+    holder: &str,
+    clock: Clock<'_>,
+) -> String {
+    let w = lang.words();
     let what = match result {
-        ScanResult::Admitted if movement == Movement::Exit => "Exit",
-        ScanResult::Admitted => "Admitted",
-        ScanResult::Refused(kind) => headline(kind),
+        ScanResult::Admitted if movement == Movement::Exit => w.exit,
+        ScanResult::Admitted => w.admitted,
+        ScanResult::Refused(kind) => headline(lang, kind),
     };
     let sep = if holder.is_empty() { "" } else { " · " };
-    format!("{} · {what}{sep}{holder}", clock.hhmm(at))
+    format!("{} · {what}{sep}{}", iso(lang, &clock.hhmm(at)), iso(lang, holder))
 }
 
 /// An SMS or USSD arrival on the gate's list: when, and the name to match.
@@ -137,33 +193,34 @@ pub fn phone_arrival(at: UnixMillis, name: &str, clock: Clock<'_>) -> String {
     format!("{} · {name}", clock.hhmm(at))
 }
 
-/// The gate's list of SMS and USSD arrivals: its tab and its heading.
-pub const PHONE_TAB: &str = "By SMS";
-pub const PHONE_TITLE: &str = "Checked in by SMS: let them in when their code matches";
-
 /// A ticket found by name, with its standing at the gates.
 pub fn found(
+    lang: Lang,
     holder: &str,
     ticket_type: &str,
     status: TicketStatus,
     first_entry: Option<(Stamp, String)>,
     clock: Clock<'_>,
 ) -> String {
+    let w = lang.words();
     let standing = match (status, first_entry) {
-        (TicketStatus::Active, Some((s, gate))) => format!("checked in at {}, {gate}", clock.hhmm(s.at)),
-        (TicketStatus::Active, None) => "not checked in".into(),
-        (TicketStatus::Refunded, _) => "refunded".into(),
-        (TicketStatus::Revoked, _) => "cancelled".into(),
-        (TicketStatus::Blocked, _) => "blocked".into(),
+        (TicketStatus::Active, Some((s, gate))) => {
+            put(lang, w.found_in, &[("time", &clock.hhmm(s.at)), ("gate", &gate)])
+        }
+        (TicketStatus::Active, None) => w.found_not_in.into(),
+        (TicketStatus::Refunded, _) => w.found_refunded.into(),
+        (TicketStatus::Revoked, _) => w.found_cancelled.into(),
+        (TicketStatus::Blocked, _) => w.found_blocked.into(),
     };
-    format!("{holder} · {ticket_type} · {standing}")
+    format!("{} · {} · {standing}", iso(lang, holder), iso(lang, ticket_type))
 }
 
 /// "Data as of HH:MM": when the server last answered this device.
-pub fn as_of(last_contact: Option<UnixMillis>, clock: Clock<'_>) -> String {
+pub fn as_of(lang: Lang, last_contact: Option<UnixMillis>, clock: Clock<'_>) -> String {
+    let w = lang.words();
     match last_contact {
-        Some(at) => format!("Data as of {}", clock.hhmm(at)),
-        None => "No contact with the server yet".into(),
+        Some(at) => put(lang, w.data_as_of, &[("time", &clock.hhmm(at))]),
+        None => w.no_contact_yet.into(),
     }
 }
 
@@ -177,79 +234,44 @@ pub fn stale_minutes(now: UnixMillis, last_contact: UnixMillis) -> Option<u32> {
 }
 
 /// The stale-data warning.
-pub fn stale(minutes: u32) -> String {
-    format!("No contact with the server for {minutes} min: refunds and revocations since then are unknown here.")
+pub fn stale(lang: Lang, minutes: u32) -> String {
+    put(lang, lang.words().stale, &[("n", &minutes.to_string())])
 }
 
 /// A verdict that could not be stored is not a verdict.
-pub fn not_recorded(why: &str) -> String {
-    format!("Scan not recorded: {why}")
+pub fn not_recorded(lang: Lang, why: &str) -> String {
+    put(lang, lang.labels().not_recorded, &[("why", why)])
 }
 
-pub fn storage_problem(why: &str) -> String {
-    format!("storage problem ({why})")
+pub fn storage_problem(lang: Lang, why: &str) -> String {
+    put(lang, lang.words().storage_problem, &[("why", why)])
 }
 
-pub fn tickets_on_device(n: u32) -> String {
-    format!("{n} tickets on this device")
+pub fn tickets_on_device(lang: Lang, n: u32) -> String {
+    count(lang, lang.labels().tickets_on_device, u64::from(n))
 }
 
-pub fn scanning_as() -> &'static str {
-    "Scanning as"
+pub fn wrong_exit_pin(lang: Lang, tries_left: u32) -> String {
+    count(lang, lang.words().wrong_exit_pin, u64::from(tries_left))
 }
 
-pub fn wrong_exit_pin(tries_left: u32) -> String {
-    format!("Wrong PIN ({tries_left} tries left).")
-}
-
-pub fn exit_locked(secs: u64) -> String {
-    format!("Too many wrong tries: wait {secs} s.")
+pub fn exit_locked(lang: Lang, secs: u64) -> String {
+    put(lang, lang.words().exit_locked, &[("n", &secs.to_string())])
 }
 
 /// Which device an admission came from.
-pub fn device(d: DeviceId) -> String {
-    format!("device {d}")
+pub fn device(lang: Lang, d: DeviceId) -> String {
+    put(lang, lang.words().device_n, &[("n", &d.to_string())])
 }
-
-pub const PAIRING: &str = "Pairing this device…";
-/// The rule of [`crate::staff_name`], said to the steward.
-pub const BAD_STAFF_NAME: &str = "A name is 1 to 40 visible letters, digits or spaces.";
-pub const DAMAGED_REQUEST: &str = "The scanner sent a damaged request: reload the page.";
-pub const NO_RANDOMNESS: &str = "This browser gives no secure random numbers: update Chrome.";
-pub const PAIRING_BUSY: &str = "Many phones are pairing on this network: trying again in a few seconds…";
-pub const DOWNLOADING: &str = "Downloading the event…";
-pub const PAIRING_LINK_INCOMPLETE: &str = "This pairing link is incomplete. Ask your supervisor for a new one.";
-pub const NO_EVENT_YET: &str = "This device has no event yet.";
-pub const NOT_PAIRED: &str = "This device is not paired";
-pub const SEARCH_ON_SUPERVISOR: &str =
-    "Name search is on the supervisor's phone: this phone holds no attendee names (they open only when a ticket is shown).";
-pub const EVENT_KEPT_LONG_ENOUGH: &str =
-    "The event is over: this phone has deleted everything it held of it, as the organizer set.";
-pub const LOCKED: &str = "Locked: a steward's PIN opens this phone";
-pub const STAFF_PIN: &str = "Staff PIN (4 to 8 digits)";
-pub const LOCK_AFTER: &str = "Lock the screen after this many idle minutes (0: off)";
 
 /// The lock's state, as the gate's details show it.
-pub fn lock_state(minutes: u8) -> String {
+pub fn lock_state(lang: Lang, minutes: u8) -> String {
+    let w = lang.labels();
     match minutes {
-        0 => "No screen lock: anyone holding this phone can scan.".into(),
-        m => format!("Locks after {m} min without a touch; the staff PIN opens it."),
+        0 => w.lock_off.into(),
+        m => put(lang, w.lock_on, &[("n", &m.to_string())]),
     }
 }
-
-pub const DEVICE_REVOKED: &str =
-    "This phone was removed from the event by its organizer; everything it held of the event is deleted.";
-pub const NOT_PAIRED_HELP: &str = "Ask your gate supervisor for the pairing link or QR code of your event and gate.";
-pub const NOT_A_PAIRING_CODE: &str = "That code is not an Ingia pairing code.";
-pub const NO_MANIFEST: &str = "Paired, but the event is not on this device yet";
-pub const SOMETHING_WRONG: &str = "Something went wrong";
-pub const EXIT_PIN_RULE: &str = "The staff PIN must be 4 to 8 digits.";
-pub const NO_EXIT_PIN: &str = "No staff PIN is set on this device.";
-pub const KIOSK_SEE_STAFF: &str = "Please see a member of staff";
-pub const KIOSK_PROMPT: &str = "Hold your ticket's QR code up to the camera";
-pub const KIOSK_NO_CAMERA: &str = "The camera is not available: please see a member of staff";
-pub const KIOSK_SET_PIN: &str = "Staff: choose the PIN that will unlock this kiosk (4 to 8 digits)";
-pub const KIOSK_EXIT_PIN: &str = "Staff PIN to leave kiosk mode";
 
 /// What the camera is doing, as the steward is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,13 +283,14 @@ pub enum CameraPrompt {
     Unavailable,
 }
 
-pub fn camera(p: CameraPrompt) -> &'static str {
+pub fn camera(lang: Lang, p: CameraPrompt) -> &'static str {
+    let w = lang.labels();
     match p {
-        CameraPrompt::Starting => "Starting the camera…",
-        CameraPrompt::Running => "Hold the ticket's QR code inside the square",
-        CameraPrompt::Off => "Camera off",
-        CameraPrompt::Denied => "Camera blocked: allow it in Chrome's site settings, or type the PIN",
-        CameraPrompt::Unavailable => "No camera found: type the PIN",
+        CameraPrompt::Starting => w.camera_starting,
+        CameraPrompt::Running => w.camera_running,
+        CameraPrompt::Off => w.camera_off,
+        CameraPrompt::Denied => w.camera_denied,
+        CameraPrompt::Unavailable => w.camera_unavailable,
     }
 }
 
@@ -277,13 +300,14 @@ mod tests {
     use crate::pin::PinError;
     use crate::verdict::Malformed;
 
+    const EN: Lang = Lang::En;
     const LAGOS: Clock<'static> = Clock(&|_| 60);
 
     fn gate_name(g: GateId) -> String {
         if g.0 == 1 {
             "Main gate".into()
         } else {
-            unnamed_gate(g)
+            unnamed_gate(EN, g)
         }
     }
 
@@ -301,55 +325,55 @@ mod tests {
         let stamp = Stamp { at: UnixMillis(1_796_154_060_000), gate: GateId(1), device: DeviceId(3) };
         let again = Verdict::Refuse { ticket: Some(TicketId(7)), reason: Refusal::AlreadyCheckedIn(stamp) };
         assert_eq!(
-            verdict(&again, "Ngozi", &gate_name, LAGOS, false),
+            verdict(EN, &again, "Ngozi", &gate_name, LAGOS, false),
             (Tone::Amber, "Already checked in".into(), "at 20:41, Main gate, device 3".into())
         );
         assert_eq!(
-            verdict(&again, "Ngozi", &gate_name, LAGOS, true),
-            (Tone::Amber, "Already checked in".into(), KIOSK_SEE_STAFF.into())
+            verdict(EN, &again, "Ngozi", &gate_name, LAGOS, true),
+            (Tone::Amber, "Already checked in".into(), EN.words().kiosk_see_staff.into())
         );
         let welcome = Verdict::Admit { ticket: TicketId(7), movement: Movement::Entry, reentry: true };
         assert_eq!(
-            verdict(&welcome, "Ngozi", &gate_name, LAGOS, false),
+            verdict(EN, &welcome, "Ngozi", &gate_name, LAGOS, false),
             (Tone::Green, "Welcome".into(), "Re-entry".into())
         );
-        assert_eq!(verdict(&welcome, "Ngozi", &gate_name, LAGOS, true).1, "Welcome, Ngozi!");
+        assert_eq!(verdict(EN, &welcome, "Ngozi", &gate_name, LAGOS, true).1, "Welcome, Ngozi!");
         let exit = Verdict::Admit { ticket: TicketId(7), movement: Movement::Exit, reentry: false };
-        assert_eq!(verdict(&exit, "Ngozi", &gate_name, LAGOS, false).1, "Exit recorded");
+        assert_eq!(verdict(EN, &exit, "Ngozi", &gate_name, LAGOS, false).1, "Exit recorded");
         let junk = Verdict::Refuse { ticket: None, reason: Refusal::Malformed(Malformed::Pin(PinError::NotDigits)) };
-        assert_eq!(verdict(&junk, "", &gate_name, LAGOS, false), (Tone::Red, "Not a ticket".into(), String::new()));
+        assert_eq!(verdict(EN, &junk, "", &gate_name, LAGOS, false), (Tone::Red, "Not a ticket".into(), String::new()));
     }
 
     #[test]
     fn every_refusal_has_its_own_headline() {
-        let all: alloc::collections::BTreeSet<_> = RefusalKind::ALL.iter().map(|&k| headline(k)).collect();
+        let all: alloc::collections::BTreeSet<_> = RefusalKind::ALL.iter().map(|&k| headline(EN, k)).collect();
         assert_eq!(all.len(), RefusalKind::ALL.len());
     }
 
     #[test]
     fn lists_and_status_lines() {
         let at = UnixMillis(1_796_154_060_000);
-        assert_eq!(counts(2, 10, 1), "2 pending · 10 synced · 1 conflicts");
-        assert_eq!(stats(11, 60, 9), "11 / 60 checked in · 9 at this gate");
+        assert_eq!(counts(EN, 2, 10, 1), "2 pending · 10 synced · 1 conflict");
+        assert_eq!(stats(EN, 11, 60, 9), "11 / 60 checked in · 9 at this gate");
         let winner = Stamp { at, gate: GateId(2), device: DeviceId(3) };
         assert_eq!(
-            conflict(Some("Amara"), TicketId(14), "VIP gate", winner, UnixMillis(at.0 + 60_000), LAGOS),
+            conflict(EN, Some("Amara"), TicketId(14), "VIP gate", winner, UnixMillis(at.0 + 60_000), LAGOS),
             "Amara (ticket 14): admitted first at VIP gate, 20:41, device 3; this device at 20:42"
         );
-        assert_eq!(recent(at, Movement::Entry, ScanResult::Admitted, "Ngozi", LAGOS), "20:41 · Admitted · Ngozi");
-        assert_eq!(recent(at, Movement::Exit, ScanResult::Admitted, "Ngozi", LAGOS), "20:41 · Exit · Ngozi");
+        assert_eq!(recent(EN, at, Movement::Entry, ScanResult::Admitted, "Ngozi", LAGOS), "20:41 · Admitted · Ngozi");
+        assert_eq!(recent(EN, at, Movement::Exit, ScanResult::Admitted, "Ngozi", LAGOS), "20:41 · Exit · Ngozi");
         assert_eq!(
-            recent(at, Movement::Entry, ScanResult::Refused(RefusalKind::Forged), "", LAGOS),
+            recent(EN, at, Movement::Entry, ScanResult::Refused(RefusalKind::Forged), "", LAGOS),
             "20:41 · Fake ticket"
         );
         assert_eq!(
-            found("Ngozi", "VIP", TicketStatus::Active, Some((winner, "Main gate".into())), LAGOS),
+            found(EN, "Ngozi", "VIP", TicketStatus::Active, Some((winner, "Main gate".into())), LAGOS),
             "Ngozi · VIP · checked in at 20:41, Main gate"
         );
-        assert_eq!(found("Ngozi", "VIP", TicketStatus::Active, None, LAGOS), "Ngozi · VIP · not checked in");
-        assert_eq!(found("Ngozi", "VIP", TicketStatus::Revoked, None, LAGOS), "Ngozi · VIP · cancelled");
-        assert_eq!(as_of(Some(at), LAGOS), "Data as of 20:41");
-        assert_eq!(as_of(None, LAGOS), "No contact with the server yet");
+        assert_eq!(found(EN, "Ngozi", "VIP", TicketStatus::Active, None, LAGOS), "Ngozi · VIP · not checked in");
+        assert_eq!(found(EN, "Ngozi", "VIP", TicketStatus::Revoked, None, LAGOS), "Ngozi · VIP · cancelled");
+        assert_eq!(as_of(EN, Some(at), LAGOS), "Data as of 20:41");
+        assert_eq!(as_of(EN, None, LAGOS), "No contact with the server yet");
     }
 
     #[test]
@@ -359,11 +383,39 @@ mod tests {
         assert_eq!(stale_minutes(UnixMillis(contact.0 + 11 * 60_000), contact), Some(11));
         assert_eq!(stale_minutes(UnixMillis(contact.0 - 5), contact), None, "a clock that went back");
         assert_eq!(stale_minutes(UnixMillis(contact.0), UnixMillis(0)), None, "never contacted: no age");
-        assert!(stale(11).starts_with("No contact with the server for 11 min"));
+        assert!(stale(EN, 11).starts_with("No contact with the server for 11 min"));
     }
 
     #[test]
     fn the_staff_name_rule_is_said_with_its_limit() {
-        assert!(BAD_STAFF_NAME.contains(&format!("1 to {}", crate::STAFF_NAME_MAX)));
+        for lang in Lang::ALL {
+            assert!(lang.words().bad_staff_name.contains(&crate::STAFF_NAME_MAX.to_string()), "{lang:?}");
+        }
+    }
+
+    #[test]
+    fn right_to_left_sentences_isolate_their_values() {
+        let at = UnixMillis(1_796_154_060_000);
+        assert_eq!(as_of(Lang::Ar, Some(at), LAGOS), "البيانات حتى الساعة \u{2068}20:41\u{2069}");
+        assert_eq!(
+            recent(Lang::Ar, at, Movement::Entry, ScanResult::Admitted, "Ngozi", LAGOS),
+            "\u{2068}20:41\u{2069} · دخل · \u{2068}Ngozi\u{2069}"
+        );
+        assert_eq!(as_of(Lang::Fr, Some(at), LAGOS), "Données de 20:41", "left to right: as it is");
+    }
+
+    #[test]
+    fn other_languages_fill_their_own_word_order() {
+        let stamp = Stamp { at: UnixMillis(1_796_154_060_000), gate: GateId(1), device: DeviceId(3) };
+        let again = Verdict::Refuse { ticket: Some(TicketId(7)), reason: Refusal::AlreadyCheckedIn(stamp) };
+        let (_, title, detail) = verdict(Lang::Fr, &again, "", &gate_name, LAGOS, false);
+        assert_eq!((title.as_str(), detail.as_str()), ("Déjà entré", "à 20:41, Main gate, appareil 3"));
+        assert_eq!(counts(Lang::Fr, 0, 2, 1), "0 en attente · 2 envoyés · 1 conflit");
+        let plain = |t: String| t.replace(['\u{2068}', '\u{2069}'], "");
+        assert_eq!(plain(counts(Lang::Ar, 0, 0, 2)), "0 قيد الانتظار · تم إرسال 0 · تعارضان");
+        assert_eq!(tickets_on_device(Lang::Ar, 1), "تذكرة واحدة على هذا الجهاز");
+        assert_eq!(plain(tickets_on_device(Lang::Ar, 5)), "5 تذاكر على هذا الجهاز");
+        assert_eq!(wrong_exit_pin(Lang::En, 1), "Wrong PIN (1 try left).");
+        assert_eq!(verdict(Lang::Sw, &again, "", &gate_name, LAGOS, true).2, "Tafadhali mwone mfanyakazi");
     }
 }

@@ -25,6 +25,16 @@ pub struct Attendee {
     pub ticket_type: String,
     /// The shop's own ticket id, if it sent one.
     pub external_id: Option<String>,
+    /// The language of their texts, wallet and kiosk as typed (`fr`, `French`, `Français`);
+    /// empty: the event's.
+    pub language: String,
+}
+
+impl Attendee {
+    /// The language given, if any (`check` refused one Ingia does not speak).
+    pub fn lang(&self) -> Option<ingia_core::Lang> {
+        ingia_core::Lang::parse_loose(&self.language)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +63,10 @@ pub fn check(header: &Manifest, a: &Attendee) -> std::result::Result<u8, String>
     }
     if !phone.is_empty() && (phone.len() > 30 || !phone.chars().all(|c| c.is_ascii_digit() || "+ -()".contains(c))) {
         return Err("the phone number may hold digits, spaces, + - ( ) only".into());
+    }
+    if !a.language.trim().is_empty() && a.lang().is_none() {
+        let known: Vec<&str> = ingia_core::Lang::ALL.iter().map(|l| l.tag()).collect();
+        return Err(format!("unknown language `{}` (Ingia speaks {})", a.language.trim(), known.join(", ")));
     }
     if let Some(x) = &a.external_id {
         if x.trim().is_empty() || x.len() > 100 || x.chars().any(char::is_control) {
@@ -112,10 +126,11 @@ pub struct Mapping {
     pub phone: Option<usize>,
     pub ticket_type: Option<usize>,
     pub external_id: Option<usize>,
+    pub language: Option<usize>,
 }
 
 /// The fields a mapping names, in the order the console shows them: (key, label).
-pub const FIELDS: [(&str, &str); 7] = [
+pub const FIELDS: [(&str, &str); 8] = [
     ("name", "Full name"),
     ("first_name", "First name"),
     ("last_name", "Last name"),
@@ -123,6 +138,7 @@ pub const FIELDS: [(&str, &str); 7] = [
     ("phone", "Phone"),
     ("ticket_type", "Ticket type"),
     ("external_id", "Shop's ticket id"),
+    ("language", "Language"),
 ];
 
 impl Mapping {
@@ -135,6 +151,7 @@ impl Mapping {
             "phone" => self.phone,
             "ticket_type" => self.ticket_type,
             "external_id" => self.external_id,
+            "language" => self.language,
             _ => None,
         }
     }
@@ -148,6 +165,7 @@ impl Mapping {
             "phone" => self.phone = col,
             "ticket_type" => self.ticket_type = col,
             "external_id" => self.external_id = col,
+            "language" => self.language = col,
             _ => {}
         }
     }
@@ -156,7 +174,7 @@ impl Mapping {
     /// Number", "Attendee Email", "Order Ref"...).
     pub fn guess(headers: &[String]) -> Mapping {
         let plain = |h: &str| h.to_lowercase().chars().filter(|c| c.is_alphanumeric()).collect::<String>();
-        let known: [(&str, &[&str]); 7] = [
+        let known: [(&str, &[&str]); 8] = [
             ("name", &["name", "fullname", "attendeename", "attendee", "holder", "ticketholder", "guest", "guestname"]),
             ("first_name", &["firstname", "first", "givenname", "forename", "attendeefirstname"]),
             ("last_name", &["lastname", "last", "surname", "familyname", "attendeelastname"]),
@@ -180,6 +198,7 @@ impl Mapping {
                     "id",
                 ],
             ),
+            ("language", &["language", "lang", "langue", "idioma", "lingua", "lugha", "preferredlanguage", "locale"]),
         ];
         let mut m = Mapping::default();
         for (key, names) in known {
@@ -219,6 +238,7 @@ impl Mapping {
                     phone: get(self.phone),
                     ticket_type: get(self.ticket_type),
                     external_id,
+                    language: get(self.language),
                 };
                 (*line, Ok(a))
             })
@@ -240,6 +260,7 @@ pub async fn import_csv(db: &Db, event: EventId, data: &[u8], skip_invalid: bool
         email: col("email"),
         phone: col("phone"),
         external_id: col("ticket_id"),
+        language: col("language"),
         ..Mapping::default()
     };
     import_rows(db, event, mapping.apply(&table)?, skip_invalid, "cli").await
@@ -269,6 +290,10 @@ pub async fn import_rows(
     for (line, row) in rows {
         let checked = row.and_then(|a| {
             let type_id = check(&header, &a)?;
+            if !a.language.trim().is_empty() && a.lang().is_none() {
+                let known: Vec<&str> = ingia_core::Lang::ALL.iter().map(|l| l.tag()).collect();
+                return Err(format!("unknown language `{}` (Ingia speaks {})", a.language.trim(), known.join(", ")));
+            }
             if let Some(x) = &a.external_id {
                 if existing.contains(x) {
                     return Err(format!("ticket id `{x}` is already imported"));
@@ -321,8 +346,8 @@ async fn insert(
     type_id: u8,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO tickets (event_id, ticket_id, holder, email, phone, type_id, external_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO tickets (event_id, ticket_id, holder, email, phone, type_id, external_id, lang) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(event_key(event))
     .bind(i64::from(id.0))
@@ -331,6 +356,7 @@ async fn insert(
     .bind(a.phone.trim())
     .bind(i64::from(type_id))
     .bind(a.external_id.as_deref().map(str::trim))
+    .bind(a.lang().map(|l| l.tag()))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -380,7 +406,7 @@ pub async fn edit(db: &Db, event: EventId, ticket: TicketId, a: &Attendee, actor
     }
     let revision = crate::events::next_revision(&mut tx, event).await?;
     sqlx::query(
-        "UPDATE tickets SET holder = $1, email = $2, phone = $3, type_id = $4, revision = $5 \
+        "UPDATE tickets SET holder = $1, email = $2, phone = $3, type_id = $4, revision = $5, lang = $8 \
          WHERE event_id = $6 AND ticket_id = $7",
     )
     .bind(a.name.trim())
@@ -390,6 +416,7 @@ pub async fn edit(db: &Db, event: EventId, ticket: TicketId, a: &Attendee, actor
     .bind(revision)
     .bind(event_key(event))
     .bind(i64::from(ticket.0))
+    .bind(a.lang().map(|l| l.tag()))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -404,7 +431,7 @@ pub async fn upsert(db: &Db, event: EventId, a: &Attendee, actor: &str) -> Resul
         return Err(Error::BadRequest("a pushed attendee needs the shop's ticket id".into()));
     };
     let found = sqlx::query(
-        "SELECT ticket_id, holder, email, phone, type_id FROM tickets WHERE event_id = $1 AND external_id = $2",
+        "SELECT ticket_id, holder, email, phone, type_id, lang FROM tickets WHERE event_id = $1 AND external_id = $2",
     )
     .bind(event_key(event))
     .bind(external)
@@ -424,11 +451,26 @@ pub async fn upsert(db: &Db, event: EventId, a: &Attendee, actor: &str) -> Resul
     let same = row.try_get::<String, _>("holder")? == a.name.trim()
         && row.try_get::<String, _>("email")? == a.email.trim()
         && row.try_get::<String, _>("phone")? == a.phone.trim()
-        && row.try_get::<i64, _>("type_id")? == i64::from(type_id);
+        && row.try_get::<i64, _>("type_id")? == i64::from(type_id)
+        && row.try_get::<Option<String>, _>("lang")?.as_deref() == a.lang().map(|l| l.tag());
     if !same {
         edit(db, event, id, a, actor).await?;
     }
     Ok((id, false))
+}
+
+/// The language an attendee reads: their own if on file, else the event's.
+pub async fn lang(db: &Db, event: EventId, ticket: TicketId) -> Result<ingia_core::Lang> {
+    let row = sqlx::query(
+        "SELECT COALESCE(t.lang, e.lang) AS lang FROM tickets t JOIN events e ON e.id = t.event_id \
+         WHERE t.event_id = $1 AND t.ticket_id = $2",
+    )
+    .bind(event_key(event))
+    .bind(i64::from(ticket.0))
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(Error::NotFound("attendee"))?;
+    Ok(ingia_core::Lang::from_tag(&row.try_get::<String, _>("lang")?).unwrap_or_default())
 }
 
 /// One line of the organizer's list.
@@ -443,6 +485,8 @@ pub struct Listed {
     pub status: String,
     pub checked_in: bool,
     pub external_id: Option<String>,
+    /// The attendee's own language (a tag), if one was given.
+    pub lang: Option<String>,
     pub replaced_by: Option<TicketId>,
     /// The ticket mail: queued, sending, sent or failed, and the last failure's reason.
     pub delivery: Option<(String, Option<String>)>,
@@ -478,7 +522,7 @@ pub async fn list(db: &Db, event: EventId, f: &Filter, limit: u32, offset: u32) 
     let total: i64 =
         bind_filter(sqlx::query(&count_sql), event, &like, &status, f).fetch_one(&db.pool).await?.try_get("n")?;
     let rows_sql = format!(
-        "SELECT t.ticket_id, t.holder, t.email, t.phone, t.type_id, t.issued, t.status, t.external_id, \
+        "SELECT t.ticket_id, t.holder, t.email, t.phone, t.type_id, t.issued, t.status, t.external_id, t.lang, \
          t.replaced_by, p.first_at, d.state, d.last_error, s.state AS sms_state, s.last_error AS sms_error {sql} ORDER BY t.ticket_id LIMIT {limit} OFFSET {offset}"
     );
     let rows = bind_filter(sqlx::query(&rows_sql), event, &like, &status, f).fetch_all(&db.pool).await?;
@@ -495,6 +539,7 @@ pub async fn list(db: &Db, event: EventId, f: &Filter, limit: u32, offset: u32) 
                 status: r.try_get("status")?,
                 checked_in: r.try_get::<Option<i64>, _>("first_at")?.is_some(),
                 external_id: r.try_get("external_id")?,
+                lang: r.try_get("lang")?,
                 replaced_by: r.try_get::<Option<i64>, _>("replaced_by")?.map(|t| TicketId(t as u32)),
                 delivery: r.try_get::<Option<String>, _>("state")?.map(|s| (s, r.try_get("last_error").ok().flatten())),
                 sms: r.try_get::<Option<String>, _>("sms_state")?.map(|s| (s, r.try_get("sms_error").ok().flatten())),
@@ -549,7 +594,9 @@ mod tests {
     #[test]
     fn another_shops_headers_are_guessed() {
         let headers: Vec<String> =
-            ["Order Ref", "First Name", "Last Name", "Ticket Type", "Phone Number", "E-mail"].map(String::from).into();
+            ["Order Ref", "First Name", "Last Name", "Ticket Type", "Phone Number", "E-mail", "Langue"]
+                .map(String::from)
+                .into();
         let m = Mapping::guess(&headers);
         assert_eq!(
             m,
@@ -561,13 +608,28 @@ mod tests {
                 phone: Some(4),
                 ticket_type: Some(3),
                 external_id: Some(0),
+                language: Some(6),
             }
         );
-        let table = read_table(b"\xef\xbb\xbfOrder Ref,First Name,Last Name,Ticket Type,Phone Number,E-mail\nA1,Ngozi,Eze,VIP,+234 801,n@x.ng\n")
+        let table = read_table(b"\xef\xbb\xbfOrder Ref,First Name,Last Name,Ticket Type,Phone Number,E-mail,Langue\nA1,Ngozi,Eze,VIP,+234 801,n@x.ng,Fran\xc3\xa7ais\n")
             .unwrap();
         assert_eq!(table.headers[0], "Order Ref");
         let rows = m.apply(&table).unwrap();
         let a = rows[0].1.as_ref().unwrap();
         assert_eq!((a.name.as_str(), a.external_id.as_deref(), rows[0].0), ("Ngozi Eze", Some("A1"), 2));
+        assert_eq!(a.lang(), Some(ingia_core::Lang::Fr));
+    }
+
+    #[test]
+    fn a_language_ingia_does_not_speak_is_named() {
+        let header = ingia_core::sample::sample_event(3, 2).manifest;
+        let ty = header.ticket_types[0].name.clone();
+        let mut a = Attendee { name: "Ngozi Eze".into(), ticket_type: ty, ..Attendee::default() };
+        assert!(check(&header, &a).is_ok(), "no language: the event's");
+        a.language = "Kiswahili".into();
+        assert!(check(&header, &a).is_ok());
+        a.language = "Klingon".into();
+        let e = check(&header, &a).unwrap_err();
+        assert!(e.contains("Klingon") && e.contains("fr"), "{e}");
     }
 }

@@ -563,6 +563,36 @@ pub async fn set_alert_email(db: &Db, id: EventId, email: Option<&str>) -> Resul
     Ok(())
 }
 
+/// The language the event's attendees read (texts, USSD, wallet, kiosk) unless their own is on
+/// file.
+pub async fn lang(db: &Db, id: EventId) -> Result<ingia_core::Lang> {
+    let row = sqlx::query("SELECT lang FROM events WHERE id = $1")
+        .bind(event_key(id))
+        .fetch_optional(&db.pool)
+        .await?
+        .ok_or(Error::NotFound("event"))?;
+    Ok(ingia_core::Lang::from_tag(&row.try_get::<String, _>("lang")?).unwrap_or_default())
+}
+
+pub async fn set_lang(db: &Db, id: EventId, lang: ingia_core::Lang) -> Result<()> {
+    sqlx::query("UPDATE events SET lang = $1 WHERE id = $2")
+        .bind(lang.tag())
+        .bind(event_key(id))
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The language a form field names (a tag); blank is English.
+pub fn lang_field(text: &str) -> Result<ingia_core::Lang> {
+    if text.trim().is_empty() {
+        return Ok(ingia_core::Lang::En);
+    }
+    ingia_core::Lang::from_tag(text).ok_or_else(|| {
+        Error::BadRequest(format!("`{}` is not a language Ingia speaks", text.chars().take(20).collect::<String>()))
+    })
+}
+
 /// The address the event's alerts go to, if any.
 pub async fn alert_email(db: &Db, id: EventId) -> Result<Option<String>> {
     let row = sqlx::query("SELECT alert_email FROM events WHERE id = $1")

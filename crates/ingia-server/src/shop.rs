@@ -188,6 +188,9 @@ struct Sale {
     #[serde(default)]
     phone: String,
     ticket_type: String,
+    /// The attendee's language (a tag such as `fr`), else the event's.
+    #[serde(default)]
+    language: String,
     /// Issue the ticket at once (and queue its mail when there is an email).
     #[serde(default)]
     issue: bool,
@@ -213,6 +216,7 @@ async fn push(
         phone: sale.phone,
         ticket_type: sale.ticket_type,
         external_id: Some(shop_id),
+        language: sale.language,
     };
     if sale.issue {
         // Refused before the sale is saved: the shop retries it whole on a server that issues.

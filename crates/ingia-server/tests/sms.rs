@@ -452,6 +452,52 @@ async fn a_ussd_session_admits_and_a_second_says_already_checked_in() {
     assert!(invalid.starts_with("END "), "{invalid}");
 }
 
+/// Issue 18: each attendee reads their texts and USSD menu in their own language (the import's
+/// column, here an edit), else the event's; a stranger in the language of the keyword typed.
+#[tokio::test]
+async fn texts_and_menus_follow_the_attendee_s_language_else_the_event_s() {
+    let db = fresh_db().await;
+    let at = StandIn::start().await;
+    let ev = sms_event(&db, 3).await;
+    events::set_lang(&db, ev.id, ingia_core::Lang::Sw).await.unwrap();
+    let french = attendees::Attendee {
+        name: "Guest1 Holder".into(),
+        phone: phone(1),
+        ticket_type: "Door".into(),
+        language: "Français".into(),
+        ..Default::default()
+    };
+    attendees::edit(&db, ev.id, ev.tickets[1].id, &french, "test").await.unwrap();
+    let sent = replies(&db, &at).await;
+    let to = |i: usize| sent.iter().find(|(p, _)| *p == phone(i)).map(|(_, m)| m.clone()).unwrap();
+    assert!(to(1).starts_with("Lagos Live : votre code PIN est "), "{}", to(1));
+    assert!(to(1).contains("envoyez ENTRER "), "{}", to(1));
+    assert!(to(2).starts_with("Lagos Live: PIN yako ni "), "the event's language: {}", to(2));
+    let router = sms_router(&db);
+    let pin = ev.tickets[1].pin.to_string();
+    assert_eq!(inbound(&router, &phone(1), &format!("CHECKIN {pin}"), "fr-1").await, StatusCode::OK);
+    assert_eq!(inbound(&router, "+254799000001", "ENTRAR 000000", "pt-1").await, StatusCode::OK);
+    assert_eq!(inbound(&router, "+254799000002", "hello", "sw-1").await, StatusCode::OK);
+    let got = replies(&db, &at).await;
+    let reply = |to: &str| got.iter().rev().find(|(p, _)| p == to).map(|(_, m)| m.clone()).unwrap();
+    assert!(
+        reply(&phone(1)).starts_with("Bienvenue Guest1 ! Entrée validée. Montrez le code "),
+        "{}",
+        reply(&phone(1))
+    );
+    assert!(reply("+254799000001").starts_with("PIN desconhecido."), "{}", reply("+254799000001"));
+    assert!(reply("+254799000002").starts_with("Ili kuingia, tuma INGIA"), "{}", reply("+254799000002"));
+    let body = encode(&[
+        ("sessionId", "ATUid_fr"),
+        ("serviceCode", "*384*20880#"),
+        ("phoneNumber", &phone(1)),
+        ("networkCode", "63902"),
+        ("text", ""),
+    ]);
+    let (_, menu) = post_form(&router, &format!("/api/v1/sms/{SECRET}/ussd"), body).await;
+    assert!(menu.starts_with("CON Entrée Ingia\n1. Entrer avec mon code PIN"), "{menu}");
+}
+
 #[tokio::test]
 async fn malformed_callbacks_are_refused_and_change_nothing() {
     let db = fresh_db().await;

@@ -106,6 +106,12 @@ fn attendee_form(s: &Session, header: &Manifest, action: &str, f: &Fields, butto
                 @for t in &header.ticket_types { option value=(t.name) selected[t.name == f.get("ticket_type")] { (t.name) } }
             } }
             label { "Shop's ticket id (optional)" input name="external_id" value=(f.get("external_id")) maxlength="100"; }
+            label { "Language of their texts and ticket" select name="language" {
+                option value="" selected[f.get("language").is_empty()] { "The event's" }
+                @for l in ingia_core::Lang::ALL {
+                    option value=(l.tag()) lang=(l.tag()) selected[f.get("language") == l.tag()] { (l.name()) }
+                }
+            } }
             button type="submit" { (button) }
         }
     }
@@ -118,6 +124,7 @@ fn attendee_from(f: &Fields) -> Attendee {
         phone: f.get("phone").to_string(),
         ticket_type: f.get("ticket_type").to_string(),
         external_id: Some(f.get("external_id").trim().to_string()).filter(|x| !x.is_empty()),
+        language: f.get("language").to_string(),
     }
 }
 
@@ -279,6 +286,7 @@ fn fields_of(a: &attendees::Listed, header: &Manifest) -> Fields {
         ("phone".into(), a.phone.clone()),
         ("ticket_type".into(), type_name(header, a.type_id).to_string()),
         ("external_id".into(), a.external_id.clone().unwrap_or_default()),
+        ("language".into(), a.lang.clone().unwrap_or_default()),
     ])
 }
 

@@ -225,6 +225,11 @@ fn event_form(s: &Session, action: &str, f: &Fields, existing_types: usize, crea
                 label { "Venue capacity (people inside at once; alerts at 80, 90 and 100%)" input type="number" name="capacity" min="1" max="100000" value=(f.get("capacity")); }
                 label { "Mail alerts to (capacity, forgeries; blank: no mail)" input type="email" name="alert_email" maxlength="254" value=(f.get("alert_email")); }
             }
+            label { "Attendees' language (texts, USSD, wallet, kiosk), unless theirs is on file" select name="lang" {
+                @for l in ingia_core::Lang::ALL {
+                    option value=(l.tag()) lang=(l.tag()) selected[f.get("lang") == l.tag()] { (l.name()) }
+                }
+            } }
             label { "Hours the gate phones keep the data after the end" input type="number" name="keep_hours" min="0" max="65535" value=(f.get("keep_hours")) required; }
             label { "Gates, one per line"
                 textarea name="gates" rows="3" required { (f.get("gates")) }
@@ -274,8 +279,10 @@ pub async fn create(State(state): State<AppState>, Path(org): Path<i64>, post: P
     let m = accounts::require_org(&state.db, post.member.account, org, Need::Manage).await?;
     let made = async {
         let (ev, keep_hours) = event_from(&post.fields, 0)?;
+        let lang = events::lang_field(post.fields.get("lang"))?;
         let created = events::create_event_in(&state.db, &state.keys, &ev, Some(org), &post.member.actor()).await?;
         events::set_keep_hours(&state.db, created.id, keep_hours).await?;
+        events::set_lang(&state.db, created.id, lang).await?;
         Ok::<_, Error>(created.id)
     };
     match made.await {
@@ -293,6 +300,7 @@ pub async fn event_page(State(state): State<AppState>, Member(s): Member, Path(e
     let capacity = events::capacity(&state.db, event).await?;
     f.0.push(("capacity".into(), capacity.map(|c| c.to_string()).unwrap_or_default()));
     f.0.push(("alert_email".into(), events::alert_email(&state.db, event).await?.unwrap_or_default()));
+    f.0.push(("lang".into(), events::lang(&state.db, event).await?.tag().into()));
     event_view(&state, &s, &m, &header, &f, None).await
 }
 
@@ -355,6 +363,7 @@ pub async fn update(State(state): State<AppState>, Path(event): Path<u64>, post:
     let saved = async {
         let (ev, keep_hours) = event_from(&post.fields, header.ticket_types.len())?;
         let alert_email = events::alert_address(post.fields.get("alert_email"))?;
+        let lang = post.fields.has("lang").then(|| events::lang_field(post.fields.get("lang"))).transpose()?;
         events::update_event(&state.db, event, &ev, m.org, &post.member.actor()).await?;
         if keep_hours != header.event.keep_hours {
             events::set_keep_hours(&state.db, event, keep_hours).await?;
@@ -364,6 +373,9 @@ pub async fn update(State(state): State<AppState>, Path(event): Path<u64>, post:
         }
         if post.fields.has("alert_email") && events::alert_email(&state.db, event).await? != alert_email {
             events::set_alert_email(&state.db, event, alert_email.as_deref()).await?;
+        }
+        if let Some(lang) = lang {
+            events::set_lang(&state.db, event, lang).await?;
         }
         Ok::<_, Error>(())
     };

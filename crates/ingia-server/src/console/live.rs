@@ -39,7 +39,9 @@ const GATHER: Duration = Duration::from_millis(200);
 const RECHECK: Duration = Duration::from_secs(30);
 
 fn reason(slug: &str) -> String {
-    RefusalKind::from_slug(slug).map(|k| ingia_core::words::headline(k).to_string()).unwrap_or_else(|| slug.into())
+    RefusalKind::from_slug(slug)
+        .map(|k| ingia_core::words::headline(ingia_core::Lang::En, k).to_string())
+        .unwrap_or_else(|| slug.into())
 }
 
 /// The chart's narrowest span, in minutes.

@@ -40,6 +40,12 @@ pub fn show_ms(ms: u64, tz: &TimeZone) -> String {
     show((ms / 1000) as i64, tz)
 }
 
+/// A moment in milliseconds as an SMS says it in any language: `05/12/2026 18:00` (day first,
+/// as in every region Ingia's languages are read; no month names to translate).
+pub fn numeric_ms(ms: u64, tz: &TimeZone) -> String {
+    at((ms / 1000) as i64, tz).strftime("%d/%m/%Y %H:%M").to_string()
+}
+
 /// The time of day of a moment in milliseconds, in `tz`: `20:05:09`.
 pub fn clock_ms(ms: u64, tz: &TimeZone) -> String {
     at((ms / 1000) as i64, tz).strftime("%H:%M:%S").to_string()

@@ -13,11 +13,12 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ingia_core::conflict::SyncOutcome;
+use ingia_core::i18n::fill;
 use ingia_core::manifest::TicketEntry;
 use ingia_core::pin::Pin;
 use ingia_core::sms::{self, Command, Limited, UssdStep};
 use ingia_core::verdict::{self, Presented, Refusal, Scan, Verdict};
-use ingia_core::{CheckIn, DeviceId, EventId, GateId, Ledger, Movement, Role, ScanId, TicketId, UnixMillis};
+use ingia_core::{CheckIn, DeviceId, EventId, GateId, Lang, Ledger, Movement, Role, ScanId, TicketId, UnixMillis};
 use serde::Deserialize;
 use sha2::Digest;
 use sqlx::Row;
@@ -131,8 +132,13 @@ pub async fn inbound_sms(
         }
     }
     let inbound = format!("sms:{}", sms.id);
+    // Until a ticket says whose it is: the keyword's language, else the number's, else the event's.
+    let lang = match sms::keyword_lang(&sms.text) {
+        Some(l) => l,
+        None => number_lang(&state.db, &sms.from).await?,
+    };
     let reply = match sms::parse_command(&sms.text) {
-        Command::CheckIn(pin) => check_in(&state, Channel::Sms, &sms.from, &pin, &inbound).await?,
+        Command::CheckIn(pin) => check_in(&state, Channel::Sms, &sms.from, &pin, &inbound, lang).await?,
         Command::Unknown => {
             // Counted like any attempt (the limits see it); a retried callback answers nothing new.
             let limited = limits(&state.db, &sms.from, now_ms()).await?.err();
@@ -140,7 +146,12 @@ pub async fn inbound_sms(
             if !attempt(&state.db, &inbound, None, None, &sms.from, Channel::Sms, outcome).await? {
                 return Ok(StatusCode::OK.into_response());
             }
-            Reply { event: None, ticket: None, text: limited.map_or(HELP, limited_text).into() }
+            let w = lang.texts();
+            let text = match limited {
+                Some(l) => limited_text(lang, l).into(),
+                None => fill(w.sms_help, &[("keyword", w.sms_keyword)]),
+            };
+            Reply { event: None, ticket: None, text }
         }
     };
     if let Some(event) = reply.event.or(single_open_event(&state.db).await?) {
@@ -177,17 +188,20 @@ pub async fn ussd(
             return Err(Error::BadRequest(format!("{what} is empty")));
         }
     }
+    // The menu in the language on file for this number (else the event's).
+    let lang = number_lang(&state.db, &u.phone_number).await?;
+    let w = lang.texts();
     let answer = match sms::ussd_step(&u.text) {
-        UssdStep::Menu => "CON Ingia check-in\n1. Check in with my PIN\n2. Send my ticket SMS again".to_string(),
-        UssdStep::AskPin => "CON Enter the PIN of your ticket".to_string(),
+        UssdStep::Menu => format!("CON {}", w.ussd_menu),
+        UssdStep::AskPin => format!("CON {}", w.ussd_ask_pin),
         UssdStep::CheckIn(pin) => {
             let inbound = format!("ussd:{}:{}", u.session_id, u.text);
-            format!("END {}", check_in(&state, Channel::Ussd, &u.phone_number, &pin, &inbound).await?.text)
+            format!("END {}", check_in(&state, Channel::Ussd, &u.phone_number, &pin, &inbound, lang).await?.text)
         }
         UssdStep::Resend => {
-            format!("END {}", resend(&state, &u.phone_number, &format!("ussd:{}:2", u.session_id)).await?)
+            format!("END {}", resend(&state, &u.phone_number, &format!("ussd:{}:2", u.session_id), lang).await?)
         }
-        UssdStep::Invalid => "END Choose 1 or 2. Dial again to start over.".to_string(),
+        UssdStep::Invalid => format!("END {}", w.ussd_invalid),
     };
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], answer).into_response())
 }
@@ -206,8 +220,6 @@ pub async fn delivery(
     super::delivery_report(&state.db, &d.id, &d.status, Some(&d.failure_reason)).await?;
     Ok(StatusCode::OK.into_response())
 }
-
-const HELP: &str = "To check in, text CHECKIN and your PIN, for example CHECKIN 482916.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Channel {
@@ -248,6 +260,30 @@ async fn open_events(db: &Db, now: u64) -> Result<Vec<(EventId, u8)>> {
 async fn single_open_event(db: &Db) -> Result<Option<EventId>> {
     let open = open_events(db, now_ms()).await?;
     Ok(if open.len() == 1 { Some(open[0].0) } else { None })
+}
+
+/// The language of a number before its ticket is known: the first on-file ticket under this
+/// number in an event that is on (its own language, else its event's), else the one open
+/// event's, else English.
+async fn number_lang(db: &Db, phone: &str) -> Result<Lang> {
+    for (event, _) in open_events(db, now_ms()).await? {
+        let rows = sqlx::query(
+            "SELECT t.phone, COALESCE(t.lang, e.lang) AS lang FROM tickets t JOIN events e ON e.id = t.event_id \
+             WHERE t.event_id = $1 AND t.phone <> '' ORDER BY t.ticket_id",
+        )
+        .bind(event_key(event))
+        .fetch_all(&db.pool)
+        .await?;
+        for row in rows {
+            if sms::same_number(&row.try_get::<String, _>("phone")?, phone) {
+                return Ok(Lang::from_tag(&row.try_get::<String, _>("lang")?).unwrap_or_default());
+            }
+        }
+    }
+    Ok(match single_open_event(db).await? {
+        Some(event) => crate::events::lang(db, event).await?,
+        None => Lang::En,
+    })
 }
 
 async fn attempt(
@@ -293,15 +329,22 @@ async fn limits(db: &Db, phone: &str, now: u64) -> Result<std::result::Result<()
     Ok(sms::may_try(recent, unknown))
 }
 
-fn limited_text(limited: Limited) -> &'static str {
+fn limited_text(lang: Lang, limited: Limited) -> &'static str {
     match limited {
-        Limited::TooMany => "Too many tries from this number. Wait 10 minutes, then try again.",
-        Limited::Blocked => "This number is blocked for this event. Ask a steward at the gate.",
+        Limited::TooMany => lang.texts().sms_too_many,
+        Limited::Blocked => lang.texts().sms_blocked,
     }
 }
 
-/// Decides one `CHECKIN <pin>` from `phone`.
-async fn check_in(state: &AppState, channel: Channel, phone: &str, pin_text: &str, inbound: &str) -> Result<Reply> {
+/// Decides one `CHECKIN <pin>` from `phone`; `lang` answers until the ticket gives its own.
+async fn check_in(
+    state: &AppState,
+    channel: Channel,
+    phone: &str,
+    pin_text: &str,
+    inbound: &str,
+    lang: Lang,
+) -> Result<Reply> {
     let db = &state.db;
     let now = now_ms();
     let seen = sqlx::query("SELECT outcome, event_id, ticket_id FROM sms_attempts WHERE inbound_id = $1")
@@ -310,7 +353,7 @@ async fn check_in(state: &AppState, channel: Channel, phone: &str, pin_text: &st
         .await?;
     if seen.is_some() {
         // A callback the provider retried: decided already, its reply queued once.
-        return Ok(Reply { event: None, ticket: None, text: "Your message was received already.".into() });
+        return Ok(Reply { event: None, ticket: None, text: lang.texts().sms_received.into() });
     }
     if let Err(limited) = limits(db, phone, now).await? {
         let outcome = match limited {
@@ -318,15 +361,16 @@ async fn check_in(state: &AppState, channel: Channel, phone: &str, pin_text: &st
             Limited::Blocked => "blocked",
         };
         attempt(db, inbound, None, None, phone, channel, outcome).await?;
-        return Ok(Reply { event: None, ticket: None, text: limited_text(limited).into() });
+        return Ok(Reply { event: None, ticket: None, text: limited_text(lang, limited).into() });
     }
     // The PIN names a ticket in one of the events that are on.
     let mut found = None;
     for (event, digits) in open_events(db, now).await? {
         let Ok(pin) = Pin::parse(pin_text, digits) else { continue };
         let row = sqlx::query(
-            "SELECT ticket_id, holder, phone, type_id, status, sealed, revision FROM tickets WHERE event_id = $1 \
-             AND pin_tag = $2 AND issued = 1",
+            "SELECT t.ticket_id, t.holder, t.phone, t.type_id, t.status, t.sealed, t.revision, \
+             COALESCE(t.lang, e.lang) AS lang FROM tickets t JOIN events e ON e.id = t.event_id \
+             WHERE t.event_id = $1 AND t.pin_tag = $2 AND t.issued = 1",
         )
         .bind(event_key(event))
         .bind(state.keys.master.pin_tag(event, pin))
@@ -339,12 +383,9 @@ async fn check_in(state: &AppState, channel: Channel, phone: &str, pin_text: &st
     }
     let Some((event, row)) = found else {
         attempt(db, inbound, None, None, phone, channel, "unknown_pin").await?;
-        return Ok(Reply {
-            event: None,
-            ticket: None,
-            text: "Unknown PIN. Check the PIN in your ticket SMS and try again.".into(),
-        });
+        return Ok(Reply { event: None, ticket: None, text: lang.texts().sms_unknown_pin.into() });
     };
+    let lang = Lang::from_tag(&row.try_get::<String, _>("lang")?).unwrap_or_default();
     let ticket = TicketId(row.try_get::<i64, _>("ticket_id")? as u32);
     let on_file: String = row.try_get("phone")?;
     let any_number: i64 = sqlx::query("SELECT sms_any_number FROM events WHERE id = $1")
@@ -355,11 +396,9 @@ async fn check_in(state: &AppState, channel: Channel, phone: &str, pin_text: &st
     let reply = |text: String| Reply { event: Some(event), ticket: Some(ticket), text };
     if !on_file.trim().is_empty() && any_number == 0 && !sms::same_number(&on_file, phone) {
         attempt(db, inbound, Some(event), Some(ticket), phone, channel, "other_number").await?;
-        return Ok(reply(
-            "This ticket belongs to another phone number. Show your PIN to a steward at the gate.".into(),
-        ));
+        return Ok(reply(lang.texts().sms_other_number.into()));
     }
-    let decided = decide(db, &state.keys.master, event, ticket, &row, channel, pin_text, inbound, now).await?;
+    let decided = decide(db, &state.keys.master, event, ticket, &row, channel, pin_text, inbound, now, lang).await?;
     attempt(db, inbound, Some(event), Some(ticket), phone, channel, decided.0).await?;
     Ok(reply(decided.1))
 }
@@ -376,7 +415,9 @@ async fn decide(
     pin_text: &str,
     inbound: &str,
     now: u64,
+    lang: Lang,
 ) -> Result<(&'static str, String)> {
+    let w = lang.texts();
     let (mut manifest, _) = crate::events::load_header(db, event).await?;
     let secrets = master.open_ticket(event, ticket, &row.try_get::<Vec<u8>, _>("sealed")?)?;
     let holder: String = row.try_get("holder")?;
@@ -400,7 +441,7 @@ async fn decide(
         .iter()
         .find(|g| allowed.is_none_or(|set| set.allows(g.id)))
         .map(|g| (g.id, g.name.clone()))
-        .unwrap_or((GateId(0), String::from("the gate")));
+        .unwrap_or_else(|| (GateId(0), ingia_core::words::unnamed_gate(lang, GateId(0))));
     let presented = Presented::Phone(pin_text);
     let scan = Scan { presented, movement: Movement::Entry };
     let verdict = verdict::validate(&scan, &manifest, &Ledger::new(), gate.0, UnixMillis(now));
@@ -428,44 +469,40 @@ async fn decide(
     let first_name = sms::first_name(&holder);
     let tz = crate::console::when::zone(&manifest.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let gate_name = |id: GateId| {
-        manifest.gates.iter().find(|g| g.id == id).map_or_else(|| format!("gate {}", id.0), |g| g.name.clone())
+        manifest
+            .gates
+            .iter()
+            .find(|g| g.id == id)
+            .map_or_else(|| ingia_core::words::unnamed_gate(lang, id), |g| g.name.clone())
     };
     Ok(match (&verdict, outcome) {
         (Verdict::Admit { .. }, SyncOutcome::Accepted { .. }) => {
             let code = sms::gate_code(&record.proof).unwrap_or_default();
-            (
-                "admitted",
-                format!("Welcome {first_name}! You are checked in. Show code {code} to the steward at {}.", gate.1),
-            )
+            ("admitted", fill(w.sms_welcome, &[("name", &first_name), ("code", &code), ("gate", &gate.1)]))
         }
-        (_, SyncOutcome::Conflict { winner }) => (
-            "already_checked_in",
-            format!(
-                "Already checked in at {}, {}. Ask a steward if this was not you.",
-                crate::console::when::clock_ms(winner.at.0, &tz),
-                gate_name(winner.gate)
-            ),
-        ),
-        (Verdict::Refuse { reason, .. }, _) => ("refused", refusal_text(reason, &tz)),
-        _ => ("refused", "This ticket cannot be checked in. Ask a steward at the gate.".into()),
+        (_, SyncOutcome::Conflict { winner }) => {
+            let time = crate::console::when::clock_ms(winner.at.0, &tz);
+            ("already_checked_in", fill(w.sms_already_at, &[("time", &time), ("gate", &gate_name(winner.gate))]))
+        }
+        (Verdict::Refuse { reason, .. }, _) => ("refused", refusal_text(lang, reason, &tz)),
+        _ => ("refused", w.sms_cannot.into()),
     })
 }
 
-fn refusal_text(reason: &Refusal, tz: &jiff::tz::TimeZone) -> String {
+fn refusal_text(lang: Lang, reason: &Refusal, tz: &jiff::tz::TimeZone) -> String {
+    let w = lang.texts();
     match reason {
         Refusal::NotYetValid { from } => {
-            format!("Not valid yet: check-in opens {}.", crate::console::when::show_ms(from.0, tz))
+            fill(w.sms_not_yet, &[("when", &crate::console::when::numeric_ms(from.0, tz))])
         }
-        Refusal::Expired { .. } => "This ticket is no longer valid.".into(),
-        Refusal::Refunded => "This ticket was refunded.".into(),
-        Refusal::Revoked | Refusal::Blocked => "This ticket is not valid. Ask a steward at the gate.".into(),
-        Refusal::CodeRequired | Refusal::WayNotAccepted => {
-            "This ticket does not check in by SMS. Show your ticket at the gate.".into()
-        }
+        Refusal::Expired { .. } => w.sms_expired.into(),
+        Refusal::Refunded => w.sms_refunded.into(),
+        Refusal::Revoked | Refusal::Blocked => w.sms_not_valid.into(),
+        Refusal::CodeRequired | Refusal::WayNotAccepted => w.sms_not_by_sms.into(),
         Refusal::AlreadyCheckedIn(stamp) => {
-            format!("Already checked in at {}.", crate::console::when::clock_ms(stamp.at.0, tz))
+            fill(w.sms_already, &[("time", &crate::console::when::clock_ms(stamp.at.0, tz))])
         }
-        _ => "This ticket cannot be checked in. Ask a steward at the gate.".into(),
+        _ => w.sms_cannot.into(),
     }
 }
 
@@ -500,7 +537,7 @@ async fn channel_device(db: &Db, event: EventId, gate: GateId) -> Result<DeviceI
 
 /// USSD "send my ticket SMS again": the PIN (the wallet link was sent once and is not kept) to
 /// this number, for the ticket on file under it; limited like a check-in.
-async fn resend(state: &AppState, phone: &str, inbound: &str) -> Result<String> {
+async fn resend(state: &AppState, phone: &str, inbound: &str, lang: Lang) -> Result<String> {
     let db = &state.db;
     let now = now_ms();
     let recent: i64 = sqlx::query("SELECT COUNT(*) AS n FROM sms_attempts WHERE phone = $1 AND at > $2")
@@ -511,7 +548,7 @@ async fn resend(state: &AppState, phone: &str, inbound: &str) -> Result<String> 
         .try_get("n")?;
     if sms::may_try(recent.clamp(0, 1 << 20) as u32, 0).is_err() {
         attempt(db, inbound, None, None, phone, Channel::Ussd, "limited").await?;
-        return Ok("Too many tries from this number. Wait 10 minutes, then try again.".into());
+        return Ok(lang.texts().sms_too_many.into());
     }
     for (event, _) in open_events(db, now).await? {
         let rows = sqlx::query(
@@ -527,16 +564,17 @@ async fn resend(state: &AppState, phone: &str, inbound: &str) -> Result<String> 
             }
             let ticket = TicketId(row.try_get::<i64, _>("ticket_id")? as u32);
             if !attempt(db, inbound, Some(event), Some(ticket), phone, Channel::Ussd, "resent").await? {
-                return Ok("Your ticket SMS is on its way.".into());
+                return Ok(lang.texts().sms_on_its_way.into());
             }
             let secrets = state.keys.master.open_ticket(event, ticket, &row.try_get::<Vec<u8>, _>("sealed")?)?;
             let (header, _) = crate::events::load_header(db, event).await?;
             let ways = super::type_ways(&header, row.try_get::<i64, _>("type_id")?);
             if !ways.uses_pin() {
                 // Its type takes the live code only: the SMS would carry nothing that admits.
-                return Ok("This ticket opens in the ticket app only. Ask the organizer to send its link again.".into());
+                return Ok(lang.texts().sms_app_only.into());
             }
-            let text = super::ticket_text(&header.event.name, secrets.pin, ways, None, state.sms_shortcode.as_deref());
+            let shortcode = state.sms_shortcode.as_deref();
+            let text = sms::ticket_text(lang, &header.event.name, secrets.pin, ways, None, shortcode);
             let _guard = db.write_guard().await;
             let mut tx = db.pool.begin().await?;
             super::enqueue_text(
@@ -550,9 +588,9 @@ async fn resend(state: &AppState, phone: &str, inbound: &str) -> Result<String> 
             )
             .await?;
             tx.commit().await?;
-            return Ok("Your ticket SMS is on its way.".into());
+            return Ok(lang.texts().sms_on_its_way.into());
         }
     }
     attempt(db, inbound, None, None, phone, Channel::Ussd, "no_ticket").await?;
-    Ok("No ticket is on file for this number. Ask the organizer.".into())
+    Ok(lang.texts().sms_no_ticket.into())
 }

@@ -231,40 +231,20 @@ async fn compose(
     let (header, _) = crate::events::load_header(db, event).await?;
     let link = format!("{}/wallet#{secret}", texts.base_url.trim_end_matches('/'));
     let ways = type_ways(&header, i64::from(t.type_id));
-    Ok(ticket_text(&header.event.name, t.secrets.pin, ways, Some(&link), texts.shortcode.as_deref()))
+    let lang = crate::attendees::lang(db, event, ticket).await?;
+    Ok(ingia_core::sms::ticket_text(
+        lang,
+        &header.event.name,
+        t.secrets.pin,
+        ways,
+        Some(&link),
+        texts.shortcode.as_deref(),
+    ))
 }
 
 /// The ways in of a ticket's type (every way if the type is unknown: the gates decide anyway).
 pub fn type_ways(header: &ingia_core::Manifest, type_id: i64) -> Ways {
     header.ticket_types.iter().find(|t| i64::from(t.id.0) == type_id).map_or(Ways::ALL, |t| t.policy.ways)
-}
-
-/// The ticket SMS: the event, the wallet link (when there is one), and the PIN with the ways it
-/// works only as far as the ticket's type takes them.
-pub fn ticket_text(
-    event: &str,
-    pin: ingia_core::pin::Pin,
-    ways: Ways,
-    link: Option<&str>,
-    shortcode: Option<&str>,
-) -> String {
-    let name: String = event.chars().take(40).collect();
-    let mut text = format!("{name}:");
-    if ways.uses_pin() {
-        text.push_str(&format!(" your PIN is {pin}."));
-    }
-    if let Some(link) = link {
-        text.push_str(&format!(" Ticket: {link}"));
-    }
-    text.push_str(" At the gate show the ticket");
-    if ways.pin {
-        text.push_str(" or give the PIN");
-    }
-    if let (true, Some(code)) = (ways.phone, shortcode) {
-        text.push_str(&format!(" or text CHECKIN {pin} to {code}"));
-    }
-    text.push('.');
-    text
 }
 
 /// "Send again" for a ticket SMS that failed before it left (an invalid number since corrected,
@@ -351,7 +331,8 @@ pub async fn delivery_report(db: &Db, id: &str, status: &str, reason: Option<&st
 }
 
 /// What issuing the pending attendees' tickets will text: how many SMS, and the segments of
-/// each (the ticket text at its real length: the event's name, a PIN, a wallet link).
+/// each at most (the ticket text at its real length, in each attendee's language: the event's
+/// name, a PIN, a wallet link).
 pub async fn estimate(
     db: &Db,
     header: &ingia_core::Manifest,
@@ -366,32 +347,19 @@ pub async fn estimate(
     let pin = ingia_core::pin::Pin::new(0, header.event.pin_digits.clamp(6, 8))
         .ok_or_else(|| Error::Internal("the event's PIN length".into()))?;
     let link = format!("{}/wallet#{}", base_url.trim_end_matches('/'), crate::util::wallet_secret());
-    // The longest text (every way named): an upper bound for each.
-    let text = ticket_text(&header.event.name, pin, Ways::ALL, Some(&link), shortcode);
-    Ok((n.max(0) as u64, ingia_core::sms::segments(&text).count as u64))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_ticket_text_offers_only_the_ways_its_type_takes() {
-        let pin = ingia_core::pin::Pin::new(482_916, 6).unwrap();
-        let link = Some("https://t.example/wallet#w1");
-        let text = |ways| ticket_text("Lagos Live", pin, ways, link, Some("20880"));
-        assert_eq!(
-            text(Ways::ALL),
-            "Lagos Live: your PIN is 482916. Ticket: https://t.example/wallet#w1 At the gate show the ticket or \
-             give the PIN or text CHECKIN 482916 to 20880."
-        );
-        assert_eq!(
-            text(Ways::LIVE_ONLY),
-            "Lagos Live: Ticket: https://t.example/wallet#w1 At the gate show the ticket."
-        );
-        let sms_only = text(Ways { printed: false, pin: false, phone: true });
-        assert!(sms_only.contains("text CHECKIN 482916") && !sms_only.contains("give the PIN"), "{sms_only}");
-        let gate_only = text(Ways { printed: true, pin: true, phone: false });
-        assert!(gate_only.contains("give the PIN") && !gate_only.contains("CHECKIN"), "{gate_only}");
+    // The longest text (every way named) in the longest of their languages: an upper bound.
+    let langs = sqlx::query(
+        "SELECT DISTINCT COALESCE(t.lang, e.lang) AS lang FROM tickets t JOIN events e ON e.id = t.event_id \
+         WHERE t.event_id = $1 AND t.issued = 0 AND t.phone <> ''",
+    )
+    .bind(event_key(header.event.id))
+    .fetch_all(&db.pool)
+    .await?;
+    let mut segments = 0;
+    for row in langs {
+        let lang = ingia_core::Lang::from_tag(&row.try_get::<String, _>("lang")?).unwrap_or_default();
+        let text = ingia_core::sms::ticket_text(lang, &header.event.name, pin, Ways::ALL, Some(&link), shortcode);
+        segments = segments.max(ingia_core::sms::segments(&text).count as u64);
     }
+    Ok((n.max(0) as u64, segments))
 }

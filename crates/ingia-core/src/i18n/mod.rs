@@ -1,0 +1,559 @@
+//! The six languages: English, French, Swahili, Portuguese, Arabic (right to left) and Amharic.
+//! [`Words`] is every sentence a person reads on a gate screen, a kiosk or in an SMS/USSD
+//! answer; each language is one `const` of it (`en.rs`, `fr.rs`, ...), so a sentence missing in
+//! one language does not compile. Sentences with values are whole templates (`{time}`,
+//! `{gate}`) filled by [`fill`], never glued from fragments (word order differs); a count is
+//! said through the language's plural rule ([`Lang::plural`]). The tests check that every
+//! template of every language has exactly English's placeholders and every plural the forms
+//! its language needs. docs/glossary.md fixes the one word per thing the catalogues use.
+//! Invariant: pure; dates and numbers are formatted by the caller (the browser's `Intl`).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+mod am;
+mod ar;
+mod en;
+mod fr;
+mod pt;
+mod sw;
+
+/// A language Ingia speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Fr,
+    Sw,
+    Pt,
+    Ar,
+    Am,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 6] = [Lang::En, Lang::Fr, Lang::Sw, Lang::Pt, Lang::Ar, Lang::Am];
+
+    /// The BCP 47 tag (`lang` attribute, storage, the CSV column, the wire).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+            Lang::Sw => "sw",
+            Lang::Pt => "pt",
+            Lang::Ar => "ar",
+            Lang::Am => "am",
+        }
+    }
+
+    /// The language named in itself (the picker).
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Fr => "Français",
+            Lang::Sw => "Kiswahili",
+            Lang::Pt => "Português",
+            Lang::Ar => "العربية",
+            Lang::Am => "አማርኛ",
+        }
+    }
+
+    /// Written right to left.
+    pub fn rtl(self) -> bool {
+        self == Lang::Ar
+    }
+
+    /// The engine's sentences (three tables, so that each program carries only the ones it
+    /// says: a page its labels, the engine its sentences, the server the texts too).
+    pub fn words(self) -> &'static Words {
+        match self {
+            Lang::En => &en::WORDS,
+            Lang::Fr => &fr::WORDS,
+            Lang::Sw => &sw::WORDS,
+            Lang::Pt => &pt::WORDS,
+            Lang::Ar => &ar::WORDS,
+            Lang::Am => &am::WORDS,
+        }
+    }
+
+    pub fn labels(self) -> &'static Labels {
+        match self {
+            Lang::En => &en::LABELS,
+            Lang::Fr => &fr::LABELS,
+            Lang::Sw => &sw::LABELS,
+            Lang::Pt => &pt::LABELS,
+            Lang::Ar => &ar::LABELS,
+            Lang::Am => &am::LABELS,
+        }
+    }
+
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::En => &en::TEXTS,
+            Lang::Fr => &fr::TEXTS,
+            Lang::Sw => &sw::TEXTS,
+            Lang::Pt => &pt::TEXTS,
+            Lang::Ar => &ar::TEXTS,
+            Lang::Am => &am::TEXTS,
+        }
+    }
+
+    /// Every sentence of the three tables, with its key (the tests walk them).
+    pub fn entries(self) -> Vec<(&'static str, Entry)> {
+        let mut all = self.words().entries();
+        all.extend(self.labels().entries());
+        all.extend(self.texts().entries());
+        all
+    }
+
+    /// A language tag as browsers send it (`fr-CI`, `pt_BR`, `AR`): its primary subtag.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
+        Lang::ALL.into_iter().find(|l| l.tag().eq_ignore_ascii_case(primary))
+    }
+
+    /// What a person typed in a spreadsheet's language column: a tag, or the language's name in
+    /// English or in itself (`French`, `Français`, `francais`, `Kiswahili`).
+    pub fn parse_loose(text: &str) -> Option<Lang> {
+        let t = text.trim();
+        if let Some(l) = Lang::from_tag(t).filter(|_| t.len() <= 5 || t.contains('-')) {
+            return Some(l);
+        }
+        let folded: String = t.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect();
+        let english = ["english", "french", "swahili", "portuguese", "arabic", "amharic"];
+        let own = ["english", "français", "kiswahili", "português", "العربية", "አማርኛ"];
+        let plain = ["anglais", "francais", "kiingereza", "portugues", "arabe", "amarigna"];
+        Lang::ALL
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, l)| [english[i], own[i], plain[i]].iter().any(|n| folded == *n).then_some(l))
+    }
+
+    /// The first of the browser's preferred languages that Ingia speaks, else English.
+    pub fn negotiate<'a>(preferred: impl IntoIterator<Item = &'a str>) -> Lang {
+        preferred.into_iter().find_map(Lang::from_tag).unwrap_or_default()
+    }
+
+    /// How many plural forms a count takes in this language (CLDR's categories for integers).
+    pub fn plural_forms(self) -> usize {
+        match self {
+            Lang::Ar => 6,
+            _ => 2,
+        }
+    }
+
+    /// The form of `forms` a count of `n` takes: CLDR's integer rules (English, Swahili: one
+    /// for 1; French, Portuguese, Amharic: one for 0 and 1; Arabic: zero, one, two, few (3-10
+    /// in the last two digits), many (11-99), other).
+    pub fn plural(self, forms: &[&'static str], n: u64) -> &'static str {
+        let i = match self {
+            Lang::En | Lang::Sw => usize::from(n != 1),
+            Lang::Fr | Lang::Pt | Lang::Am => usize::from(n > 1),
+            Lang::Ar => match (n, n % 100) {
+                (0, _) => 0,
+                (1, _) => 1,
+                (2, _) => 2,
+                (_, 3..=10) => 3,
+                (_, 11..=99) => 4,
+                _ => 5,
+            },
+        };
+        forms.get(i).or(forms.last()).copied().unwrap_or("")
+    }
+}
+
+/// Fills a template's `{name}` placeholders; a name not given stays as written (a test catches
+/// it first).
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}').map(|close| (&after[..close], close)) {
+            Some((name, close)) => match args.iter().find(|(k, _)| *k == name) {
+                Some((_, v)) => {
+                    out.push_str(v);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            },
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The placeholders of a template, in order.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                out.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+/// One sentence of the catalogue, as the tests walk it.
+#[derive(Debug, Clone, Copy)]
+pub enum Entry {
+    Text(&'static str),
+    Plural(&'static [&'static str]),
+}
+
+macro_rules! catalogue {
+    ($(#[$sdoc:meta])* $name:ident { $( $(#[$doc:meta])* $key:ident : $kind:ident ),* $(,)? }) => {
+        $(#[$sdoc])*
+        pub struct $name {
+            $( $(#[$doc])* pub $key: catalogue!(@ty $kind), )*
+        }
+        impl $name {
+            /// Every sentence with its key, in declaration order.
+            pub fn entries(&self) -> Vec<(&'static str, Entry)> {
+                alloc::vec![$( (stringify!($key), catalogue!(@entry $kind self.$key)) ),*]
+            }
+        }
+    };
+    (@ty text) => { &'static str };
+    (@ty plural) => { &'static [&'static str] };
+    (@entry text $e:expr) => { Entry::Text($e) };
+    (@entry plural $e:expr) => { Entry::Plural($e) };
+}
+
+catalogue! {
+    /// The sentences the gate engine writes (verdicts, counts, lists, pairing, errors); the server's console and SMS replies borrow a few.
+    Words {
+        not_a_ticket: text,
+        fake_ticket: text,
+        other_event: text,
+        not_valid_yet: text,
+        expired: text,
+        refunded: text,
+        cancelled: text,
+        blocked: text,
+        old_code: text,
+        needs_live_code: text,
+        not_by_pin: text,
+        already_checked_in: text,
+        wrong_gate: text,
+        not_inside: text,
+        not_on_device: text,
+        no_such_pin: text,
+        exit_recorded: text,
+        welcome: text,
+        /// `{name}`: the kiosk greets the attendee.
+        welcome_name: text,
+        reentry: text,
+        /// `{time}`, `{gate}`, `{device}`.
+        already_at: text,
+        /// `{n}` check-ins waiting to sync.
+        pending_n: plural,
+        synced_n: plural,
+        conflicts_n: plural,
+        /// `{checked}` of `{total}` checked in, `{here}` at this gate.
+        stats: text,
+        /// `{n}`: a gate this device knows only by number.
+        gate_n: text,
+        /// `{who}` (a holder), `{gate}`, `{time}`, `{device}`, `{mine}` (this device's time).
+        conflict: text,
+        /// `{name}`, `{ticket}`.
+        holder_ticket: text,
+        /// `{ticket}`: a holder whose name this device does not hold.
+        ticket_n: text,
+        exit: text,
+        admitted: text,
+        /// `{time}`, `{gate}`.
+        found_in: text,
+        found_not_in: text,
+        found_refunded: text,
+        found_cancelled: text,
+        found_blocked: text,
+        /// `{time}`.
+        data_as_of: text,
+        no_contact_yet: text,
+        /// `{n}` minutes.
+        stale: text,
+        /// `{why}`.
+        storage_problem: text,
+        /// `{n}` tries left.
+        wrong_exit_pin: plural,
+        /// `{n}` seconds.
+        exit_locked: text,
+        /// `{n}`.
+        device_n: text,
+        pairing: text,
+        bad_staff_name: text,
+        damaged_request: text,
+        no_randomness: text,
+        pairing_busy: text,
+        downloading: text,
+        pairing_link_incomplete: text,
+        no_event_yet: text,
+        event_kept_long_enough: text,
+        device_revoked: text,
+        no_connection: text,
+        pairing_code_invalid: text,
+        server_busy: text,
+        server_refused: text,
+        server_bad_answer: text,
+        event_damaged: text,
+        kiosk_see_staff: text,
+        exit_pin_rule: text,
+        no_exit_pin: text,
+    }
+}
+
+catalogue! {
+    /// What a gate page shows by itself: its buttons, tabs, headings, prompts, the lock, the kiosk.
+    Labels {
+        phone_tab: text,
+        phone_title: text,
+        /// `{why}`.
+        not_recorded: text,
+        tickets_on_device: plural,
+        scanning_as: text,
+        not_paired: text,
+        not_paired_help: text,
+        not_a_pairing_code: text,
+        no_manifest: text,
+        download_event: text,
+        something_wrong: text,
+        try_again: text,
+        starting: text,
+        opening: text,
+        boot_failed: text,
+        search_on_supervisor: text,
+        unexpected_answer: text,
+        engine_stopped: text,
+        engine_not_loaded: text,
+        locked: text,
+        staff_pin: text,
+        lock_after: text,
+        lock_off: text,
+        /// `{n}` minutes.
+        lock_on: text,
+        unlock: text,
+        set: text,
+        find_by_name: text,
+        recent_scans: text,
+        conflicts_title: text,
+        this_gate: text,
+        tab_search: text,
+        tab_recent: text,
+        tab_conflicts: text,
+        tab_gate: text,
+        close: text,
+        pause_camera: text,
+        start_camera: text,
+        switch_camera: text,
+        torch: text,
+        ticket_pin: text,
+        check: text,
+        name: text,
+        admit_id_checked: text,
+        show: text,
+        all: text,
+        refused: text,
+        /// The recent list's filter (the list says `admitted` itself).
+        admitted_filter: text,
+        scan_pairing_qr: text,
+        your_name: text,
+        save: text,
+        language: text,
+        camera_starting: text,
+        camera_running: text,
+        camera_off: text,
+        camera_denied: text,
+        camera_unavailable: text,
+        kiosk_starting: text,
+        kiosk_back: text,
+        kiosk_prompt: text,
+        kiosk_no_camera: text,
+        kiosk_set_pin: text,
+        kiosk_exit_pin: text,
+        kiosk_staff: text,
+        print_badge: text,
+        ok: text,
+        cancel: text,
+    }
+}
+
+catalogue! {
+    /// What a feature phone receives: the ticket SMS, the replies, the USSD menu (the server only).
+    Texts {
+        /// The check-in keyword this language's texts teach (the parser reads every language's).
+        sms_keyword: text,
+        /// `{event}`, `{pin}`: the ticket SMS's first sentence when the PIN opens something.
+        sms_ticket_pin: text,
+        /// `{event}`: the first sentence otherwise.
+        sms_ticket: text,
+        /// `{link}`.
+        sms_link: text,
+        sms_gate_show: text,
+        sms_gate_show_or_pin: text,
+        /// `{keyword}`, `{pin}`, `{code}` (the short code).
+        sms_gate_show_or_text: text,
+        /// `{keyword}`, `{pin}`, `{code}`.
+        sms_gate_show_pin_or_text: text,
+        /// `{keyword}`.
+        sms_help: text,
+        /// `{name}`, `{code}` (the gate code), `{gate}`.
+        sms_welcome: text,
+        /// `{time}`, `{gate}`.
+        sms_already_at: text,
+        /// `{time}`.
+        sms_already: text,
+        sms_cannot: text,
+        /// `{when}`.
+        sms_not_yet: text,
+        sms_expired: text,
+        sms_refunded: text,
+        sms_not_valid: text,
+        sms_not_by_sms: text,
+        sms_too_many: text,
+        sms_blocked: text,
+        sms_received: text,
+        sms_unknown_pin: text,
+        sms_other_number: text,
+        sms_on_its_way: text,
+        sms_app_only: text,
+        sms_no_ticket: text,
+        /// The USSD menu (its lines).
+        ussd_menu: text,
+        ussd_ask_pin: text,
+        ussd_invalid: text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::collections::BTreeSet;
+
+    #[test]
+    fn every_language_says_every_sentence_with_the_same_placeholders() {
+        let english = Lang::En.entries();
+        for lang in Lang::ALL {
+            let entries = lang.entries();
+            assert_eq!(entries.len(), english.len());
+            for ((key, entry), (_, en)) in entries.iter().zip(&english) {
+                let want: BTreeSet<&str> = match en {
+                    Entry::Text(t) => placeholders(t).into_iter().collect(),
+                    Entry::Plural(forms) => placeholders(forms[1]).into_iter().collect(),
+                };
+                let forms: &[&str] = match entry {
+                    Entry::Text(t) => core::slice::from_ref(t),
+                    Entry::Plural(forms) => {
+                        assert_eq!(forms.len(), lang.plural_forms(), "{lang:?} {key}: plural forms");
+                        forms
+                    }
+                };
+                for form in forms {
+                    assert!(!form.trim().is_empty(), "{lang:?} {key} is empty");
+                    let got: BTreeSet<&str> = placeholders(form).into_iter().collect();
+                    // A plural's singular may spell the one out ("un conflit") but nothing else.
+                    let allowed_missing: BTreeSet<&str> =
+                        if matches!(entry, Entry::Plural(_)) { ["n"].into() } else { BTreeSet::new() };
+                    assert!(got.is_subset(&want), "{lang:?} {key}: {form:?} has unknown placeholders");
+                    let missing: BTreeSet<&str> = want.difference(&got).copied().collect();
+                    assert!(missing.is_subset(&allowed_missing), "{lang:?} {key}: {form:?} misses {missing:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn other_languages_are_translated_not_copied() {
+        let english: BTreeSet<&str> = Lang::En
+            .entries()
+            .into_iter()
+            .filter_map(|(_, e)| match e {
+                Entry::Text(t) => Some(t),
+                Entry::Plural(_) => None,
+            })
+            .collect();
+        // Words that are the same in every language: the product, "OK", "PIN", the keyword.
+        let same = ["OK", "CHECKIN"];
+        for lang in [Lang::Fr, Lang::Sw, Lang::Pt, Lang::Ar, Lang::Am] {
+            for (key, e) in lang.entries() {
+                if let Entry::Text(t) = e {
+                    if english.contains(t) && !same.contains(&t) && placeholders(t).len() < 2 {
+                        panic!("{lang:?} {key} is still English: {t:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// public/boot.js shows the boot screen before any wasm runs: its copy of three sentences is
+    /// the catalogue's, word for word.
+    #[test]
+    fn the_boot_screen_carries_the_catalogue_s_words() {
+        let boot = include_str!("../../../../public/boot.js");
+        let json = |s: &str| alloc::format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+        for lang in [Lang::Fr, Lang::Sw, Lang::Pt, Lang::Ar, Lang::Am] {
+            let w = lang.labels();
+            let line = alloc::format!(
+                "{}: [{}, {}, {}],",
+                lang.tag(),
+                json(w.starting),
+                json(w.boot_failed),
+                json(w.try_again)
+            );
+            assert!(boot.contains(&line), "public/boot.js lacks {line}");
+        }
+        assert!(boot.contains(&alloc::format!("'{}'", Lang::En.labels().boot_failed)));
+    }
+
+    #[test]
+    fn templates_fill_every_placeholder() {
+        assert_eq!(fill("at {time}, {gate}", &[("time", "20:41"), ("gate", "Main")]), "at 20:41, Main");
+        assert_eq!(fill("{a}{b}", &[("b", "2")]), "{a}2");
+        assert_eq!(fill("{ unclosed", &[]), "{ unclosed");
+        assert_eq!(placeholders("{n} of {total}"), ["n", "total"]);
+    }
+
+    #[test]
+    fn plural_rules_follow_cldr() {
+        let en = ["one", "other"];
+        assert_eq!(Lang::En.plural(&en, 1), "one");
+        assert_eq!(Lang::En.plural(&en, 0), "other");
+        assert_eq!(Lang::Fr.plural(&en, 0), "one");
+        assert_eq!(Lang::Fr.plural(&en, 2), "other");
+        let ar = ["zero", "one", "two", "few", "many", "other"];
+        let got: Vec<&str> = [0, 1, 2, 3, 10, 11, 99, 100, 101, 103, 111].map(|n| Lang::Ar.plural(&ar, n)).into();
+        assert_eq!(got, ["zero", "one", "two", "few", "few", "many", "many", "other", "other", "few", "many"]);
+    }
+
+    #[test]
+    fn the_browser_s_languages_choose_one_we_speak() {
+        assert_eq!(Lang::negotiate(["de-DE", "fr-CI", "en"]), Lang::Fr);
+        assert_eq!(Lang::negotiate(["pt_BR"]), Lang::Pt);
+        assert_eq!(Lang::negotiate(["AR-eg"]), Lang::Ar);
+        assert_eq!(Lang::negotiate(["zh"]), Lang::En);
+        assert_eq!(Lang::negotiate([]), Lang::En);
+        for l in Lang::ALL {
+            assert_eq!(Lang::from_tag(l.tag()), Some(l));
+            assert_eq!(Lang::parse_loose(l.name()), Some(l), "{l:?} named in itself");
+        }
+        assert_eq!(Lang::parse_loose("French"), Some(Lang::Fr));
+        assert_eq!(Lang::parse_loose("francais"), Some(Lang::Fr));
+        assert_eq!(Lang::parse_loose(" SW "), Some(Lang::Sw));
+        assert_eq!(Lang::parse_loose("Klingon"), None);
+        assert_eq!(Lang::parse_loose(""), None);
+        assert!(Lang::Ar.rtl() && !Lang::Am.rtl());
+    }
+}

@@ -1,0 +1,230 @@
+// The gate screens in six languages (issue 18). Each language is chosen the way a steward's phone
+// chooses it: the browser's preferred language (Playwright's `locale`), or the picker. For each
+// one: the scanner's screens (unpaired, the desk, its sheets, the verdicts) show no English
+// sentence of the catalogue (crates/ingia-core/src/i18n/en.rs; names, codes and numbers aside);
+// the verdicts (admit, already checked in, a forged QR) in Arabic and Amharic at 360x740 fit
+// their boxes, screenshots in the test output; Arabic is mirrored (the controls and the buttons on
+// the other side); a steward switches to French mid-shift and reloads: still French, still paired,
+// nothing lost.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDemo, launchWithCamera, openSheet, closeSheet } from './server.mjs';
+import { writeVideo, forge, qrSvg } from './video.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = process.env.INGIA_TEST_OUTPUT || fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-i18n-'));
+let demo;
+let browser;
+let pins;
+
+/** Every sentence of a catalogue file, templates cut at their placeholders into fixed pieces. */
+function catalogue(tag) {
+  const src = fs.readFileSync(path.join(here, '../../crates/ingia-core/src/i18n', `${tag}.rs`), 'utf8');
+  const pieces = new Set();
+  for (const [, literal] of src.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+    const text = JSON.parse(`"${literal}"`);
+    for (const piece of text.split(/\{[a-z]+\}/)) {
+      const t = piece.trim().replace(/^[\s:;,.·()!]+|[\s:;,.·()!]+$/g, '');
+      if (t.length >= 4) pieces.add(t);
+    }
+  }
+  return pieces;
+}
+const english = catalogue('en');
+
+/** The English sentences `text` shows that the language's own catalogue does not also use. */
+function englishIn(text, tag) {
+  const own = catalogue(tag);
+  const plain = text.replace(/[\u2068\u2069]/g, '');
+  const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return [...english].filter((s) => ![...own].some((o) => o.includes(s))
+    && new RegExp(`(^|[^\\p{L}])${escape(s)}($|[^\\p{L}])`, 'u').test(plain));
+}
+
+async function visibleText(page) {
+  return page.evaluate(() => document.body.innerText);
+}
+
+before(async () => {
+  demo = await startDemo(80);
+  const tickets = demo.tickets();
+  // Printed tickets (7, 14, ...) are admitted by PIN.
+  pins = tickets.filter((t) => t.ticket % 7 === 0 && t.ticket % 10 !== 0).map((t) => t.pin);
+  const token = tickets.find((t) => t.ticket === 1).wallet.split('#')[1];
+  const r = await fetch(demo.base + '/api/wallet', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }) });
+  const forged = forge((await r.json()).credential);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-i18n-video-'));
+  browser = await launchWithCamera(await writeVideo(path.join(dir, 'forged.y4m'),
+    [{ blank: 1 }, { svg: qrSvg(forged), seconds: 2 }, { blank: 20 }]));
+});
+
+after(async () => {
+  await browser?.close();
+  demo?.stop();
+});
+
+/** A steward's phone in `locale`, paired at the Main gate, camera off until asked. */
+async function gate(locale, viewport = { width: 360, height: 740 }) {
+  const context = await browser.newContext({ locale, viewport, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    permissions: ['camera'] });
+  await context.addInitScript(() => localStorage.setItem('ingia.camera', 'off'));
+  const page = await context.newPage();
+  await page.goto(demo.newPairing('Main gate', 'steward'));
+  await page.getByTestId('pin').waitFor({ timeout: 20_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=sync-status]')?.textContent.trim());
+  return { context, page };
+}
+
+/** Types a PIN; returns the verdict's tone once it shows (the verdict stays on screen). */
+async function check(page, pin) {
+  await page.getByTestId('pin').fill(pin);
+  await page.getByTestId('pin').press('Enter');
+  const verdict = page.getByTestId('verdict');
+  await verdict.waitFor({ timeout: 10_000 });
+  return verdict.getAttribute('data-tone');
+}
+
+async function dismiss(page) {
+  const verdict = page.getByTestId('verdict');
+  await verdict.click();
+  await verdict.waitFor({ state: 'detached' });
+}
+
+/** Every text of the verdict inside its box and the screen: nothing cut, nothing overflowing. */
+async function verdictFits(page, what) {
+  const problems = await page.evaluate(() => {
+    const bad = [];
+    const screen = { w: window.innerWidth, h: window.innerHeight };
+    for (const el of document.querySelectorAll('[data-testid=verdict] p')) {
+      if (!el.textContent.trim()) continue;
+      const r = el.getBoundingClientRect();
+      if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) bad.push(`${el.className} overflows`);
+      if (r.left < -0.5 || r.top < -0.5 || r.right > screen.w + 0.5 || r.bottom > screen.h + 0.5) bad.push(`${el.className} off screen`);
+    }
+    return bad;
+  });
+  assert.deepEqual(problems, [], what);
+}
+
+const LANGS = [['fr-FR', 'fr'], ['sw-KE', 'sw'], ['pt-AO', 'pt'], ['ar-EG', 'ar'], ['am-ET', 'am']];
+
+for (const [locale, tag] of LANGS) {
+  test(`${tag}: the scanner's screens show no English sentence`, async () => {
+    // Unpaired: the first screen a new phone shows.
+    const fresh = await browser.newContext({ locale });
+    const first = await fresh.newPage();
+    await first.goto(demo.base + '/');
+    await first.getByTestId('scan-pairing').waitFor({ timeout: 20_000 });
+    assert.equal(await first.evaluate(() => document.documentElement.lang), tag);
+    assert.equal(await first.evaluate(() => document.documentElement.dir), tag === 'ar' ? 'rtl' : 'ltr');
+    const seen = { unpaired: await visibleText(first) };
+    await fresh.close();
+
+    const { context, page } = await gate(locale);
+    seen.desk = await visibleText(page);
+    // The status line says everything at 360 px: nothing cut at either side.
+    for (const id of ['sync-status', 'as-of']) {
+      const b = await page.getByTestId(id).boundingBox();
+      assert.ok(b.x >= -0.5 && b.x + b.width <= 360.5, `${tag} ${id} is cut: ${JSON.stringify(b)}`);
+    }
+    assert.equal(await check(page, pins[LANGS.findIndex(([, t]) => t === tag)]), 'green');
+    seen.admitted = await visibleText(page);
+    await dismiss(page);
+    assert.equal(await check(page, pins[LANGS.findIndex(([, t]) => t === tag)]), 'amber');
+    seen.again = await visibleText(page);
+    await dismiss(page);
+    assert.equal(await check(page, '000000'), 'red');
+    seen.unknown = await visibleText(page);
+    await dismiss(page);
+    for (const tab of ['search', 'recent', 'gate']) {
+      await openSheet(page, tab);
+      seen[tab] = await visibleText(page);
+    }
+    await closeSheet(page);
+    for (const [screen, text] of Object.entries(seen)) {
+      assert.deepEqual(englishIn(text, tag), [], `${tag} ${screen} shows English:\n${text}`);
+    }
+    await context.close();
+  });
+}
+
+for (const [locale, tag] of [['ar-EG', 'ar'], ['am-ET', 'am']]) {
+  test(`${tag}: admit, already checked in and a forged QR fit a 360x740 screen`, async () => {
+    const { context, page } = await gate(locale);
+    const pin = pins[LANGS.length + (tag === 'ar' ? 0 : 1)];
+    assert.equal(await check(page, pin), 'green');
+    await verdictFits(page, `${tag} admit`);
+    await page.screenshot({ path: path.join(out, `verdict-${tag}-admit-360.png`) });
+    await dismiss(page);
+    assert.equal(await check(page, pin), 'amber');
+    await verdictFits(page, `${tag} already checked in`);
+    await page.screenshot({ path: path.join(out, `verdict-${tag}-already-360.png`) });
+    await dismiss(page);
+    await page.getByTestId('camera-toggle').click(); // the fake camera's video starts: the forgery
+    await page.locator('[data-testid=verdict][data-tone=red]').waitFor({ timeout: 30_000 });
+    await verdictFits(page, `${tag} forged`);
+    const title = await page.getByTestId('verdict-title').textContent();
+    assert.equal(title, tag === 'ar' ? 'تذكرة مزورة' : 'ሐሰተኛ ትኬት');
+    await page.screenshot({ path: path.join(out, `verdict-${tag}-forged-360.png`) });
+    console.log(`# verdict screenshots: ${path.join(out, `verdict-${tag}-*-360.png`)}`);
+    await context.close();
+  });
+}
+
+test('Arabic mirrors the gate screen: the camera controls and the PIN button on the other side', async () => {
+  const sides = {};
+  for (const locale of ['en-US', 'ar-EG']) {
+    const { context, page } = await gate(locale);
+    const box = async (locator) => locator.boundingBox();
+    const width = page.viewportSize().width;
+    const toggle = await box(page.getByTestId('camera-toggle'));
+    const input = await box(page.getByTestId('pin'));
+    const button = await box(page.locator('.desk__manual button[type=submit]'));
+    const search = await box(page.getByTestId('tab-search'));
+    const gateTab = await box(page.getByTestId('tab-gate'));
+    sides[locale] = {
+      controlsRight: toggle.x + toggle.width / 2 > width / 2,
+      buttonRightOfInput: button.x > input.x,
+      searchFirst: search.x < gateTab.x,
+    };
+    await page.screenshot({ path: path.join(out, `gate-${locale}-360.png`) });
+    if (locale === 'en-US') {
+      // The control of the English check: an English screen is caught.
+      const caught = englishIn(await visibleText(page), 'fr');
+      assert.ok(caught.length >= 5, `the check sees English: ${caught}`);
+    }
+    await context.close();
+  }
+  assert.deepEqual(sides['en-US'], { controlsRight: true, buttonRightOfInput: true, searchFirst: true });
+  assert.deepEqual(sides['ar-EG'], { controlsRight: false, buttonRightOfInput: false, searchFirst: false });
+});
+
+test('a steward switches to French mid-shift and reloads: still French, nothing lost', async () => {
+  const { context, page } = await gate('en-US');
+  const pin = pins[LANGS.length + 2];
+  assert.equal(await check(page, pin), 'green');
+  await dismiss(page);
+  await openSheet(page, 'gate');
+  await page.getByTestId('sheet').getByTestId('language').selectOption('fr');
+  await page.waitForFunction(() => document.documentElement.lang === 'fr', null, { timeout: 20_000 });
+  await page.getByTestId('pin').waitFor({ timeout: 20_000 });
+  await page.reload();
+  await page.getByTestId('pin').waitFor({ timeout: 20_000 });
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
+  assert.equal(await page.getByTestId('tab-search').textContent(), 'Chercher');
+  // The admission before the switch is still this gate's: listed, and the same PIN is refused.
+  await openSheet(page, 'recent');
+  await page.getByTestId('recent').getByText('Entré').first().waitFor({ timeout: 10_000 });
+  await closeSheet(page);
+  assert.equal(await check(page, pin), 'amber');
+  assert.equal(await page.getByTestId('verdict-title').textContent(), 'Déjà entré');
+  assert.match(await page.getByTestId('verdict-detail').textContent(), /^à \d\d:\d\d, Main gate, appareil \d+$/);
+  await dismiss(page);
+  await page.waitForFunction(() => /envoyé/.test(document.querySelector('[data-testid=sync-status]').textContent));
+  await context.close();
+});
