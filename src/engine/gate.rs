@@ -316,6 +316,11 @@ impl Gate {
     }
 
     /// Sends whatever the session wants sent now, feeds the answers back, stores the results.
+    /// The event's IANA time zone (the times the steward reads).
+    pub fn time_zone(&self) -> String {
+        self.state.borrow().manifest.event.time_zone.clone()
+    }
+
     pub async fn sync(&self) -> Result<(), StoreError> {
         let now = now_ms;
         loop {

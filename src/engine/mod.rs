@@ -29,7 +29,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::engine::device::Paired;
 use crate::engine::gate::{Checked, Gate};
-use crate::io::clock::{self, local, now_ms, Timeout};
+use crate::io::clock::{self, now_ms, Timeout};
 use crate::io::net;
 use crate::io::store::{Pairing, Store, StoreError, DB_NAME};
 
@@ -83,6 +83,13 @@ pub(crate) fn said(e: &device::DeviceError) -> String {
 /// A storage failure, said with its detail.
 pub(crate) fn stored(e: &StoreError) -> String {
     words::storage_problem(lang(), &e.to_string())
+}
+
+/// The wall clock of the sentences: the page's language, the event's time zone.
+fn local() -> ingia_core::words::Clock<'static> {
+    let zone = gate().map(|g| g.time_zone()).unwrap_or_default();
+    clock::set_format(lang().tag(), &zone);
+    clock::local()
 }
 
 fn gate() -> Option<Rc<Gate>> {
@@ -251,6 +258,7 @@ async fn open_gate(p: Paired) -> Result<Screen, String> {
             .unwrap_or_else(|| words::unnamed_gate(lang(), p.pairing.gate)),
         tickets: manifest.ticket_count() as u32,
         role: p.pairing.role,
+        lang: manifest.event.lang,
     };
     let store = Rc::new(Store::open(DB_NAME).await.map_err(|e| stored(&e))?);
     let gate = Gate::open(store, p.pairing, manifest, p.cursors).await?;

@@ -1,10 +1,15 @@
-//! Time and chance in the browser: the device clock, its time zone for `ingia_core::words`,
+//! Time and chance in the browser: the device clock, times of day for `ingia_core::words`
+//! (`Intl`, in the reader's language and the event's zone),
 //! timers (`gloo-timers`, on the global scope, so they run in the engine worker too) and random
 //! bytes from the browser's CSPRNG (`getrandom`, which fails loudly where `crypto` is missing
 //! rather than handing out zeros).
 
-use ingia_core::words::Clock;
+use std::cell::RefCell;
+
+use ingia_core::words::{hhmm_at_offset, Clock};
 use ingia_core::UnixMillis;
+use js_sys::{Function, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
 
 pub use gloo_timers::callback::Timeout;
 pub use gloo_timers::future::sleep;
@@ -19,9 +24,51 @@ fn utc_offset_min(at: UnixMillis) -> i32 {
     -(js_sys::Date::new(&(at.0 as f64).into()).get_timezone_offset() as i32)
 }
 
-/// The device's wall clock, for the sentences that show a time.
+thread_local! {
+    /// The time-of-day format in use: (language tag, IANA zone, `Intl.DateTimeFormat#format`).
+    static FORMAT: RefCell<Option<(String, String, Function)>> = const { RefCell::new(None) };
+}
+
+/// Times from now on in the language `lang` (a BCP 47 tag) and the IANA `zone` (empty: the
+/// device's), through the browser's `Intl` (no locale tables in the wasm). A zone the browser
+/// does not know falls back to the device's.
+pub fn set_format(lang: &str, zone: &str) {
+    FORMAT.with(|f| {
+        let mut f = f.borrow_mut();
+        if f.as_ref().is_some_and(|(l, z, _)| l == lang && z == zone) {
+            return;
+        }
+        *f = intl(lang, zone).or_else(|| intl(lang, "")).map(|format| (lang.into(), zone.into(), format));
+    });
+}
+
+fn intl(lang: &str, zone: &str) -> Option<Function> {
+    let options = js_sys::Object::new();
+    for (k, v) in [("hour", "2-digit"), ("minute", "2-digit"), ("hourCycle", "h23")] {
+        Reflect::set(&options, &k.into(), &v.into()).ok()?;
+    }
+    if !zone.is_empty() {
+        Reflect::set(&options, &"timeZone".into(), &zone.into()).ok()?;
+    }
+    let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+    let ctor: Function = Reflect::get(&intl, &"DateTimeFormat".into()).ok()?.dyn_into().ok()?;
+    // An unknown zone throws a RangeError: caught here, not a trap.
+    let format = Reflect::construct(&ctor, &js_sys::Array::of2(&lang.into(), &options)).ok()?;
+    Reflect::get(&format, &"format".into()).ok()?.dyn_into().ok()
+}
+
+fn time_of_day(at: UnixMillis) -> String {
+    let date = js_sys::Date::new(&(at.0 as f64).into());
+    FORMAT
+        .with(|f| f.borrow().as_ref().and_then(|(_, _, format)| format.call1(&JsValue::NULL, &date).ok()))
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| hhmm_at_offset(at, utc_offset_min(at)))
+}
+
+/// The wall clock for the sentences that show a time: the format [`set_format`] chose, else
+/// `HH:MM` in the device's zone.
 pub fn local() -> Clock<'static> {
-    Clock(&utc_offset_min)
+    Clock(&time_of_day)
 }
 
 /// `N` random bytes from `crypto.getRandomValues`.

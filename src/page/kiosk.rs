@@ -7,14 +7,14 @@
 use std::rc::Rc;
 
 use ingia_core::protocol::{Answer, Request, VerdictView};
-use ingia_core::Tone;
+use ingia_core::{Lang, Tone};
 use leptos::html::Video;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::page::camera::{self, CameraState, Facing, Scanner};
 use crate::page::desk::{self, background_sync, decider, run_camera, GateDesk};
-use crate::page::lang::w;
+use crate::page::lang::{self, w};
 use crate::page::{link, qr, OpenGate};
 
 /// How long the corner must be held to call the staff prompt.
@@ -40,6 +40,7 @@ struct Badge {
 #[component]
 pub fn Kiosk(open: OpenGate) -> impl IntoView {
     let event = open.event.clone();
+    let event_lang = open.lang;
     let (stage, set_stage) = signal(Stage::Loading);
     let (typed, set_typed) = signal(String::new());
     let (message, set_message) = signal(String::new());
@@ -93,15 +94,29 @@ pub fn Kiosk(open: OpenGate) -> impl IntoView {
                     <p role="alert" data-testid="kiosk-message">{move || message.get()}</p>
                 </form>
             }.into_any(),
-            Stage::Running => view! { <KioskScreen event=event.clone() on_exit=move || set_stage.set(Stage::ExitPrompt)/> }.into_any(),
+            Stage::Running => view! {
+                <KioskScreen event=event.clone() event_lang=event_lang on_exit=move || set_stage.set(Stage::ExitPrompt)/>
+            }.into_any(),
         }}
     }
 }
 
-/// The attendee-facing screen.
+/// The attendee-facing screen: in the event's language, or the one its visitor picks on the
+/// ready screen (each named in itself) until the verdict clears.
 #[component]
-fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn KioskScreen(event: String, event_lang: Lang, on_exit: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let (verdict, set_verdict) = signal(None::<(u32, VerdictView)>);
+    lang::visit(event_lang);
+    let (visitor, set_visitor) = signal(event_lang);
+    // A verdict cleared: the next visitor starts in the event's language.
+    Effect::new(move |was_shown: Option<bool>| {
+        let shown = verdict.with(Option::is_some);
+        if was_shown == Some(true) && !shown && visitor.get_untracked() != event_lang {
+            lang::visit(event_lang);
+            set_visitor.set(event_lang);
+        }
+        shown
+    });
     let (problem, set_problem) = signal(None::<String>);
     let (badge, set_badge) = signal(None::<Badge>);
     let (camera_state, set_camera_state) = signal(CameraState::Stopped);
@@ -149,14 +164,20 @@ fn KioskScreen(event: String, on_exit: impl Fn() + Clone + Send + Sync + 'static
     };
     view! {
         <div class="kiosk" data-testid="kiosk" on:pointerdown=|_| camera::enter_fullscreen()>
-            <button class="kiosk__corner" aria-label=w().kiosk_staff data-testid="kiosk-corner"
+            <button class="kiosk__corner" aria-label=move || { visitor.track(); w().kiosk_staff } data-testid="kiosk-corner"
                 on:pointerdown=press on:pointerup=release on:pointercancel=release></button>
             <h2 class="kiosk__event">{event}</h2>
             <div class="kiosk__camera">{camera::scan_view(video)}</div>
-            <p class="kiosk__prompt">{move || match camera_state.get() {
+            <p class="kiosk__prompt" data-testid="kiosk-prompt">{move || { visitor.track(); match camera_state.get() {
                 CameraState::Denied | CameraState::Unavailable => w().kiosk_no_camera,
                 _ => w().kiosk_prompt,
-            }}</p>
+            }}}</p>
+            <div class="kiosk__langs" role="group" data-testid="kiosk-langs">
+                {Lang::ALL.map(|l| view! {
+                    <button class="kiosk__lang" lang=l.tag() aria-pressed=move || (visitor.get() == l).to_string()
+                        on:click=move |_| { lang::visit(l); set_visitor.set(l); }>{l.name()}</button>
+                })}
+            </div>
             <p role="alert">{move || problem.get().unwrap_or_default()}</p>
             {move || verdict.get().map(|(seq, v)| {
                 // The engine wrote the kiosk's words (a greeting by name, or "see staff");

@@ -61,6 +61,26 @@ pub fn apply() {
     tell_link(l.tag(), l.labels().engine_stopped, l.labels().engine_not_loaded);
 }
 
+/// The document's language and direction only (a page without the engine: the wallet).
+pub fn show() {
+    show_language(lang().tag(), lang().rtl());
+}
+
+/// A reader the server knows (the wallet: the attendee's language, theirs else the event's):
+/// taken unless this device chose a language itself.
+pub fn prefer(l: Lang) {
+    if Lang::from_tag(&saved_language()).is_none() && l != lang() {
+        CURRENT.with(|c| c.set(Some(l)));
+        show();
+    }
+}
+
+/// A kiosk visitor's language for one visit: the page and the engine speak it, nothing is kept.
+pub fn visit(l: Lang) {
+    CURRENT.with(|c| c.set(Some(l)));
+    apply();
+}
+
 /// The picker: every language named in itself; a choice is kept on this device and the page
 /// reloads in it.
 #[component]

@@ -87,6 +87,8 @@ pub(crate) struct OpenGate {
     pub gate: String,
     pub tickets: u32,
     pub role: Role,
+    /// The event's language (the kiosk's after each visitor).
+    pub lang: ingia_core::Lang,
 }
 
 /// The steward's scanner page (`index.html`; also `/pair`).
@@ -101,6 +103,7 @@ pub fn kiosk_app() -> impl IntoView {
 
 /// The attendee's tickets (`wallet.html`, at `/wallet`).
 pub fn wallet_app() -> impl IntoView {
+    lang::show();
     camera::persist_storage();
     view! { <wallet::WalletPage/> }
 }
@@ -146,13 +149,13 @@ fn gate_page(page: GatePage, open: fn(OpenGate) -> AnyView) -> impl IntoView {
                         <h2>{step}</h2>
                         <progress class="shell__progress" max="1000" value=progress.map(|p| p.to_string())></progress>
                     }.into_any(),
-                    Shown::Engine(Screen::Ready { event, gate, tickets, role }) => {
+                    Shown::Engine(Screen::Ready { event, gate, tickets, role, lang }) => {
                         let home = GatePage::of(role);
                         if home != page {
                             go_to(home.path());
                             return view! { <p>{w().opening}</p> }.into_any();
                         }
-                        open(OpenGate { event, gate, tickets, role })
+                        open(OpenGate { event, gate, tickets, role, lang })
                     }
                     Shown::Engine(Screen::NoManifest) => view! {
                         <h2>{w().no_manifest}</h2>

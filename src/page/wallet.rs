@@ -16,7 +16,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::io::clock::now_ms;
 use crate::io::net::{self, field_f64, field_str};
 use crate::io::store::{Store, DB_NAME};
+use crate::page::lang::{self, lang, w, LanguagePicker};
 use crate::page::{qr, use_interval};
+use ingia_core::i18n::fill;
 
 /// Fetches the ticket behind a wallet link (the server's `WalletAnswer`) and keeps it.
 async fn fetch_ticket(store: &Store, token: &str) -> Result<WalletTicket, String> {
@@ -48,6 +50,7 @@ async fn fetch_ticket(store: &Store, token: &str) -> Result<WalletTicket, String
             Ways { printed: way("printed")?, pin: way("pin")?, phone: way("phone")? }
         },
         server_time: number("server_time")? as u64,
+        lang: field_str(&v, "lang").unwrap_or_default(),
     };
     // The answer left the server halfway through the round trip.
     let ticket = answer.into_ticket((sent_at + received_at) / 2).map_err(|e| e.to_string())?;
@@ -71,12 +74,13 @@ async fn load() -> Result<Vec<WalletTicket>, String> {
     store.close();
     match fetched {
         // Offline with the ticket already here: show it; otherwise say why nothing shows.
-        Err(e) if tickets.is_empty() => Err(format!("Could not open this ticket: {e}")),
+        Err(e) if tickets.is_empty() => Err(fill(w().wallet_failed, &[("why", &e)])),
         _ => Ok(tickets),
     }
 }
 
-/// When the event starts, in the event's own time zone (an attendee travelling, or a phone set
+/// When the event starts, in the reader's language through the browser's `Intl` and in the
+/// event's own time zone (an attendee travelling, or a phone set
 /// to another zone, still sees the venue's time); in the phone's zone if the browser does not
 /// know the event's.
 fn starts(t: &WalletTicket) -> String {
@@ -86,7 +90,7 @@ fn starts(t: &WalletTicket) -> String {
         options.extend(zone.map(|z| ("timeZone", JsValue::from_str(z))));
         // `toLocaleString` throws a RangeError for a zone it does not know: caught, not a trap.
         let to_locale = Reflect::get(&d, &"toLocaleString".into()).ok()?.dyn_into::<js_sys::Function>().ok()?;
-        let args = js_sys::Array::of2(&"en-GB".into(), &net::object(&options));
+        let args = js_sys::Array::of2(&lang().tag().into(), &net::object(&options));
         Reflect::apply(&to_locale, &d, &args).ok()?.as_string()
     };
     format(Some(&t.time_zone)).or_else(|| format(None)).unwrap_or_default()
@@ -97,6 +101,16 @@ fn starts(t: &WalletTicket) -> String {
 struct Face {
     svg: String,
     step: u32,
+}
+
+/// A ticket's status as the wallet says it (`None`: active).
+fn status(s: &str) -> Option<&'static str> {
+    match s {
+        "refunded" => Some(w().status_refunded),
+        "revoked" => Some(w().status_revoked),
+        "blocked" => Some(w().status_blocked),
+        _ => None,
+    }
 }
 
 fn face(t: &WalletTicket, step: u32) -> Face {
@@ -110,7 +124,12 @@ pub fn WalletPage() -> impl IntoView {
     let (full, set_full) = signal(None::<u32>);
     let open = move || {
         spawn_local(async move {
-            set_tickets.try_set(Some(load().await));
+            let loaded = load().await;
+            // The wallet speaks the attendee's language (unless this phone chose one).
+            if let Some(l) = loaded.as_ref().ok().and_then(|list| list.first()).and_then(|t| t.lang) {
+                lang::prefer(l);
+            }
+            set_tickets.try_set(Some(loaded));
         })
     };
     open();
@@ -136,17 +155,20 @@ pub fn WalletPage() -> impl IntoView {
     });
     view! {
         <main class="wallet">
-            <header class="shell__bar"><h1 class="shell__title">"Ingia · My tickets"</h1></header>
+            <header class="shell__bar">
+                <h1 class="shell__title">"Ingia · " {move || { tickets.track(); w().wallet_title }}</h1>
+                {move || { tickets.track(); view! { <LanguagePicker/> } }}
+            </header>
             {move || match tickets.get() {
-                None => view! { <p class="wallet__note">"Opening your ticket…"</p> }.into_any(),
+                None => view! { <p class="wallet__note">{w().wallet_opening}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="wallet__note" role="alert" data-testid="wallet-error">{e}</p> }.into_any(),
                 Some(Ok(list)) if list.is_empty() => view! {
-                    <p class="wallet__note">"No tickets on this phone yet. Open the link from your ticket email or SMS."</p>
+                    <p class="wallet__note">{w().wallet_none}</p>
                 }.into_any(),
                 Some(Ok(list)) => list.into_iter().enumerate().map(|(i, t)| {
                     let id = t.ticket_id;
                     let step_secs = t.pass.step_secs;
-                    let label = format!("Ticket QR code for {}. It changes every {step_secs} seconds; show it at the gate.", t.holder);
+                    let label = fill(w().wallet_qr, &[("holder", &t.holder), ("n", &step_secs.to_string())]);
                     let countdown = {
                         let t = t.clone();
                         move || (t.pass.ms_until_change(t.server_now(now.get())) / 1000 + 1).to_string()
@@ -160,15 +182,15 @@ pub fn WalletPage() -> impl IntoView {
                             <div class="wallet__qr" role="img" aria-label=label data-testid="wallet-qr" data-step=step
                                 inner_html=svg on:click=move |_| set_full.set(Some(id))></div>
                             <p class="wallet__countdown" aria-hidden="true" data-testid="wallet-countdown">
-                                "New code in " {countdown} " s · tap the code to enlarge"
+                                {move || fill(w().wallet_countdown, &[("n", &countdown())])}
                             </p>
                             <p class="wallet__holder" data-testid="wallet-holder">{t.holder.clone()}</p>
-                            <p>{t.ticket_type.clone()} {(t.status != "active").then(|| format!(" · {}", t.status))}</p>
-                            {t.pin_label().map(|label| view! {
+                            <p>{t.ticket_type.clone()} {status(&t.status).map(|s| format!(" · {s}"))}</p>
+                            {t.pin_label(lang()).map(|label| view! {
                                 <p>{label} ": " <strong data-testid="wallet-pin">{t.pin.clone()}</strong></p>
                             })}
                             {move || (full.get() == Some(id)).then(|| view! {
-                                <div class="wallet__full" role="img" aria-label="Enlarged ticket QR code; tap to close"
+                                <div class="wallet__full" role="img" aria-label=w().wallet_enlarged
                                     inner_html=svg on:click=move |_| set_full.set(None)></div>
                             })}
                         </article>

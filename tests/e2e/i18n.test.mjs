@@ -228,3 +228,59 @@ test('a steward switches to French mid-shift and reloads: still French, nothing 
   await page.waitForFunction(() => /envoyé/.test(document.querySelector('[data-testid=sync-status]').textContent));
   await context.close();
 });
+
+test('a kiosk visitor picks French on the ready screen; the next visitor starts in the event\'s language', async () => {
+  const token = demo.tickets().find((t) => t.ticket === 2).wallet.split('#')[1];
+  const r = await fetch(demo.base + '/api/wallet', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }) });
+  const forged = forge((await r.json()).credential);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-i18n-kiosk-'));
+  const kioskBrowser = await launchWithCamera(await writeVideo(path.join(dir, 'late-forgery.y4m'),
+    [{ blank: 8 }, { svg: qrSvg(forged), seconds: 2 }, { blank: 40 }]));
+  try {
+    const context = await kioskBrowser.newContext({ locale: 'en-US', permissions: ['camera'],
+      viewport: { width: 800, height: 1280 } });
+    const page = await context.newPage();
+    await page.goto(demo.newPairing('Main gate', 'kiosk'));
+    await page.getByTestId('kiosk-pin').fill('2468');
+    await page.getByTestId('kiosk-pin').press('Enter');
+    await page.getByTestId('kiosk-langs').waitFor({ timeout: 20_000 });
+    // Each language is offered named in itself.
+    assert.deepEqual(await page.getByTestId('kiosk-langs').locator('button').allTextContents(),
+      ['English', 'Français', 'Kiswahili', 'Português', 'العربية', 'አማርኛ']);
+    await page.getByTestId('kiosk-langs').getByText('Français').click();
+    assert.equal(await page.getByTestId('kiosk-prompt').textContent(), 'Présentez le QR code de votre billet à la caméra');
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
+    // The forgery comes into view: the engine answers in the visitor's language.
+    const verdict = page.locator('[data-testid=verdict][data-tone=red]');
+    await verdict.waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('verdict-title').textContent(), 'Faux billet');
+    assert.equal(await page.getByTestId('verdict-detail').textContent(), 'Adressez-vous à un membre du personnel');
+    await page.screenshot({ path: path.join(out, 'kiosk-fr-refused.png') });
+    // The verdict clears by itself: the kiosk is back in the event's language for the next one.
+    await verdict.waitFor({ state: 'detached', timeout: 15_000 });
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.equal(await page.getByTestId('kiosk-prompt').textContent(), "Hold your ticket's QR code up to the camera");
+    assert.equal(await page.getByTestId('kiosk-langs').getByText('English').getAttribute('aria-pressed'), 'true');
+    await context.close();
+  } finally {
+    await kioskBrowser.close();
+  }
+});
+
+test('the wallet speaks its attendee\'s language (ticket 5: French; 35: Arabic, right to left)', async () => {
+  for (const [ticket, tag, title] of [[5, 'fr', 'Mes billets'], [35, 'ar', 'تذاكري']]) {
+    const t = demo.tickets().find((x) => x.ticket === ticket);
+    const context = await browser.newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    const page = await context.newPage();
+    await page.goto(t.wallet);
+    await page.getByTestId('wallet-ticket').waitFor({ timeout: 15_000 });
+    await page.waitForFunction((l) => document.documentElement.lang === l, tag);
+    assert.equal(await page.evaluate(() => document.documentElement.dir), tag === 'ar' ? 'rtl' : 'ltr');
+    assert.ok((await page.locator('.shell__title').textContent()).includes(title));
+    const text = await visibleText(page);
+    assert.deepEqual(englishIn(text, tag), [], `${tag} wallet shows English:\n${text}`);
+    await page.screenshot({ path: path.join(out, `wallet-${tag}-360.png`) });
+    await context.close();
+  }
+});

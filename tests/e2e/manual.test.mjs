@@ -170,11 +170,9 @@ async function sharedClock(page) {
       await page.clock.fastForward(minutes * 60_000);
       await align();
     },
-    /** The page's wall clock as HH:MM, `ahead` ms from now. */
-    hhmm: (ahead = 0) => page.evaluate((ms) => {
-      const d = new Date(Date.now() + ms);
-      return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-    }, ahead),
+    /** The page's clock as HH:MM in the event's zone (the demo's: Lagos), `ahead` ms from now. */
+    hhmm: (ahead = 0) => page.evaluate((ms) => new Date(Date.now() + ms).toLocaleTimeString('en-GB',
+      { timeZone: 'Africa/Lagos', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }), ahead),
   };
 }
 

@@ -144,14 +144,14 @@ test('two gates admit the same ticket offline: after sync one is accepted, the o
     await a.context.setOffline(false);
     await a.page.getByText('0 pending · 1 synced · 0 conflicts').waitFor({ timeout: 20_000 });
     await b.context.setOffline(false);
-    await b.page.getByText('0 pending · 1 synced · 1 conflicts').waitFor({ timeout: 20_000 });
+    await b.page.getByText('0 pending · 1 synced · 1 conflict').waitFor({ timeout: 20_000 });
     await openSheet(b.page, 'conflicts');
     const conflict = await b.page.getByTestId('conflicts').textContent();
     // A steward's phone holds no names: the ticket's number says which.
     assert.match(conflict, new RegExp(`^Ticket ${id}: admitted first at Main gate, \\d\\d:\\d\\d, device \\d+; this device at \\d\\d:\\d\\d`));
     // The supervisor's list is kept on the device: a reload shows the same conflict.
     await b.page.reload();
-    await b.page.getByText(/^0 pending · \d+ synced · 1 conflicts$/).waitFor({ timeout: 20_000 });
+    await b.page.getByText(/^0 pending · \d+ synced · 1 conflict$/).waitFor({ timeout: 20_000 });
     await openSheet(b.page, 'conflicts');
     assert.equal(await b.page.getByTestId('conflicts').textContent(), conflict);
     assert.equal((await stats(demo)).checked_in, before + 1);

@@ -24,7 +24,8 @@ use crate::wire::{Reader, WireError, Writer};
 const MAGIC: &[u8; 3] = b"IGM";
 /// Version 2: entries may be sealed. Version 3: a type's flags name its ways in ([`Ways`]);
 /// a cached version 2 manifest still opens (its "code" flag meant the live code only).
-const MANIFEST_VERSION: u8 = 3;
+/// Version 4: the event's language (its attendees' default: the kiosk's when it resets).
+const MANIFEST_VERSION: u8 = 4;
 
 /// Event facts shown at the gate and used for codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +44,8 @@ pub struct EventInfo {
     pub pin_digits: u8,
     /// Hours after `ends_at` a gate device keeps the event; then it deletes everything of it.
     pub keep_hours: u16,
+    /// The language its attendees read unless theirs is on file (a kiosk returns to it).
+    pub lang: crate::Lang,
 }
 
 impl EventInfo {
@@ -89,11 +92,12 @@ impl Ways {
     }
 
     /// What a wallet or a ticket mail says of the PIN: where it works (`None`: nowhere).
-    pub fn pin_label(self) -> Option<&'static str> {
+    pub fn pin_label(self, lang: crate::Lang) -> Option<&'static str> {
+        let w = lang.labels();
         match (self.pin, self.phone) {
-            (true, true) => Some("PIN for the gate or SMS check-in"),
-            (true, false) => Some("PIN for manual entry at the gate"),
-            (false, true) => Some("PIN for SMS check-in"),
+            (true, true) => Some(w.pin_gate_or_sms),
+            (true, false) => Some(w.pin_gate),
+            (false, true) => Some(w.pin_sms),
             (false, false) => None,
         }
     }
@@ -438,6 +442,7 @@ impl ManifestDelta {
         let e = &self.event;
         w.str(&e.name).str(&e.venue).varint(e.starts_at).varint(e.ends_at).str(&e.time_zone);
         w.varint(u64::from(e.code_step_secs)).u8(e.pin_digits).varint(u64::from(e.keep_hours));
+        w.str(e.lang.tag());
         w.varint(self.keys.len() as u64);
         for k in &self.keys {
             w.u8(k.key_id().0).bytes(&k.to_bytes());
@@ -479,7 +484,7 @@ impl ManifestDelta {
             return Err(ManifestError::BadMagic);
         }
         let version = r.u8()?;
-        if version != MANIFEST_VERSION && version != 2 {
+        if !(2..=MANIFEST_VERSION).contains(&version) {
             return Err(ManifestError::UnsupportedVersion(version));
         }
         let id = EventId(r.u64_be()?);
@@ -499,8 +504,13 @@ impl ManifestDelta {
             return Err(WireError::BadValue("pin_digits").into());
         }
         let keep_hours = u16::try_from(r.varint()?).map_err(|_| WireError::BadValue("keep_hours"))?;
+        let lang = if version >= 4 {
+            crate::Lang::from_tag(&r.str()?).ok_or(WireError::BadValue("language"))?
+        } else {
+            crate::Lang::En
+        };
         let event =
-            EventInfo { id, name, venue, starts_at, ends_at, time_zone, code_step_secs, pin_digits, keep_hours };
+            EventInfo { id, name, venue, starts_at, ends_at, time_zone, code_step_secs, pin_digits, keep_hours, lang };
         let mut keys = Vec::new();
         for _ in 0..r.count(33)? {
             let key_id = KeyId(r.u8()?);

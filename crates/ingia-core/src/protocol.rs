@@ -9,6 +9,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::i18n::Lang;
 use crate::ids::Role;
 use crate::verdict::Tone;
 use crate::wire::{Sticky, WireError, Writer};
@@ -84,6 +85,8 @@ pub enum Screen {
         gate: String,
         tickets: u32,
         role: Role,
+        /// The event's language (its attendees' default: a kiosk returns to it).
+        lang: Lang,
     },
     NoManifest,
     /// An attendee's phone (tickets, no pairing): its tickets are at `/wallet`.
@@ -283,8 +286,8 @@ impl Wire for Screen {
                 };
                 w.u8(u8::from(*forget_link));
             }
-            Screen::Ready { event, gate, tickets, role } => {
-                w.u8(2).str(event).str(gate).varint(u64::from(*tickets)).u8(role.code());
+            Screen::Ready { event, gate, tickets, role, lang } => {
+                w.u8(2).str(event).str(gate).varint(u64::from(*tickets)).u8(role.code()).str(lang.tag());
             }
             Screen::NoManifest => {
                 w.u8(3);
@@ -306,7 +309,8 @@ impl Wire for Screen {
                 forget_link: r.flag(),
             },
             2 => {
-                Screen::Ready { event: r.str(), gate: r.str(), tickets: r.u32(), role: r.code(Role::from_code, "role") }
+                let (event, gate, tickets, role) = (r.str(), r.str(), r.u32(), r.code(Role::from_code, "role"));
+                Screen::Ready { event, gate, tickets, role, lang: Lang::from_tag(&r.str()).unwrap_or_default() }
             }
             3 => Screen::NoManifest,
             4 => Screen::Wallet,
@@ -549,7 +553,7 @@ mod tests {
 
     fn status() -> Status {
         Status {
-            counts: "2 pending · 10 synced · 1 conflicts".into(),
+            counts: "2 pending · 10 synced · 1 conflict".into(),
             stats: "11 / 60 checked in · 9 at this gate".into(),
             pending: 2,
             conflicts: vec![
@@ -592,6 +596,7 @@ mod tests {
                 gate: "Main gate".into(),
                 tickets: 5000,
                 role: Role::Kiosk,
+                lang: Lang::Am,
             },
             Screen::NoManifest,
             Screen::Wallet,

@@ -79,6 +79,7 @@ pub fn sample_event(seed: u64, tickets: u32) -> SampleEvent {
         code_step_secs: DEFAULT_STEP_SECS,
         pin_digits: pin_digits_for(tickets as usize),
         keep_hours: 12,
+        lang: crate::Lang::En,
     };
     let window = |live_only: bool, reentry, gates| TypePolicy {
         ways: if live_only { Ways::LIVE_ONLY } else { Ways::ALL },

@@ -9,7 +9,7 @@ use crate::manifest::Ways;
 use crate::rotating::{code_for, ms_until_next_step, step_at, CodeSecret, RotatingCode};
 use crate::token::{SignedCredential, TicketToken};
 use crate::wire::{Reader, WireError, Writer};
-use crate::UnixMillis;
+use crate::{Lang, UnixMillis};
 
 /// The server's answer to a wallet link (`POST /api/wallet`, JSON): the one shape the server
 /// writes and the wallet page reads, before the phone keeps it as a [`WalletTicket`].
@@ -39,6 +39,9 @@ pub struct WalletAnswer {
     pub ways: Ways,
     /// The server's clock (Unix ms) as it answered: the wallet's codes follow it.
     pub server_time: u64,
+    /// The attendee's language (a tag: theirs, else the event's); empty from an older server.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub lang: String,
 }
 
 impl WalletAnswer {
@@ -60,6 +63,7 @@ impl WalletAnswer {
             ways: self.ways,
             pass,
             clock_offset_ms: self.server_time as i64 - device_mid as i64,
+            lang: Lang::from_tag(&self.lang),
         })
     }
 }
@@ -154,10 +158,13 @@ pub struct WalletTicket {
     /// `server time - phone time` when the ticket was fetched: the code follows the server's
     /// clock even on a phone whose clock is wrong.
     pub clock_offset_ms: i64,
+    /// The attendee's language, as the server said (`None`: it did not).
+    pub lang: Option<Lang>,
 }
 
-/// Version 2 adds the ways in; a version 1 ticket (kept before) takes every way.
-const VERSION: u8 = 2;
+/// Version 2 adds the ways in (a version 1 ticket, kept before, takes every way); version 3
+/// the attendee's language.
+const VERSION: u8 = 3;
 
 impl WalletTicket {
     /// Server time for a phone time.
@@ -166,11 +173,11 @@ impl WalletTicket {
     }
 
     /// What the wallet says of the PIN, when the type takes one: where it works.
-    pub fn pin_label(&self) -> Option<&'static str> {
+    pub fn pin_label(&self, lang: Lang) -> Option<&'static str> {
         if self.pin.is_empty() {
             return None;
         }
-        self.ways.pin_label()
+        self.ways.pin_label(lang)
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -180,13 +187,14 @@ impl WalletTicket {
         w.str(&self.status).str(&self.pin).bytes(&self.pass.signed.static_token().to_bytes());
         w.bytes(&self.pass.secret.0).varint(u64::from(self.pass.step_secs)).str(&self.clock_offset_ms.to_string());
         w.u8(self.ways.bits());
+        w.str(self.lang.map_or("", Lang::tag));
         w.into_bytes()
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
         let mut r = Reader::new(bytes);
         let version = r.u8()?;
-        if version != VERSION && version != 1 {
+        if !(1..=VERSION).contains(&version) {
             return Err(WireError::BadValue("wallet version"));
         }
         let (event_id, event_name, venue, starts_at) = (r.str()?, r.str()?, r.str()?, r.varint()?);
@@ -198,6 +206,7 @@ impl WalletTicket {
         let step_secs = r.varint_u32()?;
         let clock_offset_ms = r.str()?.parse().map_err(|_| WireError::BadValue("wallet clock offset"))?;
         let ways = if version == 1 { Ways::ALL } else { Ways::from_bits(r.u8()?) };
+        let lang = if version >= 3 { Lang::from_tag(&r.str()?) } else { None };
         r.finish()?;
         Ok(WalletTicket {
             event_id,
@@ -213,6 +222,7 @@ impl WalletTicket {
             ways,
             pass: WalletPass { signed: token.signed, secret, step_secs },
             clock_offset_ms,
+            lang,
         })
     }
 }
@@ -280,17 +290,23 @@ mod tests {
             ways: Ways { printed: false, pin: false, phone: true },
             pass: WalletPass::new(&text, &secret, 30).unwrap(),
             clock_offset_ms: -93_000,
+            lang: Some(Lang::Sw),
         };
         let bytes = w.encode();
         assert_eq!(WalletTicket::decode(&bytes).unwrap(), w);
-        assert_eq!(w.pin_label(), Some("PIN for SMS check-in"));
-        assert_eq!(WalletTicket { ways: Ways::LIVE_ONLY, ..w.clone() }.pin_label(), None);
-        assert_eq!(WalletTicket { pin: String::new(), ..w.clone() }.pin_label(), None);
-        // A ticket kept by the version before ways: every way, as it was then.
-        let mut v1 = bytes.clone();
+        assert_eq!(w.pin_label(Lang::En), Some("PIN for SMS check-in"));
+        assert_eq!(w.pin_label(Lang::Fr), Some("Code PIN pour l'entrée par SMS"));
+        assert_eq!(WalletTicket { ways: Ways::LIVE_ONLY, ..w.clone() }.pin_label(Lang::En), None);
+        assert_eq!(WalletTicket { pin: String::new(), ..w.clone() }.pin_label(Lang::En), None);
+        // Tickets kept by earlier versions: before ways (every way, as it was then), before
+        // languages (none said).
+        let mut v2 = bytes[..bytes.len() - 3].to_vec(); // the tag "sw" and its length
+        v2[0] = 2;
+        assert_eq!(WalletTicket::decode(&v2).unwrap(), WalletTicket { lang: None, ..w.clone() });
+        let mut v1 = v2.clone();
         v1[0] = 1;
         v1.pop();
-        assert_eq!(WalletTicket::decode(&v1).unwrap(), WalletTicket { ways: Ways::ALL, ..w.clone() });
+        assert_eq!(WalletTicket::decode(&v1).unwrap(), WalletTicket { ways: Ways::ALL, lang: None, ..w.clone() });
         assert_eq!(w.server_now(100_000), UnixMillis(7_000));
         for cut in 0..bytes.len() {
             assert!(WalletTicket::decode(&bytes[..cut]).is_err());

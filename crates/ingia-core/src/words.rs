@@ -16,18 +16,23 @@ use crate::manifest::TicketStatus;
 use crate::presence::Stamp;
 use crate::verdict::{Refusal, RefusalKind, Tone, Verdict};
 
-/// The device's wall clock: minutes east of UTC at an instant (the browser's time zone, DST
-/// included).
+/// The wall clock a sentence shows times on: the time of day of an instant, as the caller
+/// writes it (the browser: its `Intl` in the reader's language and the event's time zone).
 #[derive(Clone, Copy)]
-pub struct Clock<'a>(pub &'a dyn Fn(UnixMillis) -> i32);
+pub struct Clock<'a>(pub &'a dyn Fn(UnixMillis) -> String);
 
 impl Clock<'_> {
-    /// `HH:MM` on the device's wall clock.
+    /// The time of day of `at`.
     pub fn hhmm(&self, at: UnixMillis) -> String {
-        let local = at.0 as i64 / 60_000 + i64::from((self.0)(at));
-        let minutes = local.rem_euclid(24 * 60) as u32;
-        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+        (self.0)(at)
     }
+}
+
+/// `HH:MM` at a fixed offset from UTC (minutes east): where no `Intl` says better.
+pub fn hhmm_at_offset(at: UnixMillis, minutes_east: i32) -> String {
+    let local = at.0 as i64 / 60_000 + i64::from(minutes_east);
+    let minutes = local.rem_euclid(24 * 60) as u32;
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 /// The verdict's headline, in plain words for the steward.
@@ -301,7 +306,7 @@ mod tests {
     use crate::verdict::Malformed;
 
     const EN: Lang = Lang::En;
-    const LAGOS: Clock<'static> = Clock(&|_| 60);
+    const LAGOS: Clock<'static> = Clock(&|at| hhmm_at_offset(at, 60));
 
     fn gate_name(g: GateId) -> String {
         if g.0 == 1 {
@@ -316,8 +321,8 @@ mod tests {
         // 2026-12-01 19:41:00 UTC is 20:41 in Lagos (UTC+1) and 15:41 in Halifax (UTC-4).
         let at = UnixMillis(1_796_154_060_000);
         assert_eq!(LAGOS.hhmm(at), "20:41");
-        assert_eq!(Clock(&|_| -240).hhmm(at), "15:41");
-        assert_eq!(Clock(&|_| 300).hhmm(at), "00:41", "past midnight");
+        assert_eq!(Clock(&|at| hhmm_at_offset(at, -240)).hhmm(at), "15:41");
+        assert_eq!(Clock(&|at| hhmm_at_offset(at, 300)).hhmm(at), "00:41", "past midnight");
     }
 
     #[test]

@@ -138,6 +138,30 @@ fn each_way_in_admits_exactly_when_the_type_accepts_it_and_the_live_code_always(
     }
 }
 
+/// The manifest as version 3 wrote it: without the event's language (the str after
+/// `keep_hours`, after the time zone).
+fn older(m: &Manifest) -> Vec<u8> {
+    let mut bytes = m.encode();
+    assert_eq!(bytes[3], 4);
+    let zone = bytes.windows(m.event.time_zone.len()).position(|w| w == m.event.time_zone.as_bytes()).unwrap();
+    let tag = m.event.lang.tag().as_bytes();
+    let at =
+        zone + bytes[zone..].windows(tag.len() + 1).position(|w| w[0] as usize == tag.len() && &w[1..] == tag).unwrap();
+    bytes.drain(at..at + 1 + tag.len());
+    bytes[3] = 3;
+    bytes
+}
+
+#[test]
+fn the_event_s_language_travels_with_its_manifest_and_an_older_one_opens_in_english() {
+    let mut ev = event();
+    ev.manifest.event.lang = ingia_core::Lang::Am;
+    assert_eq!(Manifest::decode(&ev.manifest.encode()).unwrap().event.lang, ingia_core::Lang::Am);
+    let v3 = Manifest::decode(&older(&ev.manifest)).unwrap();
+    assert_eq!(v3.event.lang, ingia_core::Lang::En);
+    assert_eq!(v3.ticket_count(), ev.manifest.ticket_count());
+}
+
 #[test]
 fn a_manifest_cached_before_ways_still_opens_with_what_its_code_flag_meant() {
     for (ways, then) in [(Ways { printed: false, pin: true, phone: true }, Ways::LIVE_ONLY), (Ways::ALL, Ways::ALL)] {
@@ -145,9 +169,8 @@ fn a_manifest_cached_before_ways_still_opens_with_what_its_code_flag_meant() {
         for t in &mut ev.manifest.ticket_types {
             t.policy.ways = ways;
         }
-        let mut bytes = ev.manifest.encode();
+        let mut bytes = older(&ev.manifest);
         // "IGM", then the version: a version 2 manifest had bit 0 = "live code required" only.
-        assert_eq!(bytes[3], 3);
         bytes[3] = 2;
         let old = Manifest::decode(&bytes).unwrap();
         assert!(old.ticket_types.iter().all(|t| t.policy.ways == then));

@@ -572,9 +572,10 @@ pub async fn one(db: &Db, event: EventId, ticket: TicketId) -> Result<Listed> {
 
 /// A CSV of `n` attendees for demos and tests, in the import format: every 10th VIP, every 7th
 /// Printed, the rest General; `name(i)` names the i-th; the first `phones` have a (Nigerian)
-/// phone number.
+/// phone number; tickets 5, 15, 25, 35, 45 (and on) read French, Swahili, Portuguese, Arabic,
+/// Amharic in turn, the rest the event's language.
 pub fn sample_attendees_csv(n: usize, phones: usize, name: impl Fn(usize) -> String) -> String {
-    let mut csv = String::from("name,email,ticket_type,phone\n");
+    let mut csv = String::from("name,email,ticket_type,phone,language\n");
     for i in 0..n {
         let ty = match i {
             i if i % 10 == 9 => "VIP",
@@ -582,7 +583,8 @@ pub fn sample_attendees_csv(n: usize, phones: usize, name: impl Fn(usize) -> Str
             _ => "General",
         };
         let phone = if i < phones { format!("+23480300{i:05}") } else { String::new() };
-        csv.push_str(&format!("{},guest{i}@example.org,{ty},{phone}\n", name(i)));
+        let lang = if i % 10 == 4 { ["fr", "sw", "pt", "ar", "am"][i / 10 % 5] } else { "" };
+        csv.push_str(&format!("{},guest{i}@example.org,{ty},{phone},{lang}\n", name(i)));
     }
     csv
 }

@@ -426,7 +426,7 @@ pub async fn issuing_key(db: &Db, master: &MasterKey, path: &std::path::Path) ->
 /// Event header: info, keys, gates, types (everything but the tickets).
 pub async fn load_header(db: &Db, id: EventId) -> Result<(Manifest, u64)> {
     let ev = sqlx::query(
-        "SELECT name, venue, starts_secs, ends_secs, time_zone, code_step_secs, pin_digits, keep_hours, revision FROM events \
+        "SELECT name, venue, starts_secs, ends_secs, time_zone, code_step_secs, pin_digits, keep_hours, lang, revision FROM events \
          WHERE id = $1",
     )
     .bind(event_key(id))
@@ -443,6 +443,7 @@ pub async fn load_header(db: &Db, id: EventId) -> Result<(Manifest, u64)> {
         code_step_secs: ev.try_get::<i64, _>("code_step_secs")? as u32,
         pin_digits: ev.try_get::<i64, _>("pin_digits")? as u8,
         keep_hours: ev.try_get::<i64, _>("keep_hours")?.clamp(0, i64::from(u16::MAX)) as u16,
+        lang: ingia_core::Lang::from_tag(&ev.try_get::<String, _>("lang")?).unwrap_or_default(),
     };
     let revision = ev.try_get::<i64, _>("revision")? as u64;
     let mut m = Manifest::new(info);

@@ -302,7 +302,8 @@ async fn compose(
     // Only the ways the ticket's type takes: a PIN where it opens something, the printed code
     // where a printout admits (a live-only type's mail carries no QR that the gate would refuse).
     let ways = crate::sms::type_ways(&header, i64::from(type_id));
-    let pin_label = ways.pin_label();
+    // The mail is in English for now (its translation: the console's turn, issue 18).
+    let pin_label = ways.pin_label(ingia_core::Lang::En);
     let keep = if pin_label.is_some() { "the link and the PIN" } else { "the link" };
     let mut text = format!(
         "{holder}, your ticket for {name}\n\n{when}\n{venue}\nTicket: {type_name} (number {ticket})\n\n\

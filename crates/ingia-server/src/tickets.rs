@@ -271,6 +271,7 @@ pub async fn wallet(db: &Db, master: &MasterKey, token: &str) -> Result<WalletAn
         pin: if ways.uses_pin() { secrets.pin.to_string() } else { String::new() },
         ways,
         server_time: crate::util::now_ms(),
+        lang: crate::attendees::lang(db, event, ticket).await?.tag().into(),
     })
 }
 

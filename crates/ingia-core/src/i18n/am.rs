@@ -135,6 +135,19 @@ pub const LABELS: Labels = Labels {
     print_badge: "ባጄን አትም",
     ok: "እሺ",
     cancel: "ሰርዝ",
+    pin_gate_or_sms: "ለበሩ ወይም በኤስኤምኤስ ለመግባት ፒን",
+    pin_gate: "በበሩ ላይ የሚነገር ፒን",
+    pin_sms: "በኤስኤምኤስ ለመግባት ፒን",
+    wallet_title: "ትኬቶቼ",
+    wallet_opening: "ትኬትዎን በመክፈት ላይ…",
+    wallet_none: "በዚህ ስልክ ላይ ገና ትኬት የለም። ከትኬትዎ ኢሜይል ወይም ኤስኤምኤስ ያለውን አገናኝ ይክፈቱ።",
+    wallet_qr: "የ{holder} ትኬት QR ኮድ። በየ{n} ሰከንዱ ይቀየራል፤ በበሩ ላይ ያሳዩት።",
+    wallet_countdown: "አዲስ ኮድ በ{n} ሰከንድ · ለማጉላት ኮዱን ይንኩ",
+    wallet_enlarged: "የተጎላ የትኬት QR ኮድ፤ ለመዝጋት ይንኩ",
+    wallet_failed: "ይህን ትኬት መክፈት አልተቻለም፦ {why}",
+    status_refunded: "ገንዘቡ ተመልሷል",
+    status_revoked: "ተሰርዟል",
+    status_blocked: "ታግዷል",
 };
 
 pub const TEXTS: Texts = Texts {

@@ -156,6 +156,19 @@ pub const LABELS: Labels = Labels {
     print_badge: "اطبع شارتي",
     ok: "موافق",
     cancel: "إلغاء",
+    pin_gate_or_sms: "رمز PIN للبوابة أو للدخول عبر الرسائل",
+    pin_gate: "رمز PIN للإدخال عند البوابة",
+    pin_sms: "رمز PIN للدخول عبر الرسائل",
+    wallet_title: "تذاكري",
+    wallet_opening: "جارٍ فتح تذكرتك…",
+    wallet_none: "لا تذاكر على هذا الهاتف بعد. افتح الرابط من بريد تذكرتك أو رسالتها.",
+    wallet_qr: "رمز QR لتذكرة {holder}. يتغير كل {n} ثانية؛ اعرضه عند البوابة.",
+    wallet_countdown: "رمز جديد بعد {n} ث · المس الرمز لتكبيره",
+    wallet_enlarged: "رمز QR للتذكرة مكبّر؛ المس للإغلاق",
+    wallet_failed: "تعذّر فتح هذه التذكرة: {why}",
+    status_refunded: "مستردة",
+    status_revoked: "ملغاة",
+    status_blocked: "محظورة",
 };
 
 pub const TEXTS: Texts = Texts {

@@ -135,6 +135,19 @@ pub const LABELS: Labels = Labels {
     print_badge: "Print my badge",
     ok: "OK",
     cancel: "Cancel",
+    pin_gate_or_sms: "PIN for the gate or SMS check-in",
+    pin_gate: "PIN for manual entry at the gate",
+    pin_sms: "PIN for SMS check-in",
+    wallet_title: "My tickets",
+    wallet_opening: "Opening your ticket…",
+    wallet_none: "No tickets on this phone yet. Open the link from your ticket email or SMS.",
+    wallet_qr: "Ticket QR code for {holder}. It changes every {n} seconds; show it at the gate.",
+    wallet_countdown: "New code in {n} s · tap the code to enlarge",
+    wallet_enlarged: "Enlarged ticket QR code; tap to close",
+    wallet_failed: "Could not open this ticket: {why}",
+    status_refunded: "refunded",
+    status_revoked: "cancelled",
+    status_blocked: "blocked",
 };
 
 pub const TEXTS: Texts = Texts {

@@ -136,6 +136,19 @@ pub const LABELS: Labels = Labels {
     print_badge: "Imprimer mon badge",
     ok: "OK",
     cancel: "Annuler",
+    pin_gate_or_sms: "Code PIN pour la porte ou l'entrée par SMS",
+    pin_gate: "Code PIN à donner à la porte",
+    pin_sms: "Code PIN pour l'entrée par SMS",
+    wallet_title: "Mes billets",
+    wallet_opening: "Ouverture de votre billet…",
+    wallet_none: "Pas encore de billet sur ce téléphone. Ouvrez le lien de l'e-mail ou du SMS de votre billet.",
+    wallet_qr: "QR code du billet de {holder}. Il change toutes les {n} secondes ; montrez-le à la porte.",
+    wallet_countdown: "Nouveau code dans {n} s · touchez le code pour l'agrandir",
+    wallet_enlarged: "QR code du billet agrandi ; touchez pour fermer",
+    wallet_failed: "Impossible d'ouvrir ce billet : {why}",
+    status_refunded: "remboursé",
+    status_revoked: "annulé",
+    status_blocked: "bloqué",
 };
 
 pub const TEXTS: Texts = Texts {

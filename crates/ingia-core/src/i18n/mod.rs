@@ -388,6 +388,19 @@ catalogue! {
         print_badge: text,
         ok: text,
         cancel: text,
+        pin_gate_or_sms: text,
+        pin_gate: text,
+        pin_sms: text,
+        wallet_title: text,
+        wallet_opening: text,
+        wallet_none: text,
+        wallet_qr: text,
+        wallet_countdown: text,
+        wallet_enlarged: text,
+        wallet_failed: text,
+        status_refunded: text,
+        status_revoked: text,
+        status_blocked: text,
     }
 }
 

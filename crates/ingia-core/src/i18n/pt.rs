@@ -138,6 +138,19 @@ pub const LABELS: Labels = Labels {
     print_badge: "Imprimir o meu crachá",
     ok: "OK",
     cancel: "Cancelar",
+    pin_gate_or_sms: "PIN para o portão ou a entrada por SMS",
+    pin_gate: "PIN para dizer no portão",
+    pin_sms: "PIN para a entrada por SMS",
+    wallet_title: "Os meus bilhetes",
+    wallet_opening: "A abrir o seu bilhete…",
+    wallet_none: "Ainda não há bilhetes neste telemóvel. Abra o link do e-mail ou do SMS do seu bilhete.",
+    wallet_qr: "Código QR do bilhete de {holder}. Muda a cada {n} segundos; mostre-o no portão.",
+    wallet_countdown: "Novo código em {n} s · toque no código para ampliar",
+    wallet_enlarged: "Código QR do bilhete ampliado; toque para fechar",
+    wallet_failed: "Não foi possível abrir este bilhete: {why}",
+    status_refunded: "reembolsado",
+    status_revoked: "cancelado",
+    status_blocked: "bloqueado",
 };
 
 pub const TEXTS: Texts = Texts {

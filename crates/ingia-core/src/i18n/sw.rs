@@ -134,6 +134,19 @@ pub const LABELS: Labels = Labels {
     print_badge: "Chapisha beji yangu",
     ok: "Sawa",
     cancel: "Ghairi",
+    pin_gate_or_sms: "PIN ya langoni au kuingia kwa SMS",
+    pin_gate: "PIN ya kutaja langoni",
+    pin_sms: "PIN ya kuingia kwa SMS",
+    wallet_title: "Tiketi zangu",
+    wallet_opening: "Inafungua tiketi yako…",
+    wallet_none: "Bado hakuna tiketi kwenye simu hii. Fungua kiungo kutoka kwa barua pepe au SMS ya tiketi yako.",
+    wallet_qr: "Msimbo wa QR wa tiketi ya {holder}. Unabadilika kila sekunde {n}; uonyeshe langoni.",
+    wallet_countdown: "Msimbo mpya baada ya sekunde {n} · gusa msimbo kuukuza",
+    wallet_enlarged: "Msimbo wa QR wa tiketi umekuzwa; gusa kufunga",
+    wallet_failed: "Haikuweza kufungua tiketi hii: {why}",
+    status_refunded: "pesa imerudishwa",
+    status_revoked: "imefutwa",
+    status_blocked: "imezuiwa",
 };
 
 pub const TEXTS: Texts = Texts {

@@ -375,7 +375,9 @@ pub async fn update(State(state): State<AppState>, Path(event): Path<u64>, post:
             events::set_alert_email(&state.db, event, alert_email.as_deref()).await?;
         }
         if let Some(lang) = lang {
-            events::set_lang(&state.db, event, lang).await?;
+            if events::lang(&state.db, event).await? != lang {
+                events::set_lang(&state.db, event, lang).await?;
+            }
         }
         Ok::<_, Error>(())
     };
