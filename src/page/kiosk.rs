@@ -14,8 +14,13 @@ use leptos::task::spawn_local;
 
 use crate::page::camera::{self, CameraState, Facing, Scanner};
 use crate::page::desk::{self, background_sync, decider, run_camera, GateDesk};
-use crate::page::lang::{self, w};
+use crate::page::lang::{self, lang, w};
 use crate::page::{link, qr, OpenGate};
+
+/// The kiosk's own labels in the page's language (the visitor's, while one is chosen).
+fn k() -> &'static ingia_core::KioskLabels {
+    lang().kiosk()
+}
 
 /// How long the corner must be held to call the staff prompt.
 const HOLD_MS: u64 = 2_000;
@@ -75,21 +80,21 @@ pub fn Kiosk(open: OpenGate) -> impl IntoView {
 
     view! {
         {move || match stage.get() {
-            Stage::Loading => view! { <p>{w().kiosk_starting}</p> }.into_any(),
+            Stage::Loading => view! { <p>{k().kiosk_starting}</p> }.into_any(),
             Stage::Staff => view! {
                 <button class="shell__button kiosk__resume" data-testid="kiosk-resume" on:click=move |_| set_stage.set(Stage::Running)>
-                    {w().kiosk_back}
+                    {k().kiosk_back}
                 </button>
                 <GateDesk open=open.clone() lock=desk::no_lock/>
             }.into_any(),
             Stage::SetPin | Stage::ExitPrompt => view! {
                 <form class="kiosk__pin" on:submit=submit>
-                    <label for="kiosk-pin">{if stage.get() == Stage::SetPin { w().kiosk_set_pin } else { w().kiosk_exit_pin }}</label>
+                    <label for="kiosk-pin">{if stage.get() == Stage::SetPin { k().kiosk_set_pin } else { k().kiosk_exit_pin }}</label>
                     <input id="kiosk-pin" data-testid="kiosk-pin" type="password" inputmode="numeric" autocomplete="off"
                         prop:value=move || typed.get() on:input=move |ev| set_typed.set(event_target_value(&ev))/>
-                    <button class="shell__button" type="submit">{w().ok}</button>
+                    <button class="shell__button" type="submit">{k().ok}</button>
                     {(stage.get() == Stage::ExitPrompt).then(|| view! {
-                        <button class="shell__button" type="button" on:click=move |_| set_stage.set(Stage::Running)>{w().cancel}</button>
+                        <button class="shell__button" type="button" on:click=move |_| set_stage.set(Stage::Running)>{k().cancel}</button>
                     })}
                     <p role="alert" data-testid="kiosk-message">{move || message.get()}</p>
                 </form>
@@ -164,13 +169,13 @@ fn KioskScreen(event: String, event_lang: Lang, on_exit: impl Fn() + Clone + Sen
     };
     view! {
         <div class="kiosk" data-testid="kiosk" on:pointerdown=|_| camera::enter_fullscreen()>
-            <button class="kiosk__corner" aria-label=move || { visitor.track(); w().kiosk_staff } data-testid="kiosk-corner"
+            <button class="kiosk__corner" aria-label=move || { visitor.track(); k().kiosk_staff } data-testid="kiosk-corner"
                 on:pointerdown=press on:pointerup=release on:pointercancel=release></button>
             <h2 class="kiosk__event">{event}</h2>
             <div class="kiosk__camera">{camera::scan_view(video)}</div>
             <p class="kiosk__prompt" data-testid="kiosk-prompt">{move || { visitor.track(); match camera_state.get() {
-                CameraState::Denied | CameraState::Unavailable => w().kiosk_no_camera,
-                _ => w().kiosk_prompt,
+                CameraState::Denied | CameraState::Unavailable => k().kiosk_no_camera,
+                _ => k().kiosk_prompt,
             }}}</p>
             <div class="kiosk__langs" role="group" data-testid="kiosk-langs">
                 {Lang::ALL.map(|l| view! {
@@ -191,7 +196,7 @@ fn KioskScreen(event: String, event_lang: Lang, on_exit: impl Fn() + Clone + Sen
                         <p class="verdict__detail" data-testid="verdict-detail">{v.detail.clone()}</p>
                         {welcome.then(|| view! {
                             <button class="shell__button kiosk__print" data-testid="print-badge"
-                                on:click=|_| camera::print_page()>{w().print_badge}</button>
+                                on:click=|_| camera::print_page()>{k().print_badge}</button>
                         })}
                     </div>
                 }

@@ -95,7 +95,7 @@ pub fn LanguagePicker() -> impl IntoView {
         }
     };
     view! {
-        <select class="shell__lang" data-testid="language" aria-label=w().language on:change=change>
+        <select class="shell__lang" data-testid="language" aria-label=ingia_core::i18n::LANGUAGE on:change=change>
             {Lang::ALL.map(|l| view! {
                 <option value=l.tag() lang=l.tag() selected=l == current>{l.name()}</option>
             })}

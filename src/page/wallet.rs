@@ -16,9 +16,14 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::io::clock::now_ms;
 use crate::io::net::{self, field_f64, field_str};
 use crate::io::store::{Store, DB_NAME};
-use crate::page::lang::{self, lang, w, LanguagePicker};
+use crate::page::lang::{self, lang, LanguagePicker};
 use crate::page::{qr, use_interval};
 use ingia_core::i18n::fill;
+
+/// The wallet's labels in the page's language.
+fn wl() -> &'static ingia_core::WalletLabels {
+    lang().wallet()
+}
 
 /// Fetches the ticket behind a wallet link (the server's `WalletAnswer`) and keeps it.
 async fn fetch_ticket(store: &Store, token: &str) -> Result<WalletTicket, String> {
@@ -74,7 +79,7 @@ async fn load() -> Result<Vec<WalletTicket>, String> {
     store.close();
     match fetched {
         // Offline with the ticket already here: show it; otherwise say why nothing shows.
-        Err(e) if tickets.is_empty() => Err(fill(w().wallet_failed, &[("why", &e)])),
+        Err(e) if tickets.is_empty() => Err(fill(wl().wallet_failed, &[("why", &e)])),
         _ => Ok(tickets),
     }
 }
@@ -106,9 +111,9 @@ struct Face {
 /// A ticket's status as the wallet says it (`None`: active).
 fn status(s: &str) -> Option<&'static str> {
     match s {
-        "refunded" => Some(w().status_refunded),
-        "revoked" => Some(w().status_revoked),
-        "blocked" => Some(w().status_blocked),
+        "refunded" => Some(wl().status_refunded),
+        "revoked" => Some(wl().status_revoked),
+        "blocked" => Some(wl().status_blocked),
         _ => None,
     }
 }
@@ -156,19 +161,19 @@ pub fn WalletPage() -> impl IntoView {
     view! {
         <main class="wallet">
             <header class="shell__bar">
-                <h1 class="shell__title">"Ingia · " {move || { tickets.track(); w().wallet_title }}</h1>
+                <h1 class="shell__title">"Ingia · " {move || { tickets.track(); wl().wallet_title }}</h1>
                 {move || { tickets.track(); view! { <LanguagePicker/> } }}
             </header>
             {move || match tickets.get() {
-                None => view! { <p class="wallet__note">{w().wallet_opening}</p> }.into_any(),
+                None => view! { <p class="wallet__note">{wl().wallet_opening}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="wallet__note" role="alert" data-testid="wallet-error">{e}</p> }.into_any(),
                 Some(Ok(list)) if list.is_empty() => view! {
-                    <p class="wallet__note">{w().wallet_none}</p>
+                    <p class="wallet__note">{wl().wallet_none}</p>
                 }.into_any(),
                 Some(Ok(list)) => list.into_iter().enumerate().map(|(i, t)| {
                     let id = t.ticket_id;
                     let step_secs = t.pass.step_secs;
-                    let label = fill(w().wallet_qr, &[("holder", &t.holder), ("n", &step_secs.to_string())]);
+                    let label = fill(wl().wallet_qr, &[("holder", &t.holder), ("n", &step_secs.to_string())]);
                     let countdown = {
                         let t = t.clone();
                         move || (t.pass.ms_until_change(t.server_now(now.get())) / 1000 + 1).to_string()
@@ -182,7 +187,7 @@ pub fn WalletPage() -> impl IntoView {
                             <div class="wallet__qr" role="img" aria-label=label data-testid="wallet-qr" data-step=step
                                 inner_html=svg on:click=move |_| set_full.set(Some(id))></div>
                             <p class="wallet__countdown" aria-hidden="true" data-testid="wallet-countdown">
-                                {move || fill(w().wallet_countdown, &[("n", &countdown())])}
+                                {move || fill(wl().wallet_countdown, &[("n", &countdown())])}
                             </p>
                             <p class="wallet__holder" data-testid="wallet-holder">{t.holder.clone()}</p>
                             <p>{t.ticket_type.clone()} {status(&t.status).map(|s| format!(" · {s}"))}</p>
@@ -190,7 +195,7 @@ pub fn WalletPage() -> impl IntoView {
                                 <p>{label} ": " <strong data-testid="wallet-pin">{t.pin.clone()}</strong></p>
                             })}
                             {move || (full.get() == Some(id)).then(|| view! {
-                                <div class="wallet__full" role="img" aria-label=w().wallet_enlarged
+                                <div class="wallet__full" role="img" aria-label=wl().wallet_enlarged
                                     inner_html=svg on:click=move |_| set_full.set(None)></div>
                             })}
                         </article>

@@ -236,7 +236,7 @@ test('a kiosk visitor picks French on the ready screen; the next visitor starts 
   const forged = forge((await r.json()).credential);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-i18n-kiosk-'));
   const kioskBrowser = await launchWithCamera(await writeVideo(path.join(dir, 'late-forgery.y4m'),
-    [{ blank: 8 }, { svg: qrSvg(forged), seconds: 2 }, { blank: 40 }]));
+    [{ blank: 10 }, { svg: qrSvg(forged), seconds: 2 }, { blank: 40 }]));
   try {
     const context = await kioskBrowser.newContext({ locale: 'en-US', permissions: ['camera'],
       viewport: { width: 800, height: 1280 } });
@@ -248,6 +248,13 @@ test('a kiosk visitor picks French on the ready screen; the next visitor starts 
     // Each language is offered named in itself.
     assert.deepEqual(await page.getByTestId('kiosk-langs').locator('button').allTextContents(),
       ['English', 'Français', 'Kiswahili', 'Português', 'العربية', 'አማርኛ']);
+    // Each language's ready screen says nothing in English.
+    for (const [name, tag] of [['Kiswahili', 'sw'], ['Português', 'pt'], ['العربية', 'ar'], ['አማርኛ', 'am']]) {
+      await page.getByTestId('kiosk-langs').getByText(name).click();
+      await page.waitForFunction((l) => document.documentElement.lang === l, tag);
+      const text = await visibleText(page);
+      assert.deepEqual(englishIn(text, tag), [], `${tag} kiosk shows English:\n${text}`);
+    }
     await page.getByTestId('kiosk-langs').getByText('Français').click();
     assert.equal(await page.getByTestId('kiosk-prompt').textContent(), 'Présentez le QR code de votre billet à la caméra');
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
@@ -268,8 +275,9 @@ test('a kiosk visitor picks French on the ready screen; the next visitor starts 
   }
 });
 
-test('the wallet speaks its attendee\'s language (ticket 5: French; 35: Arabic, right to left)', async () => {
-  for (const [ticket, tag, title] of [[5, 'fr', 'Mes billets'], [35, 'ar', 'تذاكري']]) {
+test('the wallet speaks its attendee\'s language (the demo\'s tickets 5, 15, 25, 35, 45), Arabic right to left', async () => {
+  for (const [ticket, tag, title] of [[5, 'fr', 'Mes billets'], [15, 'sw', 'Tiketi zangu'], [25, 'pt', 'Os meus bilhetes'],
+    [35, 'ar', 'تذاكري'], [45, 'am', 'ትኬቶቼ']]) {
     const t = demo.tickets().find((x) => x.ticket === ticket);
     const context = await browser.newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
     const page = await context.newPage();

@@ -65,7 +65,8 @@ test('a wallet works offline, changes its code every step, scans green, and a sc
     const svg1 = await qr.innerHTML();
     assert.match(svg1, /^<svg/);
     await page.clock.fastForward(30_000);
-    await page.waitForFunction((s) => Number(document.querySelector('[data-testid=wallet-qr]').dataset.step) === s + 1, step1);
+    // One step on (two if a real step boundary passed while it was read).
+    await page.waitForFunction((s) => Number(document.querySelector('[data-testid=wallet-qr]').dataset.step) > s, step1);
     assert.notEqual(await qr.innerHTML(), svg1, 'a new step draws a new code');
     // Tap to enlarge, tap to close.
     await qr.click();

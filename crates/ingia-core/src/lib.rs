@@ -43,7 +43,7 @@ pub mod words;
 
 pub use checkin::{staff_name, CheckIn, Movement, ScanResult, STAFF_NAME_MAX};
 pub use conflict::{FirstWins, ItemResult, SyncOutcome};
-pub use i18n::{Labels, Lang, Texts, Words};
+pub use i18n::{KioskLabels, Labels, Lang, Texts, WalletLabels, Words};
 pub use ids::{DeviceId, EventId, GateId, GateSet, KeyId, Role, ScanId, TicketId, TicketTypeId, UnixMillis};
 pub use issue::{issue_ticket, Issued, TicketRequest};
 pub use keys::{EventPublicKey, EventSigningKey};

@@ -93,7 +93,7 @@ impl Ways {
 
     /// What a wallet or a ticket mail says of the PIN: where it works (`None`: nowhere).
     pub fn pin_label(self, lang: crate::Lang) -> Option<&'static str> {
-        let w = lang.labels();
+        let w = lang.wallet();
         match (self.pin, self.phone) {
             (true, true) => Some(w.pin_gate_or_sms),
             (true, false) => Some(w.pin_gate),

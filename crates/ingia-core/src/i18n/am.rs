@@ -1,7 +1,7 @@
 //! Amharic (Ethiopia), Ge'ez script. To be reviewed by a native speaker before an event
 //! (docs/glossary.md).
 
-use super::{Labels, Texts, Words};
+use super::{KioskLabels, Labels, Texts, WalletLabels, Words};
 
 pub const WORDS: Words = Words {
     not_a_ticket: "ትኬት አይደለም",
@@ -125,6 +125,9 @@ pub const LABELS: Labels = Labels {
     camera_off: "ካሜራ ጠፍቷል",
     camera_denied: "ካሜራ ታግዷል፦ በChrome የጣቢያ ቅንብሮች ይፍቀዱ፣ ወይም ፒኑን ይጻፉ",
     camera_unavailable: "ካሜራ አልተገኘም፦ ፒኑን ይጻፉ",
+};
+
+pub const KIOSK: KioskLabels = KioskLabels {
     kiosk_starting: "ራስን ማስመዝገቢያውን በማስጀመር ላይ…",
     kiosk_back: "ወደ ራስን ማስመዝገቢያ ተመለስ",
     kiosk_prompt: "የትኬትዎን QR ኮድ ወደ ካሜራው ያቅርቡ",
@@ -135,6 +138,9 @@ pub const LABELS: Labels = Labels {
     print_badge: "ባጄን አትም",
     ok: "እሺ",
     cancel: "ሰርዝ",
+};
+
+pub const WALLET: WalletLabels = WalletLabels {
     pin_gate_or_sms: "ለበሩ ወይም በኤስኤምኤስ ለመግባት ፒን",
     pin_gate: "በበሩ ላይ የሚነገር ፒን",
     pin_sms: "በኤስኤምኤስ ለመግባት ፒን",

@@ -1,7 +1,7 @@
 //! Arabic (North Africa), written right to left; the page sets `dir="rtl"` and isolates PINs,
 //! codes, times and names. To be reviewed by a native speaker before an event (docs/glossary.md).
 
-use super::{Labels, Texts, Words};
+use super::{KioskLabels, Labels, Texts, WalletLabels, Words};
 
 pub const WORDS: Words = Words {
     not_a_ticket: "ليست تذكرة",
@@ -146,6 +146,9 @@ pub const LABELS: Labels = Labels {
     camera_off: "الكاميرا متوقفة",
     camera_denied: "الكاميرا محظورة: اسمح بها في إعدادات الموقع في Chrome، أو اكتب رمز PIN",
     camera_unavailable: "لا توجد كاميرا: اكتب رمز PIN",
+};
+
+pub const KIOSK: KioskLabels = KioskLabels {
     kiosk_starting: "جارٍ بدء الخدمة الذاتية…",
     kiosk_back: "العودة إلى الخدمة الذاتية",
     kiosk_prompt: "قرّب رمز QR لتذكرتك من الكاميرا",
@@ -156,6 +159,9 @@ pub const LABELS: Labels = Labels {
     print_badge: "اطبع شارتي",
     ok: "موافق",
     cancel: "إلغاء",
+};
+
+pub const WALLET: WalletLabels = WalletLabels {
     pin_gate_or_sms: "رمز PIN للبوابة أو للدخول عبر الرسائل",
     pin_gate: "رمز PIN للإدخال عند البوابة",
     pin_sms: "رمز PIN للدخول عبر الرسائل",

@@ -1,6 +1,6 @@
 //! English: the source every other catalogue translates (docs/glossary.md).
 
-use super::{Labels, Texts, Words};
+use super::{KioskLabels, Labels, Texts, WalletLabels, Words};
 
 pub const WORDS: Words = Words {
     not_a_ticket: "Not a ticket",
@@ -125,6 +125,9 @@ pub const LABELS: Labels = Labels {
     camera_off: "Camera off",
     camera_denied: "Camera blocked: allow it in Chrome's site settings, or type the PIN",
     camera_unavailable: "No camera found: type the PIN",
+};
+
+pub const KIOSK: KioskLabels = KioskLabels {
     kiosk_starting: "Starting the kiosk…",
     kiosk_back: "Back to kiosk mode",
     kiosk_prompt: "Hold your ticket's QR code up to the camera",
@@ -135,6 +138,9 @@ pub const LABELS: Labels = Labels {
     print_badge: "Print my badge",
     ok: "OK",
     cancel: "Cancel",
+};
+
+pub const WALLET: WalletLabels = WalletLabels {
     pin_gate_or_sms: "PIN for the gate or SMS check-in",
     pin_gate: "PIN for manual entry at the gate",
     pin_sms: "PIN for SMS check-in",

@@ -1,6 +1,6 @@
 //! French (West and Central Africa). SMS texts keep to GSM-7's letters (é, è, à, ù; no ç, ê).
 
-use super::{Labels, Texts, Words};
+use super::{KioskLabels, Labels, Texts, WalletLabels, Words};
 
 pub const WORDS: Words = Words {
     not_a_ticket: "Ce n'est pas un billet",
@@ -126,6 +126,9 @@ pub const LABELS: Labels = Labels {
     camera_off: "Caméra éteinte",
     camera_denied: "Caméra bloquée : autorisez-la dans les paramètres du site de Chrome, ou tapez le code PIN",
     camera_unavailable: "Aucune caméra : tapez le code PIN",
+};
+
+pub const KIOSK: KioskLabels = KioskLabels {
     kiosk_starting: "Démarrage de la borne…",
     kiosk_back: "Revenir à la borne",
     kiosk_prompt: "Présentez le QR code de votre billet à la caméra",
@@ -136,6 +139,9 @@ pub const LABELS: Labels = Labels {
     print_badge: "Imprimer mon badge",
     ok: "OK",
     cancel: "Annuler",
+};
+
+pub const WALLET: WalletLabels = WalletLabels {
     pin_gate_or_sms: "Code PIN pour la porte ou l'entrée par SMS",
     pin_gate: "Code PIN à donner à la porte",
     pin_sms: "Code PIN pour l'entrée par SMS",

@@ -62,7 +62,7 @@ impl Lang {
         self == Lang::Ar
     }
 
-    /// The engine's sentences (three tables, so that each program carries only the ones it
+    /// The engine's sentences (five tables, so that each program carries only the ones it
     /// says: a page its labels, the engine its sentences, the server the texts too).
     pub fn words(self) -> &'static Words {
         match self {
@@ -86,6 +86,28 @@ impl Lang {
         }
     }
 
+    pub fn kiosk(self) -> &'static KioskLabels {
+        match self {
+            Lang::En => &en::KIOSK,
+            Lang::Fr => &fr::KIOSK,
+            Lang::Sw => &sw::KIOSK,
+            Lang::Pt => &pt::KIOSK,
+            Lang::Ar => &ar::KIOSK,
+            Lang::Am => &am::KIOSK,
+        }
+    }
+
+    pub fn wallet(self) -> &'static WalletLabels {
+        match self {
+            Lang::En => &en::WALLET,
+            Lang::Fr => &fr::WALLET,
+            Lang::Sw => &sw::WALLET,
+            Lang::Pt => &pt::WALLET,
+            Lang::Ar => &ar::WALLET,
+            Lang::Am => &am::WALLET,
+        }
+    }
+
     pub fn texts(self) -> &'static Texts {
         match self {
             Lang::En => &en::TEXTS,
@@ -101,6 +123,8 @@ impl Lang {
     pub fn entries(self) -> Vec<(&'static str, Entry)> {
         let mut all = self.words().entries();
         all.extend(self.labels().entries());
+        all.extend(self.kiosk().entries());
+        all.extend(self.wallet().entries());
         all.extend(self.texts().entries());
         all
     }
@@ -160,6 +184,10 @@ impl Lang {
         forms.get(i).or(forms.last()).copied().unwrap_or("")
     }
 }
+
+/// The language picker's name in every language at once: whoever cannot read the page's
+/// language still finds it (each language's `Labels::language`, a test checks).
+pub const LANGUAGE: &str = "Language · Langue · Lugha · Língua · اللغة · ቋንቋ";
 
 /// Fills a template's `{name}` placeholders; a name not given stays as written (a test catches
 /// it first).
@@ -317,7 +345,7 @@ catalogue! {
 }
 
 catalogue! {
-    /// What a gate page shows by itself: its buttons, tabs, headings, prompts, the lock, the kiosk.
+    /// What a gate page (scanner, kiosk staff) shows by itself: its buttons, tabs, headings, prompts, the lock.
     Labels {
         phone_tab: text,
         phone_title: text,
@@ -378,6 +406,12 @@ catalogue! {
         camera_off: text,
         camera_denied: text,
         camera_unavailable: text,
+    }
+}
+
+catalogue! {
+    /// What the kiosk's visitor and its staff read (the kiosk page only).
+    KioskLabels {
         kiosk_starting: text,
         kiosk_back: text,
         kiosk_prompt: text,
@@ -388,6 +422,12 @@ catalogue! {
         print_badge: text,
         ok: text,
         cancel: text,
+    }
+}
+
+catalogue! {
+    /// What the wallet shows (the wallet page, and the ticket mail's PIN line).
+    WalletLabels {
         pin_gate_or_sms: text,
         pin_gate: text,
         pin_sms: text,
@@ -529,6 +569,12 @@ mod tests {
             assert!(boot.contains(&line), "public/boot.js lacks {line}");
         }
         assert!(boot.contains(&alloc::format!("'{}'", Lang::En.labels().boot_failed)));
+    }
+
+    #[test]
+    fn the_picker_is_named_in_every_language() {
+        let all: Vec<&str> = Lang::ALL.iter().map(|l| l.labels().language).collect();
+        assert_eq!(LANGUAGE, all.join(" · "));
     }
 
     #[test]

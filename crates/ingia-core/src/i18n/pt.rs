@@ -2,7 +2,7 @@
 //! out the accents GSM-7 lacks, as texts there are commonly written: a segment then holds 160
 //! letters, not 70.
 
-use super::{Labels, Texts, Words};
+use super::{KioskLabels, Labels, Texts, WalletLabels, Words};
 
 pub const WORDS: Words = Words {
     not_a_ticket: "Não é um bilhete",
@@ -128,6 +128,9 @@ pub const LABELS: Labels = Labels {
     camera_off: "Câmara desligada",
     camera_denied: "Câmara bloqueada: permita-a nas definições do site no Chrome, ou escreva o PIN",
     camera_unavailable: "Sem câmara: escreva o PIN",
+};
+
+pub const KIOSK: KioskLabels = KioskLabels {
     kiosk_starting: "A iniciar o autoatendimento…",
     kiosk_back: "Voltar ao autoatendimento",
     kiosk_prompt: "Mostre o código QR do seu bilhete à câmara",
@@ -138,6 +141,9 @@ pub const LABELS: Labels = Labels {
     print_badge: "Imprimir o meu crachá",
     ok: "OK",
     cancel: "Cancelar",
+};
+
+pub const WALLET: WalletLabels = WalletLabels {
     pin_gate_or_sms: "PIN para o portão ou a entrada por SMS",
     pin_gate: "PIN para dizer no portão",
     pin_sms: "PIN para a entrada por SMS",

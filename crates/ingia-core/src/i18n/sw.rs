@@ -1,6 +1,6 @@
 //! Swahili (East Africa). To be reviewed by a native speaker before an event (docs/glossary.md).
 
-use super::{Labels, Texts, Words};
+use super::{KioskLabels, Labels, Texts, WalletLabels, Words};
 
 pub const WORDS: Words = Words {
     not_a_ticket: "Si tiketi",
@@ -124,6 +124,9 @@ pub const LABELS: Labels = Labels {
     camera_off: "Kamera imezimwa",
     camera_denied: "Kamera imezuiwa: iruhusu kwenye mipangilio ya tovuti ya Chrome, au andika PIN",
     camera_unavailable: "Hakuna kamera: andika PIN",
+};
+
+pub const KIOSK: KioskLabels = KioskLabels {
     kiosk_starting: "Kuanzisha kujiandikisha mwenyewe…",
     kiosk_back: "Rudi kwenye kujiandikisha mwenyewe",
     kiosk_prompt: "Onyesha msimbo wa QR wa tiketi yako kwa kamera",
@@ -134,6 +137,9 @@ pub const LABELS: Labels = Labels {
     print_badge: "Chapisha beji yangu",
     ok: "Sawa",
     cancel: "Ghairi",
+};
+
+pub const WALLET: WalletLabels = WalletLabels {
     pin_gate_or_sms: "PIN ya langoni au kuingia kwa SMS",
     pin_gate: "PIN ya kutaja langoni",
     pin_sms: "PIN ya kuingia kwa SMS",
