@@ -459,8 +459,8 @@ async fn status() -> Status {
     let stats = g.stats();
     let clock = local();
     Status {
-        counts: words::counts(lang(), counts.pending, counts.synced, counts.conflicts),
-        stats: words::stats(lang(), stats.checked_in, stats.total, stats.this_gate),
+        counts: words::counts(lang(), counts.pending, counts.synced, counts.conflicts, clock),
+        stats: words::stats(lang(), stats.checked_in, stats.total, stats.this_gate, clock),
         pending: counts.pending as u32,
         conflicts: g
             .conflicts()

@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 
-use ingia_core::words::{hhmm_at_offset, Clock};
+use ingia_core::words::{hhmm_at_offset, plain_number, Clock};
 use ingia_core::UnixMillis;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -27,6 +27,8 @@ fn utc_offset_min(at: UnixMillis) -> i32 {
 thread_local! {
     /// The time-of-day format in use: (language tag, IANA zone, `Intl.DateTimeFormat#format`).
     static FORMAT: RefCell<Option<(String, String, Function)>> = const { RefCell::new(None) };
+    /// The number format in use: (language tag, `Intl.NumberFormat#format`).
+    static NUMBERS: RefCell<Option<(String, Function)>> = const { RefCell::new(None) };
 }
 
 /// Times from now on in the language `lang` (a BCP 47 tag) and the IANA `zone` (empty: the
@@ -40,6 +42,22 @@ pub fn set_format(lang: &str, zone: &str) {
         }
         *f = intl(lang, zone).or_else(|| intl(lang, "")).map(|format| (lang.into(), zone.into(), format));
     });
+    NUMBERS.with(|n| {
+        let mut n = n.borrow_mut();
+        if n.as_ref().is_some_and(|(l, _)| l == lang) {
+            return;
+        }
+        *n = formatter("NumberFormat", lang, &js_sys::Object::new()).map(|format| (lang.into(), format));
+    });
+}
+
+/// `new Intl.<kind>(lang, options).format`, or `None` where the browser refuses.
+fn formatter(kind: &str, lang: &str, options: &js_sys::Object) -> Option<Function> {
+    let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
+    let ctor: Function = Reflect::get(&intl, &kind.into()).ok()?.dyn_into().ok()?;
+    // A zone or language the browser does not know throws a RangeError: caught here, not a trap.
+    let format = Reflect::construct(&ctor, &js_sys::Array::of2(&lang.into(), options)).ok()?;
+    Reflect::get(&format, &"format".into()).ok()?.dyn_into().ok()
 }
 
 fn intl(lang: &str, zone: &str) -> Option<Function> {
@@ -50,11 +68,14 @@ fn intl(lang: &str, zone: &str) -> Option<Function> {
     if !zone.is_empty() {
         Reflect::set(&options, &"timeZone".into(), &zone.into()).ok()?;
     }
-    let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
-    let ctor: Function = Reflect::get(&intl, &"DateTimeFormat".into()).ok()?.dyn_into().ok()?;
-    // An unknown zone throws a RangeError: caught here, not a trap.
-    let format = Reflect::construct(&ctor, &js_sys::Array::of2(&lang.into(), &options)).ok()?;
-    Reflect::get(&format, &"format".into()).ok()?.dyn_into().ok()
+    formatter("DateTimeFormat", lang, &options)
+}
+
+fn number(n: u64) -> String {
+    NUMBERS
+        .with(|f| f.borrow().as_ref().and_then(|(_, format)| format.call1(&JsValue::NULL, &(n as f64).into()).ok()))
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| plain_number(n))
 }
 
 fn time_of_day(at: UnixMillis) -> String {
@@ -65,10 +86,10 @@ fn time_of_day(at: UnixMillis) -> String {
         .unwrap_or_else(|| hhmm_at_offset(at, utc_offset_min(at)))
 }
 
-/// The wall clock for the sentences that show a time: the format [`set_format`] chose, else
-/// `HH:MM` in the device's zone.
+/// Times and numbers for the sentences: the formats [`set_format`] chose, else `HH:MM` in the
+/// device's zone and plain digits.
 pub fn local() -> Clock<'static> {
-    Clock(&time_of_day)
+    Clock(&time_of_day, &number)
 }
 
 /// `N` random bytes from `crypto.getRandomValues`.

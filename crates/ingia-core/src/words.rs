@@ -16,16 +16,26 @@ use crate::manifest::TicketStatus;
 use crate::presence::Stamp;
 use crate::verdict::{Refusal, RefusalKind, Tone, Verdict};
 
-/// The wall clock a sentence shows times on: the time of day of an instant, as the caller
-/// writes it (the browser: its `Intl` in the reader's language and the event's time zone).
+/// How a sentence writes times and counts, as the caller says (the browser: its `Intl` in the
+/// reader's language, times in the event's time zone): the time of day of an instant, and a
+/// number (`4 321` in French, `4,321` in English).
 #[derive(Clone, Copy)]
-pub struct Clock<'a>(pub &'a dyn Fn(UnixMillis) -> String);
+pub struct Clock<'a>(pub &'a dyn Fn(UnixMillis) -> String, pub &'a dyn Fn(u64) -> String);
 
 impl Clock<'_> {
     /// The time of day of `at`.
     pub fn hhmm(&self, at: UnixMillis) -> String {
         (self.0)(at)
     }
+
+    pub fn number(&self, n: u64) -> String {
+        (self.1)(n)
+    }
+}
+
+/// Digits as they are, for a caller without a number format.
+pub fn plain_number(n: u64) -> String {
+    n.to_string()
 }
 
 /// `HH:MM` at a fixed offset from UTC (minutes east): where no `Intl` says better.
@@ -94,8 +104,8 @@ pub fn verdict(
     }
 }
 
-fn count(lang: Lang, forms: &[&'static str], n: u64) -> String {
-    put(lang, lang.plural(forms, n), &[("n", &n.to_string())])
+fn count(lang: Lang, forms: &[&'static str], n: u64, clock: Clock<'_>) -> String {
+    put(lang, lang.plural(forms, n), &[("n", &clock.number(n))])
 }
 
 /// A value isolated from the text around it in a right-to-left language (empty stays empty).
@@ -119,19 +129,19 @@ fn put(lang: Lang, template: &str, args: &[(&str, &str)]) -> String {
 }
 
 /// The sync counts of the status line.
-pub fn counts(lang: Lang, pending: usize, synced: u64, conflicts: usize) -> String {
+pub fn counts(lang: Lang, pending: usize, synced: u64, conflicts: usize, clock: Clock<'_>) -> String {
     let w = lang.words();
     format!(
         "{} · {} · {}",
-        count(lang, w.pending_n, pending as u64),
-        count(lang, w.synced_n, synced),
-        count(lang, w.conflicts_n, conflicts as u64)
+        count(lang, w.pending_n, pending as u64, clock),
+        count(lang, w.synced_n, synced, clock),
+        count(lang, w.conflicts_n, conflicts as u64, clock)
     )
 }
 
 /// The stats bar.
-pub fn stats(lang: Lang, checked_in: usize, total: usize, this_gate: usize) -> String {
-    let [c, t, h] = [checked_in, total, this_gate].map(|n| n.to_string());
+pub fn stats(lang: Lang, checked_in: usize, total: usize, this_gate: usize, clock: Clock<'_>) -> String {
+    let [c, t, h] = [checked_in, total, this_gate].map(|n| clock.number(n as u64));
     put(lang, lang.words().stats, &[("checked", &c), ("total", &t), ("here", &h)])
 }
 
@@ -253,11 +263,13 @@ pub fn storage_problem(lang: Lang, why: &str) -> String {
 }
 
 pub fn tickets_on_device(lang: Lang, n: u32) -> String {
-    count(lang, lang.labels().tickets_on_device, u64::from(n))
+    let plain = Clock(&|at| hhmm_at_offset(at, 0), &plain_number);
+    count(lang, lang.labels().tickets_on_device, u64::from(n), plain)
 }
 
 pub fn wrong_exit_pin(lang: Lang, tries_left: u32) -> String {
-    count(lang, lang.words().wrong_exit_pin, u64::from(tries_left))
+    let plain = Clock(&|at| hhmm_at_offset(at, 0), &plain_number);
+    count(lang, lang.words().wrong_exit_pin, u64::from(tries_left), plain)
 }
 
 pub fn exit_locked(lang: Lang, secs: u64) -> String {
@@ -306,7 +318,7 @@ mod tests {
     use crate::verdict::Malformed;
 
     const EN: Lang = Lang::En;
-    const LAGOS: Clock<'static> = Clock(&|at| hhmm_at_offset(at, 60));
+    const LAGOS: Clock<'static> = Clock(&|at| hhmm_at_offset(at, 60), &plain_number);
 
     fn gate_name(g: GateId) -> String {
         if g.0 == 1 {
@@ -321,8 +333,8 @@ mod tests {
         // 2026-12-01 19:41:00 UTC is 20:41 in Lagos (UTC+1) and 15:41 in Halifax (UTC-4).
         let at = UnixMillis(1_796_154_060_000);
         assert_eq!(LAGOS.hhmm(at), "20:41");
-        assert_eq!(Clock(&|at| hhmm_at_offset(at, -240)).hhmm(at), "15:41");
-        assert_eq!(Clock(&|at| hhmm_at_offset(at, 300)).hhmm(at), "00:41", "past midnight");
+        assert_eq!(Clock(&|at| hhmm_at_offset(at, -240), &plain_number).hhmm(at), "15:41");
+        assert_eq!(Clock(&|at| hhmm_at_offset(at, 300), &plain_number).hhmm(at), "00:41", "past midnight");
     }
 
     #[test]
@@ -358,8 +370,8 @@ mod tests {
     #[test]
     fn lists_and_status_lines() {
         let at = UnixMillis(1_796_154_060_000);
-        assert_eq!(counts(EN, 2, 10, 1), "2 pending · 10 synced · 1 conflict");
-        assert_eq!(stats(EN, 11, 60, 9), "11 / 60 checked in · 9 at this gate");
+        assert_eq!(counts(EN, 2, 10, 1, LAGOS), "2 pending · 10 synced · 1 conflict");
+        assert_eq!(stats(EN, 11, 60, 9, LAGOS), "11 / 60 checked in · 9 at this gate");
         let winner = Stamp { at, gate: GateId(2), device: DeviceId(3) };
         assert_eq!(
             conflict(EN, Some("Amara"), TicketId(14), "VIP gate", winner, UnixMillis(at.0 + 60_000), LAGOS),
@@ -399,6 +411,20 @@ mod tests {
     }
 
     #[test]
+    fn counts_are_written_as_the_caller_writes_numbers() {
+        // French groups thousands with a narrow no-break space (as Intl.NumberFormat("fr") does).
+        let french = Clock(&|at| hhmm_at_offset(at, 60), &|n| {
+            let d = n.to_string();
+            let (head, tail) = d.split_at(d.len() % 3);
+            let groups: alloc::vec::Vec<&str> =
+                tail.as_bytes().chunks(3).map(|c| core::str::from_utf8(c).unwrap()).collect();
+            [head].into_iter().chain(groups).filter(|g| !g.is_empty()).collect::<alloc::vec::Vec<_>>().join("\u{202f}")
+        });
+        assert_eq!(stats(Lang::Fr, 4321, 5000, 987, french), "4\u{202f}321 / 5\u{202f}000 entrés · 987 à cette porte");
+        assert_eq!(counts(Lang::Fr, 1200, 1, 0, french), "1\u{202f}200 en attente · 1 envoyé · 0 conflit");
+    }
+
+    #[test]
     fn right_to_left_sentences_isolate_their_values() {
         let at = UnixMillis(1_796_154_060_000);
         assert_eq!(as_of(Lang::Ar, Some(at), LAGOS), "البيانات حتى الساعة \u{2068}20:41\u{2069}");
@@ -415,9 +441,9 @@ mod tests {
         let again = Verdict::Refuse { ticket: Some(TicketId(7)), reason: Refusal::AlreadyCheckedIn(stamp) };
         let (_, title, detail) = verdict(Lang::Fr, &again, "", &gate_name, LAGOS, false);
         assert_eq!((title.as_str(), detail.as_str()), ("Déjà entré", "à 20:41, Main gate, appareil 3"));
-        assert_eq!(counts(Lang::Fr, 0, 2, 1), "0 en attente · 2 envoyés · 1 conflit");
+        assert_eq!(counts(Lang::Fr, 0, 2, 1, LAGOS), "0 en attente · 2 envoyés · 1 conflit");
         let plain = |t: String| t.replace(['\u{2068}', '\u{2069}'], "");
-        assert_eq!(plain(counts(Lang::Ar, 0, 0, 2)), "0 قيد الانتظار · تم إرسال 0 · تعارضان");
+        assert_eq!(plain(counts(Lang::Ar, 0, 0, 2, LAGOS)), "0 قيد الانتظار · تم إرسال 0 · تعارضان");
         assert_eq!(tickets_on_device(Lang::Ar, 1), "تذكرة واحدة على هذا الجهاز");
         assert_eq!(plain(tickets_on_device(Lang::Ar, 5)), "5 تذاكر على هذا الجهاز");
         assert_eq!(wrong_exit_pin(Lang::En, 1), "Wrong PIN (1 try left).");
