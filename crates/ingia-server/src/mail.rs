@@ -8,6 +8,7 @@
 //! fold the two into one), so a restart loses nothing. Alert mails (`alert_mails`, one per
 //! alert raised, to the event's address for alerts) follow the same queue and retry rule.
 
+use ingia_core::i18n::fill;
 use ingia_core::{EventId, TicketId};
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -295,64 +296,78 @@ async fn compose(
     let (header, _) = crate::events::load_header(db, event).await?;
     let type_name = header.ticket_types.iter().find(|x| x.id.0 == type_id).map(|x| x.name.as_str()).unwrap_or("");
     let tz = crate::console::when::zone(&header.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let when = crate::console::when::show(header.event.starts_at as i64, &tz);
+    // In the attendee's language (theirs, else the event's); the date numeric: no month names.
+    let lang = crate::attendees::lang(db, event, ticket).await?;
+    let w = lang.texts();
+    let when = crate::console::when::numeric_ms(header.event.starts_at * 1000, &tz);
     let link = format!("{}/wallet#{wallet_token}", mailer.base_url);
     let pin = secrets.pin.to_string();
     let ev = &header.event;
     // Only the ways the ticket's type takes: a PIN where it opens something, the printed code
     // where a printout admits (a live-only type's mail carries no QR that the gate would refuse).
     let ways = crate::sms::type_ways(&header, i64::from(type_id));
-    // The mail is in English for now (its translation: the console's turn, issue 18).
-    let pin_label = ways.pin_label(ingia_core::Lang::En);
-    let keep = if pin_label.is_some() { "the link and the PIN" } else { "the link" };
+    let pin_label = ways.pin_label(lang);
+    let keep = if pin_label.is_some() { w.mail_keep_link_pin } else { w.mail_keep_link };
+    let number = ticket.0.to_string();
+    let ticket_line = fill(w.mail_ticket_line, &[("type", type_name), ("ticket", &number)]);
     let mut text = format!(
-        "{holder}, your ticket for {name}\n\n{when}\n{venue}\nTicket: {type_name} (number {ticket})\n\n\
-         Open your ticket on your phone (it keeps working without a network):\n{link}\n\n",
-        name = ev.name,
+        "{}\n\n{when}\n{venue}\n{ticket_line}\n\n{}\n{link}\n\n",
+        fill(w.mail_greeting, &[("holder", &holder), ("event", &ev.name)]),
+        w.mail_open,
         venue = ev.venue,
     );
     if let Some(label) = pin_label {
-        text.push_str(&format!("No smartphone? {label}: {pin}\n"));
+        text.push_str(&format!("{} {pin}\n", fill(w.mail_no_phone, &[("label", label)])));
     }
     if ways.printed {
-        text.push_str("Or print this mail: the QR code in it admits you.\n");
+        text.push_str(w.mail_print);
+        text.push('\n');
     }
-    text.push_str(&format!("\nKeep {keep} to yourself: they are your ticket.\n"));
+    text.push_str(&format!("\n{keep}\n"));
     let e = |s: &str| maud::html! { (s) }.into_string();
     let html = format!(
-        r#"<!doctype html><html><body style="margin:0;padding:0;background:#f4f6f5">
+        r#"<!doctype html><html lang="{lang}" dir="{dir}"><body style="margin:0;padding:0;background:#f4f6f5">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f6f5"><tr><td align="center" style="padding:16px">
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:520px;background:#ffffff;border-radius:8px;font-family:Arial,Helvetica,sans-serif;color:#102018">
 <tr><td style="background:#0b3d2e;color:#ffffff;padding:16px 20px;font-size:20px;font-weight:bold;border-radius:8px 8px 0 0">{name}</td></tr>
 <tr><td style="padding:20px;font-size:16px;line-height:1.5">
-<p style="margin:0 0 12px">{holder}, this is your ticket.</p>
-<p style="margin:0 0 12px"><strong>{when}</strong><br>{venue}<br>{type_name} &middot; ticket {ticket}</p>
-<p style="margin:20px 0;text-align:center"><a href="{link}" style="background:#138a52;color:#ffffff;text-decoration:none;padding:14px 22px;border-radius:6px;font-weight:bold;display:inline-block">Open my ticket</a></p>
-<p style="margin:0 0 12px">It keeps working on your phone without a network.</p>
-{pin_part}{printed_part}<p style="margin:0;font-size:13px;color:#5a6b62">Keep {keep} to yourself: they are your ticket.</p>
+<p style="margin:0 0 12px">{this_is}</p>
+<p style="margin:0 0 12px"><strong>{when}</strong><br>{venue}<br>{ticket_line}</p>
+<p style="margin:20px 0;text-align:center"><a href="{link}" style="background:#138a52;color:#ffffff;text-decoration:none;padding:14px 22px;border-radius:6px;font-weight:bold;display:inline-block">{button}</a></p>
+<p style="margin:0 0 12px">{offline}</p>
+{pin_part}{printed_part}<p style="margin:0;font-size:13px;color:#5a6b62">{keep}</p>
 </td></tr></table></td></tr></table></body></html>"#,
+        lang = lang.tag(),
+        dir = if lang.rtl() { "rtl" } else { "ltr" },
         name = e(&ev.name),
-        holder = e(&holder),
+        this_is = e(&fill(w.mail_this_is, &[("holder", &holder)])),
         when = e(&when),
         venue = e(&ev.venue),
-        type_name = e(type_name),
+        ticket_line = e(&ticket_line),
         link = e(&link),
+        button = e(w.mail_button),
+        offline = e(w.mail_offline),
+        keep = e(keep),
         pin_part = pin_label.map_or(String::new(), |label| format!(
-            "<p style=\"margin:0 0 6px\">No smartphone? {}:</p>\n<p style=\"margin:0 0 16px;font-size:28px;font-weight:bold;letter-spacing:4px;text-align:center\">{}</p>\n",
-            e(label),
+            "<p style=\"margin:0 0 6px\">{}</p>\n<p style=\"margin:0 0 16px;font-size:28px;font-weight:bold;letter-spacing:4px;text-align:center\" dir=\"ltr\">{}</p>\n",
+            e(&fill(w.mail_no_phone, &[("label", label)])),
             e(&pin)
         )),
         printed_part = if ways.printed {
-            "<p style=\"margin:0 0 6px\">Or print this mail: this code admits you.</p>\n<p style=\"text-align:center;margin:0 0 12px\"><img src=\"cid:ticket-qr\" width=\"240\" height=\"240\" alt=\"Your ticket's QR code\" style=\"display:inline-block\"></p>\n"
+            format!(
+                "<p style=\"margin:0 0 6px\">{}</p>\n<p style=\"text-align:center;margin:0 0 12px\"><img src=\"cid:ticket-qr\" width=\"240\" height=\"240\" alt=\"{}\" style=\"display:inline-block\"></p>\n",
+                e(w.mail_print),
+                e(w.mail_qr_alt)
+            )
         } else {
-            ""
+            String::new()
         },
     );
     let host = mailer.from.email.domain().to_string();
     Message::builder()
         .from(mailer.from.clone())
         .to(to)
-        .subject(format!("Your ticket: {}", ev.name))
+        .subject(fill(w.mail_subject, &[("event", &ev.name)]))
         // Stable per ticket: a mail sent again after a restart is the same mail to the mailbox.
         .message_id(Some(format!("<ticket-{}-{}@{host}>", event.0, ticket.0)))
         .multipart(MultiPart::alternative().singlepart(SinglePart::plain(text)).multipart(if ways.printed {

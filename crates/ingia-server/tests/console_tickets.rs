@@ -341,11 +341,19 @@ async fn ticket_mail_goes_out_once_with_a_wallet_link_that_opens_the_ticket() {
         .execute(&db.pool)
         .await
         .unwrap();
-    t.manager.post(&base, &[("name", "Amina Diallo"), ("email", "amina@example.sn"), ("ticket_type", "General")]).await;
+    // Amina reads French (the attendee form's language): her mail is French.
+    t.manager
+        .post(
+            &base,
+            &[("name", "Amina Diallo"), ("email", "amina@example.sn"), ("ticket_type", "General"), ("language", "fr")],
+        )
+        .await;
     t.manager.post(&format!("/console/events/{event}/tickets/issue"), &[]).await;
     assert_eq!(mail::send_due(&db, &master, &up).await.unwrap(), 1);
     let amina = unfolded(smtp.mails().iter().find(|m| m.contains("amina@example.sn")).unwrap());
     assert!(amina.contains("http://gate.test/wallet#"), "the wallet link is the way in");
+    assert!(amina.contains("Subject: Votre billet : Afrobeats Night"), "{amina}");
+    assert!(amina.contains(r#"lang=3D"fr""#) || amina.contains(r#"lang="fr""#), "the html part says French");
     assert!(!amina.contains("PIN") && !amina.contains("image/png") && !amina.contains("print this mail"), "{amina}");
 }
 

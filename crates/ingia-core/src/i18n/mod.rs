@@ -445,7 +445,8 @@ catalogue! {
 }
 
 catalogue! {
-    /// What a feature phone receives: the ticket SMS, the replies, the USSD menu (the server only).
+    /// What an attendee receives: the ticket SMS, the replies, the USSD menu, the ticket mail
+    /// (the server only).
     Texts {
         /// The check-in keyword this language's texts teach (the parser reads every language's).
         sms_keyword: text,
@@ -488,6 +489,18 @@ catalogue! {
         ussd_menu: text,
         ussd_ask_pin: text,
         ussd_invalid: text,
+        mail_subject: text,
+        mail_greeting: text,
+        mail_this_is: text,
+        mail_ticket_line: text,
+        mail_open: text,
+        mail_button: text,
+        mail_offline: text,
+        mail_no_phone: text,
+        mail_print: text,
+        mail_qr_alt: text,
+        mail_keep_link_pin: text,
+        mail_keep_link: text,
     }
 }
 
