@@ -144,6 +144,11 @@ for (const [locale, tag] of LANGS) {
     for (const tab of ['search', 'recent', 'gate']) {
       await openSheet(page, tab);
       seen[tab] = await visibleText(page);
+      // Longer words do not push the sheet sideways at 360 px.
+      const wide = await page.evaluate(() => [...document.querySelectorAll('.sheet *')]
+        .filter((el) => el.getClientRects().length && el.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map((el) => `${el.tagName}.${el.className}`));
+      assert.deepEqual(wide, [], `${tag} ${tab} sheet overflows 360 px`);
     }
     await closeSheet(page);
     for (const [screen, text] of Object.entries(seen)) {
