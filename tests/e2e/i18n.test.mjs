@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemo, launchWithCamera, openSheet, closeSheet } from './server.mjs';
+import { startDemo, launchWithCamera, openSheet, closeSheet, typePin, dismissVerdict } from './server.mjs';
 import { writeVideo, forge, qrSvg } from './video.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -82,18 +82,10 @@ async function gate(locale, viewport = { width: 360, height: 740 }) {
 
 /** Types a PIN; returns the verdict's tone once it shows (the verdict stays on screen). */
 async function check(page, pin) {
-  await page.getByTestId('pin').fill(pin);
-  await page.getByTestId('pin').press('Enter');
-  const verdict = page.getByTestId('verdict');
-  await verdict.waitFor({ timeout: 10_000 });
-  return verdict.getAttribute('data-tone');
+  return (await typePin(page, pin)).tone;
 }
 
-async function dismiss(page) {
-  const verdict = page.getByTestId('verdict');
-  await verdict.click();
-  await verdict.waitFor({ state: 'detached' });
-}
+const dismiss = dismissVerdict;
 
 /** Every text of the verdict inside its box and the screen: nothing cut, nothing overflowing. */
 async function verdictFits(page, what) {

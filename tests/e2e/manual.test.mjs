@@ -2,7 +2,7 @@
 // the record is stored before the verdict shows, and it syncs to the server in the background.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDemo, launchChromium, shellCached, openSheet, closeSheet } from './server.mjs';
+import { startDemo, launchChromium, shellCached, openSheet, closeSheet, typePin, dismissVerdict } from './server.mjs';
 
 let demo;
 let browser;
@@ -36,18 +36,8 @@ async function syncedGate({ fakeClock = false } = {}) {
 }
 
 async function check(page, pin) {
-  await page.getByTestId('pin').fill(pin);
-  await page.getByTestId('pin').press('Enter');
-  const verdict = page.getByTestId('verdict');
-  await verdict.waitFor({ timeout: 10_000 });
-  const result = {
-    tone: await verdict.getAttribute('data-tone'),
-    title: await page.getByTestId('verdict-title').textContent(),
-    holder: await page.getByTestId('verdict-holder').textContent(),
-    detail: await page.getByTestId('verdict-detail').textContent(),
-  };
-  await verdict.click(); // dismiss, ready for the next attendee
-  await verdict.waitFor({ state: 'detached' });
+  const result = await typePin(page, pin);
+  await dismissVerdict(page);
   return result;
 }
 

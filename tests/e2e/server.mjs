@@ -143,6 +143,27 @@ export async function recordVerdicts(context) {
   });
 }
 
+/** Types a PIN at a gate; returns the verdict it shows (left on screen). */
+export async function typePin(page, pin) {
+  await page.getByTestId('pin').fill(pin);
+  await page.getByTestId('pin').press('Enter');
+  const verdict = page.getByTestId('verdict');
+  await verdict.waitFor({ timeout: 10_000 });
+  return {
+    tone: await verdict.getAttribute('data-tone'),
+    title: await page.getByTestId('verdict-title').textContent(),
+    holder: await page.getByTestId('verdict-holder').textContent(),
+    detail: await page.getByTestId('verdict-detail').textContent(),
+  };
+}
+
+/** Taps the verdict away, ready for the next attendee. */
+export async function dismissVerdict(page) {
+  const verdict = page.getByTestId('verdict');
+  await verdict.click();
+  await verdict.waitFor({ state: 'detached' });
+}
+
 /** Waits until the page has shown `n` verdicts; returns them all. */
 export async function verdicts(page, n, timeout = 30_000) {
   try {

@@ -18,6 +18,20 @@ mod fr;
 mod pt;
 mod sw;
 
+/// One table of a language's catalogue (`en::WORDS`, `fr::LABELS`...).
+macro_rules! table {
+    ($lang:expr, $name:ident) => {
+        match $lang {
+            Lang::En => &en::$name,
+            Lang::Fr => &fr::$name,
+            Lang::Sw => &sw::$name,
+            Lang::Pt => &pt::$name,
+            Lang::Ar => &ar::$name,
+            Lang::Am => &am::$name,
+        }
+    };
+}
+
 /// A language Ingia speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Lang {
@@ -65,61 +79,26 @@ impl Lang {
     /// The engine's sentences (five tables, so that each program carries only the ones it
     /// says: a page its labels, the engine its sentences, the server the texts too).
     pub fn words(self) -> &'static Words {
-        match self {
-            Lang::En => &en::WORDS,
-            Lang::Fr => &fr::WORDS,
-            Lang::Sw => &sw::WORDS,
-            Lang::Pt => &pt::WORDS,
-            Lang::Ar => &ar::WORDS,
-            Lang::Am => &am::WORDS,
-        }
+        table!(self, WORDS)
     }
 
     pub fn labels(self) -> &'static Labels {
-        match self {
-            Lang::En => &en::LABELS,
-            Lang::Fr => &fr::LABELS,
-            Lang::Sw => &sw::LABELS,
-            Lang::Pt => &pt::LABELS,
-            Lang::Ar => &ar::LABELS,
-            Lang::Am => &am::LABELS,
-        }
+        table!(self, LABELS)
     }
 
     pub fn kiosk(self) -> &'static KioskLabels {
-        match self {
-            Lang::En => &en::KIOSK,
-            Lang::Fr => &fr::KIOSK,
-            Lang::Sw => &sw::KIOSK,
-            Lang::Pt => &pt::KIOSK,
-            Lang::Ar => &ar::KIOSK,
-            Lang::Am => &am::KIOSK,
-        }
+        table!(self, KIOSK)
     }
 
     pub fn wallet(self) -> &'static WalletLabels {
-        match self {
-            Lang::En => &en::WALLET,
-            Lang::Fr => &fr::WALLET,
-            Lang::Sw => &sw::WALLET,
-            Lang::Pt => &pt::WALLET,
-            Lang::Ar => &ar::WALLET,
-            Lang::Am => &am::WALLET,
-        }
+        table!(self, WALLET)
     }
 
     pub fn texts(self) -> &'static Texts {
-        match self {
-            Lang::En => &en::TEXTS,
-            Lang::Fr => &fr::TEXTS,
-            Lang::Sw => &sw::TEXTS,
-            Lang::Pt => &pt::TEXTS,
-            Lang::Ar => &ar::TEXTS,
-            Lang::Am => &am::TEXTS,
-        }
+        table!(self, TEXTS)
     }
 
-    /// Every sentence of the three tables, with its key (the tests walk them).
+    /// Every sentence of the five tables, with its key (the tests walk them).
     pub fn entries(self) -> Vec<(&'static str, Entry)> {
         let mut all = self.words().entries();
         all.extend(self.labels().entries());
@@ -139,7 +118,7 @@ impl Lang {
     /// English or in itself (`French`, `Français`, `francais`, `Kiswahili`).
     pub fn parse_loose(text: &str) -> Option<Lang> {
         let t = text.trim();
-        if let Some(l) = Lang::from_tag(t).filter(|_| t.len() <= 5 || t.contains('-')) {
+        if let Some(l) = Lang::from_tag(t) {
             return Some(l);
         }
         let folded: String = t.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect();
