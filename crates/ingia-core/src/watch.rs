@@ -91,20 +91,62 @@ pub fn shown_name(role: OrgRole, name: &str) -> String {
 }
 
 /// An alert's kind as its headline (the dashboard, the alert mail).
-pub fn alert_title(kind: &str) -> &'static str {
+pub fn alert_title(lang: crate::Lang, kind: &str) -> &'static str {
+    let t = lang.console();
     match kind {
-        "capacity_80" => "80% of capacity",
-        "capacity_90" => "90% of capacity",
-        "capacity_100" => "Full: capacity reached",
-        "forgery_spike" => "Forgeries at one gate",
-        "over_ceiling" => "Too many admissions from one device",
-        _ => "Admission not counted",
+        "capacity_80" => t.alert_capacity_80,
+        "capacity_90" => t.alert_capacity_90,
+        "capacity_100" => t.alert_capacity_100,
+        "forgery_spike" => t.alert_forgeries,
+        "over_ceiling" => t.alert_over_ceiling,
+        _ => t.alert_not_counted,
     }
+}
+
+/// An alert's facts as stored with it (`inside=4;capacity=5`): numbers and slugs only, so that
+/// any language can say it later ([`alert_detail`]).
+pub fn alert_facts(facts: &[(&str, &str)]) -> String {
+    let clean =
+        |v: &str| v.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '?')).collect::<String>();
+    facts.iter().map(|(k, v)| format!("{k}={}", clean(v))).collect::<Vec<_>>().join(";")
+}
+
+/// An alert's sentence in `lang`, from its kind and facts; `None` for one stored without facts
+/// (by an older version: its stored English detail is all there is).
+pub fn alert_detail(lang: crate::Lang, kind: &str, facts: &str) -> Option<String> {
+    let pairs: Vec<(&str, &str)> = facts.split(';').filter_map(|kv| kv.split_once('=')).collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let t = lang.console();
+    let template = match kind {
+        k if k.starts_with("capacity_") => t.alert_capacity_detail,
+        "forgery_spike" => t.alert_forgery_detail,
+        _ => t.alert_doubted_detail,
+    };
+    Some(crate::i18n::fill(template, &pairs))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_alert_is_said_from_its_facts_in_each_language() {
+        let facts = alert_facts(&[("inside", "4"), ("capacity", "5")]);
+        assert_eq!(facts, "inside=4;capacity=5");
+        assert_eq!(alert_detail(crate::Lang::En, "capacity_80", &facts).unwrap(), "4 inside of 5");
+        let fr = alert_detail(crate::Lang::Fr, "capacity_80", &facts).unwrap();
+        assert!(fr.contains('4') && fr.contains('5') && !fr.contains("inside"), "{fr}");
+        let spike = alert_facts(&[("n", "5"), ("gate", "2"), ("minutes", "10")]);
+        assert_eq!(
+            alert_detail(crate::Lang::En, "forgery_spike", &spike).unwrap(),
+            "5 forged tickets at gate 2 within 10 minutes"
+        );
+        // A fact cannot smuggle a separator (or markup) into the stored form.
+        assert_eq!(alert_facts(&[("why", "a;b=c<d>")]), "why=abcd");
+        assert_eq!(alert_detail(crate::Lang::Ar, "doubted", ""), None);
+    }
 
     #[test]
     fn capacity_steps_are_reached_at_their_percentage() {

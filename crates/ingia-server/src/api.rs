@@ -578,8 +578,64 @@ async fn annul(State(state): State<AppState>, caller: Caller, ApiJson(req): ApiJ
     Ok(axum::Json(serde_json::json!({ "device": req.device, "annulled": annulled })).into_response())
 }
 
-async fn dashboard() -> Html<&'static str> {
-    Html(include_str!("../static/dashboard.html"))
+async fn dashboard(headers: axum::http::HeaderMap) -> Html<String> {
+    Html(dashboard_page(crate::console::chosen_language(&headers)))
+}
+
+/// The organizer's token dashboard in `lang`: its `{{key}}` marks filled with the catalogue's
+/// sentences, escaped (the script reads its own from the page's data- attributes).
+fn dashboard_page(lang: ingia_core::Lang) -> String {
+    use maud::html;
+    let t = lang.console();
+    let markup = |s: &str| html! { (s) }.into_string().replace('"', "&quot;");
+    let counts = crate::console::say(
+        t.dash_counts,
+        &[
+            ("conflicts", html! { span #conflicts { "–" } }),
+            ("doubted", html! { span #doubted { "–" } }),
+            ("updated", html! { span #updated { (t.never) } }),
+        ],
+    );
+    let words: Vec<(&str, String)> = vec![
+        ("lang", lang.tag().into()),
+        ("dir", (if lang.rtl() { "rtl" } else { "ltr" }).into()),
+        ("dash_counts", counts.into_string()),
+        ("dash_title", markup(t.dash_title)),
+        ("none", markup(t.none)),
+        ("dash_open_link", markup(t.dash_open_link)),
+        ("dash_offline", markup(t.dash_offline)),
+        ("dash_no_admissions", markup(t.dash_no_admissions)),
+        ("dash_annul_confirm", markup(t.dash_annul_confirm)),
+        ("dash_working", markup(t.dash_working)),
+        ("dash_annulled", markup(t.dash_annulled)),
+        ("dash_annul_offline", markup(t.dash_annul_offline)),
+        ("alerts", markup(t.alerts)),
+        ("dash_device", markup(t.dash_device)),
+        ("dash_since", markup(t.dash_since)),
+        ("dash_annul", markup(t.dash_annul)),
+        ("gate", markup(t.gate)),
+        ("admitted", markup(t.admitted)),
+        ("refused", markup(t.refused)),
+        ("dash_per_minute", markup(t.dash_per_minute)),
+    ];
+    let mut page = include_str!("../static/dashboard.html").to_string();
+    for (key, value) in &words {
+        page = page.replace(&format!("{{{{{key}}}}}"), value);
+    }
+    page
+}
+
+#[cfg(test)]
+mod dashboard_tests {
+    #[test]
+    fn the_token_dashboard_has_every_word_in_every_language() {
+        for lang in ingia_core::Lang::ALL {
+            let page = super::dashboard_page(lang);
+            assert!(!page.contains("{{"), "{lang:?}: a mark is left unfilled");
+            assert!(page.contains(&format!(r#"<html lang="{}""#, lang.tag())));
+            assert!(page.contains(r#"<span id="updated">"#) && page.contains(r#"<span id="conflicts">"#));
+        }
+    }
 }
 
 /// Unknown `/api/...` paths get a JSON 404; everything else is the PWA (with a fallback per page).

@@ -177,19 +177,20 @@ pub async fn submit(
 /// has the record itself); the dashboard shows them.
 async fn alert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, record: &CheckIn, doubt: Doubt, now: u64) -> Result<()> {
     let kind = if doubt == Doubt::OverCeiling { "over_ceiling" } else { "doubted" };
-    let detail = format!(
-        "device {} at gate {}: admission of ticket {} not counted ({})",
-        record.device,
-        record.gate,
-        record.ticket.map_or_else(|| "?".to_string(), |t| t.to_string()),
-        doubt.slug()
-    );
-    sqlx::query("INSERT INTO alerts (event_id, at, device_id, kind, detail) VALUES ($1, $2, $3, $4, $5)")
+    let facts = ingia_core::watch::alert_facts(&[
+        ("device", &record.device.to_string()),
+        ("gate", &record.gate.to_string()),
+        ("ticket", &record.ticket.map_or_else(|| "?".to_string(), |t| t.to_string())),
+        ("why", doubt.slug()),
+    ]);
+    let detail = ingia_core::watch::alert_detail(ingia_core::Lang::En, kind, &facts).unwrap_or_default();
+    sqlx::query("INSERT INTO alerts (event_id, at, device_id, kind, detail, facts) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(event_key(record.event))
         .bind(now as i64)
         .bind(i64::from(record.device.0))
         .bind(kind)
         .bind(detail)
+        .bind(facts)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -475,15 +476,25 @@ pub struct Alert {
     pub device: Option<u32>,
     pub kind: String,
     pub detail: String,
+    /// What the alert says, as facts any language can say (`ingia_core::watch::alert_facts`).
+    pub facts: String,
+}
+
+impl Alert {
+    /// The alert's sentence in `lang` (its stored English one for an alert kept without facts).
+    pub fn said(&self, lang: ingia_core::Lang) -> String {
+        ingia_core::watch::alert_detail(lang, &self.kind, &self.facts).unwrap_or_else(|| self.detail.clone())
+    }
 }
 
 pub async fn alerts(db: &Db, event: EventId, limit: u32) -> Result<Vec<Alert>> {
-    let rows =
-        sqlx::query("SELECT at, device_id, kind, detail FROM alerts WHERE event_id = $1 ORDER BY id DESC LIMIT $2")
-            .bind(event_key(event))
-            .bind(i64::from(limit))
-            .fetch_all(&db.pool)
-            .await?;
+    let rows = sqlx::query(
+        "SELECT at, device_id, kind, detail, facts FROM alerts WHERE event_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(event_key(event))
+    .bind(i64::from(limit))
+    .fetch_all(&db.pool)
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(Alert {
@@ -491,6 +502,7 @@ pub async fn alerts(db: &Db, event: EventId, limit: u32) -> Result<Vec<Alert>> {
                 device: r.try_get::<Option<i64>, _>("device_id")?.map(|d| d as u32),
                 kind: r.try_get("kind")?,
                 detail: r.try_get("detail")?,
+                facts: r.try_get("facts")?,
             })
         })
         .collect()

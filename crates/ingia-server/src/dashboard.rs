@@ -364,9 +364,9 @@ pub async fn watch(
         .await?;
         let (inside, capacity) = (count(row.try_get("inside")?), count(row.try_get("capacity")?));
         if let Some(step) = watch::capacity_step(inside, capacity) {
-            let detail = format!("{inside} inside of {capacity}");
-            raised |=
-                raise(db, event, None, &format!("capacity_{step}"), &watch::capacity_once(step), &detail, now).await?;
+            let kind = format!("capacity_{step}");
+            let facts = watch::alert_facts(&[("inside", &inside.to_string()), ("capacity", &capacity.to_string())]);
+            raised |= raise(db, event, None, &kind, &watch::capacity_once(step), &facts, now).await?;
         }
     }
     if result == ScanResult::Refused(RefusalKind::Forged) {
@@ -382,10 +382,11 @@ pub async fn watch(
         .await?
         .try_get("n")?;
         if watch::forgery_spike(count(n)) {
-            let detail =
-                format!("{n} forged tickets at gate {} within {} minutes", gate.0, watch::FORGERY_WINDOW_MS / 60_000);
+            let minutes = (watch::FORGERY_WINDOW_MS / 60_000).to_string();
+            let facts =
+                watch::alert_facts(&[("n", &n.to_string()), ("gate", &gate.0.to_string()), ("minutes", &minutes)]);
             let once = watch::forgery_once(gate, UnixMillis(at));
-            raised |= raise(db, event, Some(gate), "forgery_spike", &once, &detail, now).await?;
+            raised |= raise(db, event, Some(gate), "forgery_spike", &once, &facts, now).await?;
         }
     }
     Ok(raised)
@@ -397,36 +398,40 @@ async fn raise(
     gate: Option<GateId>,
     kind: &str,
     once: &str,
-    detail: &str,
+    facts: &str,
     now: u64,
 ) -> Result<bool> {
+    // The English sentence is kept beside the facts (the API's answers, the audit's reader).
+    let detail = watch::alert_detail(ingia_core::Lang::En, kind, facts).unwrap_or_default();
     // The alert and its mail (when the event has an address for alerts) in one transaction:
     // both or neither, and only the instance that stored the alert queues the mail.
     let mut tx = db.pool.begin().await?;
     let stored = sqlx::query(
-        "INSERT INTO alerts (event_id, at, kind, detail, once, gate_id) VALUES ($1, $2, $3, $4, $5, $6) \
+        "INSERT INTO alerts (event_id, at, kind, detail, once, gate_id, facts) VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (event_id, once) DO NOTHING",
     )
     .bind(event_key(event))
     .bind(now as i64)
     .bind(kind)
-    .bind(detail)
+    .bind(&detail)
     .bind(once)
     .bind(gate.map(|g| i64::from(g.0)))
+    .bind(facts)
     .execute(&mut *tx)
     .await?;
     let raised = stored.rows_affected() == 1;
     if raised {
         sqlx::query(
-            "INSERT INTO alert_mails (event_id, once, email, kind, detail, state, attempts, next_at, created_at) \
-             SELECT id, $2, alert_email, $3, $4, 'queued', 0, $5, $5 FROM events WHERE id = $1 AND alert_email IS NOT NULL \
+            "INSERT INTO alert_mails (event_id, once, email, kind, detail, state, attempts, next_at, created_at, facts) \
+             SELECT id, $2, alert_email, $3, $4, 'queued', 0, $5, $5, $6 FROM events WHERE id = $1 AND alert_email IS NOT NULL \
              ON CONFLICT (event_id, once) DO NOTHING",
         )
         .bind(event_key(event))
         .bind(once)
         .bind(kind)
-        .bind(detail)
+        .bind(&detail)
         .bind(now as i64)
+        .bind(facts)
         .execute(&mut *tx)
         .await?;
     }

@@ -215,7 +215,7 @@ pub async fn send_alerts_due(db: &Db, mailer: &Mailer) -> Result<usize> {
         sqlx::query(
             "UPDATE alert_mails SET state = 'sending', claimed_at = $1, attempts = attempts + 1 WHERE state = 'queued' AND next_at <= $1 \
              AND (event_id, once) IN (SELECT event_id, once FROM alert_mails WHERE state = 'queued' \
-             AND next_at <= $1 ORDER BY next_at LIMIT 20) RETURNING event_id, once, email, kind, detail, attempts",
+             AND next_at <= $1 ORDER BY next_at LIMIT 20) RETURNING event_id, once, email, kind, detail, facts, attempts",
         )
         .bind(now)
         .fetch_all(&db.pool)
@@ -256,17 +256,24 @@ async fn compose_alert(
     let to = to.parse::<Mailbox>().map_err(|_| Error::BadRequest(format!("`{to}` is not an email address")))?;
     let kind: String = row.try_get("kind")?;
     let detail: String = row.try_get("detail")?;
+    let facts: String = row.try_get("facts")?;
     let (header, _) = crate::events::load_header(db, event).await?;
-    let title = ingia_core::watch::alert_title(&kind);
+    // In the event's language (the organizer's team reads the console in it too, most likely).
+    let lang = crate::events::lang(db, event).await?;
+    let t = lang.console();
+    let title = ingia_core::watch::alert_title(lang, &kind);
+    let detail = ingia_core::watch::alert_detail(lang, &kind, &facts).unwrap_or(detail);
     let link = format!("{}/console/events/{}/live", mailer.base_url, event.0);
-    let text = format!("{title} at {name}: {detail}.\n\nThe live dashboard: {link}\n", name = header.event.name);
+    let fill = ingia_core::i18n::fill;
+    let headline = fill(t.alert_mail_line, &[("title", title), ("event", &header.event.name), ("detail", &detail)]);
+    let text = format!("{headline}\n\n{}\n", fill(t.alert_mail_link, &[("link", &link)]));
     let host = mailer.from.email.domain().to_string();
     // The once key is letters, digits, `_` and `:`; the Message-ID keeps only the first two.
     let id: String = once.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     Message::builder()
         .from(mailer.from.clone())
         .to(to)
-        .subject(format!("Ingia alert: {title} at {}", header.event.name))
+        .subject(fill(t.alert_mail_subject, &[("title", title), ("event", &header.event.name)]))
         .message_id(Some(format!("<alert-{}-{id}@{host}>", event.0)))
         .singlepart(SinglePart::plain(text))
         .map_err(|e| Error::Internal(format!("mail: {e}")))

@@ -2,7 +2,8 @@
 // which travels in the #fragment so no server or proxy log sees it, fills the join form; a form
 // that undoes something (revoking a device, reissuing a ticket) asks first; Print prints; the
 // live board swaps in each board its stream sends (the server draws it; EventSource reconnects
-// by itself, and the first board after a reconnect is a fresh read).
+// by itself, and the first board after a reconnect is a fresh read), in the page's language
+// (the sentences come in the page's data- attributes).
 'use strict';
 document.addEventListener('DOMContentLoaded', () => {
   const code = document.getElementById('invite-code');
@@ -16,6 +17,12 @@ document.addEventListener('DOMContentLoaded', () => {
       if (!confirm(form.dataset.confirm)) e.preventDefault();
     });
   }
+  // The language picker applies itself when chosen (its button stays for a page without script).
+  for (const select of document.querySelectorAll('select[data-autosubmit]')) {
+    select.addEventListener('change', () => select.form.submit());
+    const button = select.form.querySelector('button');
+    if (button) button.hidden = true;
+  }
   const board = document.getElementById('board');
   if (board && board.dataset.stream && window.EventSource) {
     const state = document.getElementById('live-state');
@@ -27,11 +34,11 @@ document.addEventListener('DOMContentLoaded', () => {
         board.innerHTML = e.data;
         // The time in the event's zone, as the board's own times are.
         const at = new Date().toLocaleTimeString('en-GB', { timeZone: state.dataset.zone || undefined });
-        state.textContent = 'Live · updated ' + at;
+        state.textContent = state.dataset.live.replace('{time}', at);
         state.dataset.state = 'live';
       });
       source.addEventListener('error', () => {
-        state.textContent = 'Connection lost: reconnecting… (the numbers shown may be behind)';
+        state.textContent = state.dataset.lost;
         state.dataset.state = 'lost';
         if (source.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
       });

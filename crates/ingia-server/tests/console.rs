@@ -395,3 +395,83 @@ async fn the_device_list_shows_what_each_phone_last_reported() {
     let audit = t.owner.get(&format!("/console/orgs/{}/audit?event={event}", t.org)).await;
     assert!(audit.body.contains("device.move"));
 }
+
+/// Every page in the picker's language, else the browser's; the picker is a same-origin form
+/// that goes back to the page it was used on; an error page says its kind in the language and
+/// the server's own sentence under it, in English.
+#[tokio::test]
+async fn the_console_speaks_the_browser_s_language_and_the_picker_s_choice_sticks() {
+    use common::console::HOST;
+    use ingia_core::Lang;
+    let db = common::fresh_db().await;
+    let t = team(&db, 60_000).await;
+    let event = create_event(&t.manager, t.org, "Fête de Noël").await;
+    let same = ("sec-fetch-site", "same-origin");
+    let origin = format!("http://{HOST}");
+
+    // Signed out: the sign-in page follows Accept-Language (the first language we speak).
+    let anon = Browser::new(&t.router);
+    let a = anon.send("GET", "/console/signin", None, &[("accept-language", "de-DE, fr-CI;q=0.8, en;q=0.5")]).await;
+    assert!(a.body.contains(r#"<html lang="fr" dir="ltr">"#), "{}", a.body);
+    assert!(a.body.contains("Mot de passe") && a.body.contains(">Se connecter<"));
+    let a = anon.send("GET", "/console/signin", None, &[]).await;
+    assert!(a.body.contains(r#"<html lang="en" dir="ltr">"#) && a.body.contains(">Sign in<"));
+
+    // The picker: the choice in a cookie for a year, and back to the page it was used on.
+    let live = format!("/console/events/{event}/live");
+    let referer = format!("{origin}{live}");
+    let pick = |lang: &'static str, referer: String| {
+        let (origin, b) = (origin.clone(), t.manager.clone());
+        async move {
+            b.send(
+                "POST",
+                "/console/lang",
+                Some(form(&[("lang", lang)])),
+                &[same, ("origin", &origin), ("referer", &referer)],
+            )
+            .await
+        }
+    };
+    let a = pick("ar", referer.clone()).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    assert_eq!(a.location(), live);
+    let cookie = a.headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.starts_with("ingia-lang=ar;") && cookie.contains("Max-Age=31536000"), "{cookie}");
+    // With it, whatever the browser says: Arabic, right to left; the board's ids kept for its script.
+    let ar = Lang::Ar.console();
+    let page =
+        t.manager.send("GET", &live, None, &[same, ("cookie", "ingia-lang=ar"), ("accept-language", "fr")]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"<html lang="ar" dir="rtl">"#));
+    for words in [ar.tab_live, ar.per_minute, ar.alerts, ar.live_lost] {
+        assert!(page.body.contains(words), "{words} missing:\n{}", page.body);
+    }
+    assert!(page.body.contains(r#"id="checked-in""#) && page.body.contains(r#"id="inside""#));
+    assert!(!page.body.contains("Check-ins per minute") && !page.body.contains(">Sign out<"));
+    // Another site's page, or none: back to the console's home. A language we do not speak: refused.
+    assert_eq!(pick("sw", "https://evil.example/console/x".into()).await.location(), "/console");
+    assert_eq!(pick("sw", format!("{origin}/console/lang")).await.location(), "/console");
+    let a = pick("de", referer.clone()).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.headers.get("set-cookie").is_none());
+    // From another site: refused, nothing set.
+    let a = t
+        .manager
+        .send("POST", "/console/lang", Some(form(&[("lang", "fr")])), &[("sec-fetch-site", "cross-site")])
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(a.headers.get("set-cookie").is_none());
+
+    // An error: its kind said in the language, the server's own (English) sentence under it.
+    let a = t.manager.send("GET", "/console/events/999999", None, &[same, ("accept-language", "sw")]).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let sw = Lang::Sw.console();
+    assert!(a.body.contains(sw.err_not_found_title) && a.body.contains(sw.err_not_found), "{}", a.body);
+    assert!(a.body.contains(r#"lang="en""#));
+    // The event form in Portuguese, its dates numeric (no English month or day names).
+    let a =
+        t.manager.send("GET", &format!("/console/events/{event}"), None, &[same, ("accept-language", "pt-MZ")]).await;
+    let pt = Lang::Pt.console();
+    assert!(a.body.contains(pt.edit_event) && a.body.contains(pt.f_ways));
+    assert!(a.body.contains("31/12/2026 20:00 WAT") && !a.body.contains("Thu 31 Dec"), "{}", a.body);
+}

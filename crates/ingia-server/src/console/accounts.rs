@@ -248,10 +248,13 @@ fn clock(ms: u64) -> String {
     t.strftime("%H:%M UTC").to_string()
 }
 
+/// The sign-in refusal that says nothing about which of the two was wrong.
+pub const WRONG_PASSWORD: &str = "wrong email or password";
+
 /// Checks an email and password. Five wrong passwords in a row lock the account for `lock_ms`;
 /// while locked, even the right password is refused with the time the lock ends.
 pub async fn sign_in(db: &Db, email: &str, password: &str, now: u64, lock_ms: u64) -> Result<AccountId> {
-    let wrong = || Error::SignIn("wrong email or password".into());
+    let wrong = || Error::SignIn(WRONG_PASSWORD.into());
     let Ok(email) = clean_email(email) else { return Err(wrong()) };
     let row = sqlx::query("SELECT id, password_hash, failed_signins, locked_until FROM accounts WHERE email = $1")
         .bind(&email)

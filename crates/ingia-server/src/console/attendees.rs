@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sqlx::Row;
 
 use super::accounts::{self, Membership, Session};
-use super::html::{cannot_issue, csrf, event_tabs, page, problem, Frame};
+use super::html::{cannot_issue, csrf, event_tabs, lang, page, problem, say, t, Frame, Tab};
 use super::{same_origin, same_token, see, Answer, Fields, Member, Post, Shown};
 use crate::api::AppState;
 use crate::attendees::{self, Attendee, Filter, Mapping, FIELDS};
@@ -21,6 +21,7 @@ use crate::db::event_key;
 use crate::error::Error;
 use crate::events;
 use crate::util::now_ms;
+use ingia_core::i18n::fill;
 
 const PAGE: u32 = 100;
 
@@ -51,24 +52,53 @@ fn type_name(header: &Manifest, id: u8) -> &str {
 }
 
 fn status_label(a: &attendees::Listed) -> &'static str {
+    let t = t();
     if !a.issued {
-        return "no ticket yet";
+        return t.no_ticket_yet;
     }
     match TicketStatus::from_slug(&a.status) {
-        Some(TicketStatus::Active) => "active",
-        Some(TicketStatus::Refunded) => "refunded",
-        Some(TicketStatus::Revoked) if a.replaced_by.is_some() => "reissued",
-        Some(TicketStatus::Revoked) => "revoked",
-        Some(TicketStatus::Blocked) => "blocked",
+        Some(TicketStatus::Active) => t.st_active,
+        Some(TicketStatus::Refunded) => t.st_refunded,
+        Some(TicketStatus::Revoked) if a.replaced_by.is_some() => t.st_reissued,
+        Some(TicketStatus::Revoked) => t.revoked,
+        Some(TicketStatus::Blocked) => t.st_blocked,
         None => "?",
     }
 }
 
+/// An import field's label (`attendees::FIELDS`' keys).
+fn field_label(key: &str) -> &'static str {
+    let t = t();
+    match key {
+        "name" => t.full_name,
+        "first_name" => t.first_name,
+        "last_name" => t.last_name,
+        "email" => t.email,
+        "phone" => t.phone,
+        "ticket_type" => t.ticket_type,
+        "external_id" => t.shop_id,
+        _ => lang().labels().language,
+    }
+}
+
+/// A delivery's state as the organizer reads it.
+fn delivery_state(state: &str) -> &str {
+    let t = t();
+    match state {
+        "queued" => t.dl_queued,
+        "sending" => t.dl_sending,
+        "sent" => t.dl_sent,
+        "failed" => t.dl_failed,
+        other => other,
+    }
+}
+
 fn mail_label(a: &attendees::Listed) -> Markup {
+    let t = t();
     html! {
-        @for (what, delivery) in [("mail", &a.delivery), ("SMS", &a.sms)] {
+        @for (what, delivery) in [(t.dl_mail, &a.delivery), (t.dl_sms, &a.sms)] {
             @if let Some((state, reason)) = delivery {
-                " " span.badge.mail data-state=(state) { (what) ": " (state.as_str()) }
+                " " span.badge.mail data-state=(state) { (fill(what, &[("state", delivery_state(state))])) }
                 @if let (true, Some(r)) = (state == "failed" || state == "queued", reason) { " " span.muted { (r) } }
             }
         }
@@ -94,20 +124,21 @@ pub struct ListQuery {
 }
 
 fn attendee_form(s: &Session, header: &Manifest, action: &str, f: &Fields, button: &str) -> Markup {
+    let t = t();
     html! {
         form.stack method="post" action=(action) {
             (csrf(s))
-            label { "Name" input name="name" value=(f.get("name")) maxlength="100" required; }
+            label { (t.f_name) input name="name" value=(f.get("name")) maxlength="100" required; }
             div.pair {
-                label { "Email" input type="email" name="email" value=(f.get("email")) maxlength="200"; }
-                label { "Phone" input type="tel" name="phone" value=(f.get("phone")) maxlength="30"; }
+                label { (t.email) input type="email" name="email" value=(f.get("email")) maxlength="200"; }
+                label { (t.phone) input type="tel" name="phone" value=(f.get("phone")) maxlength="30"; }
             }
-            label { "Ticket type" select name="ticket_type" {
-                @for t in &header.ticket_types { option value=(t.name) selected[t.name == f.get("ticket_type")] { (t.name) } }
+            label { (t.ticket_type) select name="ticket_type" {
+                @for ty in &header.ticket_types { option value=(ty.name) selected[ty.name == f.get("ticket_type")] { (ty.name) } }
             } }
-            label { "Shop's ticket id (optional)" input name="external_id" value=(f.get("external_id")) maxlength="100"; }
-            label { "Language of their texts and ticket" select name="language" {
-                option value="" selected[f.get("language").is_empty()] { "The event's" }
+            label { (t.shop_id_optional) input name="external_id" value=(f.get("external_id")) maxlength="100"; }
+            label { (t.their_language) select name="language" {
+                option value="" selected[f.get("language").is_empty()] { (t.the_events) }
                 @for l in ingia_core::Lang::ALL {
                     option value=(l.tag()) lang=(l.tag()) selected[f.get("language") == l.tag()] { (l.name()) }
                 }
@@ -172,10 +203,12 @@ async fn list_view(
         state.sms_shortcode.as_deref(),
     )
     .await?;
+    let t = t();
+    let (l, n) = (lang(), q.n.to_string());
     let notice = match q.done.as_str() {
-        "import" => Some(format!("{} attendees imported.", q.n)),
-        "issue" => Some(format!("{} tickets issued; their mails and texts are queued.", q.n)),
-        "add" => Some("Attendee added.".to_string()),
+        "import" => Some(fill(l.plural(t.imported_n, q.n), &[("n", &n)])),
+        "issue" => Some(fill(l.plural(t.issued_n, q.n), &[("n", &n)])),
+        "add" => Some(t.attendee_added.to_string()),
         _ => None,
     };
     let mut next = vec![
@@ -188,64 +221,63 @@ async fn list_view(
     let next = serde_urlencoded::to_string(&next).unwrap_or_default();
     let b = base(event);
     let body = html! {
-        (event_tabs(event, m, "Attendees"))
+        (event_tabs(event, m, Tab::Attendees))
         (problem(message))
         @if let Some(n) = &notice { p.notice role="status" { (n) } }
         @if !state.keys.can_issue() { (cannot_issue()) }
         @if !state.mail {
-            p.hint { "No mail server is set (INGIA_SMTP_URL): ticket mails wait in the queue until one is." }
+            p.hint { (t.no_mail_server) }
         }
         div.actions {
             @if pending > 0 && state.keys.can_issue() {
                 form method="post" action={ "/console/events/" (event.0) "/tickets/issue" } {
                     (csrf(s))
-                    button type="submit" { "Issue tickets to the " (pending) " new attendees" }
+                    button type="submit" { (fill(l.plural(t.issue_to_n, pending as u64), &[("n", &pending.to_string())])) }
                 }
                 @if texts.0 > 0 {
                     p.hint {
-                        "This sends " (texts.0) " ticket SMS of " (texts.1) " segment" @if texts.1 != 1 { "s" }
-                        " each: " (texts.0 * texts.1) " segments in all."
+                        (fill(l.plural(t.sms_estimate, texts.0 as u64), &[("n", &texts.0.to_string()), ("segments", &texts.1.to_string()), ("all", &(texts.0 * texts.1).to_string())]))
                     }
                 }
             }
         }
         details.edit open[message.is_some()] {
-            summary { "Import a CSV file" }
+            summary { (t.import_csv) }
             form.stack method="post" action={ "/console/events/" (event.0) "/uploads" } enctype="multipart/form-data" {
                 (csrf(s))
-                label { "CSV file (any ticket shop's export: you match its columns next)" input type="file" name="file" accept=".csv,text/csv" required; }
-                button type="submit" { "Upload and match columns" }
+                label { (t.csv_file) input type="file" name="file" accept=".csv,text/csv" required; }
+                button type="submit" { (t.upload_match) }
             }
         }
         details.edit {
-            summary { "Add one attendee" }
-            (attendee_form(s, header, &b, add, "Add"))
+            summary { (t.add_attendee) }
+            (attendee_form(s, header, &b, add, t.add))
         }
         form.row.filters method="get" action=(b) {
-            label { "Search" input type="search" name="q" value=(q.q) placeholder="name, email, phone, shop id"; }
-            label { "Status" select name="status" {
-                @for (v, l) in [("", "any"), ("pending", "no ticket yet"), ("active", "active"), ("refunded", "refunded"), ("revoked", "revoked"), ("blocked", "blocked")] {
-                    option value=(v) selected[q.status == v] { (l) }
+            label { (t.search) input type="search" name="q" value=(q.q) placeholder=(t.search_hint); }
+            label { (t.status) select name="status" {
+                @for (v, label) in [("", t.any), ("pending", t.no_ticket_yet), ("active", t.st_active), ("refunded", t.st_refunded), ("revoked", t.revoked), ("blocked", t.st_blocked)] {
+                    option value=(v) selected[q.status == v] { (label) }
                 }
             } }
-            label { "Type" select name="type" {
-                option value="" { "any" }
-                @for t in &header.ticket_types { option value=(t.id.0) selected[q.type_id == t.id.0.to_string()] { (t.name) } }
+            label { (t.ticket_type) select name="type" {
+                option value="" { (t.any) }
+                @for ty in &header.ticket_types { option value=(ty.id.0) selected[q.type_id == ty.id.0.to_string()] { (ty.name) } }
             } }
-            label { "Checked in" select name="in" {
-                @for (v, l) in [("", "any"), ("yes", "yes"), ("no", "no")] { option value=(v) selected[q.checked_in == v] { (l) } }
+            label { (t.checked_in_filter) select name="in" {
+                @for (v, label) in [("", t.any), ("yes", t.yes), ("no", t.no)] { option value=(v) selected[q.checked_in == v] { (label) } }
             } }
-            button type="submit" { "Show" }
+            button type="submit" { (t.show) }
         }
-        p.muted { (total) " attendees" }
+        p.muted { (fill(l.plural(t.attendees_n, total), &[("n", &total.to_string())])) }
         ul.cards.attendees {
             @for a in &list {
                 li data-ticket=(a.ticket.0) {
                     a.title href={ (b) "/" (a.ticket.0) } { (a.name) }
                     " " span.badge { (status_label(a)) }
-                    @if a.checked_in { " " span.badge.in { "checked in" } }
+                    @if a.checked_in { " " span.badge.in { (t.checked_in) } }
                     br;
-                    span.muted { (type_name(header, a.type_id)) " · ticket " (a.ticket.0)
+                    span.muted { (type_name(header, a.type_id)) " · " (fill(t.ticket_n, &[("n", &a.ticket.0.to_string())]))
                         @if !a.email.is_empty() { " · " (a.email) }
                         @if !a.phone.is_empty() { " · " (a.phone) }
                     }
@@ -253,9 +285,9 @@ async fn list_view(
                 }
             }
         }
-        @if u64::from(q.page + 1) * u64::from(PAGE) < total { p { a href={ (b) "?" (next) } { "Next " (PAGE) } } }
+        @if u64::from(q.page + 1) * u64::from(PAGE) < total { p { a href={ (b) "?" (next) } { (fill(t.next_n, &[("n", &PAGE.to_string())])) } } }
     };
-    let title = format!("Attendees · {}", header.event.name);
+    let title = fill(t.attendees_of, &[("event", &header.event.name)]);
     let status = if message.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     Ok((status, page(frame(&title, m, header, s), body)).into_response())
 }
@@ -312,34 +344,35 @@ fn attendee_view(
     let event = header.event.id;
     let here = format!("{}/{}", base(event), a.ticket.0);
     let status = TicketStatus::from_slug(&a.status);
+    let t = t();
     let actions: Vec<(&str, &str)> = match (a.issued, status, a.replaced_by) {
         (true, _, Some(_)) => vec![],
         (true, Some(TicketStatus::Active), None) => {
-            vec![("refunded", "Refund"), ("revoked", "Revoke"), ("blocked", "Block")]
+            vec![("refunded", t.refund), ("revoked", t.revoke), ("blocked", t.block)]
         }
         (true, Some(TicketStatus::Blocked), None) => {
-            vec![("active", "Unblock"), ("refunded", "Refund"), ("revoked", "Revoke")]
+            vec![("active", t.unblock), ("refunded", t.refund), ("revoked", t.revoke)]
         }
-        (true, Some(_), None) => vec![("active", "Make active again")],
+        (true, Some(_), None) => vec![("active", t.make_active)],
         _ => vec![],
     };
     let body = html! {
-        (event_tabs(event, m, "Attendees"))
+        (event_tabs(event, m, Tab::Attendees))
         @if !state.keys.can_issue() && a.issued && a.replaced_by.is_none() { (cannot_issue()) }
         (problem(message))
         section.summary {
-            p { span.badge { (status_label(a)) } @if a.checked_in { " " span.badge.in { "checked in" } } " " (mail_label(a)) }
-            p.muted { (type_name(header, a.type_id)) " · ticket " (a.ticket.0) }
+            p { span.badge { (status_label(a)) } @if a.checked_in { " " span.badge.in { (t.checked_in) } } " " (mail_label(a)) }
+            p.muted { (type_name(header, a.type_id)) " · " (fill(t.ticket_n, &[("n", &a.ticket.0.to_string())])) }
             @if let Some(by) = a.replaced_by {
-                p { "Reissued as " a href={ (base(event)) "/" (by.0) } { "ticket " (by.0) } ": this one is refused at every gate." }
+                p { (say(t.reissued_as, &[("ticket", html! { a href={ (base(event)) "/" (by.0) } { (fill(t.ticket_n, &[("n", &by.0.to_string())])) } })])) }
             }
         }
         @if a.issued && a.replaced_by.is_none() {
-            h2 { "Ticket" }
+            h2 { (t.ticket) }
             div.row {
-                a.button href={ (here) "/print" } { "Printable ticket" }
-                @if state.keys.can_issue() { form method="post" action={ (here) "/reissue" } data-confirm="Reissue? The old QR, link and PIN stop working at every gate after its next sync." {
-                    (csrf(s)) button type="submit" { "Reissue" }
+                a.button href={ (here) "/print" } { (t.printable_ticket) }
+                @if state.keys.can_issue() { form method="post" action={ (here) "/reissue" } data-confirm=(t.reissue_confirm) {
+                    (csrf(s)) button type="submit" { (t.reissue) }
                 } }
                 @for (value, label) in &actions {
                     form method="post" action={ (here) "/status" } {
@@ -348,16 +381,16 @@ fn attendee_view(
                     }
                 }
                 @if matches!(&a.delivery, Some((st, _)) if st == "failed") {
-                    form method="post" action={ (here) "/mail" } { (csrf(s)) button type="submit" { "Send the mail again" } }
+                    form method="post" action={ (here) "/mail" } { (csrf(s)) button type="submit" { (t.send_mail_again) } }
                 }
                 @if matches!(&a.sms, Some((st, _)) if st == "failed") {
-                    form method="post" action={ (here) "/sms" } { (csrf(s)) button type="submit" { "Send the SMS again" } }
+                    form method="post" action={ (here) "/sms" } { (csrf(s)) button type="submit" { (t.send_sms_again) } }
                 }
             }
         }
-        h2 { "Details" }
-        @if a.issued { p.hint { "A new name reaches the gates at their next sync. The type is signed into the ticket: it cannot change once issued." } }
-        (attendee_form(s, header, &here, f, "Save"))
+        h2 { (t.details) }
+        @if a.issued { p.hint { (t.details_hint) } }
+        (attendee_form(s, header, &here, f, t.save))
     };
     let code = if message.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     Ok((code, page(frame(&a.name, m, header, s), body)).into_response())
@@ -426,12 +459,13 @@ pub async fn print(
     let ways = header.ticket_types.iter().find(|t| t.id.0 == a.type_id).map_or(Ways::ALL, |t| t.policy.ways);
     let tz = super::when::zone(&header.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     crate::audit::record(&state.db, Some(id), &s.actor(), "ticket.print", &format!("ticket {ticket}")).await?;
+    let t = t();
     let body = html! {
-        p.noprint { button.print type="button" data-print="1" { "Print" } " " a href={ (base(id)) "/" (ticket) } { "Back" } }
+        p.noprint { button.print type="button" data-print="1" { (t.print) } " " a href={ (base(id)) "/" (ticket) } { (t.back) } }
         @if !ways.printed {
             p.error.noprint {
-                "This ticket type needs the live code from the wallet: a gate refuses this printed code."
-                @if ways.pin { " The PIN below works." }
+                (t.print_needs_live)
+                @if ways.pin { " " (t.print_pin_works) }
             }
         }
         article.ticket {
@@ -439,12 +473,12 @@ pub async fn print(
             p { (super::when::show(header.event.starts_at as i64, &tz)) br; (header.event.venue) }
             div.qr { (PreEscaped(super::devices::inline_svg(&svg))) }
             p.big { (a.name) }
-            p { (type_name(&header, a.type_id)) " · ticket " (ticket) }
-            @if ways.uses_pin() { p { "PIN " strong.pin { (secrets.pin.to_string()) } } }
-            p.hint { "This paper is the ticket: whoever holds it gets in once." }
+            p { (type_name(&header, a.type_id)) " · " (fill(t.ticket_n, &[("n", &ticket.to_string())])) }
+            @if ways.uses_pin() { p { (say(t.pin_is, &[("pin", html! { strong.pin dir="ltr" { (secrets.pin.to_string()) } })])) } }
+            p.hint { (t.paper_is_ticket) }
         }
     };
-    let mut resp = page(frame("Printable ticket", &m, &header, &s), body).into_response();
+    let mut resp = page(frame(t.printable_ticket, &m, &header, &s), body).into_response();
     resp.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     Ok(resp)
 }
@@ -545,17 +579,18 @@ fn mapping_view(
     let event = header.event.id;
     let preview = mapping.apply(table).ok();
     let good = report.map(|r| table.rows.len() - r.bad.len()).unwrap_or(0);
+    let (t, l) = (t(), lang());
     let body = html! {
-        (event_tabs(event, m, "Attendees"))
+        (event_tabs(event, m, Tab::Attendees))
         (problem(message))
-        p { strong { (file_name) } ": " (table.rows.len()) " rows. Match each of Ingia's fields to a column of the file." }
+        p { (say(l.plural(t.rows_match, table.rows.len() as u64), &[("file", html! { strong { (file_name) } }), ("n", html! { (table.rows.len()) })])) }
         form.stack method="post" action={ "/console/events/" (event.0) "/uploads/" (id) } {
             (csrf(s))
             div.pair {
-                @for (key, label) in FIELDS {
-                    label { (label)
+                @for (key, _) in FIELDS {
+                    label { (field_label(key))
                         select name={ "map_" (key) } {
-                            option value="" { "(none)" }
+                            option value="" { (t.none_column) }
                             @for (i, h) in table.headers.iter().enumerate() {
                                 option value=(i) selected[mapping.get(key) == Some(i)] { (h) }
                             }
@@ -563,13 +598,12 @@ fn mapping_view(
                     }
                 }
             }
-            p.hint { "A full name, or first and last name. The ticket type's values must be the event's types: "
-                (header.ticket_types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")) "." }
+            p.hint { (fill(t.mapping_hint, &[("types", &header.ticket_types.iter().map(|ty| ty.name.as_str()).collect::<Vec<_>>().join(", "))])) }
             @if let Some(rows) = &preview {
-                h2 { "Preview" }
+                h2 { (t.preview) }
                 ul.cards.preview {
                     @for (line, row) in rows.iter().take(5) {
-                        li { span.muted { "line " (line) ": " }
+                        li { span.muted { (fill(t.line_n, &[("n", &line.to_string())])) " " }
                             @match row {
                                 Ok(a) => { strong { (a.name) } " · " (a.ticket_type) @if !a.email.is_empty() { " · " (a.email) } @if !a.phone.is_empty() { " · " (a.phone) } }
                                 Err(e) => { (e) }
@@ -580,23 +614,23 @@ fn mapping_view(
             }
             @if let Some(r) = report {
                 section.bad-rows {
-                    h2 { (r.bad.len()) " rows cannot be imported; nothing was imported" }
+                    h2 { (fill(l.plural(t.bad_rows_n, r.bad.len() as u64), &[("n", &r.bad.len().to_string())])) }
                     ul {
-                        @for b in r.bad.iter().take(500) { li { "Line " (b.line) ": " (b.problem) } }
+                        @for b in r.bad.iter().take(500) { li { (fill(t.line_n, &[("n", &b.line.to_string())])) " " (b.problem) } }
                     }
-                    @if r.bad.len() > 500 { p { "... and " (r.bad.len() - 500) " more." } }
+                    @if r.bad.len() > 500 { p { (fill(t.and_more, &[("n", &(r.bad.len() - 500).to_string())])) } }
                 }
             }
             div.row {
-                button type="submit" name="action" value="import" { "Check and import" }
+                button type="submit" name="action" value="import" { (t.check_import) }
                 @if report.is_some() && good > 0 {
-                    button.danger type="submit" name="action" value="skip" { "Import the " (good) " good rows, skip the " (report.map_or(0, |r| r.bad.len())) " bad" }
+                    button.danger type="submit" name="action" value="skip" { (fill(t.import_good_skip_bad, &[("good", &good.to_string()), ("bad", &report.map_or(0, |r| r.bad.len()).to_string())])) }
                 }
             }
         }
     };
     let status = if message.is_some() || report.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    Ok((status, page(frame("Import attendees", m, header, s), body)).into_response())
+    Ok((status, page(frame(t.import_attendees, m, header, s), body)).into_response())
 }
 
 pub async fn import(State(state): State<AppState>, Path((event, id)): Path<(u64, i64)>, post: Post) -> Answer {

@@ -9,7 +9,7 @@ use ingia_core::{DeviceId, EventId, GateId, Role};
 use maud::{html, PreEscaped};
 
 use super::accounts;
-use super::html::{csrf, event_tabs, page, Frame};
+use super::html::{csrf, event_tabs, lang, page, t, Frame, Tab};
 use super::when::{self, zone};
 use super::{see, Answer, Member, Post};
 use crate::api::AppState;
@@ -17,21 +17,26 @@ use crate::devices::{self, DeviceState};
 use crate::error::Error;
 use crate::events;
 use crate::util::now_ms;
+use ingia_core::i18n::fill;
 
 fn role_name(r: Role) -> &'static str {
+    let t = t();
     match r {
-        Role::Steward => "Steward",
-        Role::Supervisor => "Supervisor",
-        Role::Kiosk => "Kiosk",
+        Role::Steward => t.device_steward,
+        Role::Supervisor => t.device_supervisor,
+        Role::Kiosk => t.device_kiosk,
     }
 }
 
 /// "3 min ago" for a recent contact, the time itself for an older one.
 fn contact(at: Option<u64>, now: u64, tz: &jiff::tz::TimeZone) -> String {
+    let w = t();
     match at {
-        None => "never".into(),
-        Some(t) if now.saturating_sub(t) < 60_000 => "just now".into(),
-        Some(t) if now.saturating_sub(t) < 3_600_000 => format!("{} min ago", now.saturating_sub(t) / 60_000),
+        None => w.never.into(),
+        Some(t) if now.saturating_sub(t) < 60_000 => w.just_now.into(),
+        Some(t) if now.saturating_sub(t) < 3_600_000 => {
+            fill(w.minutes_ago, &[("n", &(now.saturating_sub(t) / 60_000).to_string())])
+        }
         Some(t) => when::show_ms(t, tz),
     }
 }
@@ -43,61 +48,65 @@ pub async fn list_page(State(state): State<AppState>, Member(s): Member, Path(ev
     let tz = zone(&header.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let now = now_ms();
     let list = devices::list(&state.db, event, now).await?;
-    let gate_name = |g: GateId| header.gate(g).map(|g| g.name.clone()).unwrap_or_else(|| format!("gate {}", g.0));
+    let gate_name = |g: GateId| header.gate(g).map(|g| g.name.clone()).unwrap_or_else(|| format!("#{}", g.0));
+    let t = t();
     let body = html! {
-        (event_tabs(event, &m, "Devices"))
+        (event_tabs(event, &m, Tab::Devices))
         section.notice {
-            h2 { "Pair a phone" }
+            h2 { (t.pair_phone) }
             form.row method="post" action={ "/console/events/" (event.0) "/devices" } {
                 (csrf(&s))
-                label { "Gate" select name="gate" { @for g in &header.gates { option value=(g.id.0) { (g.name) } } } }
-                label { "Role" select name="role" { @for r in Role::ALL { option value=(r.slug()) { (role_name(*r)) } } } }
-                label { "Valid for (hours)" input type="number" name="hours" value="12" min="1" max="168" required; }
-                button type="submit" { "Show its pairing QR" }
+                label { (t.gate) select name="gate" { @for g in &header.gates { option value=(g.id.0) { (g.name) } } } }
+                label { (t.role) select name="role" { @for r in Role::ALL { option value=(r.slug()) { (role_name(*r)) } } } }
+                label { (t.valid_hours) input type="number" name="hours" value="12" min="1" max="168" required; }
+                button type="submit" { (t.show_pairing_qr) }
             }
         }
-        h2 { "Devices" }
-        @if list.is_empty() { p.muted { "No devices yet." } }
+        h2 { (t.tab_devices) }
+        @if list.is_empty() { p.muted { (t.no_devices) } }
         ul.cards.devices {
             @for d in &list {
                 li data-device=(d.device.0) {
-                    strong { "#" (d.device.0) " " (if d.name.is_empty() { "(no name)" } else { d.name.as_str() }) }
+                    strong { "#" (d.device.0) " " (if d.name.is_empty() { t.no_name } else { d.name.as_str() }) }
                     " " span.badge { (match d.state {
-                        DeviceState::Waiting { .. } => "waiting to pair",
-                        DeviceState::Expired => "pairing expired",
-                        DeviceState::Paired => "paired",
-                        DeviceState::Revoked => "revoked",
+                        DeviceState::Waiting { .. } => t.waiting_to_pair,
+                        DeviceState::Expired => t.pairing_expired,
+                        DeviceState::Paired => t.paired,
+                        DeviceState::Revoked => t.revoked,
                     }) }
                     br;
-                    (role_name(d.role)) " at " (gate_name(d.gate))
-                    @if let Some(staff) = &d.staff { " · staff: " (staff) }
+                    (fill(t.role_at_gate, &[("role", role_name(d.role)), ("gate", &gate_name(d.gate))]))
+                    @if let Some(staff) = &d.staff { " · " (fill(t.staff_is, &[("staff", staff)])) }
                     br;
-                    span.muted.contact { "Last contact: " (contact(d.last_seen_at, now, &tz)) " · " (d.synced) " records synced" }
-                    @if let Some(p) = d.pending { " " span.muted.pending { "· " (p) " not yet synced" } }
-                    @if let Some(b) = &d.app_build { " " span.muted { "· app " (b) } }
+                    span.muted.contact {
+                        (fill(t.last_contact, &[("when", &contact(d.last_seen_at, now, &tz))]))
+                        " · " (fill(lang().plural(t.records_synced, d.synced), &[("n", &d.synced.to_string())]))
+                    }
+                    @if let Some(p) = d.pending { " " span.muted.pending { "· " (fill(t.not_yet_synced, &[("n", &p.to_string())])) } }
+                    @if let Some(b) = &d.app_build { " " span.muted { "· " (fill(t.app_build, &[("build", b)])) } }
                     @if let DeviceState::Waiting { expires_at } = d.state {
-                        br; span.muted { "Pairing link valid until " (when::show_ms(expires_at, &tz)) }
+                        br; span.muted { (fill(t.pairing_valid_until, &[("when", &when::show_ms(expires_at, &tz))])) }
                     }
                     @if !matches!(d.state, DeviceState::Revoked | DeviceState::Expired) {
                         div.row {
                             form.row method="post" action={ "/console/events/" (event.0) "/devices/" (d.device.0) "/rename" } {
                                 (csrf(&s))
-                                input name="name" value=(d.name) maxlength="60" aria-label={ "Name of device " (d.device.0) };
-                                button type="submit" { "Rename" }
+                                input name="name" value=(d.name) maxlength="60" aria-label=(fill(t.name_of_device, &[("n", &d.device.0.to_string())]));
+                                button type="submit" { (t.rename) }
                             }
                             @if d.state == DeviceState::Paired && header.gates.len() > 1 {
                                 form.row method="post" action={ "/console/events/" (event.0) "/devices/" (d.device.0) "/move" } {
                                     (csrf(&s))
-                                    select name="gate" aria-label={ "New gate of device " (d.device.0) } {
+                                    select name="gate" aria-label=(fill(t.new_gate_of_device, &[("n", &d.device.0.to_string())])) {
                                         @for g in header.gates.iter().filter(|g| g.id != d.gate) { option value=(g.id.0) { (g.name) } }
                                     }
-                                    button type="submit" { "Move" }
+                                    button type="submit" { (t.move_device) }
                                 }
                             }
                             form method="post" action={ "/console/events/" (event.0) "/devices/" (d.device.0) "/revoke" }
-                                data-confirm={ "Revoke device #" (d.device.0) "? Its next request is refused and it deletes the event's data." } {
+                                data-confirm=(fill(t.revoke_device_confirm, &[("n", &d.device.0.to_string())])) {
                                 (csrf(&s))
-                                button.danger type="submit" { "Revoke" }
+                                button.danger type="submit" { (t.revoke) }
                             }
                         }
                     }
@@ -106,7 +115,7 @@ pub async fn list_page(State(state): State<AppState>, Member(s): Member, Path(ev
         }
     };
     let frame = Frame {
-        title: &format!("Devices · {}", header.event.name),
+        title: &fill(t.devices_of, &[("event", &header.event.name)]),
         trail: vec![
             (m.org_name.clone(), "/console".into()),
             (header.event.name.clone(), format!("/console/events/{}", event.0)),
@@ -129,17 +138,18 @@ pub async fn pair(State(state): State<AppState>, Path(event): Path<u64>, headers
     let (header, _) = events::load_header(&state.db, event).await?;
     let tz = zone(&header.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let gate_name = header.gate(gate).map(|g| g.name.clone()).unwrap_or_default();
+    let t = t();
     let body = html! {
         section.pairing {
-            p { "Open Ingia on the phone and point it at this code. It pairs as a " (role_name(role).to_lowercase()) " at " (gate_name) "." }
+            p { (fill(t.pair_instructions, &[("role", role_name(role)), ("gate", &gate_name)])) }
             div.qr id="pairing-qr" { (PreEscaped(inline_svg(&crate::util::qr_svg(&link)))) }
-            p.muted { "Device #" (p.device.0) " · works once, until " (when::show_ms(p.expires_at, &tz)) }
-            details { summary { "The link, to send instead" } input.copy readonly value=(link) aria-label="Pairing link"; }
-            p { a.button href={ "/console/events/" (event.0) "/devices" } { "Done" } }
+            p.muted { (fill(t.device_works_once, &[("n", &p.device.0.to_string()), ("when", &when::show_ms(p.expires_at, &tz))])) }
+            details { summary { (t.link_instead) } input.copy readonly value=(link) aria-label=(t.pairing_link); }
+            p { a.button href={ "/console/events/" (event.0) "/devices" } { (t.done) } }
         }
     };
     let frame = Frame {
-        title: "Pair a phone",
+        title: t.pair_phone,
         trail: vec![
             (m.org_name.clone(), "/console".into()),
             (header.event.name.clone(), format!("/console/events/{}/devices", event.0)),

@@ -10,13 +10,14 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::accounts::{self, Session};
-use super::html::{cannot_issue, csrf, event_tabs, page, problem, role_label, Frame};
+use super::html::{cannot_issue, csrf, event_tabs, page, problem, role_label, say, t, Frame, Tab};
 use super::when::{self, input_value, parse_local, show, zone};
 use super::{see, Answer, Fields, Member, Post};
 use crate::api::AppState;
 use crate::error::Error;
 use crate::events::{self, NewEvent, TypeSpec};
 use crate::util::now_ms;
+use ingia_core::i18n::fill;
 
 pub async fn home(State(state): State<AppState>, Member(s): Member) -> Answer {
     let orgs = accounts::memberships(&state.db, s.account).await?;
@@ -26,25 +27,26 @@ pub async fn home(State(state): State<AppState>, Member(s): Member) -> Answer {
     }
     let now = (now_ms() / 1000) as i64;
     let can_issue = state.keys.can_issue();
+    let t = t();
     let body = html! {
         @if !can_issue && orgs.iter().any(|m| m.role.can(Need::Manage)) { (cannot_issue()) }
         @if orgs.is_empty() {
-            p { "You are not in any team yet. Ask an owner for an invite link." }
+            p { (t.no_team) }
         }
         @for (m, list) in orgs.iter().zip(&lists) {
             section.org {
                 h2 { (m.org_name) " " span.badge { (role_label(m.role)) } }
                 nav.actions {
                     @if m.role.can(Need::Manage) {
-                        @if can_issue { a.button href={ "/console/orgs/" (m.org) "/events/new" } { "New event" } }
-                        a href={ "/console/orgs/" (m.org) "/audit" } { "Audit log" }
+                        @if can_issue { a.button href={ "/console/orgs/" (m.org) "/events/new" } { (t.new_event) } }
+                        a href={ "/console/orgs/" (m.org) "/audit" } { (t.audit_log) }
                     }
                     @if m.role.can(Need::Members) {
-                        a href={ "/console/orgs/" (m.org) "/members" } { "Team" }
-                        a href={ "/console/orgs/" (m.org) "/keys" } { "API keys" }
+                        a href={ "/console/orgs/" (m.org) "/members" } { (t.team) }
+                        a href={ "/console/orgs/" (m.org) "/keys" } { (t.api_keys) }
                     }
                 }
-                @if list.is_empty() { p.muted { "No events yet." } }
+                @if list.is_empty() { p.muted { (t.no_events) } }
                 ul.cards {
                     @for e in list {
                         li {
@@ -60,19 +62,20 @@ pub async fn home(State(state): State<AppState>, Member(s): Member) -> Answer {
         form.signout-all method="post" action="/console/signout" {
             (csrf(&s))
             input type="hidden" name="everywhere" value="1";
-            button.link type="submit" { "Sign out on every device" }
+            button.link type="submit" { (t.sign_out_everywhere) }
         }
     };
-    Ok(page(Frame { title: "Your events", trail: vec![], session: Some(&s) }, body).into_response())
+    Ok(page(Frame { title: t.your_events, trail: vec![], session: Some(&s) }, body).into_response())
 }
 
 fn phase(now: i64, starts: i64, ends: i64) -> &'static str {
+    let t = t();
     if now < starts {
-        "upcoming"
+        t.upcoming
     } else if now <= ends {
-        "on now"
+        t.on_now
     } else {
-        "ended"
+        t.ended
     }
 }
 
@@ -115,8 +118,8 @@ fn blank_event() -> Fields {
         ("time_zone".into(), "Africa/Lagos".into()),
         ("keep_hours".into(), "12".into()),
         ("capacity".into(), "5000".into()),
-        ("gates".into(), "Main gate".into()),
-        ("type_name_0".into(), "General".into()),
+        ("gates".into(), t().default_gate.into()),
+        ("type_name_0".into(), t().default_type.into()),
         ("type_pin_0".into(), "on".into()),
         ("type_sms_0".into(), "on".into()),
     ])
@@ -204,59 +207,60 @@ fn event_from(f: &Fields, existing_types: usize) -> Result<(NewEvent, u16), Erro
 
 fn event_form(s: &Session, action: &str, f: &Fields, existing_types: usize, creating: bool) -> Markup {
     let rows = existing_types.max(1) + 2;
+    let t = t();
     html! {
         form.stack.event method="post" action=(action) {
             (csrf(s))
-            label { "Name" input name="name" value=(f.get("name")) maxlength="120" required; }
-            label { "Venue" input name="venue" value=(f.get("venue")) maxlength="120" required; }
-            label { "Time zone" input name="time_zone" value=(f.get("time_zone")) list="zones" required; }
+            label { (t.f_name) input name="name" value=(f.get("name")) maxlength="120" required; }
+            label { (t.f_venue) input name="venue" value=(f.get("venue")) maxlength="120" required; }
+            label { (t.f_time_zone) input name="time_zone" value=(f.get("time_zone")) list="zones" required; }
             datalist id="zones" { @for z in when::zone_names() { option value=(z) {} } }
             div.pair {
-                label { "Starts" input type="datetime-local" name="starts" value=(f.get("starts")) required; }
-                label { "Ends" input type="datetime-local" name="ends" value=(f.get("ends")) required; }
+                label { (t.f_starts) input type="datetime-local" name="starts" value=(f.get("starts")) required; }
+                label { (t.f_ends) input type="datetime-local" name="ends" value=(f.get("ends")) required; }
             }
             @if creating {
                 div.pair {
-                    label { "Doors open (blank: 3 h before)" input type="datetime-local" name="doors" value=(f.get("doors")); }
-                    label { "Doors close (blank: 3 h after)" input type="datetime-local" name="close" value=(f.get("close")); }
+                    label { (t.f_doors) input type="datetime-local" name="doors" value=(f.get("doors")); }
+                    label { (t.f_close) input type="datetime-local" name="close" value=(f.get("close")); }
                 }
-                label { "Capacity (tickets; sets the PIN length and the capacity alerts)" input type="number" name="capacity" min="1" max="100000" value=(f.get("capacity")) required; }
+                label { (t.f_capacity_new) input type="number" name="capacity" min="1" max="100000" value=(f.get("capacity")) required; }
             } @else {
-                label { "Venue capacity (people inside at once; alerts at 80, 90 and 100%)" input type="number" name="capacity" min="1" max="100000" value=(f.get("capacity")); }
-                label { "Mail alerts to (capacity, forgeries; blank: no mail)" input type="email" name="alert_email" maxlength="254" value=(f.get("alert_email")); }
+                label { (t.f_capacity) input type="number" name="capacity" min="1" max="100000" value=(f.get("capacity")); }
+                label { (t.f_alert_email) input type="email" name="alert_email" maxlength="254" value=(f.get("alert_email")); }
             }
-            label { "Attendees' language (texts, USSD, wallet, kiosk), unless theirs is on file" select name="lang" {
+            label { (t.f_lang) select name="lang" {
                 @for l in ingia_core::Lang::ALL {
                     option value=(l.tag()) lang=(l.tag()) selected[f.get("lang") == l.tag()] { (l.name()) }
                 }
             } }
-            label { "Hours the gate phones keep the data after the end" input type="number" name="keep_hours" min="0" max="65535" value=(f.get("keep_hours")) required; }
-            label { "Gates, one per line"
+            label { (t.f_keep_hours) input type="number" name="keep_hours" min="0" max="65535" value=(f.get("keep_hours")) required; }
+            label { (t.f_gates)
                 textarea name="gates" rows="3" required { (f.get("gates")) }
             }
-            @if !creating { p.hint { "Keep the order: a gate's line is its number. Add new gates at the end." } }
+            @if !creating { p.hint { (t.f_gates_hint) } }
             fieldset.types {
-                legend { "Ticket types" }
+                legend { (t.ticket_types) }
                 @for i in 0..rows {
                     div.type {
-                        label { "Name" input name={ "type_name_" (i) } value=(f.get(&format!("type_name_{i}"))) maxlength="60"; }
+                        label { (t.f_name) input name={ "type_name_" (i) } value=(f.get(&format!("type_name_{i}"))) maxlength="60"; }
                         fieldset.ways {
-                            legend { "Ways in (the live code from the wallet always admits)" }
-                            label.check { input type="checkbox" name={ "type_printed_" (i) } checked[f.has(&format!("type_printed_{i}"))]; "Printed code or screenshot" }
-                            label.check { input type="checkbox" name={ "type_pin_" (i) } checked[f.has(&format!("type_pin_{i}"))]; "PIN typed at a gate" }
-                            label.check { input type="checkbox" name={ "type_sms_" (i) } checked[f.has(&format!("type_sms_{i}"))]; "SMS or USSD from the number on file" }
+                            legend { (t.f_ways) }
+                            label.check { input type="checkbox" name={ "type_printed_" (i) } checked[f.has(&format!("type_printed_{i}"))]; (t.f_way_printed) }
+                            label.check { input type="checkbox" name={ "type_pin_" (i) } checked[f.has(&format!("type_pin_{i}"))]; (t.f_way_pin) }
+                            label.check { input type="checkbox" name={ "type_sms_" (i) } checked[f.has(&format!("type_sms_{i}"))]; (t.f_way_sms) }
                         }
-                        label.check { input type="checkbox" name={ "type_reentry_" (i) } checked[f.has(&format!("type_reentry_{i}"))]; "Re-entry after an exit scan" }
-                        label { "Gates (comma-separated; blank: all)" input name={ "type_gates_" (i) } value=(f.get(&format!("type_gates_{i}"))); }
+                        label.check { input type="checkbox" name={ "type_reentry_" (i) } checked[f.has(&format!("type_reentry_{i}"))]; (t.f_reentry) }
+                        label { (t.f_type_gates) input name={ "type_gates_" (i) } value=(f.get(&format!("type_gates_{i}"))); }
                         div.pair {
-                            label { "Admits from (blank: doors)" input type="datetime-local" name={ "type_from_" (i) } value=(f.get(&format!("type_from_{i}"))); }
-                            label { "Admits until (blank: close)" input type="datetime-local" name={ "type_until_" (i) } value=(f.get(&format!("type_until_{i}"))); }
+                            label { (t.f_from) input type="datetime-local" name={ "type_from_" (i) } value=(f.get(&format!("type_from_{i}"))); }
+                            label { (t.f_until) input type="datetime-local" name={ "type_until_" (i) } value=(f.get(&format!("type_until_{i}"))); }
                         }
                     }
                 }
-                p.hint { "A tightened policy applies to issued tickets at the gates' next sync; a loosened one only to tickets issued afterwards (the ticket's signed rules still hold)." }
+                p.hint { (t.f_policy_hint) }
             }
-            button type="submit" { @if creating { "Create the event" } @else { "Save changes" } }
+            button type="submit" { @if creating { (t.create_event) } @else { (t.save_changes) } }
         }
     }
 }
@@ -271,7 +275,7 @@ fn new_view(s: &Session, m: &accounts::Membership, f: &Fields, message: Option<&
     let action = format!("/console/orgs/{}/events", m.org);
     let body = html! { (problem(message)) (event_form(s, &action, f, 0, true)) };
     let status = if message.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let frame = Frame { title: "New event", trail: vec![(m.org_name.clone(), "/console".into())], session: Some(s) };
+    let frame = Frame { title: t().new_event, trail: vec![(m.org_name.clone(), "/console".into())], session: Some(s) };
     Ok((status, page(frame, body)).into_response())
 }
 
@@ -315,37 +319,40 @@ async fn event_view(
     let id = header.event.id;
     let tz = zone(&header.event.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let stats = crate::checkins::stats(&state.db, id, now_ms()).await?;
+    let t = t();
     let body = html! {
-        (event_tabs(id, m, "Overview"))
+        (event_tabs(id, m, Tab::Overview))
         @if !state.keys.can_issue() && m.role.can(Need::Manage) { (cannot_issue()) }
         (problem(message))
         section.summary {
             p { (header.event.venue) }
-            p { (show(header.event.starts_at as i64, &tz)) " to " (show(header.event.ends_at as i64, &tz)) }
-            p.big { (stats.checked_in) " / " (stats.total) " " span.muted { "checked in" } }
-            p.muted { "Conflicts: " (stats.conflicts) " · not counted: " (stats.doubted) " · PINs have " (header.event.pin_digits) " digits" }
+            p { (span_of(t, header.event.starts_at as i64, header.event.ends_at as i64, &tz)) }
+            p.big { (say(t.checked_in_of, &[("n", html! { (stats.checked_in) }), ("total", html! { (stats.total) }), ("label", html! { span.muted { (t.checked_in) } })])) }
+            p.muted {
+                (fill(t.conflicts_doubted, &[("conflicts", &stats.conflicts.to_string()), ("doubted", &stats.doubted.to_string())]))
+                " · " (fill(t.pin_digits, &[("n", &header.event.pin_digits.to_string())]))
+            }
         }
-        h2 { "Gates" }
+        h2 { (t.gates) }
         ul.plain { @for g in &header.gates { li { (g.name) } } }
-        h2 { "Ticket types" }
+        h2 { (t.ticket_types) }
         ul.cards {
-            @for t in &header.ticket_types {
+            @for ty in &header.ticket_types {
                 li {
-                    strong { (t.name) }
-                    " · " (ways_words(t.policy.ways))
-                    " · " (if t.policy.reentry { "re-entry" } else { "one entry" })
+                    strong { (ty.name) }
+                    " · " (ways_words(ty.policy.ways))
+                    " · " (if ty.policy.reentry { t.reentry } else { t.one_entry })
                     br;
                     span.muted {
-                        "Gates: "
-                        (header.gates.iter().filter(|g| t.policy.gates.allows(g.id)).map(|g| g.name.as_str()).collect::<Vec<_>>().join(", "))
-                        " · admits " (show(i64::from(t.policy.valid_from), &tz)) " to " (show(i64::from(t.policy.valid_until), &tz))
+                        (fill(t.type_gates, &[("gates", &header.gates.iter().filter(|g| ty.policy.gates.allows(g.id)).map(|g| g.name.as_str()).collect::<Vec<_>>().join(", "))]))
+                        " · " (fill(t.admits_span, &[("from", &show(i64::from(ty.policy.valid_from), &tz)), ("until", &show(i64::from(ty.policy.valid_until), &tz))]))
                     }
                 }
             }
         }
         @if m.role.can(Need::Manage) {
             details.edit open[message.is_some()] {
-                summary { "Edit the event" }
+                summary { (t.edit_event) }
                 (event_form(s, &format!("/console/events/{}", id.0), f, header.ticket_types.len(), false))
             }
         }
@@ -406,13 +413,14 @@ pub async fn audit_page(
     let entries = crate::audit::of_org(&state.db, org, filter, 500).await?;
     let name_of =
         |e: Option<EventId>| e.and_then(|e| list.iter().find(|x| x.id == e)).map(|x| x.name.as_str()).unwrap_or("");
+    let t = t();
     let body = html! {
         form.row method="get" {
-            select name="event" aria-label="Event" {
-                option value="" { "Every event and the team" }
+            select name="event" aria-label=(t.event) {
+                option value="" { (t.every_event) }
                 @for e in &list { option value=(e.id.0) selected[Some(e.id) == filter] { (e.name) } }
             }
-            button type="submit" { "Show" }
+            button type="submit" { (t.show) }
         }
         ul.cards.audit {
             @for a in &entries {
@@ -420,20 +428,26 @@ pub async fn audit_page(
                     span.muted { (when::show_ms(a.at, &jiff::tz::TimeZone::UTC)) }
                     " " strong { (a.action) } " " (a.detail)
                     br;
-                    span.muted { "by " (a.actor) @if a.event.is_some() { " · " (name_of(a.event)) } }
+                    span.muted { (fill(t.by_actor, &[("actor", &a.actor)])) @if a.event.is_some() { " · " (name_of(a.event)) } }
                 }
             }
         }
-        @if entries.is_empty() { p.muted { "Nothing yet." } }
+        @if entries.is_empty() { p.muted { (t.nothing_yet) } }
     };
-    let frame = Frame { title: "Audit log", trail: vec![(m.org_name.clone(), "/console".into())], session: Some(&s) };
+    let frame = Frame { title: t.audit_log, trail: vec![(m.org_name.clone(), "/console".into())], session: Some(&s) };
     Ok(page(frame, body).into_response())
+}
+
+/// "from … to …" in the event's zone.
+pub fn span_of(t: &ingia_core::i18n::ConsoleLabels, from: i64, until: i64, tz: &jiff::tz::TimeZone) -> String {
+    fill(t.from_to, &[("from", &show(from, tz)), ("until", &show(until, tz))])
 }
 
 /// A type's ways in, in the organizer's words.
 fn ways_words(ways: Ways) -> String {
-    let mut open = vec!["live code"];
-    for (way, on) in [("printed code", ways.printed), ("PIN at a gate", ways.pin), ("SMS/USSD", ways.phone)] {
+    let t = t();
+    let mut open = vec![t.way_live];
+    for (way, on) in [(t.way_printed, ways.printed), (t.way_pin, ways.pin), (t.way_sms, ways.phone)] {
         if on {
             open.push(way);
         }

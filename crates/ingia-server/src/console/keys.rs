@@ -6,53 +6,57 @@ use ingia_core::access::Need;
 use maud::html;
 
 use super::accounts::{self, Session};
-use super::html::{csrf, page, Frame};
+use super::html::{csrf, page, t, Frame};
 use super::{see, Answer, Member, Post};
 use crate::api::AppState;
 use crate::error::Error;
 use crate::shop::{self, Scope};
+use ingia_core::i18n::fill;
 
 async fn view(state: &AppState, s: &Session, org: i64, new: Option<(String, String)>) -> Answer {
     let m = accounts::require_org(&state.db, s.account, org, Need::Members).await?;
     let keys = shop::list(&state.db, org).await?;
     let tz = jiff::tz::TimeZone::UTC;
+    let t = t();
     let body = html! {
         @if let Some((name, secret)) = &new {
             section.notice {
-                h2 { "Key “" (name) "”" }
-                p { "Copy it into the ticket shop now: it is shown only once." }
-                input.copy readonly value=(secret) aria-label="API key";
+                h2 { (fill(t.key_named, &[("name", name)])) }
+                p { (t.key_shown_once) }
+                input.copy readonly value=(secret) aria-label=(t.api_key);
             }
         }
         ul.cards {
             @for k in &keys {
                 li {
-                    strong { (k.name) } " " span.badge { (k.scope.slug()) } @if k.revoked { " " span.badge { "revoked" } }
+                    strong { (k.name) } " " span.badge { (k.scope.slug()) } @if k.revoked { " " span.badge { (t.revoked) } }
                     br;
-                    span.muted { "made " (super::when::show_ms(k.created_at, &tz)) " · last used "
-                        (k.last_used_at.map(|t| super::when::show_ms(t, &tz)).unwrap_or_else(|| "never".into())) }
+                    span.muted {
+                        (fill(t.key_made, &[("when", &super::when::show_ms(k.created_at, &tz))])) " · "
+                        (fill(t.key_last_used, &[("when", &k.last_used_at.map(|at| super::when::show_ms(at, &tz)).unwrap_or_else(|| t.never.into()))]))
+                    }
                     @if !k.revoked {
-                        form method="post" action={ "/console/orgs/" (org) "/keys/" (k.id) "/revoke" } data-confirm="Revoke this key? The shop's next call is refused." {
-                            (csrf(s)) button.danger type="submit" { "Revoke" }
+                        form method="post" action={ "/console/orgs/" (org) "/keys/" (k.id) "/revoke" } data-confirm=(t.revoke_key_confirm) {
+                            (csrf(s)) button.danger type="submit" { (t.revoke) }
                         }
                     }
                 }
             }
         }
-        @if keys.is_empty() { p.muted { "No keys yet." } }
-        h2 { "New key" }
+        @if keys.is_empty() { p.muted { (t.no_keys) } }
+        h2 { (t.new_key) }
         form.row method="post" action={ "/console/orgs/" (org) "/keys" } {
             (csrf(s))
-            label { "Name" input name="name" placeholder="Ticket shop" maxlength="60" required; }
-            label { "May" select name="scope" {
-                option value=(Scope::AttendeesWrite.slug()) { "push sales (attendees:write)" }
-                option value=(Scope::AttendeesRead.slug()) { "read attendees (attendees:read)" }
+            label { (t.f_name) input name="name" placeholder=(t.ticket_shop) maxlength="60" required; }
+            label { (t.key_may) select name="scope" {
+                option value=(Scope::AttendeesWrite.slug()) { (t.scope_write) }
+                option value=(Scope::AttendeesRead.slug()) { (t.scope_read) }
             } }
-            button type="submit" { "Make the key" }
+            button type="submit" { (t.make_key) }
         }
-        p.hint { "The shop calls PUT /api/v1/events/EVENT/attendees/ITS_TICKET_ID with the key (docs/api.md)." }
+        p.hint { (t.key_hint) }
     };
-    let frame = Frame { title: "API keys", trail: vec![(m.org_name.clone(), "/console".into())], session: Some(s) };
+    let frame = Frame { title: t.api_keys, trail: vec![(m.org_name.clone(), "/console".into())], session: Some(s) };
     Ok(page(frame, body).into_response())
 }
 

@@ -22,14 +22,15 @@ use jiff::tz::TimeZone;
 use maud::{html, Markup};
 
 use super::accounts::{self, AccountId, Membership, Session};
-use super::html::{event_tabs, page, Frame};
-use super::when::{clock_ms, show, show_ms, zone};
+use super::html::{drawn_in, event_tabs, lang, page, say, t, Frame, Tab};
+use super::when::{clock_ms, show_ms, zone};
 use super::{Answer, Member};
 use crate::api::AppState;
 use crate::dashboard::{self, Board, HourRow};
 use crate::db::Db;
 use crate::live::Hub;
 use crate::util::now_ms;
+use ingia_core::i18n::fill;
 
 /// A dashboard with nothing new re-reads this often (devices falling silent, rates moving).
 pub const TICK: Duration = Duration::from_secs(5);
@@ -40,7 +41,7 @@ const RECHECK: Duration = Duration::from_secs(30);
 
 fn reason(slug: &str) -> String {
     RefusalKind::from_slug(slug)
-        .map(|k| ingia_core::words::headline(ingia_core::Lang::En, k).to_string())
+        .map(|k| ingia_core::words::headline(lang(), k).to_string())
         .unwrap_or_else(|| slug.into())
 }
 
@@ -54,13 +55,16 @@ fn chart(b: &Board, tz: &TimeZone) -> Markup {
     let sum: u64 = b.per_minute.iter().map(|(_, c)| *c).sum();
     // At least an hour wide: the first minutes of an event are thin bars, not one block.
     let width = (n.max(CHART_MIN_MINUTES) * 5) as u64;
+    let (t, l) = (t(), lang());
+    let numbers = [("n", sum.to_string()), ("minutes", n.to_string()), ("max", max.to_string())];
+    let numbers: Vec<(&str, &str)> = numbers.iter().map(|(k, v)| (*k, v.as_str())).collect();
     html! {
         figure.chart {
             @if n == 0 {
-                p.muted { "No check-ins yet." }
+                p.muted { (t.no_checkins_yet) }
             } @else {
                 svg viewBox={ "0 0 " (width) " 100" } preserveAspectRatio="none" role="img"
-                    aria-label={ (sum) " check-ins over " (n) " minutes, at most " (max) " in a minute" }
+                    aria-label=(fill(l.plural(t.chart_label, sum), &numbers))
                     data-minutes=(n) data-sum=(sum) {
                     @for (i, (minute, count)) in b.per_minute.iter().enumerate() {
                         @let h = count * 100 / max;
@@ -70,8 +74,7 @@ fn chart(b: &Board, tz: &TimeZone) -> Markup {
                     }
                 }
                 figcaption.muted {
-                    (clock_ms(b.per_minute[0].0, tz)) " to " (clock_ms(b.per_minute[n - 1].0, tz))
-                    " · busiest minute " (max) " · " (sum) " in all"
+                    (fill(t.chart_caption, &[("from", &clock_ms(b.per_minute[0].0, tz)), ("until", &clock_ms(b.per_minute[n - 1].0, tz)), ("max", &max.to_string()), ("sum", &sum.to_string())]))
                 }
             }
         }
@@ -81,47 +84,48 @@ fn chart(b: &Board, tz: &TimeZone) -> Markup {
 /// The board: everything the dashboard shows, as `b` (already `for_role`) holds it.
 pub fn board(b: &Board, tz: &TimeZone) -> Markup {
     let capacity_alerts: Vec<_> = b.alerts.iter().filter(|a| a.kind.starts_with("capacity_")).collect();
+    let (t, l) = (t(), lang());
     html! {
         section.counters {
-            p.big { span #checked-in { (b.checked_in) } " / " (b.total) " " span.muted { "checked in" } }
-            meter #progress min="0" max=(b.total.max(1)) value=(b.checked_in) aria-label="Checked in" {}
+            p.big { (say(t.checked_in_of, &[("n", html! { span #checked-in { (b.checked_in) } }), ("total", html! { (b.total) }), ("label", html! { span.muted { (t.checked_in) } })])) }
+            meter #progress min="0" max=(b.total.max(1)) value=(b.checked_in) aria-label=(t.checked_in) {}
             p {
-                "Inside now: " strong #inside { (b.inside) } " of " (b.capacity)
-                @if let Some(step) = b.capacity_step { " " span.badge.cap data-step=(step) { (step) "%" } }
+                (say(t.inside_now, &[("n", html! { strong #inside { (b.inside) } }), ("capacity", html! { (b.capacity) })]))
+                @if let Some(step) = b.capacity_step { " " span.badge.cap data-step=(step) dir="ltr" { (step) "%" } }
             }
             p.muted {
-                "Conflicts: " (b.conflict_count) " · not counted: " (b.doubted)
-                @if let Some(n) = b.no_shows { " · no-shows: " span #no-shows { (n) } }
+                (fill(t.conflicts_doubted, &[("conflicts", &b.conflict_count.to_string()), ("doubted", &b.doubted.to_string())]))
+                @if let Some(n) = b.no_shows { " · " (say(t.no_shows_n, &[("n", html! { span #no-shows { (n) } })])) }
             }
         }
         @if let Some(a) = capacity_alerts.first() {
-            p.error.capacity role="alert" data-kind=(a.kind) { strong { (watch::alert_title(&a.kind)) } ": " (a.detail) }
+            p.error.capacity role="alert" data-kind=(a.kind) { strong { (watch::alert_title(l, &a.kind)) } ": " (a.said(l)) }
         }
-        h2 { "Check-ins per minute" }
+        h2 { (t.per_minute) }
         (chart(b, tz))
-        h2 { "Gates" }
+        h2 { (t.gates) }
         div.scroll {
             table.gates {
-                thead { tr { th { "Gate" } th { "Admitted" } th { "Exits" } th { "Refused" } th title="Admissions per minute over the last 5 minutes" { "Per min" } th { "Devices" } } }
+                thead { tr { th { (t.gate) } th { (t.admitted) } th { (t.exits) } th { (t.refused) } th title=(t.rate_title) { (t.rate) } th { (t.tab_devices) } } }
                 tbody {
                     @for g in &b.gates {
                         tr data-gate=(g.gate) data-silent[g.silent] {
-                            td { (g.name) @if g.silent { " " span.badge.warn { "silent" } } }
+                            td { (g.name) @if g.silent { " " span.badge.warn { (t.silent) } } }
                             td.admitted { (g.admitted) }
                             td { (g.exits) }
                             td.refused { (g.refused) }
                             td { (g.rate) }
                             td {
-                                @if g.devices.is_empty() { span.muted { "none" } }
+                                @if g.devices.is_empty() { span.muted { (t.none_lower) } }
                                 @for d in &g.devices {
                                     span.device data-silent[d.silent] {
                                         "#" (d.device) " " (d.name) " · "
                                         @match d.last_contact {
                                             Some(at) => { (clock_ms(at, tz)) }
-                                            None => { "never" }
+                                            None => { (t.never) }
                                         }
-                                        @if d.silent { " " span.badge.warn { "silent" } }
-                                        @if let Some(p) = d.pending.filter(|p| *p > 0) { " · " (p) " waiting" }
+                                        @if d.silent { " " span.badge.warn { (t.silent) } }
+                                        @if let Some(p) = d.pending.filter(|p| *p > 0) { " · " (fill(t.waiting_n, &[("n", &p.to_string())])) }
                                     }
                                 }
                             }
@@ -130,28 +134,28 @@ pub fn board(b: &Board, tz: &TimeZone) -> Markup {
                 }
             }
         }
-        h2 { "Alerts" }
-        @if b.alerts.is_empty() { p.muted { "None." } }
+        h2 { (t.alerts) }
+        @if b.alerts.is_empty() { p.muted { (t.none) } }
         ul.cards.alerts {
             @for a in &b.alerts {
-                li data-kind=(a.kind) { span.muted { (clock_ms(a.at.max(0) as u64, tz)) } " " strong { (watch::alert_title(&a.kind)) } " " (a.detail) }
+                li data-kind=(a.kind) { span.muted { (clock_ms(a.at.max(0) as u64, tz)) } " " strong { (watch::alert_title(l, &a.kind)) } " " (a.said(l)) }
             }
         }
-        h2 { "Refusals" }
-        @if b.refusals.is_empty() { p.muted { "None." } }
+        h2 { (t.refusals) }
+        @if b.refusals.is_empty() { p.muted { (t.none) } }
         @else {
             div.scroll {
-                table { thead { tr { th { "Gate" } th { "Reason" } th { "Scans" } } }
+                table { thead { tr { th { (t.gate) } th { (t.reason) } th { (t.scans) } } }
                     tbody { @for r in &b.refusals { tr { td { (b.gate_name(r.gate)) } td { (reason(&r.reason)) } td { (r.count) } } } }
                 }
             }
         }
-        h2 { "Conflicts" }
-        @if b.conflicts.is_empty() { p.muted { "None." } }
+        h2 { (t.conflicts) }
+        @if b.conflicts.is_empty() { p.muted { (t.none) } }
         @else {
             div.scroll {
                 table.conflicts {
-                    thead { tr { th { "Ticket" } th { "Holder" } th { "Refused scan" } th { "Admission that won" } } }
+                    thead { tr { th { (t.ticket) } th { (t.holder) } th { (t.refused_scan) } th { (t.winning_admission) } } }
                     tbody {
                         @for c in &b.conflicts {
                             tr {
@@ -164,7 +168,7 @@ pub fn board(b: &Board, tz: &TimeZone) -> Markup {
                     }
                 }
             }
-            @if b.conflict_count as usize > b.conflicts.len() { p.hint { "The latest " (b.conflicts.len()) " of " (b.conflict_count) "." } }
+            @if b.conflict_count as usize > b.conflicts.len() { p.hint { (fill(t.latest_of, &[("n", &b.conflicts.len().to_string()), ("total", &b.conflict_count.to_string())])) } }
         }
     }
 }
@@ -184,13 +188,16 @@ async fn events_zone(db: &Db, event: EventId) -> crate::error::Result<String> {
 pub async fn live_page(State(state): State<AppState>, Member(s): Member, Path(event): Path<u64>) -> Answer {
     let (event, m, tz) = open(&state, &s, event).await?;
     let b = state.db.live.boards.get(&state.db, event, state.db.live.rings(), now_ms()).await?.for_role(m.role);
+    let t = t();
     let body = html! {
-        (event_tabs(event, &m, "Live"))
-        p.live-state #live-state role="status" data-zone=(tz.iana_name().unwrap_or("UTC")) { "As of " (clock_ms(b.now, &tz)) }
+        (event_tabs(event, &m, Tab::Live))
+        p.live-state #live-state role="status" data-zone=(tz.iana_name().unwrap_or("UTC")) data-live=(t.live_updated) data-lost=(t.live_lost) {
+            (fill(t.as_of, &[("time", &clock_ms(b.now, &tz))]))
+        }
         div #board data-stream={ "/console/events/" (event.0) "/live/stream" } { (board(&b, &tz)) }
-        p.hint { "Names show as initials" @if watch::sees_names(m.role) { " to viewers and supervisors" } "; no email or phone is shown here." }
+        p.hint { (if watch::sees_names(m.role) { t.names_initials_others } else { t.names_initials }) }
     };
-    let title = format!("{}: live", b.name);
+    let title = fill(t.live_of, &[("event", &b.name)]);
     let frame = Frame { title: &title, trail: vec![(m.org_name.clone(), "/console".into())], session: Some(&s) };
     Ok(page(frame, body).into_response())
 }
@@ -209,6 +216,7 @@ struct Watcher {
     account: AccountId,
     session: String,
     tz: TimeZone,
+    lang: ingia_core::Lang,
     wakes: tokio::sync::broadcast::Receiver<u64>,
     sent: String,
     first: bool,
@@ -243,7 +251,7 @@ impl Watcher {
                     return None;
                 }
             };
-            let markup = board(&b, &self.tz).into_string();
+            let markup = drawn_in(self.lang, || board(&b, &self.tz).into_string());
             if markup != self.sent {
                 self.sent = markup.clone();
                 let ev = Event::default().event("board").id(b.seq.to_string()).data(markup);
@@ -263,6 +271,7 @@ pub async fn live_stream(State(state): State<AppState>, Member(s): Member, Path(
         account: s.account,
         session: s.token_hash.clone(),
         tz,
+        lang: lang(),
         sent: String::new(),
         first: true,
         checked: Instant::now(),
@@ -277,12 +286,13 @@ pub async fn live_stream(State(state): State<AppState>, Member(s): Member, Path(
 }
 
 fn hours_table(b: &Board, rows: &[HourRow], tz: &TimeZone) -> Markup {
+    let t = t();
     html! {
-        @if rows.is_empty() { p.muted { "No scans yet." } }
+        @if rows.is_empty() { p.muted { (t.no_scans_yet) } }
         @else {
             div.scroll {
                 table.hours {
-                    thead { tr { th { "Hour" } th { "Gate" } th { "Admitted" } th { "Exits" } th { "Refused" } } }
+                    thead { tr { th { (t.hour) } th { (t.gate) } th { (t.admitted) } th { (t.exits) } th { (t.refused) } } }
                     tbody {
                         @for r in rows {
                             tr { td { (show_ms(r.hour, tz)) } td { (b.gate_name(r.gate)) } td { (r.admitted) } td { (r.exits) } td { (r.refused) } }
@@ -305,34 +315,38 @@ pub async fn report_page(State(state): State<AppState>, Member(s): Member, Path(
         None
     };
     let base = format!("/console/events/{}/report", event.0);
+    let t = t();
     let body = html! {
-        (event_tabs(event, &m, "Report"))
-        p { (show(i64::from(b.starts_at), &tz)) " to " (show(i64::from(b.ends_at), &tz)) " · printed " (show_ms(b.now, &tz)) }
+        (event_tabs(event, &m, Tab::Report))
+        p {
+            (super::events::span_of(t, i64::from(b.starts_at), i64::from(b.ends_at), &tz))
+            " · " (fill(t.printed_at, &[("when", &show_ms(b.now, &tz))]))
+        }
         nav.actions.noprint {
-            button type="button" data-print { "Print" }
-            a href={ (base) "/hours.csv" } download { "Per gate and hour (CSV)" }
-            @if m.role.can(Need::Operate) { a href={ (base) "/scans.csv" } download { "Every scan (CSV)" } }
+            button type="button" data-print { (t.print) }
+            a href={ (base) "/hours.csv" } download { (t.csv_hours) }
+            @if m.role.can(Need::Operate) { a href={ (base) "/scans.csv" } download { (t.csv_scans) } }
             @if m.role.can(Need::Manage) {
-                a href={ (base) "/attendance.csv" } download { "Attendance (CSV)" }
-                @if b.no_shows.is_some() { a href={ (base) "/no-shows.csv" } download { "No-shows (CSV)" } }
+                a href={ (base) "/attendance.csv" } download { (t.csv_attendance) }
+                @if b.no_shows.is_some() { a href={ (base) "/no-shows.csv" } download { (t.csv_no_shows) } }
             }
         }
         (board(&b, &tz))
-        h2 { "Per gate and hour" }
+        h2 { (t.per_gate_hour) }
         (hours_table(&b, &rows, &tz))
         @if let Some(list) = &no_shows {
-            h2 { "No-shows (" (list.len()) ")" }
+            h2 { (fill(t.no_shows_count, &[("n", &list.len().to_string())])) }
             div.scroll {
                 table.no-shows {
-                    thead { tr { th { "Ticket" } th { "Holder" } th { "Type" } th { "Email" } th { "Phone" } } }
+                    thead { tr { th { (t.ticket) } th { (t.holder) } th { (t.ticket_type) } th { (t.email) } th { (t.phone) } } }
                     tbody { @for n in list { tr { td { (n.ticket) } td { (n.holder) } td { (n.ticket_type) } td { (n.email) } td { (n.phone) } } } }
                 }
             }
         } @else if b.no_shows.is_none() {
-            p.hint { "No-shows are listed " (watch::NO_SHOW_AFTER_MS / 60_000) " minutes after the start." }
+            p.hint { (fill(t.no_shows_after, &[("n", &(watch::NO_SHOW_AFTER_MS / 60_000).to_string())])) }
         }
     };
-    let title = format!("{}: report", b.name);
+    let title = fill(t.report_of, &[("event", &b.name)]);
     let frame = Frame { title: &title, trail: vec![(m.org_name.clone(), "/console".into())], session: Some(&s) };
     Ok(page(frame, body).into_response())
 }

@@ -9,12 +9,13 @@ use ingia_core::access::{Need, OrgRole};
 use maud::html;
 
 use super::accounts::{self, Joining};
-use super::html::{csrf, page, problem, role_label, Frame};
+use super::html::{csrf, lang, page, problem, role_label, t, Frame};
 use super::{cookie, see, session_cookie, Answer, Member, Post, PublicPost, Shown};
 use crate::api::AppState;
 use crate::error::Error;
 use crate::ratelimit;
 use crate::util::now_ms;
+use ingia_core::i18n::fill;
 
 /// Only failures count against an address (an office shares one): one that failed too often is
 /// not heard until its tokens refill.
@@ -45,19 +46,28 @@ fn plain_http_elsewhere(headers: &HeaderMap) -> bool {
 }
 
 fn signin_form(message: Option<&str>, email: &str, headers: &HeaderMap) -> axum::response::Html<String> {
+    let t = t();
+    // The refusal in the page's language; a lock's English sentence (it names the time) under it.
+    let (said, detail) = match message {
+        Some(m) if m == accounts::WRONG_PASSWORD => (Some(t.wrong_password), None),
+        Some(m) if lang() == ingia_core::Lang::En => (Some(m), None),
+        Some(m) => (Some(t.account_locked), Some(m)),
+        None => (None, None),
+    };
     page(
-        Frame { title: "Sign in", trail: vec![], session: None },
+        Frame { title: t.sign_in, trail: vec![], session: None },
         html! {
-            (problem(message))
+            (problem(said))
+            @if let Some(d) = detail { p.muted lang="en" dir="ltr" { (d) } }
             @if plain_http_elsewhere(headers) {
-                p.error { "This address is not HTTPS: browsers will not keep your sign-in here. Open the console over HTTPS, or at http://127.0.0.1 on the server itself." }
+                p.error { (t.not_https) }
             }
             form.stack method="post" action="/console/signin" {
-                label { "Email" input type="email" name="email" value=(email) autocomplete="username" required; }
-                label { "Password" input type="password" name="password" autocomplete="current-password" required; }
-                button type="submit" { "Sign in" }
+                label { (t.email) input type="email" name="email" value=(email) autocomplete="username" required; }
+                label { (t.password) input type="password" name="password" autocomplete="current-password" required; }
+                button type="submit" { (t.sign_in) }
             }
-            p.hint { "New here? Open the invite link you were sent." }
+            p.hint { (t.new_here) }
         },
     )
 }
@@ -106,19 +116,20 @@ pub async fn signout(State(state): State<AppState>, post: Post) -> Answer {
 }
 
 fn join_form(message: Option<&str>, f: &super::Fields) -> axum::response::Html<String> {
+    let t = t();
     page(
-        Frame { title: "Join your team", trail: vec![], session: None },
+        Frame { title: t.join_title, trail: vec![], session: None },
         html! {
             (problem(message))
             form.stack method="post" action="/console/join" {
                 // Filled from the invite link's #fragment by console.js (the code never travels
                 // in a URL the server or a proxy logs), or pasted.
-                label { "Invite code" input name="code" id="invite-code" value=(f.get("code")) autocomplete="off" required; }
-                label { "Your name" input name="name" value=(f.get("name")) autocomplete="name"; }
-                label { "Email" input type="email" name="email" value=(f.get("email")) autocomplete="username" required; }
-                label { "Password" input type="password" name="password" autocomplete="new-password" minlength="10" required; }
-                p.hint { "At least 10 characters. Already have an account? Give its email and password." }
-                button type="submit" { "Join" }
+                label { (t.invite_code) input name="code" id="invite-code" value=(f.get("code")) autocomplete="off" required; }
+                label { (t.your_name) input name="name" value=(f.get("name")) autocomplete="name"; }
+                label { (t.email) input type="email" name="email" value=(f.get("email")) autocomplete="username" required; }
+                label { (t.password) input type="password" name="password" autocomplete="new-password" minlength="10" required; }
+                p.hint { (t.password_hint) }
+                button type="submit" { (t.join) }
             }
         },
     )
@@ -156,13 +167,14 @@ async fn members_view(
 ) -> Answer {
     let m = accounts::require_org(&state.db, s.account, org, Need::Members).await?;
     let list = accounts::members(&state.db, org).await?;
+    let t = t();
     let body = html! {
         (problem(message))
         @if let Some((link, role)) = &new_link {
             section.notice {
-                h2 { "Invite link for a " (role_label(*role).to_lowercase()) }
-                p { "Send it to one person; it works once, for 7 days." }
-                input.copy readonly value=(link) aria-label="Invite link";
+                h2 { (fill(t.invite_link_for, &[("role", role_label(*role))])) }
+                p { (t.invite_once) }
+                input.copy readonly value=(link) aria-label=(t.invite_link);
             }
         }
         ul.cards {
@@ -171,30 +183,30 @@ async fn members_view(
                     strong { (x.name) } " " span.muted { (x.email) }
                     form.row method="post" action={ "/console/orgs/" (org) "/members/" (x.account) } {
                         (csrf(s))
-                        select name="role" aria-label={ "Role of " (x.name) } {
+                        select name="role" aria-label=(fill(t.role_of, &[("name", &x.name)])) {
                             @for r in OrgRole::ALL.iter().rev() {
                                 option value=(r.slug()) selected[*r == x.role] { (role_label(*r)) }
                             }
-                            option value="remove" { "Remove from the team" }
+                            option value="remove" { (t.remove_member) }
                         }
-                        button type="submit" { "Save" }
+                        button type="submit" { (t.save) }
                     }
                 }
             }
         }
-        h2 { "Invite someone" }
+        h2 { (t.invite_someone) }
         form.row method="post" action={ "/console/orgs/" (org) "/invites" } {
             (csrf(s))
-            select name="role" aria-label="Role" {
+            select name="role" aria-label=(t.role) {
                 @for r in OrgRole::ALL.iter().rev() {
                     option value=(r.slug()) selected[*r == OrgRole::Supervisor] { (role_label(*r)) }
                 }
             }
-            button type="submit" { "Make an invite link" }
+            button type="submit" { (t.make_invite) }
         }
-        p.hint { "Owner: everything. Manager: everything but the team. Supervisor: devices, gates, conflicts, the live view. Viewer: the live view with initials only." }
+        p.hint { (t.roles_hint) }
     };
-    let title = format!("Team of {}", m.org_name);
+    let title = fill(t.team_of, &[("org", &m.org_name)]);
     let status = if message.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     Ok((
         status,
@@ -203,7 +215,7 @@ async fn members_view(
                 title: &title,
                 trail: vec![
                     (m.org_name.clone(), "/console".into()),
-                    ("Team".into(), format!("/console/orgs/{org}/members")),
+                    (t.team.into(), format!("/console/orgs/{org}/members")),
                 ],
                 session: Some(s),
             },

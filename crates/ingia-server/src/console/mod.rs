@@ -17,6 +17,8 @@ mod live;
 mod members;
 pub mod when;
 
+pub use html::{chosen as chosen_language, say};
+
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -35,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/", get(events::home))
         .route("/console/signin", get(members::signin_page).post(members::signin))
         .route("/console/signout", post(members::signout))
+        .route("/console/lang", post(set_language))
         .route("/console/join", get(members::join_page).post(members::join))
         .route("/console/orgs/{org}/members", get(members::members_page))
         .route("/console/orgs/{org}/invites", post(members::invite))
@@ -76,6 +79,28 @@ pub fn routes() -> Router<AppState> {
         )
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::map_response(guarded))
+        .layer(axum::middleware::from_fn(html::in_language))
+}
+
+/// The language picker's form: the choice kept in a cookie on this browser (a year), then back
+/// to the page it was made on.
+async fn set_language(PublicPost(f, headers): PublicPost) -> Answer {
+    let lang = ingia_core::Lang::from_tag(f.get("lang"))
+        .ok_or_else(|| Error::BadRequest("choose one of the languages offered".into()))?;
+    let mut resp = see(back_path(&headers).unwrap_or_else(|| "/console".into()));
+    let cookie = format!("{}={}; Path=/; Secure; SameSite=Lax; Max-Age=31536000", html::LANG_COOKIE, lang.tag());
+    resp.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("cookie value is ASCII"));
+    Ok(resp)
+}
+
+/// The console page a form was sent from (its `Referer` on this host), if there is one.
+fn back_path(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let (_, rest) = referer.split_once("://")?;
+    let path = rest.strip_prefix(host)?;
+    let console = path == "/console" || path.starts_with("/console/") || path.starts_with("/console?");
+    (console && !path.starts_with("/console/lang")).then(|| path.to_string())
 }
 
 async fn asset(kind: &'static str, body: &'static str) -> Response {
@@ -130,17 +155,26 @@ impl IntoResponse for Shown {
             _ => {}
         }
         let status = self.0.status();
-        let title = match self.0 {
-            Error::SignedOut => "Sign in",
-            Error::Role(_) | Error::Forbidden => "Not allowed",
-            Error::CrossSite => "Refused",
-            Error::NotFound(_) => "Not found",
-            Error::RateLimited(_) => "Slow down",
-            Error::CannotIssue => "Cannot issue here",
-            _ => "Something went wrong",
+        let t = html::t();
+        let (title, said) = match self.0 {
+            Error::SignedOut => (t.err_signed_out_title, t.err_signed_out),
+            Error::Role(_) | Error::Forbidden => (t.err_not_allowed_title, t.err_not_allowed),
+            Error::CrossSite => (t.err_refused_title, t.err_refused),
+            Error::NotFound(_) => (t.err_not_found_title, t.err_not_found),
+            Error::RateLimited(_) => (t.err_slow_down_title, t.err_slow_down),
+            Error::CannotIssue => (t.err_cannot_issue_title, t.cannot_issue),
+            Error::BadRequest(_) | Error::Conflict(_) => (t.err_bad_input_title, t.err_bad_input),
+            _ => (t.err_went_wrong_title, t.err_went_wrong),
         };
+        // The server's own sentence says exactly what went wrong; it is English, so another
+        // language shows its catalogue's sentence for the kind first.
         let message = self.0.to_string();
-        let mut resp = (status, html::message_page(title, &message)).into_response();
+        let page = if html::lang() == ingia_core::Lang::En {
+            html::message_page(title, &message, None)
+        } else {
+            html::message_page(title, said, Some(&message))
+        };
+        let mut resp = (status, page).into_response();
         if let Error::RateLimited(secs) = self.0 {
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }

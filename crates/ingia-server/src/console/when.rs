@@ -30,9 +30,12 @@ pub fn input_value(secs: i64, tz: &TimeZone) -> String {
     at(secs, tz).strftime("%Y-%m-%dT%H:%M").to_string()
 }
 
-/// How the console shows a time: `Thu 31 Dec 2026, 20:00 WAT`.
+/// How the console shows a time: `Thu 31 Dec 2026, 20:00 WAT` in English; numeric in the other
+/// languages (`31/12/2026 20:00 WAT`: no month or day names to translate).
 pub fn show(secs: i64, tz: &TimeZone) -> String {
-    at(secs, tz).strftime("%a %-d %b %Y, %H:%M %Z").to_string()
+    let format =
+        if super::html::lang() == ingia_core::Lang::En { "%a %-d %b %Y, %H:%M %Z" } else { "%d/%m/%Y %H:%M %Z" };
+    at(secs, tz).strftime(format).to_string()
 }
 
 /// A moment in milliseconds, shown in `tz`.
