@@ -1,7 +1,8 @@
 // The gate screens in six languages (issue 18). Each language is chosen the way a steward's phone
 // chooses it: the browser's preferred language (Playwright's `locale`), or the picker. For each
 // one: the scanner's screens (unpaired, the desk, its sheets, the verdicts) show no English
-// sentence of the catalogue (crates/ingia-core/src/i18n/en.rs; names, codes and numbers aside);
+// sentence of the catalogue (crates/ingia-core/src/i18n/en.rs, console/en.rs for the console;
+// names, codes and numbers aside);
 // the verdicts (admit, already checked in, a forged QR) in Arabic and Amharic at 360x740 fit
 // their boxes, screenshots in the test output; Arabic is mirrored (the controls and the buttons on
 // the other side); a steward switches to French mid-shift and reloads: still French, still paired,
@@ -22,8 +23,10 @@ let browser;
 let pins;
 
 /** Every sentence of a catalogue file, templates cut at their placeholders into fixed pieces. */
-function catalogue(tag) {
-  const src = fs.readFileSync(path.join(here, '../../crates/ingia-core/src/i18n', `${tag}.rs`), 'utf8');
+function catalogue(tag, console = false) {
+  const dir = path.join(here, '../../crates/ingia-core/src/i18n');
+  const src = fs.readFileSync(path.join(dir, `${tag}.rs`), 'utf8')
+    + (console ? fs.readFileSync(path.join(dir, 'console', `${tag}.rs`), 'utf8') : '');
   const pieces = new Set();
   for (const [, literal] of src.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
     const text = JSON.parse(`"${literal}"`);
@@ -34,11 +37,11 @@ function catalogue(tag) {
   }
   return pieces;
 }
-const english = catalogue('en');
-
-/** The English sentences `text` shows that the language's own catalogue does not also use. */
-function englishIn(text, tag) {
-  const own = catalogue(tag);
+/** The English sentences `text` shows that the language's own catalogue does not also use (the
+ * console's table too when `console`: a gate page's data may be named like its defaults). */
+function englishIn(text, tag, console = false) {
+  const english = catalogue('en', console);
+  const own = catalogue(tag, console);
   const plain = text.replace(/[\u2068\u2069]/g, '');
   const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return [...english].filter((s) => ![...own].some((o) => o.includes(s))
@@ -288,4 +291,86 @@ test('the wallet speaks its attendee\'s language (the demo\'s tickets 5, 15, 25,
     await page.screenshot({ path: path.join(out, `wallet-${tag}-360.png`) });
     await context.close();
   }
+});
+
+/** The demo's own data (names the organizer typed), which no catalogue translates. */
+const DATA = ['Afrobeats Live (demo)', 'Eko Convention Centre, Lagos', 'Main gate', 'VIP gate', 'Demo organizers',
+  'General', 'Printed', 'VIP', 'Ada Obi'];
+
+/** A console page's visible text without its data: the audit's entries (records as written),
+ * attendees' and devices' names, the demo's names. */
+async function consoleText(page) {
+  const text = await page.evaluate(() => {
+    const body = document.body.cloneNode(true);
+    for (const el of body.querySelectorAll('.audit li, .attendees li a.title, .preview li, input, textarea, datalist, .who, script, style')) el.remove();
+    // innerText of a detached tree ignores layout: put it back hidden to read it as shown.
+    body.style.display = 'none';
+    document.documentElement.append(body);
+    const t = body.innerText || body.textContent;
+    body.remove();
+    return t;
+  });
+  return DATA.reduce((t, d) => t.split(d).join(' '), text);
+}
+
+test('the organizer console, its live board, report and token dashboard in each language: no English, Arabic right to left, nothing wider than 360 px', async () => {
+  const context = await browser.newContext({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on('dialog', (d) => d.accept());
+  await page.goto(demo.consoleOwner);
+  await page.getByLabel('Your name').fill('Ada Obi');
+  await page.getByLabel('Email').fill('ada@lagoslive.ng');
+  await page.getByLabel('Password').fill('kola nut and palm wine');
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.getByRole('heading', { name: 'Your events' }).waitFor();
+  const event = demo.eventId();
+  const org = await page.locator('a[href$="/members"]').first().getAttribute('href').then((h) => h.split('/')[3]);
+  const ticket = demo.tickets()[1].ticket;
+  const pages = {
+    home: '/console',
+    event: `/console/events/${event}`,
+    live: `/console/events/${event}/live`,
+    report: `/console/events/${event}/report`,
+    attendees: `/console/events/${event}/attendees`,
+    attendee: `/console/events/${event}/attendees/${ticket}`,
+    devices: `/console/events/${event}/devices`,
+    audit: `/console/orgs/${org}/audit`,
+    team: `/console/orgs/${org}/members`,
+    keys: `/console/orgs/${org}/keys`,
+    'new event': `/console/orgs/${org}/events/new`,
+  };
+  for (const [, tag] of LANGS) {
+    // The picker, on the page it is used on: it applies itself and comes back.
+    await page.goto(demo.base + pages.event);
+    await page.locator('form.lang select').selectOption(tag);
+    await page.waitForFunction((l) => document.documentElement.lang === l, tag);
+    assert.equal(new URL(page.url()).pathname, pages.event);
+    assert.equal(await page.evaluate(() => document.documentElement.dir), tag === 'ar' ? 'rtl' : 'ltr');
+    for (const [name, href] of Object.entries(pages)) {
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.goto(demo.base + href);
+      await page.waitForFunction((l) => document.documentElement.lang === l, tag);
+      for (const d of await page.locator('details').all()) await d.evaluate((el) => { el.open = true; });
+      const text = await consoleText(page);
+      assert.deepEqual(englishIn(text, tag, true), [], `${tag} console ${name} shows English:\n${text}`);
+      await page.setViewportSize({ width: 360, height: 740 });
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(wide <= 361, `${tag} console ${name} is ${wide} px wide at 360`);
+      if (tag === 'ar' || tag === 'am') await page.screenshot({ path: path.join(out, `console-${tag}-${name.replace(' ', '-')}-360.png`), fullPage: true });
+    }
+    // The token dashboard follows the same choice (its cookie).
+    await page.goto(`${demo.base}/dashboard#${demo.organizerToken}`);
+    await page.waitForFunction(() => document.getElementById('updated').textContent !== '');
+    const text = await consoleText(page);
+    assert.equal(await page.evaluate(() => document.documentElement.lang), tag);
+    assert.deepEqual(englishIn(text, tag, true), [], `${tag} token dashboard shows English:\n${text}`);
+  }
+  // Arabic mirrors the console: the brand at the right, the trail's arrows turned.
+  await page.goto(demo.base + pages.event);
+  await page.locator('form.lang select').selectOption('ar');
+  await page.waitForFunction(() => document.documentElement.lang === 'ar');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const brand = await page.locator('a.brand').boundingBox();
+  assert.ok(brand.x > 640, `the brand sits on the right in Arabic: ${JSON.stringify(brand)}`);
+  await context.close();
 });

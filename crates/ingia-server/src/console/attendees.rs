@@ -13,7 +13,7 @@ use serde::Deserialize;
 use sqlx::Row;
 
 use super::accounts::{self, Membership, Session};
-use super::html::{cannot_issue, csrf, event_tabs, lang, page, problem, say, t, Frame, Tab};
+use super::html::{cannot_issue, csrf, event_tabs, isolated, lang, page, problem, say, t, Frame, Tab};
 use super::{same_origin, same_token, see, Answer, Fields, Member, Post, Shown};
 use crate::api::AppState;
 use crate::attendees::{self, Attendee, Filter, Mapping, FIELDS};
@@ -287,7 +287,7 @@ async fn list_view(
         }
         @if u64::from(q.page + 1) * u64::from(PAGE) < total { p { a href={ (b) "?" (next) } { (fill(t.next_n, &[("n", &PAGE.to_string())])) } } }
     };
-    let title = fill(t.attendees_of, &[("event", &header.event.name)]);
+    let title = fill(t.attendees_of, &[("event", &isolated(&header.event.name))]);
     let status = if message.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     Ok((status, page(frame(&title, m, header, s), body)).into_response())
 }

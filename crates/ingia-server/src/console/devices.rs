@@ -9,7 +9,7 @@ use ingia_core::{DeviceId, EventId, GateId, Role};
 use maud::{html, PreEscaped};
 
 use super::accounts;
-use super::html::{csrf, event_tabs, lang, page, t, Frame, Tab};
+use super::html::{csrf, event_tabs, isolated, lang, page, t, Frame, Tab};
 use super::when::{self, zone};
 use super::{see, Answer, Member, Post};
 use crate::api::AppState;
@@ -115,7 +115,7 @@ pub async fn list_page(State(state): State<AppState>, Member(s): Member, Path(ev
         }
     };
     let frame = Frame {
-        title: &fill(t.devices_of, &[("event", &header.event.name)]),
+        title: &fill(t.devices_of, &[("event", &isolated(&header.event.name))]),
         trail: vec![
             (m.org_name.clone(), "/console".into()),
             (header.event.name.clone(), format!("/console/events/{}", event.0)),

@@ -53,6 +53,17 @@ pub fn drawn_in<R>(lang: Lang, f: impl FnOnce() -> R) -> R {
     LANG.sync_scope(lang, f)
 }
 
+/// A name inside a sentence, isolated from it (an English event name in an Arabic title keeps its
+/// own direction, and the sentence's colon stays where the sentence puts it); left-to-right
+/// pages need no marks.
+pub fn isolated(name: &str) -> String {
+    if lang().rtl() {
+        format!("\u{2068}{name}\u{2069}")
+    } else {
+        name.to_string()
+    }
+}
+
 /// The console's words in the page's language.
 pub fn t() -> &'static ConsoleLabels {
     lang().console()

@@ -22,7 +22,7 @@ use jiff::tz::TimeZone;
 use maud::{html, Markup};
 
 use super::accounts::{self, AccountId, Membership, Session};
-use super::html::{drawn_in, event_tabs, lang, page, say, t, Frame, Tab};
+use super::html::{drawn_in, event_tabs, isolated, lang, page, say, t, Frame, Tab};
 use super::when::{clock_ms, show_ms, zone};
 use super::{Answer, Member};
 use crate::api::AppState;
@@ -197,7 +197,7 @@ pub async fn live_page(State(state): State<AppState>, Member(s): Member, Path(ev
         div #board data-stream={ "/console/events/" (event.0) "/live/stream" } { (board(&b, &tz)) }
         p.hint { (if watch::sees_names(m.role) { t.names_initials_others } else { t.names_initials }) }
     };
-    let title = fill(t.live_of, &[("event", &b.name)]);
+    let title = fill(t.live_of, &[("event", &isolated(&b.name))]);
     let frame = Frame { title: &title, trail: vec![(m.org_name.clone(), "/console".into())], session: Some(&s) };
     Ok(page(frame, body).into_response())
 }
@@ -346,7 +346,7 @@ pub async fn report_page(State(state): State<AppState>, Member(s): Member, Path(
             p.hint { (fill(t.no_shows_after, &[("n", &(watch::NO_SHOW_AFTER_MS / 60_000).to_string())])) }
         }
     };
-    let title = fill(t.report_of, &[("event", &b.name)]);
+    let title = fill(t.report_of, &[("event", &isolated(&b.name))]);
     let frame = Frame { title: &title, trail: vec![(m.org_name.clone(), "/console".into())], session: Some(&s) };
     Ok(page(frame, body).into_response())
 }

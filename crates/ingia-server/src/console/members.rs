@@ -9,7 +9,7 @@ use ingia_core::access::{Need, OrgRole};
 use maud::html;
 
 use super::accounts::{self, Joining};
-use super::html::{csrf, lang, page, problem, role_label, t, Frame};
+use super::html::{csrf, isolated, lang, page, problem, role_label, t, Frame};
 use super::{cookie, see, session_cookie, Answer, Member, Post, PublicPost, Shown};
 use crate::api::AppState;
 use crate::error::Error;
@@ -206,7 +206,7 @@ async fn members_view(
         }
         p.hint { (t.roles_hint) }
     };
-    let title = fill(t.team_of, &[("org", &m.org_name)]);
+    let title = fill(t.team_of, &[("org", &isolated(&m.org_name))]);
     let status = if message.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     Ok((
         status,
