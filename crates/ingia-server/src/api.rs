@@ -625,19 +625,6 @@ fn dashboard_page(lang: ingia_core::Lang) -> String {
     page
 }
 
-#[cfg(test)]
-mod dashboard_tests {
-    #[test]
-    fn the_token_dashboard_has_every_word_in_every_language() {
-        for lang in ingia_core::Lang::ALL {
-            let page = super::dashboard_page(lang);
-            assert!(!page.contains("{{"), "{lang:?}: a mark is left unfilled");
-            assert!(page.contains(&format!(r#"<html lang="{}""#, lang.tag())));
-            assert!(page.contains(r#"<span id="updated">"#) && page.contains(r#"<span id="conflicts">"#));
-        }
-    }
-}
-
 /// Unknown `/api/...` paths get a JSON 404; everything else is the PWA (with a fallback per page).
 async fn api_or_static(State(state): State<AppState>, req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
@@ -660,5 +647,18 @@ async fn api_or_static(State(state): State<AppState>, req: Request) -> Response 
     match tower::ServiceExt::oneshot(service, req).await {
         Ok(resp) => resp.into_response(),
         Err(never) => match never {},
+    }
+}
+
+#[cfg(test)]
+mod dashboard_tests {
+    #[test]
+    fn the_token_dashboard_has_every_word_in_every_language() {
+        for lang in ingia_core::Lang::ALL {
+            let page = super::dashboard_page(lang);
+            assert!(!page.contains("{{"), "{lang:?}: a mark is left unfilled");
+            assert!(page.contains(&format!(r#"<html lang="{}""#, lang.tag())));
+            assert!(page.contains(r#"<span id="updated">"#) && page.contains(r#"<span id="conflicts">"#));
+        }
     }
 }

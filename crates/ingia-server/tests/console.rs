@@ -474,4 +474,22 @@ async fn the_console_speaks_the_browser_s_language_and_the_picker_s_choice_stick
     let pt = Lang::Pt.console();
     assert!(a.body.contains(pt.edit_event) && a.body.contains(pt.f_ways));
     assert!(a.body.contains("31/12/2026 20:00 WAT") && !a.body.contains("Thu 31 Dec"), "{}", a.body);
+    // A form sent back with a mistake: the catalogue's "check what you entered", the server's
+    // exact sentence under it in English, what was typed kept.
+    let mut fields = event_fields("Fête de Noël");
+    fields.retain(|(k, _)| *k != "time_zone");
+    fields.push(("time_zone", "Mars/Olympus"));
+    fields.push(("csrf", &t.manager.csrf));
+    let a = t
+        .manager
+        .send(
+            "POST",
+            &format!("/console/events/{event}"),
+            Some(form(&fields)),
+            &[same, ("origin", &origin), ("accept-language", "fr")],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.contains(Lang::Fr.console().err_bad_input), "{}", a.body);
+    assert!(a.body.contains("is not a time zone name") && a.body.contains("Mars/Olympus"));
 }

@@ -169,9 +169,18 @@ pub fn cannot_issue() -> Markup {
     }
 }
 
-/// An error above a form that kept what was typed.
+/// An error above a form that kept what was typed. The server's sentence is English: another
+/// language says "check what you entered" in its words, the exact sentence under it.
 pub fn problem(message: Option<&str>) -> Markup {
-    html! { @if let Some(m) = message { p.error role="alert" { (m) } } }
+    let english = lang() == Lang::En;
+    html! {
+        @if let Some(m) = message {
+            @if english { p.error role="alert" { (m) } }
+            @else {
+                div.error role="alert" { p { (t().err_bad_input) } p.muted lang="en" dir="ltr" { (m) } }
+            }
+        }
+    }
 }
 
 /// An event's pages.

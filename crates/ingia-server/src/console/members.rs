@@ -57,7 +57,7 @@ fn signin_form(message: Option<&str>, email: &str, headers: &HeaderMap) -> axum:
     page(
         Frame { title: t.sign_in, trail: vec![], session: None },
         html! {
-            (problem(said))
+            @if let Some(said) = said { p.error role="alert" { (said) } }
             @if let Some(d) = detail { p.muted lang="en" dir="ltr" { (d) } }
             @if plain_http_elsewhere(headers) {
                 p.error { (t.not_https) }
