@@ -201,3 +201,48 @@ fn canvas_rgba_frames_become_luma_the_decoder_reads() {
     assert!(ingia_decoder::luma_from_rgba(&rgba, W, H, &mut luma));
     assert_eq!(luma.capacity(), cap);
 }
+
+/// The decoder returns the code's text or nothing: a payload that is not UTF-8 is not guessed
+/// as Latin-1 (a Shift_JIS photo, and a generated Latin-1 code), and the stylised photo that a
+/// check against ZXing's expected text calls a misread is read as the text its codestream
+/// carries (tests/data/qr-photos/README.md says why).
+#[test]
+fn a_code_reads_as_its_own_text_or_nothing() {
+    let photo = |name: &str| {
+        let img =
+            image::open(format!("{}/tests/data/qr-photos/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap().to_luma8();
+        let (w, h) = (img.width() as usize, img.height() as usize);
+        let mut d = FrameDecoder::new();
+        let reads: Vec<String> = (0..FRAMES_PER_CYCLE)
+            .filter_map(|_| d.decode(Luma { width: w, height: h, pixels: img.as_raw() }).map(|r| r.text))
+            .collect();
+        assert_eq!(d.panics, 0);
+        reads
+    };
+    assert_eq!(photo("shift-jis.png"), Vec::<String>::new(), "Shift_JIS bytes are not returned as Latin-1");
+    let carried = "The 2005 USGS aerial photography of the Washington Monument is censored.";
+    let reads = photo("washington-monument.png");
+    assert!(!reads.is_empty() && reads.iter().all(|r| r == carried), "{reads:?}");
+
+    // A generated code whose bytes are Latin-1 ("café" as ISO-8859-1): nothing, not "cafÃ©" or a guess.
+    let qr = qrcode::QrCode::with_error_correction_level(b"caf\xe9 au lait", qrcode::EcLevel::M).unwrap();
+    let n = qr.width();
+    let module = 6;
+    let mut px = vec![230u8; W * H];
+    for (i, c) in qr.to_colors().iter().enumerate() {
+        if *c == qrcode::Color::Dark {
+            let (x, y) = (100 + (i % n) * module, 100 + (i / n) * module);
+            for yy in y..y + module {
+                px[yy * W + x..yy * W + x + module].fill(20);
+            }
+        }
+    }
+    let mut d = FrameDecoder::new();
+    assert!((0..FRAMES_PER_CYCLE).all(|_| d.decode(Luma { width: W, height: H, pixels: &px }).is_none()));
+    // The same code in UTF-8 reads.
+    assert!(reads_text("café au lait"));
+}
+
+fn reads_text(text: &str) -> bool {
+    reads(&frame_with_code(text, 6, W / 2, H / 2, 20, 230), text)
+}

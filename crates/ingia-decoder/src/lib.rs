@@ -75,6 +75,8 @@ pub struct FrameDecoder {
     zxing_reading: bool,
     /// rqrr assertions caught (native builds).
     pub panics: u64,
+    /// This frame's code was read but its text is not UTF-8: no other pass will make it so.
+    foreign: bool,
 }
 
 /// rqrr frames per full rotation of the extra passes.
@@ -89,6 +91,7 @@ impl FrameDecoder {
     }
 
     pub fn decode(&mut self, frame: Luma<'_>) -> Option<Decoded> {
+        self.foreign = false;
         let n = self.frame;
         self.frame += 1;
         if frame.width < 21 || frame.height < 21 || frame.pixels.len() < frame.width * frame.height {
@@ -114,7 +117,7 @@ impl FrameDecoder {
                 return Some(Decoded { text, pass: Pass::Zxing });
             }
         }
-        if !rqrr_turn {
+        if !rqrr_turn || self.foreign {
             return None;
         }
         let owned;
@@ -131,6 +134,9 @@ impl FrameDecoder {
         let (text, saw_grid) = self.run(base, Source::Grey);
         if let Some(text) = text {
             return Some(Decoded { text, pass: Pass::Plain });
+        }
+        if self.foreign {
+            return None;
         }
         // Finder patterns but no decode: spend more on this very frame.
         let mut passes: Vec<Pass> = Vec::new();
@@ -153,6 +159,9 @@ impl FrameDecoder {
         for pass in passes {
             if let Some(text) = self.pass(frame, base, pass) {
                 return Some(Decoded { text, pass });
+            }
+            if self.foreign {
+                return None;
             }
         }
         None
@@ -191,6 +200,7 @@ impl FrameDecoder {
         use rxing::common::{DetectorRXingResult, HybridBinarizer};
         use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
         use rxing::{Binarizer, Luma8LuminanceSource};
+        let mut foreign = false;
         let attempt = || -> Option<String> {
             let pixels = frame.pixels[..frame.width * frame.height].to_vec();
             let source = Luma8LuminanceSource::new(pixels, frame.width as u32, frame.height as u32).ok()?;
@@ -201,28 +211,35 @@ impl FrameDecoder {
                 let sampled = SampleQR(image, set).ok()?;
                 let bits = sampled.getBits();
                 let size = bits.width() as usize;
-                if size != bits.height() as usize {
+                // Only a real QR size (versions 1 to 40): rqrr derives the version from it.
+                if size != bits.height() as usize || !(21..=177).contains(&size) || !(size - 17).is_multiple_of(4) {
                     return None;
                 }
                 let grid = rqrr::SimpleGrid::from_func(size, |x, y| bits.get(x as u32, y as u32));
-                rqrr::Grid::new(grid).decode().ok().map(|(_, text)| text)
+                let mut bytes = Vec::new();
+                rqrr::Grid::new(grid).decode_to(&mut bytes).ok()?;
+                let text = text_from_bytes(bytes);
+                foreign |= text.is_none();
+                text
             })
         };
         #[cfg(not(target_arch = "wasm32"))]
-        {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt)).unwrap_or_else(|_| {
-                self.panics += 1;
-                None
-            })
-        }
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt)).unwrap_or_else(|_| {
+            self.panics += 1;
+            None
+        });
         #[cfg(target_arch = "wasm32")]
-        {
+        let read = {
+            let mut attempt = attempt;
             attempt()
-        }
+        };
+        self.foreign |= foreign;
+        read
     }
 
     /// One rqrr attempt: returns the text, and whether any grid (three finder patterns) was seen.
     fn run(&mut self, frame: Luma<'_>, source: Source) -> (Option<String>, bool) {
+        let mut foreign = false;
         let attempt = || -> (Option<String>, bool) {
             let mut img = match source {
                 Source::Grey => rqrr::PreparedImage::prepare_from_greyscale(frame.width, frame.height, |x, y| {
@@ -240,25 +257,26 @@ impl FrameDecoder {
             for g in grids {
                 let mut bytes = Vec::new();
                 if g.decode_to(&mut bytes).is_ok() {
-                    return (Some(text_from_bytes(bytes)), saw);
+                    match text_from_bytes(bytes) {
+                        Some(text) => return (Some(text), saw),
+                        None => foreign = true,
+                    }
                 }
             }
             (None, saw)
         };
         #[cfg(not(target_arch = "wasm32"))]
-        {
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt)) {
-                Ok(r) => r,
-                Err(_) => {
-                    self.panics += 1;
-                    (None, false)
-                }
-            }
-        }
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt)).unwrap_or_else(|_| {
+            self.panics += 1;
+            (None, false)
+        });
         #[cfg(target_arch = "wasm32")]
-        {
+        let read = {
+            let mut attempt = attempt;
             attempt()
-        }
+        };
+        self.foreign |= foreign;
+        read
     }
 }
 
@@ -286,11 +304,11 @@ pub fn luma_from_rgba(rgba: &[u8], width: usize, height: usize, out: &mut Vec<u8
 }
 
 /// UTF-8 when it is; otherwise Latin-1 (QR byte mode's historical default).
-fn text_from_bytes(bytes: Vec<u8>) -> String {
-    match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => e.into_bytes().iter().map(|&b| b as char).collect(),
-    }
+/// The code's text, or nothing: a payload that is not UTF-8 (Shift_JIS, Kanji mode, an ECI's
+/// character set) cannot be told apart from Latin-1 without the tables rxing's decoder would
+/// bring, so it is not guessed. Tickets and pairing links are ASCII.
+fn text_from_bytes(bytes: Vec<u8>) -> Option<String> {
+    String::from_utf8(bytes).ok()
 }
 
 struct Owned {

@@ -1,0 +1,161 @@
+//! The frame decoder fed arbitrary and mutated images: QR codes of every size drawn small and
+//! then damaged (modules flipped, rows smeared, patches of noise, cropped), random noise, and
+//! structured junk (finder-like squares, stripes). No image may make rqrr's assertions fire: on
+//! the phone a panic aborts the decoder worker (wasm has no unwinding), which is a trap the gate
+//! sees as a frozen camera. Natively the decoder catches and counts them (`FrameDecoder::panics`);
+//! this asserts the count stays 0 and that every text returned is one of the codes drawn.
+//! The test command runs it again, optimized, for 10 minutes (`INGIA_DECODER_FUZZ_SECS`, from other
+//! seeds each run).
+
+use ingia_decoder::{FrameDecoder, Luma};
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// A QR of `text` drawn with `module` pixels per module inside a `w`x`h` grey card.
+fn drawn(text: &str, module: usize, w: usize, h: usize, rng: &mut Rng) -> Vec<u8> {
+    let level = [qrcode::EcLevel::L, qrcode::EcLevel::M, qrcode::EcLevel::Q, qrcode::EcLevel::H][rng.below(4) as usize];
+    let qr = qrcode::QrCode::with_error_correction_level(text.as_bytes(), level).unwrap();
+    let n = qr.width();
+    let colors = qr.to_colors();
+    let mut px = vec![200u8; w * h];
+    let size = n * module;
+    let x0 = rng.below((w.saturating_sub(size) + 1) as u64) as usize;
+    let y0 = rng.below((h.saturating_sub(size) + 1) as u64) as usize;
+    for y in 0..size.min(h - y0) {
+        for x in 0..size.min(w - x0) {
+            if colors[(y / module) * n + x / module] == qrcode::Color::Dark {
+                px[(y0 + y) * w + x0 + x] = 30;
+            }
+        }
+    }
+    px
+}
+
+fn damage(px: &mut [u8], w: usize, h: usize, rng: &mut Rng) {
+    for _ in 0..rng.below(6) {
+        match rng.below(5) {
+            // Flip pixels.
+            0 => {
+                for _ in 0..rng.below((w * h / 20) as u64) {
+                    let i = rng.below(px.len() as u64) as usize;
+                    px[i] = 255 - px[i];
+                }
+            }
+            // Smear a row band.
+            1 => {
+                let y = rng.below(h as u64) as usize;
+                let rows = 1 + rng.below(8) as usize;
+                for r in y..(y + rows).min(h) {
+                    let v = px[r * w];
+                    px[r * w..(r + 1) * w].fill(v);
+                }
+            }
+            // A patch of noise.
+            2 => {
+                let (x, y) = (rng.below(w as u64) as usize, rng.below(h as u64) as usize);
+                let s = 4 + rng.below(60) as usize;
+                for yy in y..(y + s).min(h) {
+                    for xx in x..(x + s).min(w) {
+                        px[yy * w + xx] = rng.next() as u8;
+                    }
+                }
+            }
+            // Shift the right part of some rows (a torn frame).
+            3 => {
+                let y = rng.below(h as u64) as usize;
+                let cut = rng.below(w as u64) as usize;
+                let by = 1 + rng.below(6) as usize;
+                for r in y..(y + 20).min(h) {
+                    px[r * w + cut..(r + 1) * w].rotate_right(by.min(w - cut));
+                }
+            }
+            // A finder-like square anywhere (extra "patterns" the detector must reject).
+            _ => {
+                let s = 7 * (1 + rng.below(5) as usize);
+                let (x, y) =
+                    (rng.below((w - s.min(w)) as u64 + 1) as usize, rng.below((h - s.min(h)) as u64 + 1) as usize);
+                for yy in 0..s.min(h - y) {
+                    for xx in 0..s.min(w - x) {
+                        let ring = (xx * 7 / s).min(yy * 7 / s).min((s - 1 - xx) * 7 / s).min((s - 1 - yy) * 7 / s);
+                        px[(y + yy) * w + x + xx] = if ring == 1 { 200 } else { 30 };
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One image: its size and pixels, and the text drawn into it (if any).
+fn image(rng: &mut Rng) -> (usize, usize, Vec<u8>, Option<String>) {
+    let (w, h) = match rng.below(4) {
+        0 => (21 + rng.below(60) as usize, 21 + rng.below(60) as usize),
+        1 => (100 + rng.below(300) as usize, 100 + rng.below(300) as usize),
+        2 => (640, 480),
+        _ => (64 + rng.below(900) as usize, 48 + rng.below(400) as usize),
+    };
+    match rng.below(3) {
+        0 => {
+            let px: Vec<u8> = (0..w * h).map(|_| rng.next() as u8).collect();
+            (w, h, px, None)
+        }
+        _ => {
+            let len = 1 + rng.below(300) as usize;
+            let text: String = (0..len).map(|_| (b'!' + rng.below(90) as u8) as char).collect();
+            let module = 1 + rng.below(6) as usize;
+            let mut px = drawn(&text, module, w, h, rng);
+            damage(&mut px, w, h, rng);
+            (w, h, px, Some(text))
+        }
+    }
+}
+
+/// Seeds whose images once made the decoder fail (each replays its whole run).
+const REGRESSIONS: &[u64] = &[];
+
+fn run(seed: u64, budget: std::time::Duration, at_least: usize) -> (usize, usize) {
+    let mut rng = Rng(seed);
+    let started = std::time::Instant::now();
+    let (mut images, mut read) = (0, 0);
+    while images < at_least || started.elapsed() < budget {
+        let (w, h, px, text) = image(&mut rng);
+        let mut d = FrameDecoder::new();
+        for _ in 0..3 {
+            if let Some(got) = d.decode(Luma { width: w, height: h, pixels: &px }) {
+                assert_eq!(Some(&got.text), text.as_ref(), "seed {seed}, image {images}: a text that was not drawn");
+                read += 1;
+                break;
+            }
+        }
+        assert_eq!(d.panics, 0, "seed {seed}, image {images} ({w}x{h}) made the decoder panic");
+        images += 1;
+    }
+    (images, read)
+}
+
+#[test]
+fn arbitrary_and_damaged_images_never_panic_the_decoder_nor_invent_a_text() {
+    let env = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
+    // Seeds that once found a fault stay here (none yet), and the short run's own.
+    for seed in REGRESSIONS.iter().copied().chain([0xF00D_CAFE]) {
+        run(seed, std::time::Duration::ZERO, 150);
+    }
+    // The long run: a new seed each time (printed, so a failure can be replayed and kept above).
+    if let Some(secs) = env("INGIA_DECODER_FUZZ_SECS").filter(|s| *s > 0) {
+        let clock = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let seed = env("INGIA_DECODER_FUZZ_SEED").unwrap_or(clock.as_nanos() as u64 | 1);
+        println!("decoder fuzz: seed {seed} for {secs} s (INGIA_DECODER_FUZZ_SEED={seed} replays it)");
+        let (images, read) = run(seed, std::time::Duration::from_secs(secs), 0);
+        println!("decoder fuzz: {images} images, {read} read, 0 panics, 0 invented texts");
+    }
+}
