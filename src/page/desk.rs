@@ -160,6 +160,7 @@ pub fn GateDesk(open: OpenGate, lock: fn(ReadSignal<Status>) -> LockParts) -> im
         set_camera_state,
         Rc::new(move |text| on_scan(text, false)),
     );
+    hardware_scanner(locked, decide.clone());
     let typed = decide.clone();
     let check = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -406,6 +407,37 @@ pub(crate) fn run_camera(
 /// A desk's staff PIN lock: whether the screen is locked, the lock screen, and its setting (in
 /// the gate's details). The scanner page's desk has one ([`staff_lock`]); the kiosk's staff desk
 /// none ([`no_lock`]: the kiosk has its exit PIN), so the kiosk module carries none of its code.
+/// A Bluetooth or USB barcode scanner types the code and Enter: its burst is decided like a
+/// camera scan, camera on or off, with no field to focus (`ingia_core::wedge` tells it from a
+/// person by speed). A locked screen takes none; what is typed into a field (the PIN, the
+/// search) is the person's.
+fn hardware_scanner(locked: Signal<bool>, decide: Rc<dyn Fn(String, bool)>) {
+    use ingia_core::wedge::{Key, Wedge};
+    use wasm_bindgen::JsCast;
+    let wedge = std::cell::RefCell::new(Wedge::new());
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        let in_field = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if in_field || locked.get_untracked() {
+            return;
+        }
+        let name = ev.key();
+        let mut chars = name.chars();
+        let key = match (chars.next(), chars.next()) {
+            _ if name == "Enter" => Key::Enter,
+            (Some(c), None) => Key::Char(c),
+            _ => Key::Other,
+        };
+        if let Some(text) = wedge.borrow_mut().key(key, ev.time_stamp() as u64) {
+            ev.prevent_default();
+            decide(text, false);
+        }
+    });
+    on_cleanup(move || keys.remove());
+}
+
 pub struct LockParts {
     pub locked: Signal<bool>,
     pub overlay: AnyView,

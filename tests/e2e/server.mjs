@@ -112,18 +112,35 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, e
   };
 }
 
-export function launchChromium(extraArgs = []) {
+export function launchChromium(extraArgs = [], env = {}) {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run', ...extraArgs],
+    env: { ...process.env, ...env },
   });
 }
 
 /** A Chromium whose camera is the fake device playing `video` (a .y4m file, see video.mjs). */
-export function launchWithCamera(video) {
+export function launchWithCamera(video, env = {}) {
   return launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-    `--use-file-for-fake-video-capture=${video}`]);
+    `--use-file-for-fake-video-capture=${video}`], env);
+}
+
+/** Sets the wall clock of every page and worker of `context` `offsetMs` off (a phone whose
+ * clock is wrong): `Date` is replaced before the page's scripts run and in each worker as it
+ * starts, before the engine's first sync. Timers and the monotonic clock stay true. */
+export async function skewClock(context, offsetMs) {
+  const skew = (off) => {
+    const Real = Date;
+    class Skewed extends Real {
+      constructor(...args) { if (args.length === 0) super(Real.now() + off); else super(...args); }
+      static now() { return Real.now() + off; }
+    }
+    globalThis.Date = Skewed;
+  };
+  await context.addInitScript(skew, offsetMs);
+  context.on('page', (page) => page.on('worker', (w) => w.evaluate(skew, offsetMs).catch(() => {})));
 }
 
 /** Every verdict the page shows, in order (a MutationObserver installed before the app loads). */

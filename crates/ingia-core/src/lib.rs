@@ -38,6 +38,7 @@ pub mod token;
 pub mod verdict;
 pub mod wallet;
 pub mod watch;
+pub mod wedge;
 pub mod wire;
 pub mod words;
 
