@@ -8,6 +8,14 @@ const BOX = 0.85;         // the scan box: this share of the frame's short side,
 const MAX_SIDE = 480;     // crops larger than this are scaled down before decoding (cost grows faster than pixels)
 const WATCHDOG_MS = 2500; // a worker silent this long is replaced
 const KEEP = 240;         // timings kept for the diagnostics (about 8 s at 30 fps)
+// Battery: with no code read and nothing moving in the scan box for IDLE_AFTER_MS, the pump
+// decodes only every IDLE_EVERY_MS; a cheap difference of tiny copies of the scan box (THUMB
+// pixels a side, compared frame to frame) brings it back to every frame the moment something
+// moves, so a code held up is read as fast as ever.
+const IDLE_AFTER_MS = 8000;
+const IDLE_EVERY_MS = 250;
+const THUMB = 24;
+const MOTION = 12;        // mean absolute difference of the tiny copies (0-255) that is movement
 
 function push(list, value) {
   list.push(value);
@@ -31,7 +39,11 @@ export class Camera {
     this.ctx = this.canvas.getContext('2d', { willReadFrequently: true });
     this.nextId = 1;
     this.inFlight = null;
-    this.stats = { frames: 0, decoded: 0, restarts: 0, decodeMs: [], roundTripMs: [], nativeMs: [], passes: {}, engine: 'wasm' };
+    this.stats = { frames: 0, decoded: 0, restarts: 0, decodeMs: [], roundTripMs: [], nativeMs: [], passes: {}, engine: 'wasm',
+      skipped: 0, idle: false, wakes: 0, wakeToCodeMs: [] };
+    this.activeAt = performance.now();
+    this.wokeAt = undefined;
+    this.lastGrab = 0;
     this.onVisibility = () => (document.hidden ? this.release() : this.running && this.open());
     globalThis.ingiaCamera = this; // diagnostics and the benchmark read `stats`
   }
@@ -130,12 +142,51 @@ export class Camera {
   }
 
   pump(stream) {
+    this.activeAt = performance.now();
+    this.prevThumb = null;
     const tick = () => {
       if (this.stream !== stream) return;
       this.schedule(tick);
-      if (!this.inFlight && this.ready && this.video.readyState >= 2) this.grab();
+      if (this.inFlight || !this.ready || this.video.readyState < 2) return;
+      if (this.resting(performance.now())) return;
+      this.grab();
     };
     this.schedule(tick);
+  }
+
+  // Whether this frame is skipped: the gate has been idle a while, nothing moved, and the last
+  // decode was under IDLE_EVERY_MS ago.
+  resting(now) {
+    if (now - this.activeAt <= IDLE_AFTER_MS) return false;
+    if (this.moved()) {
+      this.activeAt = this.wokeAt = now;
+      this.prevThumb = null; // the next rest compares against what it sees then
+      this.stats.wakes++;
+      this.stats.idle = false;
+      return false;
+    }
+    this.stats.idle = true;
+    if (now - this.lastGrab >= IDLE_EVERY_MS) return false;
+    this.stats.skipped++;
+    return true;
+  }
+
+  moved() {
+    if (!this.thumb) {
+      this.thumb = Object.assign(document.createElement('canvas'), { width: THUMB, height: THUMB });
+      this.thumbCtx = this.thumb.getContext('2d', { willReadFrequently: true });
+    }
+    const vw = this.video.videoWidth;
+    const vh = this.video.videoHeight;
+    const side = Math.round(Math.min(vw, vh) * BOX);
+    this.thumbCtx.drawImage(this.video, (vw - side) >> 1, (vh - side) >> 1, side, side, 0, 0, THUMB, THUMB);
+    const px = this.thumbCtx.getImageData(0, 0, THUMB, THUMB).data;
+    const prev = this.prevThumb;
+    this.prevThumb = px;
+    if (!prev) return false;
+    let sum = 0;
+    for (let i = 1; i < px.length; i += 4) sum += Math.abs(px[i] - prev[i]); // green: close to luma
+    return sum / (THUMB * THUMB) > MOTION;
   }
 
   schedule(f) {
@@ -151,6 +202,7 @@ export class Camera {
     const out = Math.min(side, MAX_SIDE);
     if (this.canvas.width !== out) this.canvas.width = this.canvas.height = out;
     const captured = performance.now();
+    this.lastGrab = captured;
     this.ctx.drawImage(this.video, (vw - side) >> 1, (vh - side) >> 1, side, side, 0, 0, out, out);
     this.stats.frames++;
     const id = this.nextId++;
@@ -213,6 +265,10 @@ export class Camera {
   found(text, captured) {
     this.stats.decoded++;
     this.lastCaptured = captured;
+    const now = performance.now();
+    if (this.wokeAt !== undefined && now - this.wokeAt < 2000) push(this.stats.wakeToCodeMs, now - this.wokeAt);
+    this.wokeAt = undefined;
+    this.activeAt = now;
     this.onCode(text);
   }
 }

@@ -2,7 +2,8 @@
 // keystrokes, with the camera off, told apart from a person typing by its speed; and a phone
 // whose clock is ten minutes behind (its pages' and workers' `Date`) that still admits the
 // wallet's live code and refuses a two-step-old one, because it decides on the server's time
-// (the offset its sync measured), not its own.
+// (the offset its sync measured), not its own; and an idle gate that slows its frame pump down
+// and wakes the moment a code comes into view.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -113,5 +114,40 @@ test('a gate phone ten minutes behind admits the live code and refuses a two-ste
     assert.equal(seen[1].title, 'Old code: ask them to open the ticket again');
   } finally {
     await gate.close();
+  }
+});
+
+test('an idle gate decodes a few frames a second; a code held up wakes it and is read within 300 ms', async () => {
+  const ticket = demo.tickets().find((t) => t.ticket === 21); // Printed
+  const svg = fs.readFileSync(path.join(demo.dataDir, 'tickets', 'ticket-000021.svg'), 'utf8');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-idle-'));
+  // 15 frames a second, so a busy pump has more frames than an idle one takes.
+  const video = await writeVideo(path.join(dir, 'idle.y4m'), [{ blank: 13 }, { svg, seconds: 1.5 }, { blank: 2 }], 15);
+  const browser = await launchWithCamera(video);
+  try {
+    const context = await browser.newContext({ permissions: ['camera'] });
+    await recordVerdicts(context);
+    const page = await context.newPage();
+    await page.goto(demo.newPairing());
+    await page.waitForFunction(() => globalThis.ingiaCamera?.stats.frames > 0, null, { timeout: 20_000 });
+    const rate = async () => {
+      const before = await page.evaluate(() => globalThis.ingiaCamera.stats.frames);
+      await page.waitForTimeout(2000);
+      return ((await page.evaluate(() => globalThis.ingiaCamera.stats.frames)) - before) / 2;
+    };
+    const busy = await rate();
+    await page.waitForFunction(() => globalThis.ingiaCamera.stats.idle, null, { timeout: 15_000 });
+    const idle = await rate();
+    assert.ok(idle <= 5, `idle: ${idle} decodes a second`);
+    assert.ok(idle * 2 < busy, `idle ${idle}/s against busy ${busy}/s`);
+    const [seen] = await verdicts(page, 1, 20_000);
+    assert.deepEqual([seen.tone, seen.holder], ['green', ticket.holder]);
+    const woke = await page.evaluate(() => globalThis.ingiaCamera.stats.wakeToCodeMs);
+    assert.equal(woke.length, 1, 'the code woke the pump');
+    assert.ok(woke[0] <= 300, `read ${woke[0]} ms after the code came into view`);
+    console.log(`# idle ${idle} decodes/s, busy ${busy}/s, code read ${Math.round(woke[0])} ms after it appeared`);
+  } finally {
+    await browser.close();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -54,20 +54,20 @@ export function qrSvg(text) {
 /**
  * Writes `file` from `scenes`: `{ svg, seconds }` shows a code, `{ blank: seconds }` an empty
  * scene. Codes are drawn 300 px wide in the middle of the frame, slightly grey and noisy like a
- * phone camera sees them.
+ * phone camera sees them. `fps`: frames a second (a low rate keeps the files small).
  */
-export async function writeVideo(file, scenes) {
+export async function writeVideo(file, scenes, fps = FPS) {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const out = fs.openSync(file, 'w');
-    fs.writeSync(out, `YUV4MPEG2 W${W} H${H} F${FPS}:1 Ip A1:1 C420jpeg\n`);
+    fs.writeSync(out, `YUV4MPEG2 W${W} H${H} F${fps}:1 Ip A1:1 C420jpeg\n`);
     const chroma = Buffer.alloc((W / 2) * (H / 2) * 2, 128);
     const blank = await page.evaluate(raster, { svg: null, w: W, h: H });
     for (const scene of scenes) {
       const luma = scene.svg ? await page.evaluate(raster, { svg: scene.svg, w: W, h: H }) : blank;
       const y = Buffer.from(luma, 'base64');
-      const frames = Math.round((scene.seconds ?? scene.blank) * FPS);
+      const frames = Math.round((scene.seconds ?? scene.blank) * fps);
       for (let i = 0; i < frames; i++) {
         fs.writeSync(out, 'FRAME\n');
         fs.writeSync(out, y);
