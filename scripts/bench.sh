@@ -6,9 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ingia/target}"
-bash scripts/setup.sh wasm trunk browser postgres npm
+bash scripts/setup.sh wasm trunk browser postgres npm bench
 cargo run --locked --release -p ingia-core --example core_bench
 cargo run --locked --release -p ingia-core --example wire_bench
+# A budget phone's camera: the generated frames, against zxing-cpp on the same frames.
+cargo run --locked --release -p ingia-core --example decode_bench -- --poor-camera --write
 pg_url=$(bash scripts/pg.sh start)
 trap 'bash scripts/pg.sh stop' EXIT
 INGIA_BENCH_PG_URL="$pg_url" cargo run --locked --release -p ingia-server --example sync_bench

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Ingia's commands need, pinned, and skips what is already there.
-# Usage: scripts/setup.sh [wasm] [trunk] [python] [browser] [postgres] [npm]   (no argument = all)
+# Usage: scripts/setup.sh [wasm] [trunk] [python] [browser] [postgres] [smtp] [npm] [bench]   (no argument = all)
 # Safe to run again: every step checks first. Needs no stdin (CI=true, apt non-interactive).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
 AIOSMTPD_VERSION=1.4.6
+ZXING_CPP_VERSION=3.1.1
+PILLOW_VERSION=13.0.0
 # The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock, or the JS glue mismatches.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 
@@ -64,6 +66,12 @@ for part in "${parts[@]}"; do
     # comes with it; SIL Abyssinica draws Amharic's Ethiopic (Android phones ship their own).
     browser) apt_install chromium chromium-driver brotli fonts-dejavu-core fonts-sil-abyssinica ;;
     postgres) apt_install postgresql ;;
+    # The decoder benchmark's reference (scripts/zxing_reference.py): zxing-cpp from PyPI, never
+    # in the product.
+    bench)
+      python3 -c 'import zxingcpp, PIL' 2>/dev/null \
+        || { log "pip install zxing-cpp==$ZXING_CPP_VERSION pillow==$PILLOW_VERSION"; python3 -m pip install --quiet --disable-pip-version-check "zxing-cpp==$ZXING_CPP_VERSION" "pillow==$PILLOW_VERSION"; }
+      ;;
     # A real SMTP server on loopback for the ticket-mail tests: aiosmtpd, into the python3 on PATH.
     smtp)
       python3 -c 'import aiosmtpd' 2>/dev/null \

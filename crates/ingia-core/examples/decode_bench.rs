@@ -9,6 +9,8 @@ use std::time::Instant;
 
 use ingia_decoder::{FrameDecoder, Luma, FRAMES_PER_CYCLE};
 
+#[path = "support/poor_camera.rs"]
+mod poor_camera;
 #[path = "support/report.rs"]
 mod report;
 
@@ -158,14 +160,139 @@ fn frame_times() -> Vec<(String, f64, f64)> {
     out
 }
 
+/// `--poor-camera`: the generated budget-camera set (support/poor_camera.rs), per condition: read
+/// rate and the slowest frame, against plain rqrr and, when PyPI's zxing-cpp is installed,
+/// zxing-cpp on the very same frames (scripts/zxing_reference.py).
+fn poor_camera_table(write: bool) {
+    let ev = ingia_core::sample::sample_event(3, 6);
+    let now = ingia_core::UnixMillis::from_secs(ingia_core::sample::SAMPLE_DOORS as u64 + 60);
+    let texts: Vec<String> = ev
+        .issued
+        .iter()
+        .map(|t| t.credential.with_code(ingia_core::rotating::current_code(&t.entry.code_secret, now, 30)).to_text())
+        .collect();
+    let mut sections = Vec::new();
+    for hard in [false, true] {
+        sections.push(poor_camera_level(&texts, hard));
+    }
+    if write {
+        report::write_section(
+            Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")),
+            "poor-camera",
+            &format!(
+                "## A budget phone's camera: generated ticket frames (ingia-core `decode`, native)\n\n\
+                 Command: `cargo run --release -p ingia-core --example decode_bench -- --poor-camera --write`  \n\
+                 Measured: {} on {}. {} live-code tickets per condition in a 480x480 scan box\n\
+                 (crates/ingia-core/examples/support/poor_camera.rs; the tests hold the standard set to 95%). Before:\n\
+                 plain rqrr on one frame. After: the scanner's FrameDecoder over {FRAMES_PER_CYCLE} frames. Reference:\n\
+                 zxing-cpp (PyPI, scripts/zxing_reference.py) on the same frames. Slowest: the slowest single frame,\n\
+                 native (a budget phone is 4-6x slower; the browser's figures come with the scanner's benchmark).\n\n{}",
+                report::today(),
+                report::machine(),
+                poor_camera::PER_CONDITION,
+                sections.join("\n")
+            ),
+        );
+    }
+}
+
+/// One level of the set: its table (markdown) after printing it.
+fn poor_camera_level(texts: &[String], hard: bool) -> String {
+    let frames = poor_camera::frames(texts, hard);
+    let dir = std::env::temp_dir().join(format!("ingia-poor-camera-{}-{hard}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let side = poor_camera::SIDE;
+    let mut rows = Vec::new();
+    let (mut all_ok, mut all_base, mut all_total) = (0, 0, 0);
+    for condition in poor_camera::CONDITIONS {
+        let (mut ok, mut base, mut total, mut slowest) = (0, 0, 0, 0f64);
+        for (i, f) in frames.iter().filter(|f| f.condition == condition).enumerate() {
+            let frame = Luma { width: side, height: side, pixels: &f.pixels };
+            let stem = dir.join(format!("{}__{i:02}", condition.replace(' ', "_")));
+            let mut pgm = format!("P5\n{side} {side}\n255\n").into_bytes();
+            pgm.extend_from_slice(&f.pixels);
+            std::fs::write(stem.with_extension("pgm"), pgm).unwrap();
+            std::fs::write(stem.with_extension("txt"), &f.text).unwrap();
+            base += usize::from(plain_rqrr(frame).is_some_and(|d| d.text == f.text));
+            let mut d = FrameDecoder::new();
+            let mut read = false;
+            for _ in 0..FRAMES_PER_CYCLE {
+                let t = Instant::now();
+                let got = d.decode(frame);
+                slowest = slowest.max(t.elapsed().as_secs_f64() * 1e3);
+                if got.is_some_and(|g| g.text == f.text) {
+                    read = true;
+                    break;
+                }
+            }
+            ok += usize::from(read);
+            total += 1;
+        }
+        (all_ok, all_base, all_total) = (all_ok + ok, all_base + base, all_total + total);
+        rows.push((condition, base, ok, total, slowest));
+    }
+    let reference: Option<std::collections::BTreeMap<String, (usize, usize)>> = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/zxing_reference.py"))
+        .arg(&dir)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| {
+            let text = String::from_utf8(o.stdout).ok()?;
+            // {"defocus blur": [19, 20], ...}
+            let mut map = std::collections::BTreeMap::new();
+            for part in text.trim().trim_matches(|c| c == '{' || c == '}').split("], ") {
+                let (k, v) = part.split_once(": [")?;
+                let (a, b) = v.trim_end_matches(']').split_once(", ")?;
+                map.insert(k.trim_matches('"').to_string(), (a.parse().ok()?, b.parse().ok()?));
+            }
+            Some(map)
+        });
+    let _ = std::fs::remove_dir_all(&dir);
+    let zx = |c: &str| {
+        reference
+            .as_ref()
+            .and_then(|r| r.get(c))
+            .map_or_else(|| "not installed".to_string(), |(a, b)| format!("{a}/{b}"))
+    };
+    let mut lines = Vec::new();
+    for (c, base, ok, total, slowest) in &rows {
+        println!("{c}: {ok}/{total} (plain rqrr {base}/{total}, zxing-cpp {}), slowest frame {slowest:.1} ms", zx(c));
+        lines.push(format!("| {c} | {base}/{total} | {ok}/{total} | {} | {slowest:.1} |", zx(c)));
+    }
+    let zx_total = reference.as_ref().map_or_else(
+        || "not installed".to_string(),
+        |r| {
+            let (a, b) = r.values().fold((0, 0), |(x, y), (a, b)| (x + a, y + b));
+            format!("{a}/{b}")
+        },
+    );
+    let level = if hard { "harsher level" } else { "standard level" };
+    println!("{level}: TOTAL {all_ok}/{all_total} (plain rqrr {all_base}/{all_total}, zxing-cpp {zx_total})");
+    lines.push(format!("| **all** | {all_base}/{all_total} | {all_ok}/{all_total} | {zx_total} | |"));
+    format!(
+        "{}:\n\n| condition | before | after | zxing-cpp | slowest frame ms |\n|---|---|---|---|---|\n{}\n",
+        if hard {
+            "The harsher level (a longer shake, darker and noisier, small and blurred)"
+        } else {
+            "The standard level"
+        },
+        lines.join("\n")
+    )
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let write = args.iter().any(|a| a == "--write");
+    if args.iter().any(|a| a == "--poor-camera") {
+        std::panic::set_hook(Box::new(|_| {}));
+        return poor_camera_table(write);
+    }
     let verbose = args.iter().any(|a| a == "--verbose");
     // `--baseline`: plain rqrr on one frame, no pipeline (the "before" column).
     let baseline = args.iter().any(|a| a == "--baseline");
     let Some(dir) = args.iter().find(|a| !a.starts_with("--")).map(PathBuf::from) else {
-        eprintln!("usage: decode_bench DIR [--baseline] [--verbose] [--write]");
+        eprintln!("usage: decode_bench DIR [--baseline] [--verbose] [--write] | decode_bench --poor-camera [--write]");
         std::process::exit(2);
     };
     // rqrr assertion failures are caught and counted; keep their messages off the terminal.
