@@ -9,6 +9,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ingia/target}"
 bash scripts/setup.sh wasm trunk browser postgres npm bench
 cargo run --locked --release -p ingia-core --example core_bench
 cargo run --locked --release -p ingia-core --example wire_bench
+# The frame decoder fuzzed from a new seed for 10 minutes (the test command replays a fixed one):
+# a failure prints its seed; INGIA_DECODER_FUZZ_KEEP keeps its image for the regression test.
+INGIA_DECODER_FUZZ_SECS=600 INGIA_DECODER_FUZZ_KEEP="$PWD/crates/ingia-core/tests/data/decoder-faults" \
+  cargo test --locked --release -p ingia-core --test decoder_fuzz -- --nocapture
 # A budget phone's camera: the generated frames, against zxing-cpp on the same frames.
 cargo run --locked --release -p ingia-core --example decode_bench -- --poor-camera --write
 pg_url=$(bash scripts/pg.sh start)

@@ -174,8 +174,12 @@ fn rotate_capstone(cap: &mut CapStone, h0: &Point, hd: &Point) {
 
     /* Rotate the capstone */
     cap.corners.rotate_left(best_idx);
-    cap.c = geometry::Perspective::create(&cap.corners, 7.0, 7.0)
-        .expect("rotated perspective can't fail");
+    // Ingia's patch: degenerate corners (a damaged frame) give no perspective; the capstone keeps
+    // its old one and the grid fails to decode later, instead of an `expect` that aborted the
+    // browser's decoder worker.
+    if let Some(c) = geometry::Perspective::create(&cap.corners, 7.0, 7.0) {
+        cap.c = c;
+    }
 }
 
 //* Try the measure the timing pattern for a given QR code. This does
