@@ -27,3 +27,5 @@ python3 scripts/pwa_size.py "$CARGO_TARGET_DIR/dist-bench"
 # The decoder worker per frame and QR-to-verdict, in Chromium against a real server.
 cargo build --locked --release -p ingia-server
 (cd tests/e2e && INGIA_SERVER_BIN="$CARGO_TARGET_DIR/release/ingia-server" INGIA_DIST="$CARGO_TARGET_DIR/dist-bench" node bench.mjs)
+# A 100,000-ticket event at 4x and 6x CPU on Slow 4G (the DevTools protocol), and a gate's CPU idle and busy.
+(cd tests/e2e && INGIA_SERVER_BIN="$CARGO_TARGET_DIR/release/ingia-server" INGIA_DIST="$CARGO_TARGET_DIR/dist-bench" node scale_bench.mjs)

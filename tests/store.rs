@@ -2,7 +2,7 @@
 //! what the scanner writes before a verdict survives closing and reopening, in order.
 #![cfg(target_arch = "wasm32")]
 
-use ingia::io::store::{Cursors, Pairing, Store, HISTORY_KEEP};
+use ingia::io::store::{Cursors, Download, Pairing, Store, HISTORY_KEEP};
 use ingia_core::sync::Conflict;
 use ingia_core::{
     CheckIn, DeviceId, EventId, GateId, LedgerEntry, Movement, Role, ScanId, ScanResult, Stamp, Standing, TicketId,
@@ -102,8 +102,9 @@ async fn pairing_manifest_and_cursors_round_trip() {
     store.close();
     let store = Store::open(&name).await.unwrap();
     assert_eq!(store.pairing().await.unwrap(), Some(pairing));
-    let back = store.manifest().await.unwrap().unwrap();
+    let (back, deltas) = store.manifest().await.unwrap().unwrap();
     assert_eq!(ingia_core::Manifest::decode(&back).unwrap(), ev.manifest);
+    assert!(deltas.is_empty());
     assert_eq!(store.cursors().await.unwrap(), cursors);
     let learned = LedgerEntry {
         standing: Standing::Accepted { seq: 18 },
@@ -115,6 +116,56 @@ async fn pairing_manifest_and_cursors_round_trip() {
     };
     store.put_ledger(&[learned]).await.unwrap();
     assert_eq!(store.ledger().await.unwrap(), vec![learned]);
+    store.close();
+    Store::destroy(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn deltas_are_kept_after_the_whole_manifest_until_it_is_stored_again() {
+    let name = fresh_name();
+    let store = Store::open(&name).await.unwrap();
+    let whole = vec![7u8; 1_000];
+    let c = |revision| Cursors { revision, seq: 1, synced_at: 2 };
+    store.set_manifest(&whole, c(1)).await.unwrap();
+    // Small deltas are added, not written over the whole; a quarter of the whole asks for it
+    // to be stored again.
+    assert!(!store.add_delta(&[1; 100], c(2)).await.unwrap());
+    assert!(!store.add_delta(&[2; 100], c(3)).await.unwrap());
+    assert!(store.add_delta(&[3; 60], c(4)).await.unwrap());
+    store.close();
+    let store = Store::open(&name).await.unwrap();
+    let (back, deltas) = store.manifest().await.unwrap().unwrap();
+    assert_eq!(back, whole);
+    assert_eq!(deltas, [vec![1; 100], vec![2; 100], vec![3; 60]]);
+    assert_eq!(store.cursors().await.unwrap(), c(4));
+    store.set_manifest(&[9; 10], c(5)).await.unwrap();
+    assert_eq!(store.manifest().await.unwrap(), Some((vec![9; 10], vec![])));
+    store.close();
+    Store::destroy(&name).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_download_is_kept_part_by_part_and_becomes_the_manifest() {
+    let name = fresh_name();
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(store.download().await.unwrap(), None);
+    let start = Download { revision: 4, total: 5, parts: 0, held: 0 };
+    let d = store.keep_download_part(start, &[1, 2]).await.unwrap();
+    let d = store.keep_download_part(d, &[3, 4]).await.unwrap();
+    assert_eq!(d, Download { revision: 4, total: 5, parts: 2, held: 4 });
+    // The app closed: what is kept is still there.
+    store.close();
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(store.download().await.unwrap(), Some(d));
+    let d = store.keep_download_part(d, &[5]).await.unwrap();
+    assert_eq!(store.download_bytes(d).await.unwrap(), [1, 2, 3, 4, 5]);
+    // A new download (another revision) drops the old parts.
+    let again = store.keep_download_part(Download { revision: 6, total: 3, parts: 0, held: 0 }, &[8, 8]).await.unwrap();
+    assert_eq!(store.download_bytes(again).await.unwrap(), [8, 8]);
+    let again = store.keep_download_part(again, &[9]).await.unwrap();
+    store.finish_download(again, &[8, 8, 9], Cursors { revision: 6, seq: 0, synced_at: 1 }).await.unwrap();
+    assert_eq!(store.download().await.unwrap(), None);
+    assert_eq!(store.manifest().await.unwrap(), Some((vec![8, 8, 9], vec![])));
     store.close();
     Store::destroy(&name).await.unwrap();
 }

@@ -455,14 +455,19 @@ impl Gate {
         }
         let delta = ManifestDelta::decode(&reply.body).map_err(|_| NetError::BadAnswer)?;
         if !delta.tickets.is_empty() || delta.revision != revision {
-            let (bytes, cursors) = {
+            let cursors = {
                 let mut s = self.state.borrow_mut();
                 s.manifest.apply(delta).map_err(|_| NetError::BadAnswer)?;
                 let (rev, seq) = s.session.cursors();
                 let synced_at = s.session.last_contact().map_or(0, |t| t.0);
-                (s.manifest.encode(), Cursors { revision: s.manifest.revision.max(rev), seq, synced_at })
+                Cursors { revision: s.manifest.revision.max(rev), seq, synced_at }
             };
-            self.store.set_manifest(&bytes, cursors).await.map_err(|_| NetError::BadAnswer)?;
+            // The delta is kept as it came; the whole manifest is written again only once the
+            // deltas have grown big.
+            if self.store.add_delta(&reply.body, cursors).await.map_err(|_| NetError::BadAnswer)? {
+                let bytes = self.state.borrow().manifest.encode();
+                self.store.set_manifest(&bytes, cursors).await.map_err(|_| NetError::BadAnswer)?;
+            }
         }
         let new_revision = self.state.borrow().manifest.revision;
         // The device's own report for the organizer's list: records not yet synced, its build.

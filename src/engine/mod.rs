@@ -197,6 +197,12 @@ async fn start(path: &str, hash: &str) -> Result<Screen, String> {
     }
     match loaded {
         None => Ok(Screen::NotPaired),
+        // Paired, the event not (all) downloaded yet: the app was closed mid-way; go on from
+        // what is kept.
+        Some(p) if p.manifest.is_none() => {
+            let store = Store::open(DB_NAME).await.map_err(|e| stored(&e))?;
+            download_and_open(&store, p.pairing, false).await
+        }
         Some(p) => open_gate(p).await,
     }
 }
@@ -227,8 +233,8 @@ async fn run_pairing(code: &str) -> Result<Screen, String> {
 /// pairing link is used up), then opens the gate.
 async fn download_and_open(store: &Store, pairing: Pairing, forget_link: bool) -> Result<Screen, String> {
     push(Push::Screen(pairing_step(w().downloading, Some(0.0), forget_link)));
-    let (manifest, cursors) = device::download_manifest(store, &pairing, now_ms(), &|p| {
-        push(Push::Screen(pairing_step(w().downloading, p, false)))
+    let (manifest, cursors) = device::download_manifest(store, &pairing, &now_ms, &|p, paused| {
+        push(Push::Screen(pairing_step(if paused { w().download_paused } else { w().downloading }, Some(p), false)))
     })
     .await
     .map_err(|e| said(&e))?;

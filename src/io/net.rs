@@ -150,12 +150,23 @@ async fn send(
 /// Opens a response that does not end (the live stream, `text/event-stream`): its body to read
 /// chunk by chunk, or the server's error.
 pub async fn open_stream(path: &str, token: &str) -> Result<Body, NetError> {
-    let response = respond("GET", path, Some(token), None, "text/event-stream", None).await?;
+    Ok(open_get(path, token, "text/event-stream").await?.1)
+}
+
+/// GETs an answer to read as it arrives (a big download kept part by part): its headers and
+/// body, or the server's error.
+pub async fn open_get(path: &str, token: &str, accept: &str) -> Result<(Headers, Body), NetError> {
+    let response = respond("GET", path, Some(token), None, accept, None).await?;
     if (200..300).contains(&response.status()) {
-        return Body::of(&response);
+        return Ok((response.headers(), Body::of(&response)?));
     }
     let body = Body::of(&response)?.all(&|_| {}).await?;
     Err(sync_error(&Reply { status: response.status(), headers: response.headers(), body }))
+}
+
+/// A number in an answer's header.
+pub fn header_u64(headers: &Headers, name: &str) -> Option<u64> {
+    headers.get(name).ok().flatten().and_then(|v| v.parse().ok())
 }
 
 /// Whether the browser says it has a network (`navigator.onLine`, in a page or a worker).

@@ -82,6 +82,40 @@ impl Pairing {
     }
 }
 
+/// A first download of the event, kept part by part as it arrives: the manifest `revision` it
+/// is of, its `total` length, how many `parts` are kept and their bytes (`held`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Download {
+    pub revision: u64,
+    pub total: u64,
+    pub parts: u32,
+    pub held: u64,
+}
+
+impl Download {
+    fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.varint(self.revision).varint(self.total).varint(u64::from(self.parts)).varint(self.held);
+        w.into_bytes()
+    }
+}
+
+/// The deltas kept after the whole manifest: how many, their bytes, the whole's bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Deltas {
+    count: u32,
+    bytes: u64,
+    whole: u64,
+}
+
+impl Deltas {
+    fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.varint(u64::from(self.count)).varint(self.bytes).varint(self.whole);
+        w.into_bytes()
+    }
+}
+
 /// Sync cursors: manifest revision and admissions sequence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Cursors {
@@ -168,17 +202,111 @@ impl Store {
         self.kv_put("pairing", &p.encode()).await
     }
 
-    /// The manifest's bytes as downloaded (decode with `ingia_core::Manifest::decode`).
-    pub async fn manifest(&self) -> Result<Option<Vec<u8>>> {
-        self.kv_get("manifest").await
+    /// The manifest as stored: the bytes of its last whole form (decode with
+    /// `ingia_core::Manifest::decode`) and the deltas pulled since, in order (`ManifestDelta`).
+    pub async fn manifest(&self) -> Result<Option<(Vec<u8>, Vec<Vec<u8>>)>> {
+        let Some(whole) = self.kv_get("manifest").await? else { return Ok(None) };
+        let mut deltas = Vec::new();
+        for i in 0..self.deltas().await?.count {
+            deltas.push(self.kv_get(&format!("delta:{i}")).await?.ok_or(StoreError::WrongType)?);
+        }
+        Ok(Some((whole, deltas)))
     }
 
-    /// Stores the manifest and its cursors together, so they never disagree.
+    async fn deltas(&self) -> Result<Deltas> {
+        let Some(b) = self.kv_get("deltas").await? else { return Ok(Deltas::default()) };
+        let mut r = Reader::new(&b);
+        let d = Deltas { count: r.varint_u32()?, bytes: r.varint()?, whole: r.varint()? };
+        r.finish()?;
+        Ok(d)
+    }
+
+    /// Stores the whole manifest and its cursors together, so they never disagree; the deltas
+    /// kept before it are dropped (it holds them).
     pub async fn set_manifest(&self, bytes: &[u8], cursors: Cursors) -> Result<()> {
+        let old = self.deltas().await?.count;
+        let tx = self.db.transaction(&[KV], TransactionMode::ReadWrite)?;
+        put_whole(&tx.store(KV)?, bytes, cursors, old).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Keeps a pulled delta after the stored manifest, with the new cursors, in one transaction:
+    /// a sync writes what changed, not the 4 MB of a festival's manifest. Says whether the deltas
+    /// have grown to a quarter of the whole (or 64 of them): time to store the whole again.
+    pub async fn add_delta(&self, bytes: &[u8], cursors: Cursors) -> Result<bool> {
+        let mut d = self.deltas().await?;
         let tx = self.db.transaction(&[KV], TransactionMode::ReadWrite)?;
         let kv = tx.store(KV)?;
-        kv.put(&bytes_value(bytes), Some(&JsValue::from_str("manifest"))).await?;
+        kv.put(&bytes_value(bytes), Some(&JsValue::from_str(&format!("delta:{}", d.count)))).await?;
+        d.count += 1;
+        d.bytes += bytes.len() as u64;
+        kv.put(&bytes_value(&d.encode()), Some(&JsValue::from_str("deltas"))).await?;
         kv.put(&bytes_value(&encode_cursors(cursors)), Some(&JsValue::from_str("cursors"))).await?;
+        tx.done().await?;
+        Ok(d.bytes * 4 > d.whole || d.count >= 64)
+    }
+
+    /// A first download under way: what has been kept of it so far (it resumes from there after
+    /// a dropped connection or a closed app, never from zero).
+    pub async fn download(&self) -> Result<Option<Download>> {
+        let Some(b) = self.kv_get("download").await? else { return Ok(None) };
+        let mut r = Reader::new(&b);
+        let d = Download { revision: r.varint()?, total: r.varint()?, parts: r.varint_u32()?, held: r.varint()? };
+        r.finish()?;
+        Ok(Some(d))
+    }
+
+    /// Keeps the next part of a download with its new state, in one transaction. A first part
+    /// (`d.parts == 0`) starts a new download: the parts of an older one are dropped.
+    pub async fn keep_download_part(&self, mut d: Download, bytes: &[u8]) -> Result<Download> {
+        let old = if d.parts == 0 { self.download().await?.map_or(0, |o| o.parts) } else { 0 };
+        let tx = self.db.transaction(&[KV], TransactionMode::ReadWrite)?;
+        let kv = tx.store(KV)?;
+        for part in 0..old {
+            kv.delete(JsValue::from_str(&format!("download:{part}"))).await?;
+        }
+        kv.put(&bytes_value(bytes), Some(&JsValue::from_str(&format!("download:{}", d.parts)))).await?;
+        d.parts += 1;
+        d.held += bytes.len() as u64;
+        kv.put(&bytes_value(&d.encode()), Some(&JsValue::from_str("download"))).await?;
+        tx.done().await?;
+        Ok(d)
+    }
+
+    /// The bytes of a download's parts, in order.
+    pub async fn download_bytes(&self, d: Download) -> Result<Vec<u8>> {
+        let mut all = Vec::with_capacity(d.held as usize);
+        for part in 0..d.parts {
+            all.extend(self.kv_get(&format!("download:{part}")).await?.ok_or(StoreError::WrongType)?);
+        }
+        Ok(all)
+    }
+
+    /// Forgets a download (damaged bytes: the next try starts from zero).
+    pub async fn drop_download(&self) -> Result<()> {
+        let parts = self.download().await?.map_or(0, |d| d.parts);
+        let tx = self.db.transaction(&[KV], TransactionMode::ReadWrite)?;
+        let kv = tx.store(KV)?;
+        for part in 0..parts {
+            kv.delete(JsValue::from_str(&format!("download:{part}"))).await?;
+        }
+        kv.delete(JsValue::from_str("download")).await?;
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Stores a finished download as the manifest with its cursors and drops its parts, in one
+    /// transaction.
+    pub async fn finish_download(&self, d: Download, bytes: &[u8], cursors: Cursors) -> Result<()> {
+        let old = self.deltas().await?.count;
+        let tx = self.db.transaction(&[KV], TransactionMode::ReadWrite)?;
+        let kv = tx.store(KV)?;
+        put_whole(&kv, bytes, cursors, old).await?;
+        for part in 0..d.parts {
+            kv.delete(JsValue::from_str(&format!("download:{part}"))).await?;
+        }
+        kv.delete(JsValue::from_str("download")).await?;
         tx.done().await?;
         Ok(())
     }
@@ -334,6 +462,18 @@ impl Store {
         tx.done().await?;
         values.into_iter().map(|v| Ok(WalletTicket::decode(&value_bytes(v)?)?)).collect()
     }
+}
+
+/// Writes the whole manifest and its cursors, and drops the `old` deltas kept before it.
+async fn put_whole(kv: &rexie::Store, bytes: &[u8], cursors: Cursors, old: u32) -> Result<()> {
+    kv.put(&bytes_value(bytes), Some(&JsValue::from_str("manifest"))).await?;
+    kv.put(&bytes_value(&encode_cursors(cursors)), Some(&JsValue::from_str("cursors"))).await?;
+    for i in 0..old {
+        kv.delete(JsValue::from_str(&format!("delta:{i}"))).await?;
+    }
+    let fresh = Deltas { count: 0, bytes: 0, whole: bytes.len() as u64 };
+    kv.put(&bytes_value(&fresh.encode()), Some(&JsValue::from_str("deltas"))).await?;
+    Ok(())
 }
 
 fn encode_cursors(c: Cursors) -> Vec<u8> {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDemo, launchChromium, launchWithCamera, recordVerdicts, verdicts, shellCached, skewClock } from './server.mjs';
-import { writeVideo } from './video.mjs';
+import { writeVideo, liveThenStale } from './video.mjs';
 
 let demo;
 before(async () => {
@@ -90,9 +90,7 @@ test('a gate phone ten minutes behind admits the live code and refuses a two-ste
     await wallet.close();
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-clock-'));
-  const video = await writeVideo(path.join(dir, 'clock.y4m'), [
-    { blank: 1 }, { svg: live, seconds: 1.2 }, { blank: 1.5 }, { svg: stale, seconds: 1.2 }, { blank: 6 },
-  ]);
+  const video = await liveThenStale(path.join(dir, 'clock.y4m'), live, stale);
   const gate = await launchWithCamera(video);
   try {
     const context = await gate.newContext({ permissions: ['camera'] });

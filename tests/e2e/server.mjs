@@ -32,7 +32,9 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, e
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     const listening = new Promise((resolve, reject) => {
       let buf = '';
-      const timer = setTimeout(() => reject(new Error('server did not start in 60 s')), 60_000);
+      // A festival-sized demo issues its tickets first (100,000: minutes in a debug build).
+      const wait = 60_000 + attendees * 5;
+      const timer = setTimeout(() => reject(new Error(`server did not start in ${wait / 1000} s`)), wait);
       child.stdout.on('data', (chunk) => {
         buf += chunk;
         let i;
@@ -109,6 +111,63 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, e
     checkedIn: () => execFileSync(bin, ['--data-dir', dataDir, 'export', link(/event (\d+) with/)], { encoding: 'utf8' })
       .trim().split('\n').slice(1).filter((r) => r.split(',')[4] !== '').length,
     stop: () => server.child.kill(),
+  };
+}
+
+/** A TCP proxy on loopback in front of `base` (a stand-in for the venue's network): it counts
+ * the bytes it carries to the browser, paces them at `bytesPerSec`, and can drop every
+ * connection at a given count (the network dying mid-download), refusing new ones for `downMs`. */
+export async function startProxy(base, { bytesPerSec = 1_000_000 } = {}) {
+  const target = new URL(base);
+  const sockets = new Set();
+  const requests = [];
+  let down = 0;
+  let cutAt = Infinity;
+  let downUntil = 0;
+  let downMs = 0;
+  const cut = () => {
+    cutAt = Infinity;
+    downUntil = Date.now() + downMs;
+    for (const s of sockets) s.destroy();
+    sockets.clear();
+  };
+  const server = net.createServer((client) => {
+    if (Date.now() < downUntil) { client.destroy(); return; }
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(client); sockets.add(upstream);
+    // The request each answer's bytes belong to (one at a time per connection: HTTP/1.1).
+    let current = null;
+    client.on('data', (d) => {
+      const line = d.subarray(0, 200).toString('latin1').match(/^(GET|POST|PUT|DELETE|HEAD) (\S+)/);
+      if (line) { current = { request: `${line[1]} ${line[2]}`, bytes: 0 }; requests.push(current); }
+      upstream.write(d);
+    });
+    // Paced: after each chunk, the upstream waits as long as the chunk takes at the rate.
+    upstream.on('data', (d) => {
+      down += d.length;
+      if (current) current.bytes += d.length;
+      client.write(d);
+      upstream.pause();
+      setTimeout(() => upstream.resume(), (d.length / bytesPerSec) * 1000);
+      if (down >= cutAt) cut();
+    });
+    // The server closing its side (an idle keep-alive) lets what is still buffered for the
+    // browser go first; the browser closing drops the server's side at once.
+    upstream.on('close', () => { sockets.delete(upstream); client.end(); });
+    client.on('close', () => { sockets.delete(client); upstream.destroy(); });
+    for (const s of [client, upstream]) s.on('error', () => {});
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    base: `http://127.0.0.1:${server.address().port}`,
+    /** Bytes carried to the browser so far. */
+    bytes: () => down,
+    /** Every request carried, with the bytes of its answer: `{ request, bytes }`. */
+    requests: () => requests,
+    /** Drops every connection once `n` more bytes have gone to the browser; the network stays
+     * down for `ms`. */
+    dropAfter: (n, ms = 2_000) => { cutAt = down + n; downMs = ms; },
+    close: () => { for (const s of sockets) s.destroy(); server.close(); },
   };
 }
 

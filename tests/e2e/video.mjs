@@ -108,3 +108,9 @@ async function raster({ svg, w, h }) {
   }
   return btoa(bin);
 }
+
+/** A wallet's live code held up, then a code two steps old (a screenshot): the video both the
+ * wallet test and the wrong-clock test play to a gate. */
+export function liveThenStale(file, live, stale) {
+  return writeVideo(file, [{ blank: 1 }, { svg: live, seconds: 1.2 }, { blank: 1.5 }, { svg: stale, seconds: 1.2 }, { blank: 6 }]);
+}

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDemo, launchChromium, launchWithCamera, recordVerdicts, verdicts, shellCached } from './server.mjs';
-import { writeVideo } from './video.mjs';
+import { liveThenStale } from './video.mjs';
 
 let demo;
 before(async () => {
@@ -87,9 +87,7 @@ test('a wallet works offline, changes its code every step, scans green, and a sc
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-wallet-'));
-  const video = await writeVideo(path.join(dir, 'wallet.y4m'), [
-    { blank: 1 }, { svg: live, seconds: 1.2 }, { blank: 1.5 }, { svg: stale, seconds: 1.2 }, { blank: 6 },
-  ]);
+  const video = await liveThenStale(path.join(dir, 'wallet.y4m'), live, stale);
   const gate = await launchWithCamera(video);
   try {
     const context = await gate.newContext({ permissions: ['camera'] });

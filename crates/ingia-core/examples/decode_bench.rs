@@ -13,6 +13,8 @@ use ingia_decoder::{FrameDecoder, Luma, FRAMES_PER_CYCLE};
 mod poor_camera;
 #[path = "support/report.rs"]
 mod report;
+#[path = "support/rng.rs"]
+mod rng;
 
 fn expected(txt: &Path) -> Option<(String, String)> {
     let raw = std::fs::read(txt).ok()?;

@@ -249,6 +249,8 @@ fn reads_text(text: &str) -> bool {
 
 #[path = "../examples/support/poor_camera.rs"]
 mod poor_camera;
+#[path = "../examples/support/rng.rs"]
+mod rng;
 
 /// Live-code ticket texts, as wallets show them.
 fn live_texts(n: u32) -> Vec<String> {

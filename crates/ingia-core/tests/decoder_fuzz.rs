@@ -9,18 +9,9 @@
 
 use ingia_decoder::{FrameDecoder, Luma};
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+#[path = "../examples/support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// A QR of `text` drawn with `module` pixels per module inside a `w`x`h` grey card.
 fn drawn(text: &str, module: usize, w: usize, h: usize, rng: &mut Rng) -> Vec<u8> {

@@ -361,6 +361,12 @@ struct Since {
     pending: Option<u32>,
     #[serde(default)]
     build: Option<String>,
+    /// A full download resumed (`since=0` only): the bytes already held, of the manifest at
+    /// `revision`.
+    #[serde(default)]
+    from: Option<u64>,
+    #[serde(default)]
+    revision: Option<u64>,
 }
 
 async fn manifest(
@@ -378,12 +384,32 @@ async fn manifest(
         events::ManifestForm::for_role(auth.role),
     )
     .await?;
-    let bytes = delta.encode();
+    let mut bytes = delta.encode();
     let len = bytes.len();
+    // A download resumed where the connection dropped: the rest of the same bytes (the encoding
+    // of one revision in one form is the same every time), or all of them again from 0 when the
+    // manifest has moved on since (the answer's `x-ingia-from` says which).
+    let from = match (q.from, q.revision) {
+        (None, None) => 0,
+        (Some(from), Some(revision)) if q.since == 0 => {
+            if from > len as u64 {
+                return Err(Error::BadRequest("`from` is past the end of the manifest".into()));
+            }
+            if revision == delta.revision {
+                from as usize
+            } else {
+                0
+            }
+        }
+        _ => return Err(Error::BadRequest("`from` and `revision` go together, with `since=0`".into())),
+    };
+    bytes.drain(..from);
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
-    // The uncompressed length, for the device's progress bar (Content-Length is the gzip size).
+    // The whole manifest's uncompressed length, for the device's progress bar (Content-Length is
+    // the gzip size of this part).
     h.insert("x-ingia-length", HeaderValue::from(len));
+    h.insert("x-ingia-from", HeaderValue::from(from));
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
     h.insert("x-ingia-revision", HeaderValue::from(delta.revision));
     // The gate the device scans at now (an organizer may have moved it).

@@ -358,7 +358,7 @@ async fn run(cli: Cli) -> Result<()> {
             let keys = keys(&cli, &db, master).await?;
             let out = out.clone().unwrap_or_else(|| cli.data_dir.join(format!("tickets-{}", event.0)));
             let issued = tickets::issue_pending(&db, &keys, event).await?;
-            write_tickets(&out, &issued, base_url)?;
+            write_tickets(&out, &issued, base_url, usize::MAX)?;
             println!("issued {} tickets; QR codes and the delivery list are in {}", issued.len(), out.display());
         }
         Command::Tickets(TicketsCmd::Status { event, ticket, status }) => {
@@ -480,15 +480,19 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     f.write_all(bytes).map_err(|e| Error::BadRequest(format!("cannot write {}: {e}", path.display())))
 }
 
-fn write_tickets(out: &Path, issued: &[tickets::IssuedTicket], base_url: &str) -> Result<()> {
+/// Writes the delivery list (every ticket's PIN and wallet link) and the printable codes of the
+/// first `printable` tickets as SVG files, into `out`.
+fn write_tickets(out: &Path, issued: &[tickets::IssuedTicket], base_url: &str, printable: usize) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| Error::BadRequest(format!("cannot create {}: {e}", out.display())))?;
     let mut list = csv::Writer::from_writer(Vec::new());
     let csv_err = |e: csv::Error| Error::Internal(format!("csv: {e}"));
     list.write_record(["ticket", "holder", "email", "pin", "wallet_link", "printable_qr"]).map_err(csv_err)?;
-    for t in issued {
-        let svg = format!("ticket-{:06}.svg", t.id.0);
-        // A printable ticket admits whoever holds it: owner-only, like the delivery list.
-        write_private(&out.join(&svg), ingia_server::util::qr_svg(&t.credential).as_bytes())?;
+    for (i, t) in issued.iter().enumerate() {
+        let svg = if i < printable { format!("ticket-{:06}.svg", t.id.0) } else { String::new() };
+        if !svg.is_empty() {
+            // A printable ticket admits whoever holds it: owner-only, like the delivery list.
+            write_private(&out.join(&svg), ingia_server::util::qr_svg(&t.credential).as_bytes())?;
+        }
         let link = format!("{}/wallet#{}", base_url.trim_end_matches('/'), t.wallet_token);
         let (holder, email) = (spreadsheet_safe(t.holder.clone()), spreadsheet_safe(t.email.clone()));
         list.write_record([t.id.0.to_string(), holder, email, t.pin.to_string(), link, svg]).map_err(csv_err)?;
@@ -572,6 +576,8 @@ async fn serve(db: Db, keys: Keys, args: &ServeArgs) -> Result<()> {
 
 /// Demo attendees with a phone number: their ticket SMS is printed by the console driver.
 const DEMO_PHONES: usize = 5;
+/// How many printable codes the demo writes.
+const DEMO_PRINTABLE: usize = 1_000;
 
 async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     // The demo texts through the console driver unless told otherwise, so SMS check-in can be
@@ -629,7 +635,8 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     attendees::import_csv(&db, event.id, csv.as_bytes(), false).await?;
     let issued = tickets::issue_pending(&db, &keys, event.id).await?;
     let out = cli.data_dir.join("tickets");
-    write_tickets(&out, &issued, &base)?;
+    // A big demo (a festival's 100,000) prints the first thousand: enough to try, not 100,000 files.
+    write_tickets(&out, &issued, &base, DEMO_PRINTABLE)?;
     let mut pairings = Vec::new();
     for (gate, role) in [
         ("Main gate", Role::Steward),
@@ -651,7 +658,11 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     println!("  dashboard: {base}/dashboard#{}", event.organizer_token);
     println!("  console (owner link, one use): {}", ingia_server::console::invite_link(&base, &owner_code));
     println!("  live dashboard (once signed in to the console): {base}/console/events/{}/live", event.id.0);
-    println!("  printable tickets and every wallet link: {}", out.display());
+    println!(
+        "  printable tickets (the first {}) and every wallet link: {}",
+        DEMO_PRINTABLE.min(issued.len()),
+        out.display()
+    );
     // The first attendee is General and has the first demo number (sample_attendees_csv).
     if let Some(t) = issued.first() {
         println!(

@@ -173,6 +173,20 @@ async fn manifest_deltas_decide_offline_exactly_as_issued() {
     assert_eq!(status, StatusCode::OK);
     let mut manifest = Manifest::decode(&bytes).unwrap();
     assert_eq!(manifest.ticket_count(), 12);
+    // A download cut short resumes: the rest of the same bytes, from where the phone stopped.
+    let resume = |from: usize, revision: u64| format!("/api/manifest?since=0&from={from}&revision={revision}");
+    let (status, rest) = call_raw(&r, "GET", &resume(100, manifest.revision), Some(&t), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rest, bytes[100..]);
+    let (_, none) = call_raw(&r, "GET", &resume(bytes.len(), manifest.revision), Some(&t), None).await;
+    assert!(none.is_empty());
+    for bad in [
+        resume(bytes.len() + 1, manifest.revision),
+        "/api/manifest?since=0&from=3".to_string(),
+        format!("/api/manifest?since={}&from=3&revision={}", manifest.revision, manifest.revision),
+    ] {
+        assert_eq!(call_raw(&r, "GET", &bad, Some(&t), None).await.0, StatusCode::BAD_REQUEST, "{bad}");
+    }
     // A real token, as the attendee's wallet shows it, admits offline against this manifest.
     let ticket = &a.tickets[0];
     let entry = manifest.ticket(ticket.id).unwrap().clone();
@@ -193,7 +207,13 @@ async fn manifest_deltas_decide_offline_exactly_as_issued() {
     let (_, bytes) = call_raw(&r, "GET", &format!("/api/manifest?since={}", manifest.revision), Some(&t), None).await;
     let delta = ManifestDelta::decode(&bytes).unwrap();
     assert_eq!(delta.tickets.len(), 1);
+    // A download resumed from bytes of the older revision starts again from zero, whole.
+    let (_, again) = call_raw(&r, "GET", &resume(100, manifest.revision), Some(&t), None).await;
+    let old_revision = manifest.revision;
     manifest.apply(delta).unwrap();
+    let whole = Manifest::decode(&again).unwrap();
+    assert!(whole.revision > old_revision);
+    assert_eq!(whole.ticket(ticket.id).unwrap().status, TicketStatus::Revoked);
     assert!(!validate(&scan, &manifest, &Ledger::new(), MAIN, now).is_admit());
     // The wallet link gives the holder everything needed offline, and nothing else.
     let (status, w) = call(&r, "POST", "/api/wallet", None, Some(json!({"token": ticket.wallet_token}))).await;

@@ -2,34 +2,18 @@
 //! and noisy, inverted (a wallet through Chrome's forced dark mode), small and far, each over a
 //! set of real live-code tickets at varied positions. 480x480: the scan box the page crops.
 //! Shared by tests/decode.rs (the floor) and examples/decode_bench.rs (the table, and the same
-//! frames for zxing-cpp's reference rate).
+//! frames for zxing-cpp's reference rate), each with `support/rng.rs` included beside it as `rng`.
 
 pub const SIDE: usize = 480;
 /// Frames per condition.
 pub const PER_CONDITION: usize = 20;
 
+use super::rng::Rng;
+
 pub struct Frame {
     pub condition: &'static str,
     pub text: String,
     pub pixels: Vec<u8>,
-}
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    /// Roughly normal noise (sum of four uniforms), standard deviation about `sigma`.
-    fn noise(&mut self, sigma: f32) -> f32 {
-        let s: f32 = (0..4).map(|_| (self.next() % 1000) as f32 / 1000.0 - 0.5).sum();
-        s * sigma * 1.73
-    }
 }
 
 /// The ticket QR (as the wallet shows it: EC level M) drawn with `module` px, dark on light.

@@ -53,6 +53,7 @@ pub const WORDS: Words = Words {
     no_randomness: "ይህ አሳሽ ደህንነቱ የተጠበቀ የዘፈቀደ ቁጥር አይሰጥም፦ Chromeን ያዘምኑ።",
     pairing_busy: "በዚህ ኔትወርክ ብዙ ስልኮች እየተገናኙ ነው፦ ከጥቂት ሰከንዶች በኋላ እንደገና እንሞክራለን…",
     downloading: "ዝግጅቱን በማውረድ ላይ…",
+    download_paused: "ግንኙነቱ ተቋርጧል፦ ሲመለስ ማውረዱ ከዚህ ይቀጥላል…",
     pairing_link_incomplete: "ይህ የማገናኛ አገናኝ ያልተሟላ ነው። ከተቆጣጣሪዎ አዲስ ይጠይቁ።",
     no_event_yet: "ይህ መሣሪያ ገና ዝግጅት የለውም።",
     event_kept_long_enough: "ዝግጅቱ አልቋል፦ አዘጋጁ እንዳዘዘው ይህ ስልክ የያዘውን ሁሉ ሰርዟል።",

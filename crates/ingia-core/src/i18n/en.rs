@@ -52,6 +52,7 @@ pub const WORDS: Words = Words {
     no_randomness: "This browser gives no secure random numbers: update Chrome.",
     pairing_busy: "Many phones are pairing on this network: trying again in a few seconds…",
     downloading: "Downloading the event…",
+    download_paused: "The connection dropped: the download goes on from here when it is back…",
     pairing_link_incomplete: "This pairing link is incomplete. Ask your supervisor for a new one.",
     no_event_yet: "This device has no event yet.",
     event_kept_long_enough: "The event is over: this phone has deleted everything it held of it, as the organizer set.",

@@ -52,6 +52,7 @@ pub const WORDS: Words = Words {
     no_randomness: "Ce navigateur ne donne pas de nombres aléatoires sûrs : mettez Chrome à jour.",
     pairing_busy: "Beaucoup de téléphones s'associent sur ce réseau : nouvel essai dans quelques secondes…",
     downloading: "Téléchargement de l'événement…",
+    download_paused: "La connexion est coupée : le téléchargement reprendra d'ici dès son retour…",
     pairing_link_incomplete: "Ce lien d'association est incomplet. Demandez-en un nouveau à votre superviseur.",
     no_event_yet: "Cet appareil n'a pas encore d'événement.",
     event_kept_long_enough:

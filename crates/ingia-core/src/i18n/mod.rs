@@ -314,6 +314,7 @@ catalogue! {
         no_randomness: text,
         pairing_busy: text,
         downloading: text,
+        download_paused: text,
         pairing_link_incomplete: text,
         no_event_yet: text,
         event_kept_long_enough: text,

@@ -54,6 +54,7 @@ pub const WORDS: Words = Words {
     no_randomness: "Este navegador não dá números aleatórios seguros: atualize o Chrome.",
     pairing_busy: "Muitos telemóveis a ligar nesta rede: nova tentativa em poucos segundos…",
     downloading: "A descarregar o evento…",
+    download_paused: "A ligação caiu: o descarregamento continua daqui quando voltar…",
     pairing_link_incomplete: "Este link de ligação está incompleto. Peça um novo ao seu supervisor.",
     no_event_yet: "Este aparelho ainda não tem evento.",
     event_kept_long_enough:

@@ -52,6 +52,7 @@ pub const WORDS: Words = Words {
     no_randomness: "Kivinjari hiki hakitoi namba salama za nasibu: sasisha Chrome.",
     pairing_busy: "Simu nyingi zinaunganishwa kwenye mtandao huu: tunajaribu tena baada ya sekunde chache…",
     downloading: "Kupakua tukio…",
+    download_paused: "Muunganisho umekatika: upakuaji utaendelea kutoka hapa utakaporudi…",
     pairing_link_incomplete: "Kiungo hiki cha kuunganisha hakijakamilika. Mwombe msimamizi wako kipya.",
     no_event_yet: "Kifaa hiki bado hakina tukio.",
     event_kept_long_enough: "Tukio limekwisha: simu hii imefuta kila kitu ilichokuwa nacho cha tukio, kama mwandalizi alivyoweka.",
