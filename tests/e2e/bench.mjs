@@ -7,28 +7,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startDemo, launchChromium, launchWithCamera, recordVerdicts, verdicts, shellCached } from './server.mjs';
+import { machine, writeSection } from './bench_report.mjs';
 import { writeVideo, FPS } from './video.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-function machine() {
-  const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
-  return `${os.cpus().length} cores, ${cpu}`;
-}
-
-function writeSection(name, body) {
-  const file = path.join(root, 'docs/benchmarks.md');
-  const doc = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = `<!-- bench:${name}:start -->`;
-  const end = `<!-- bench:${name}:end -->`;
-  const block = `${start}\n${body}${end}`;
-  const s = doc.indexOf(start);
-  const e = doc.indexOf(end);
-  fs.writeFileSync(file, s >= 0 && e > s ? doc.slice(0, s) + block + doc.slice(e + end.length) : `${doc.trimEnd()}\n\n${block}\n`);
-  console.log(`wrote section '${name}' of ${file}`);
-}
 
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -16,11 +16,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startDemo, startProxy, launchChromium, openSheet, closeSheet, shellCached } from './server.mjs';
+import { machine, writeSection } from './bench_report.mjs';
 import { writeVideo } from './video.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TICKETS = Number(process.env.INGIA_BENCH_TICKETS ?? 100_000);
 // DevTools' "Slow 4G" preset (Chrome 125+): 1.6 Mbit/s down, 750 kbit/s up, 562.5 ms latency,
 // each throughput times the 0.9 DevTools applies.
@@ -34,23 +33,6 @@ const PROFILES = [4, 6].flatMap((rate) => [{ rate, how: 'devtools' }, { rate, ho
   .filter((p) => !process.env.INGIA_BENCH_ONLY || process.env.INGIA_BENCH_ONLY === `${p.how}${p.rate}`);
 const step = (what) => console.log(`${new Date().toISOString().slice(11, 19)} ${what}`);
 const CGROUP = '/sys/fs/cgroup/cpu';
-
-function machine() {
-  const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
-  return `${os.cpus().length} cores, ${cpu}`;
-}
-
-function writeSection(name, body) {
-  const file = path.join(root, 'docs/benchmarks.md');
-  const doc = fs.readFileSync(file, 'utf8');
-  const start = `<!-- bench:${name}:start -->`;
-  const end = `<!-- bench:${name}:end -->`;
-  const block = `${start}\n${body}${end}`;
-  const s = doc.indexOf(start);
-  const e = doc.indexOf(end);
-  fs.writeFileSync(file, s >= 0 && e > s ? doc.slice(0, s) + block + doc.slice(e + end.length) : `${doc.trimEnd()}\n\n${block}\n`);
-  console.log(`wrote section '${name}' of ${file}`);
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const max = (xs) => Math.max(...xs);
