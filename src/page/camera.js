@@ -11,9 +11,12 @@ const KEEP = 240;         // timings kept for the diagnostics (about 8 s at 30 f
 // Battery: with no code read and nothing moving in the scan box for IDLE_AFTER_MS, the pump
 // decodes only every IDLE_EVERY_MS; a cheap difference of tiny copies of the scan box (THUMB
 // pixels a side, compared frame to frame) brings it back to every frame the moment something
-// moves, so a code held up is read as fast as ever.
+// moves, so a code held up is read as fast as ever. While idle the camera track itself is held to
+// IDLE_FPS (Chrome drops the other frames before they reach the page), so the video is neither
+// composited nor compared 30 times a second; the first movement asks for the full rate again.
 const IDLE_AFTER_MS = 8000;
-const IDLE_EVERY_MS = 250;
+const IDLE_EVERY_MS = 350;
+const IDLE_FPS = 5;
 const THUMB = 24;
 const MOTION = 12;        // mean absolute difference of the tiny copies (0-255) that is movement
 
@@ -111,6 +114,7 @@ export class Camera {
       const video = this.deviceId ? { deviceId: { exact: this.deviceId } } : { facingMode: { ideal: this.facing } };
       video.width = { ideal: 1280 };
       video.height = { ideal: 720 };
+      this.constraints = video;
       stream = await navigator.mediaDevices.getUserMedia({ video, audio: false });
     } catch (e) {
       this.opening = false;
@@ -122,6 +126,7 @@ export class Camera {
       return;
     }
     this.stream = stream;
+    this.slowed = false;
     const track = stream.getVideoTracks()[0];
     this.currentDeviceId = track.getSettings?.().deviceId || null;
     this.video.muted = true;
@@ -148,38 +153,53 @@ export class Camera {
       if (this.stream !== stream) return;
       this.schedule(tick);
       if (this.inFlight || !this.ready || this.video.readyState < 2) return;
-      if (this.resting(performance.now())) return;
-      this.grab();
+      const now = performance.now();
+      if (now - this.activeAt <= IDLE_AFTER_MS) return this.grab(false);
+      // At rest: every frame is compared with the last; one every IDLE_EVERY_MS is decoded, its
+      // crop drawn once for both.
+      this.stats.idle = true;
+      this.slow(true);
+      const due = now - this.lastGrab >= IDLE_EVERY_MS;
+      const drawn = due && this.draw();
+      if (this.moved(drawn)) this.wake(now);
+      else if (!due) return void this.stats.skipped++;
+      this.grab(drawn);
     };
     this.schedule(tick);
   }
 
-  // Whether this frame is skipped: the gate has been idle a while, nothing moved, and the last
-  // decode was under IDLE_EVERY_MS ago.
-  resting(now) {
-    if (now - this.activeAt <= IDLE_AFTER_MS) return false;
-    if (this.moved()) {
-      this.activeAt = this.wokeAt = now;
-      this.prevThumb = null; // the next rest compares against what it sees then
-      this.stats.wakes++;
-      this.stats.idle = false;
-      return false;
-    }
-    this.stats.idle = true;
-    if (now - this.lastGrab >= IDLE_EVERY_MS) return false;
-    this.stats.skipped++;
-    return true;
+  // Something moved in the scan box: full rate again, and the time it takes to read a code.
+  wake(now) {
+    this.activeAt = this.wokeAt = now;
+    this.prevThumb = null; // the next rest compares against what it sees then
+    this.stats.wakes++;
+    this.stats.idle = false;
+    this.slow(false);
   }
 
-  moved() {
+  // Holds the camera track to IDLE_FPS (on) or gives it its full rate back (off). A camera that
+  // refuses is left as it is: the pump's own skipping still saves the decodes.
+  slow(on) {
+    if (this.slowed === on) return;
+    this.slowed = on;
+    const track = this.stream?.getVideoTracks()[0];
+    const frameRate = on ? { max: IDLE_FPS } : undefined;
+    track?.applyConstraints({ ...this.constraints, ...(frameRate && { frameRate }) }).catch(() => {});
+  }
+
+  // Whether the scan box changed since the last look: from the crop just drawn (`drawn`), else
+  // from the video (the scan box straight into the tiny copy).
+  moved(drawn) {
     if (!this.thumb) {
       this.thumb = Object.assign(document.createElement('canvas'), { width: THUMB, height: THUMB });
       this.thumbCtx = this.thumb.getContext('2d', { willReadFrequently: true });
     }
-    const vw = this.video.videoWidth;
-    const vh = this.video.videoHeight;
-    const side = Math.round(Math.min(vw, vh) * BOX);
-    this.thumbCtx.drawImage(this.video, (vw - side) >> 1, (vh - side) >> 1, side, side, 0, 0, THUMB, THUMB);
+    if (drawn) {
+      this.thumbCtx.drawImage(this.canvas, 0, 0, THUMB, THUMB);
+    } else {
+      const [x, y, side] = this.scanBox();
+      this.thumbCtx.drawImage(this.video, x, y, side, side, 0, 0, THUMB, THUMB);
+    }
     const px = this.thumbCtx.getImageData(0, 0, THUMB, THUMB).data;
     const prev = this.prevThumb;
     this.prevThumb = px;
@@ -189,21 +209,36 @@ export class Camera {
     return sum / (THUMB * THUMB) > MOTION;
   }
 
+  // The scan box in video pixels: left, top, side.
+  scanBox() {
+    const vw = this.video.videoWidth;
+    const vh = this.video.videoHeight;
+    const side = Math.round(Math.min(vw, vh) * BOX);
+    return [(vw - side) >> 1, (vh - side) >> 1, side];
+  }
+
+  // The scan box drawn into the decode canvas (scaled down to MAX_SIDE); false before the video
+  // has a size.
+  draw() {
+    if (!this.video.videoWidth || !this.video.videoHeight) return false;
+    const [x, y, side] = this.scanBox();
+    const out = Math.min(side, MAX_SIDE);
+    if (this.canvas.width !== out) this.canvas.width = this.canvas.height = out;
+    this.ctx.drawImage(this.video, x, y, side, side, 0, 0, out, out);
+    return true;
+  }
+
   schedule(f) {
     if (this.video.requestVideoFrameCallback) this.video.requestVideoFrameCallback(() => f());
     else requestAnimationFrame(f);
   }
 
-  async grab() {
-    const vw = this.video.videoWidth;
-    const vh = this.video.videoHeight;
-    if (!vw || !vh) return;
-    const side = Math.round(Math.min(vw, vh) * BOX);
-    const out = Math.min(side, MAX_SIDE);
-    if (this.canvas.width !== out) this.canvas.width = this.canvas.height = out;
+  // Sends the scan box to the decoder (`drawn`: already in the canvas).
+  async grab(drawn) {
     const captured = performance.now();
+    if (!drawn && !this.draw()) return;
+    const out = this.canvas.width;
     this.lastGrab = captured;
-    this.ctx.drawImage(this.video, (vw - side) >> 1, (vh - side) >> 1, side, side, 0, 0, out, out);
     this.stats.frames++;
     const id = this.nextId++;
     this.inFlight = { id, captured };
@@ -269,6 +304,8 @@ export class Camera {
     if (this.wokeAt !== undefined && now - this.wokeAt < 2000) push(this.stats.wakeToCodeMs, now - this.wokeAt);
     this.wokeAt = undefined;
     this.activeAt = now;
+    this.stats.idle = false;
+    this.slow(false);
     this.onCode(text);
   }
 }

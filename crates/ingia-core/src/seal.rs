@@ -63,20 +63,47 @@ fn open(key: &[u8; 32], sealed: &[u8]) -> Option<Vec<u8>> {
     Some(plain)
 }
 
-/// PBKDF2-HMAC-SHA-256 (RFC 8018) for one 32-byte block: the keyed HMAC state is cloned per
-/// round, so a round is two compressions. (The `pbkdf2` crate's generic code cost the gate
-/// engine kilobytes for these few lines.)
+/// PBKDF2-HMAC-SHA-256 (RFC 8018) for one 32-byte block. Every round after the first hashes a
+/// 32-byte value, so each of its two HMAC hashes is one padded SHA-256 block compressed from the
+/// key's precomputed inner or outer state: two `compress256` calls a round and nothing else. (The
+/// `pbkdf2` crate's generic code cost the gate engine kilobytes; `Hmac`'s, state clones and
+/// buffers a round, made a PIN entry several times slower in the size-optimised engine.)
 fn pbkdf2_block(password: &[u8], salt: &[u8], rounds: u32) -> [u8; 32] {
-    let keyed = <HmacSha256 as Mac>::new_from_slice(password).expect("HMAC takes any key length");
-    let mut m = keyed.clone();
-    m.update(salt);
-    m.update(&1u32.to_be_bytes());
-    let mut u: [u8; 32] = m.finalize().into_bytes().into();
+    use sha2::digest::generic_array::GenericArray;
+    use sha2::Digest;
+    // FIPS 180-4's initial SHA-256 state.
+    const H0: [u32; 8] =
+        [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+    let mut key = [0u8; 64];
+    if password.len() > 64 {
+        key[..32].copy_from_slice(&Sha256::digest(password));
+    } else {
+        key[..password.len()].copy_from_slice(password);
+    }
+    let keyed = |pad: u8| {
+        let mut state = H0;
+        let block = key.map(|b| b ^ pad);
+        sha2::compress256(&mut state, &[GenericArray::from(block)]);
+        state
+    };
+    let (inner, outer) = (keyed(0x36), keyed(0x5c));
+    let mut u = mac(password, &[salt, &1u32.to_be_bytes()]);
     let mut out = u;
+    // One block: the 32-byte message, the 0x80 marker, and the bit length of key block + message.
+    let mut block = [0u8; 64];
+    block[32] = 0x80;
+    block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
+    let hash = |from: [u32; 8], message: &[u8; 32], block: &mut [u8; 64]| {
+        block[..32].copy_from_slice(message);
+        let mut state = from;
+        sha2::compress256(&mut state, &[GenericArray::from(*block)]);
+        let mut digest = [0u8; 32];
+        digest.chunks_exact_mut(4).zip(state).for_each(|(d, w)| d.copy_from_slice(&w.to_be_bytes()));
+        digest
+    };
     for _ in 1..rounds {
-        let mut m = keyed.clone();
-        m.update(&u);
-        u = m.finalize().into_bytes().into();
+        let inside = hash(inner, &u, &mut block);
+        u = hash(outer, &inside, &mut block);
         out.iter_mut().zip(u).for_each(|(o, x)| *o ^= x);
     }
     out
@@ -174,6 +201,11 @@ mod tests {
         assert_eq!(
             hex(pbkdf2_block(b"Password", b"NaCl", 1024)),
             "792e6e274ab8031c930b01e2f40fd78964b58bba762ec1fd52c1f26ff03a321f"
+        );
+        // A password longer than SHA-256's block is hashed into the key first (RFC 2104).
+        assert_eq!(
+            hex(pbkdf2_block(&[b'k'; 65], b"salt", 2)),
+            "ddff3f4befbd87f443c0d32abcea246f26aa533be46caa8829e6dba1e8566728"
         );
     }
 

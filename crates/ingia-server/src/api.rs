@@ -54,6 +54,8 @@ pub struct AppState {
     pub sms_callback_secret: Option<String>,
     /// The shortcode attendees text CHECKIN to (INGIA_SMS_SHORTCODE).
     pub sms_shortcode: Option<String>,
+    /// This instance's Prometheus metrics (`crate::ops`).
+    pub metrics: Arc<crate::ops::Metrics>,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
             mail: false,
             sms_callback_secret: None,
             sms_shortcode: None,
+            metrics: Arc::new(crate::ops::Metrics::new(None)),
         }
     }
 
@@ -95,6 +98,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/conflicts", get(conflicts))
         .route("/api/devices/annul", post(annul))
         .route("/dashboard", get(dashboard))
+        .route("/healthz", get(crate::ops::healthz))
+        .route("/readyz", get(crate::ops::readyz))
+        .route("/metrics", get(crate::ops::metrics))
         .merge(crate::shop::routes())
         .route("/api/v1/sms/{secret}/inbound", post(crate::sms::inbound::inbound_sms))
         .route("/api/v1/sms/{secret}/ussd", post(crate::sms::inbound::ussd))
@@ -528,6 +534,7 @@ async fn sync_checkins(
     Device(auth): Device,
     req: SyncBody,
 ) -> Result<Response> {
+    let started = std::time::Instant::now();
     limit(&state, format!("device:{}:sync", auth.device), ratelimit::SYNC_PER_DEVICE)?;
     limit(&state, format!("ip:{}:sync", addr.ip()), ratelimit::SYNC_PER_IP)?;
     if req.records.len() > MAX_BATCH {
@@ -558,6 +565,7 @@ async fn sync_checkins(
         results.push(checkins::submit(&state.db, &state.keys.master, &auth, r, now).await?);
     }
     let server_time = now_ms();
+    state.metrics.synced(&results, started);
     if req.binary {
         return Ok(binary(exchange::encode_results(UnixMillis(server_time), &results)));
     }

@@ -17,6 +17,7 @@ pub mod listen;
 pub mod live;
 pub mod loopback;
 pub mod mail;
+pub mod ops;
 pub mod ratelimit;
 pub mod secrets;
 pub mod shop;

@@ -18,7 +18,12 @@ use tower::ServiceExt;
 /// may sit idle).
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish.
+/// How long a stopping server waits for its requests in flight (a live stream never ends by
+/// itself: it is cut at this deadline, and its gate reconnects to another instance or later).
+pub const DRAIN: Duration = Duration::from_secs(5);
+
+/// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets the
+/// requests in flight finish (at most [`DRAIN`]) and returns.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -26,6 +31,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // Each connection holds a sender; the channel closes when the last one ends.
+    let (open_tx, mut open_rx) = tokio::sync::mpsc::channel::<()>(1);
     tokio::pin!(shutdown);
     loop {
         let (stream, addr) = tokio::select! {
@@ -45,7 +52,9 @@ pub async fn serve(
             req.map(axum::body::Body::new)
         });
         let mut stop = stop_rx.clone();
+        let open = open_tx.clone();
         tokio::spawn(async move {
+            let _open = open;
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder.timer(TokioTimer::new()).header_read_timeout(header_timeout);
             let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
@@ -59,6 +68,11 @@ pub async fn serve(
             }
         });
     }
+    drop(listener);
     let _ = stop_tx.send(true);
+    drop(open_tx);
+    if tokio::time::timeout(DRAIN, open_rx.recv()).await.is_err() {
+        tracing::warn!("stopping: requests still open after {} s were cut", DRAIN.as_secs());
+    }
     Ok(())
 }

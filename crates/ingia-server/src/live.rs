@@ -100,6 +100,11 @@ impl Hub {
         self.bell.subscribe()
     }
 
+    /// Live streams open in this process (gates' and dashboards').
+    pub fn streams(&self) -> usize {
+        self.bell.receiver_count()
+    }
+
     /// The rings so far (a read made after ring N is current until ring N + 1).
     pub fn rings(&self) -> u64 {
         self.rings.load(Ordering::SeqCst)

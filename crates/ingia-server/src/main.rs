@@ -236,13 +236,25 @@ struct ServeArgs {
     /// /delivery): at least 24 characters. Without it the callbacks are off.
     #[arg(long, env = "INGIA_SMS_CALLBACK_SECRET", hide_env_values = true)]
     sms_callback_secret: Option<String>,
+    /// The bearer token a Prometheus scraper on another machine sends to /metrics; without it
+    /// /metrics answers this machine only.
+    #[arg(long, env = "INGIA_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
 }
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
+    // Logs on stderr: text, or one JSON object per line for a log collector (INGIA_LOG_FORMAT).
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match std::env::var("INGIA_LOG_FORMAT").as_deref() {
+        Ok("json") => logs.json().init(),
+        Ok("text") | Err(_) => logs.init(),
+        Ok(other) => {
+            eprintln!("error: INGIA_LOG_FORMAT `{other}`: use text or json");
+            return std::process::ExitCode::from(2);
+        }
+    }
     let cli = Cli::parse();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match rt.block_on(run(cli)) {
@@ -445,7 +457,10 @@ async fn run(cli: Cli) -> Result<()> {
             let keys = keys(&cli, &db, master).await?;
             if !keys.can_issue() {
                 let path = cli.data_dir.join("issuing.key");
-                eprintln!("no issuing key ({} or INGIA_ISSUING_KEY): serving check-ins only; events cannot be created or tickets issued here", path.display());
+                tracing::warn!(
+                    file = %path.display(),
+                    "no issuing key (this file or INGIA_ISSUING_KEY): serving check-ins only; events cannot be created or tickets issued here"
+                );
             }
             serve(db, keys, args).await?;
         }
@@ -557,13 +572,12 @@ async fn serve(db: Db, keys: Keys, args: &ServeArgs) -> Result<()> {
     state.public_url = args.public_url.clone();
     state.signin_lock_ms = args.signin_lock_secs.saturating_mul(1000);
     state.mail = sender.is_some();
+    state.metrics = std::sync::Arc::new(ingia_server::ops::Metrics::new(args.metrics_token.as_deref()));
     let app = ingia_server::app(state);
     println!("listening on http://{addr}");
-    let served = ingia_server::listen::serve(listener, app, ingia_server::listen::HEADER_READ_TIMEOUT, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("server: {e}")));
+    let served = ingia_server::listen::serve(listener, app, ingia_server::listen::HEADER_READ_TIMEOUT, stop_signal())
+        .await
+        .map_err(|e| Error::Internal(format!("server: {e}")));
     let _ = stop.send(true);
     if let Some(sender) = sender {
         let _ = sender.await;
@@ -572,6 +586,16 @@ async fn serve(db: Db, keys: Keys, args: &ServeArgs) -> Result<()> {
         let _ = texter.await;
     }
     served
+}
+
+/// Ctrl-C, or SIGTERM (what `docker stop` and systemd send).
+async fn stop_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        Some(()) = async { match term.as_mut() { Some(t) => t.recv().await, None => std::future::pending().await } } => {}
+    }
+    tracing::info!("stopping: finishing the requests in flight");
 }
 
 /// Demo attendees with a phone number: their ticket SMS is printed by the console driver.
