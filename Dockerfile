@@ -24,6 +24,6 @@ COPY --from=build /out/dist /srv/ingia/dist
 USER ingia
 # The SQLite file, the master key file and the issuing key: back this volume up (docs/deploy.md).
 VOLUME /data
-EXPOSE 8080
+EXPOSE 8080 8443
 ENTRYPOINT ["ingia-server", "--data-dir", "/data"]
 CMD ["serve", "--listen", "0.0.0.0:8080", "--static-dir", "/srv/ingia/dist"]

@@ -28,11 +28,14 @@
     <section class="shell__body" role="status" aria-live="polite">
       <p data-boot="text"></p>
       <progress class="shell__progress"></progress>
-      <button class="shell__button" data-boot="retry" hidden onclick="location.reload()"></button>
+      <button class="shell__button" data-boot="retry" hidden></button>
     </section>
   </div>`);
   document.querySelector('#boot [data-boot=text]').textContent = loading;
-  document.querySelector('#boot [data-boot=retry]').textContent = retryText;
+  const retry = document.querySelector('#boot [data-boot=retry]');
+  retry.textContent = retryText;
+  // A listener, not an onclick attribute: the page's Content Security Policy runs no inline code.
+  retry.addEventListener('click', () => location.reload());
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register('/sw.js');
     navigator.serviceWorker.ready.then((r) => r.active.postMessage({ type: 'ingia-keep', page }));

@@ -64,7 +64,7 @@ for part in "${parts[@]}"; do
       ;;
     # Chromium, and the fonts its screenshots of the six languages need: DejaVu (Latin, Arabic)
     # comes with it; SIL Abyssinica draws Amharic's Ethiopic (Android phones ship their own).
-    browser) apt_install chromium chromium-driver brotli fonts-dejavu-core fonts-sil-abyssinica ;;
+    browser) apt_install chromium chromium-driver brotli fonts-dejavu-core fonts-sil-abyssinica libnss3-tools openssl ;;
     postgres) apt_install postgresql ;;
     # The decoder benchmark's reference (scripts/zxing_reference.py): zxing-cpp from PyPI, never
     # in the product.

@@ -37,7 +37,7 @@ step "ingia-server on a real PostgreSQL (Debian's package, loopback, throwaway c
 bash scripts/pg.sh stop; rm -rf /tmp/ingia-pg
 pg_url=$(bash scripts/pg.sh start)
 trap 'bash scripts/pg.sh stop' EXIT
-INGIA_TEST_DATABASE_URL="$pg_url" cargo test --locked -p ingia-server --test api --test concurrency --test security --test live --test dashboard 2>&1 | tee -a "$log"
+INGIA_TEST_DATABASE_URL="$pg_url" cargo test --locked -p ingia-server --test api --test concurrency --test security --test live --test dashboard --test backup 2>&1 | tee -a "$log"
 
 step "ingia-core builds for the browser (wasm32)"
 cargo build --locked -p ingia-core -p ingia-decoder --lib --target wasm32-unknown-unknown

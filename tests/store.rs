@@ -75,6 +75,21 @@ async fn the_outbox_survives_reopening_and_leaves_only_when_settled() {
     let store = Store::open(&name).await.unwrap();
     assert!(store.outbox().await.unwrap().is_empty());
     assert_eq!(store.conflicts().await.unwrap(), [conflict]);
+    // What the server settled is kept, for a server restored from a backup.
+    let sent = store.sent().await.unwrap();
+    assert_eq!(sent.iter().map(|r| r.scan_id.0).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(sent[1], record(2, 6, false));
+    assert_eq!(store.epoch().await.unwrap(), None);
+    store.set_epoch(0).await.unwrap();
+    assert_eq!(store.epoch().await.unwrap(), Some(0));
+    // Restored: the session hands them back; they are in the outbox again, not in both.
+    store.requeue(&sent[..2]).await.unwrap();
+    store.set_epoch(u64::MAX >> 1).await.unwrap();
+    store.close();
+    let store = Store::open(&name).await.unwrap();
+    assert_eq!(store.outbox().await.unwrap().iter().map(|r| r.scan_id.0).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(store.sent().await.unwrap().iter().map(|r| r.scan_id.0).collect::<Vec<_>>(), [3, 4]);
+    assert_eq!(store.epoch().await.unwrap(), Some(u64::MAX >> 1));
     store.close();
     Store::destroy(&name).await.unwrap();
 }

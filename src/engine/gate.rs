@@ -141,6 +141,7 @@ impl Gate {
         for record in store.outbox().await.map_err(text)? {
             session.enqueue(record);
         }
+        session.restore_sent(store.epoch().await.map_err(text)?, store.sent().await.map_err(text)?);
         let staff = store.staff_name().await.map_err(text)?.unwrap_or_else(|| pairing.role.slug().to_string());
         let lock_minutes = store.lock_minutes().await.map_err(text)?;
         Ok(Gate {
@@ -332,8 +333,8 @@ impl Gate {
                     Err(e) => self.failed(id, &e),
                 },
                 Transmit::Pull { id, revision, seq } => match self.pull(revision, seq).await {
-                    Ok((server_time, revision, seq, admissions)) => {
-                        Reply::Pulled { id, server_time, revision, seq, admissions }
+                    Ok((server_time, revision, seq, admissions, epoch)) => {
+                        Reply::Pulled { id, server_time, revision, seq, admissions, epoch }
                     }
                     Err(e) => self.failed(id, &e),
                 },
@@ -434,6 +435,11 @@ impl Gate {
                 Some(SyncEvent::Learned(entry)) => self.store.put_ledger(&[entry]).await?,
                 Some(SyncEvent::Cursor { .. }) | Some(SyncEvent::Contact { .. }) => self.store_cursors(now).await?,
                 Some(SyncEvent::ClockOffset { .. }) => {}
+                // Stored in this order: a crash between the two sends the records again, harmlessly.
+                Some(SyncEvent::Epoch { epoch, resent }) => {
+                    self.store.requeue(&resent).await?;
+                    self.store.set_epoch(epoch).await?;
+                }
             }
         }
     }
@@ -444,7 +450,12 @@ impl Gate {
         exchange::decode_results(&reply).map_err(|_| NetError::BadAnswer)
     }
 
-    async fn pull(&self, revision: u64, seq: u64) -> Result<(UnixMillis, u64, u64, Vec<LedgerEntry>), NetError> {
+    #[allow(clippy::type_complexity)]
+    async fn pull(
+        &self,
+        revision: u64,
+        seq: u64,
+    ) -> Result<(UnixMillis, u64, u64, Vec<LedgerEntry>, Option<u64>), NetError> {
         let token = self.pairing.device_token.clone();
         let reply =
             net::get_bytes(&format!("/api/manifest?since={revision}"), Some(&token), &|_, _| {}, self.deadline())
@@ -476,7 +487,9 @@ impl Gate {
         let reply = net::get_bytes(&path, Some(&token), &|_, _| {}, self.deadline()).await?;
         let (server_time, next_seq, admissions) =
             exchange::decode_admissions(&reply.body).map_err(|_| NetError::BadAnswer)?;
-        Ok((server_time, new_revision, next_seq, admissions))
+        // The server's epoch: a new one means it was restored from a backup (`ingia_core::sync`).
+        let epoch = reply.headers.get("x-ingia-epoch").ok().flatten().and_then(|e| e.parse::<u64>().ok());
+        Ok((server_time, new_revision, next_seq, admissions, epoch))
     }
 }
 

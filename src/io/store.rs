@@ -17,7 +17,7 @@ use wasm_bindgen::{JsCast, JsValue};
 /// The IndexedDB database of this app (the gate engine's and the wallet's).
 pub const DB_NAME: &str = "ingia";
 /// Version 2 added `history`, version 3 `wallet`, version 4 `conflicts`.
-const VERSION: u32 = 4;
+const VERSION: u32 = 5;
 const KV: &str = "kv";
 const OUTBOX: &str = "outbox";
 const LEDGER: &str = "ledger";
@@ -26,6 +26,8 @@ const HISTORY: &str = "history";
 const WALLET: &str = "wallet";
 /// Conflicts this device learned at sync (the supervisor's list), by scan id.
 const CONFLICTS: &str = "conflicts";
+/// Records the server has settled, kept to send again to a server restored from a backup.
+const SENT: &str = "sent";
 /// Scans kept in `history` for the recent-scans list (the server keeps them all).
 pub const HISTORY_KEEP: u64 = 500;
 
@@ -155,6 +157,7 @@ impl Store {
             .add_object_store(ObjectStore::new(HISTORY))
             .add_object_store(ObjectStore::new(WALLET))
             .add_object_store(ObjectStore::new(CONFLICTS))
+            .add_object_store(ObjectStore::new(SENT))
             .build()
             .await?;
         Ok(Store { db })
@@ -171,7 +174,7 @@ impl Store {
 
     /// Empties every store at once (a revoked or expired device keeps nothing of its event).
     pub async fn erase(&self) -> Result<()> {
-        let all = [KV, OUTBOX, LEDGER, HISTORY, WALLET, CONFLICTS];
+        let all = [KV, OUTBOX, LEDGER, HISTORY, WALLET, CONFLICTS, SENT];
         let tx = self.db.transaction(&all, TransactionMode::ReadWrite)?;
         for name in all {
             tx.store(name)?.clear().await?;
@@ -367,22 +370,35 @@ impl Store {
         values.into_iter().rev().take(limit).map(|v| Ok(CheckIn::decode(&value_bytes(v)?)?)).collect()
     }
 
-    /// Every record still waiting for the server, oldest first.
-    pub async fn outbox(&self) -> Result<Vec<CheckIn>> {
-        let tx = self.db.transaction(&[OUTBOX], TransactionMode::ReadOnly)?;
-        let values = tx.store(OUTBOX)?.get_all(None, None).await?;
+    /// Every value of store `name`, decoded, in key order (`getAll` answers so).
+    async fn all<T, E: Into<StoreError>>(
+        &self,
+        name: &str,
+        decode: impl Fn(&[u8]) -> std::result::Result<T, E>,
+    ) -> Result<Vec<T>> {
+        let tx = self.db.transaction(&[name], TransactionMode::ReadOnly)?;
+        let values = tx.store(name)?.get_all(None, None).await?;
         tx.done().await?;
-        // `getAll` answers in key order: scan ids (numbers), so the oldest first.
-        values.into_iter().map(|v| Ok(CheckIn::decode(&value_bytes(v)?)?)).collect()
+        values.into_iter().map(|v| decode(&value_bytes(v)?).map_err(Into::into)).collect()
     }
 
-    /// Records the server has answered for leave the outbox; their ledger entries and the
-    /// conflicts among them are written in the same transaction.
+    /// Every record still waiting for the server, oldest first (keys are scan ids, numbers).
+    pub async fn outbox(&self) -> Result<Vec<CheckIn>> {
+        self.all(OUTBOX, CheckIn::decode).await
+    }
+
+    /// Records the server has answered for move from the outbox to the sent records; their
+    /// ledger entries and the conflicts among them are written in the same transaction.
     pub async fn settle(&self, scan_ids: &[ScanId], entries: &[LedgerEntry], conflicts: &[Conflict]) -> Result<()> {
-        let tx = self.db.transaction(&[OUTBOX, LEDGER, CONFLICTS], TransactionMode::ReadWrite)?;
+        let tx = self.db.transaction(&[OUTBOX, SENT, LEDGER, CONFLICTS], TransactionMode::ReadWrite)?;
         let outbox = tx.store(OUTBOX)?;
+        let sent = tx.store(SENT)?;
         for id in scan_ids {
-            outbox.delete(JsValue::from_f64(id.0 as f64)).await?;
+            let key = JsValue::from_f64(id.0 as f64);
+            if let Some(record) = outbox.get(key.clone()).await?.filter(|v| !v.is_undefined()) {
+                sent.put(&record, Some(&key)).await?;
+            }
+            outbox.delete(key).await?;
         }
         let ledger = tx.store(LEDGER)?;
         for e in entries {
@@ -396,6 +412,35 @@ impl Store {
         Ok(())
     }
 
+    /// Records the server had settled go back to the outbox (a server restored from a backup).
+    pub async fn requeue(&self, records: &[CheckIn]) -> Result<()> {
+        let tx = self.db.transaction(&[OUTBOX, SENT], TransactionMode::ReadWrite)?;
+        let (outbox, sent) = (tx.store(OUTBOX)?, tx.store(SENT)?);
+        for r in records {
+            let key = JsValue::from_f64(r.scan_id.0 as f64);
+            outbox.put(&bytes_value(&r.encode()), Some(&key)).await?;
+            sent.delete(key).await?;
+        }
+        tx.done().await?;
+        Ok(())
+    }
+
+    /// Every record the server has settled for this device, oldest first.
+    pub async fn sent(&self) -> Result<Vec<CheckIn>> {
+        self.all(SENT, CheckIn::decode).await
+    }
+
+    /// The server epoch this device last heard (`ingia_core::sync`).
+    pub async fn epoch(&self) -> Result<Option<u64>> {
+        self.kv_get("epoch").await?.map(|b| Ok(Reader::new(&b).varint()?)).transpose()
+    }
+
+    pub async fn set_epoch(&self, epoch: u64) -> Result<()> {
+        let mut w = Writer::new();
+        w.varint(epoch);
+        self.kv_put("epoch", &w.into_bytes()).await
+    }
+
     /// Ledger entries learned from the server (other gates' admissions, decisions).
     pub async fn put_ledger(&self, entries: &[LedgerEntry]) -> Result<()> {
         self.settle(&[], entries, &[]).await
@@ -403,17 +448,11 @@ impl Store {
 
     /// The conflicts this device has learned, oldest first.
     pub async fn conflicts(&self) -> Result<Vec<Conflict>> {
-        let tx = self.db.transaction(&[CONFLICTS], TransactionMode::ReadOnly)?;
-        let values = tx.store(CONFLICTS)?.get_all(None, None).await?;
-        tx.done().await?;
-        values.into_iter().map(|v| Ok(Conflict::decode(&value_bytes(v)?)?)).collect()
+        self.all(CONFLICTS, Conflict::decode).await
     }
 
     pub async fn ledger(&self) -> Result<Vec<LedgerEntry>> {
-        let tx = self.db.transaction(&[LEDGER], TransactionMode::ReadOnly)?;
-        let values = tx.store(LEDGER)?.get_all(None, None).await?;
-        tx.done().await?;
-        values.into_iter().map(|v| Ok(LedgerEntry::decode(&value_bytes(v)?)?)).collect()
+        self.all(LEDGER, LedgerEntry::decode).await
     }
 }
 
@@ -457,10 +496,7 @@ impl Store {
 
     /// Every ticket in the wallet, by event and ticket.
     pub async fn wallet_tickets(&self) -> Result<Vec<WalletTicket>> {
-        let tx = self.db.transaction(&[WALLET], TransactionMode::ReadOnly)?;
-        let values = tx.store(WALLET)?.get_all(None, None).await?;
-        tx.done().await?;
-        values.into_iter().map(|v| Ok(WalletTicket::decode(&value_bytes(v)?)?)).collect()
+        self.all(WALLET, WalletTicket::decode).await
     }
 }
 

@@ -18,17 +18,21 @@ function freePort() {
   });
 }
 
-/** A demo server with `attendees` tickets; resolves with its base URL and the links it printed. */
-export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, env = {}) {
+/** A demo server with `attendees` tickets; resolves with its base URL and the links it printed.
+ * `tls: { cert, key, host }` serves HTTPS with that certificate, its links at https://host:port. */
+export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, env = {}, { tls } = {}) {
   const bin = process.env.INGIA_SERVER_BIN;
   if (!bin || !dist) throw new Error('set INGIA_SERVER_BIN and INGIA_DIST (scripts/test.sh does)');
   const port = await freePort();
+  const base = tls ? `https://${tls.host}:${port}` : `http://127.0.0.1:${port}`;
+  const tlsArgs = tls ? ['--tls-cert', tls.cert, '--tls-key', tls.key, '--public-url', base] : [];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingia-e2e-'));
   const lines = [];
   // Starts the server (`demo` the first time, `serve` over the same data dir after a restart);
   // resolves once it listens.
   const start = (command) => {
-    const child = spawn(bin, ['--data-dir', dataDir, ...command, '--listen', `127.0.0.1:${port}`, '--static-dir', dist],
+    const child = spawn(bin, ['--data-dir', dataDir, ...command, '--listen', `127.0.0.1:${port}`, '--static-dir', dist,
+      ...tlsArgs],
       { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     const listening = new Promise((resolve, reject) => {
       let buf = '';
@@ -53,7 +57,8 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, e
   const link = (re) => lines.map((l) => l.match(re)).find(Boolean)?.[1];
   let lastDevice = null;
   return {
-    base: `http://127.0.0.1:${port}`,
+    base,
+    port,
     dataDir,
     pairSteward: link(/steward scanner at Main gate: (\S+)/),
     pairVipSteward: link(/steward scanner at VIP gate: (\S+)/),
@@ -66,7 +71,7 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, e
     newPairing: (gate = 'Main gate', role = 'steward') => {
       const event = link(/event (\d+) with/);
       const out = execFileSync(bin, ['--data-dir', dataDir, 'device', 'pair', event, '--gate', gate, '--role', role,
-        '--base-url', `http://127.0.0.1:${port}`], { encoding: 'utf8' });
+        '--base-url', base], { encoding: 'utf8' });
       lastDevice = out.match(/^device (\d+)/m)[1];
       return out.match(/pairing link[^:]*: (\S+)/)[1];
     },
@@ -105,6 +110,10 @@ export async function startDemo(attendees = 40, dist = process.env.INGIA_DIST, e
     },
     /** Stops the server (SIGKILL: a crash, nothing flushed) and resolves when it is gone. */
     kill: () => new Promise((resolve) => { server.child.once('exit', resolve); server.child.kill('SIGKILL'); }),
+    /** The CLI's `backup FILE` (taken while the server runs). */
+    backup: (file) => execFileSync(bin, ['--data-dir', dataDir, 'backup', file], { encoding: 'utf8' }),
+    /** The CLI's `restore FILE` (the server stopped). */
+    restore: (file) => execFileSync(bin, ['--data-dir', dataDir, 'restore', file], { encoding: 'utf8' }),
     /** Starts it again on the same port and data dir (`serve`). */
     restart: async () => { server = start(['serve']); await server.listening; },
     /** Attendance from the CLI export (the database's own answer): rows checked in. */

@@ -5,6 +5,8 @@
 //! `poll_event`, `poll_timeout`). Nothing here reads a clock or does I/O.
 //! Invariant: a record leaves the outbox only when the server has answered for it; replies are
 //! applied by (device, scan id), so lost, late, reordered and duplicated replies are harmless.
+//! Settled records are kept: a server restored from a backup (its epoch changes) may have lost
+//! what it settled since, so they all go back to the outbox and are sent again.
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
@@ -83,6 +85,8 @@ pub enum Reply {
         revision: u64,
         seq: u64,
         admissions: Vec<LedgerEntry>,
+        /// The server's epoch (`x-ingia-epoch`), where it said one.
+        epoch: Option<u64>,
     },
     /// The request failed (network error, 5xx, 429). `retry_after_ms` from a Retry-After header.
     Failed {
@@ -104,6 +108,10 @@ pub enum SyncEvent {
     ClockOffset { offset_ms: i64 },
     /// The server answered a request (device time): what "data as of" shows; persist it.
     Contact { at: UnixMillis },
+    /// The server's epoch is (now) this: persist it. A change means the server was restored from
+    /// a backup: `resent` are this device's settled records, back in the outbox (store them there
+    /// again); empty the first time a session hears an epoch.
+    Epoch { epoch: u64, resent: Vec<CheckIn> },
 }
 
 /// A check-in this device admitted that the server gave to someone else.
@@ -169,6 +177,9 @@ pub struct SyncSession {
     device: DeviceId,
     config: SyncConfig,
     outbox: BTreeMap<ScanId, CheckIn>,
+    /// Records the server has settled, kept to send again after a restore.
+    sent: BTreeMap<ScanId, CheckIn>,
+    epoch: Option<u64>,
     ledger: Ledger,
     push: Option<InFlight>,
     pull: Option<InFlight>,
@@ -196,6 +207,8 @@ impl SyncSession {
             device,
             config,
             outbox: BTreeMap::new(),
+            sent: BTreeMap::new(),
+            epoch: None,
             ledger: Ledger::new(),
             push: None,
             pull: None,
@@ -236,6 +249,17 @@ impl SyncSession {
         self.conflicts.extend(conflicts);
     }
 
+    /// What an earlier session of this device had settled and the server epoch it knew (kept on
+    /// the device), so a restored server is sent them again.
+    pub fn restore_sent(&mut self, epoch: Option<u64>, records: impl IntoIterator<Item = CheckIn>) {
+        self.epoch = self.epoch.or(epoch);
+        for r in records {
+            if !self.outbox.contains_key(&r.scan_id) {
+                self.sent.insert(r.scan_id, r);
+            }
+        }
+    }
+
     /// The last answer from the server an earlier session of this device had (kept on the device).
     pub fn restore_contact(&mut self, at: UnixMillis) {
         self.contact = self.contact.max(Some(at)).filter(|t| t.0 > 0);
@@ -264,7 +288,7 @@ impl SyncSession {
                     self.settle(r);
                 }
             }
-            Reply::Pulled { id, server_time, revision, seq, admissions } => {
+            Reply::Pulled { id, server_time, revision, seq, admissions, epoch } => {
                 if let Some(f) = self.pull.filter(|f| f.id == id) {
                     self.pull = None;
                     let next_at = now.saturating_add_ms(self.pull_interval());
@@ -282,6 +306,9 @@ impl SyncSession {
                     self.revision = self.revision.max(revision);
                     self.seq = self.seq.max(seq);
                     self.events.push_back(SyncEvent::Cursor { revision: self.revision, seq: self.seq });
+                }
+                if let Some(epoch) = epoch {
+                    self.learn_epoch(now, epoch);
                 }
             }
             Reply::Failed { id, retry_after_ms } => {
@@ -425,6 +452,10 @@ impl SyncSession {
     pub fn conflicts(&self) -> &[Conflict] {
         &self.conflicts
     }
+    /// The server epoch this device knows (`None` before the first pull that said one).
+    pub fn epoch(&self) -> Option<u64> {
+        self.epoch
+    }
     pub fn cursors(&self) -> (u64, u64) {
         (self.revision, self.seq)
     }
@@ -463,9 +494,34 @@ impl SyncSession {
             self.ledger.merge(entry);
         }
         // The winner's own ledger entry arrives with the next pull.
-        self.conflicts.extend(Conflict::from_settled(&record, result.outcome));
+        if let Some(c) = Conflict::from_settled(&record, result.outcome) {
+            // Sent again after a restore, a record may conflict a second time: listed once.
+            self.conflicts.retain(|old| old.record.scan_id != record.scan_id);
+            self.conflicts.push(c);
+        }
+        self.sent.insert(record.scan_id, record.clone());
         self.synced += 1;
         self.events.push_back(SyncEvent::Settled { record, outcome: result.outcome });
+    }
+
+    /// A restored server moved its sequences past anything a gate saw (`ingia-server`'s backup),
+    /// so the cursors stay; what it settled for this device since the backup may be gone.
+    fn learn_epoch(&mut self, now: UnixMillis, epoch: u64) {
+        if self.epoch == Some(epoch) {
+            return;
+        }
+        let resent = match self.epoch.replace(epoch) {
+            None => Vec::new(),
+            Some(_) => {
+                let resent: Vec<CheckIn> = core::mem::take(&mut self.sent).into_values().collect();
+                for r in &resent {
+                    self.outbox.entry(r.scan_id).or_insert_with(|| r.clone());
+                }
+                self.push_retry = self.push_retry.now_or_later(now);
+                resent
+            }
+        };
+        self.events.push_back(SyncEvent::Epoch { epoch, resent });
     }
 
     fn pull_interval(&self) -> u64 {

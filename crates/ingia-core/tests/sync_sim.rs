@@ -154,6 +154,7 @@ fn simulate(seed: u64, devices: usize, scans_per_device: usize, loss: f64, dup: 
                             revision: 0,
                             seq: server.last_seq(),
                             admissions: server.accepted_since(seq).to_vec(),
+                            epoch: Some(0),
                         },
                     };
                     link.send(&mut rng, now, Msg::ToDevice { device, reply });
@@ -295,9 +296,10 @@ fn retries_back_off_and_respect_retry_after() {
                 s.handle_reply(now, Reply::Failed { id, retry_after_ms: None });
                 failed_at = Some(now);
             }
-            Some(Transmit::Pull { id, .. }) => {
-                s.handle_reply(now, Reply::Pulled { id, server_time: now, revision: 0, seq: 0, admissions: vec![] })
-            }
+            Some(Transmit::Pull { id, .. }) => s.handle_reply(
+                now,
+                Reply::Pulled { id, server_time: now, revision: 0, seq: 0, admissions: vec![], epoch: None },
+            ),
             None => now = s.poll_timeout().unwrap().max(UnixMillis(now.0 + 1)),
         }
     }
@@ -343,7 +345,7 @@ fn every_answer_from_the_server_moves_the_contact_time() {
         let reply = if round == 2 {
             Reply::Failed { id: tx.id(), retry_after_ms: None }
         } else {
-            Reply::Pulled { id: tx.id(), server_time: now, revision: 0, seq: 0, admissions: vec![] }
+            Reply::Pulled { id: tx.id(), server_time: now, revision: 0, seq: 0, admissions: vec![], epoch: None }
         };
         s.handle_reply(now, reply);
         while let Some(ev) = s.poll_event() {
@@ -368,7 +370,7 @@ fn clock_offset_is_learned_from_the_shortest_round_trip() {
     let server_time = UnixMillis(device_t.0 + 90_000 + 400);
     s.handle_reply(
         UnixMillis(device_t.0 + 800),
-        Reply::Pulled { id, server_time, revision: 0, seq: 0, admissions: vec![] },
+        Reply::Pulled { id, server_time, revision: 0, seq: 0, admissions: vec![], epoch: None },
     );
     assert_eq!(s.clock_offset_ms(), Some(90_000));
     assert_eq!(s.server_now(UnixMillis(2_000_000)), UnixMillis(2_090_000));
@@ -395,7 +397,10 @@ fn the_live_stream_moves_the_ledger_at_once_slows_pulls_and_never_skips_a_gap() 
     let mut s = SyncSession::new(DeviceId(1), config, 4, 10, 9);
     let mut now = UnixMillis(1_000);
     let tx = s.poll_transmit(now).expect("first pull");
-    s.handle_reply(now, Reply::Pulled { id: tx.id(), server_time: now, revision: 4, seq: 10, admissions: vec![] });
+    s.handle_reply(
+        now,
+        Reply::Pulled { id: tx.id(), server_time: now, revision: 4, seq: 10, admissions: vec![], epoch: None },
+    );
     assert_eq!(s.poll_timeout(), Some(now.saturating_add_ms(config.pull_interval_ms)));
     // Up: the next pull waits the live interval.
     s.live_up(now);
@@ -421,7 +426,10 @@ fn the_live_stream_moves_the_ledger_at_once_slows_pulls_and_never_skips_a_gap() 
     // A newer manifest revision makes a pull due at once too.
     let mut t = SyncSession::new(DeviceId(1), config, 4, 10, 9);
     let tx = t.poll_transmit(now).unwrap();
-    t.handle_reply(now, Reply::Pulled { id: tx.id(), server_time: now, revision: 4, seq: 10, admissions: vec![] });
+    t.handle_reply(
+        now,
+        Reply::Pulled { id: tx.id(), server_time: now, revision: 4, seq: 10, admissions: vec![], epoch: None },
+    );
     t.live_up(now);
     t.handle_live(now, LiveMessage::Revision(4));
     assert!(t.poll_transmit(now).is_none(), "the same revision: nothing to pull");
@@ -433,7 +441,10 @@ fn the_live_stream_moves_the_ledger_at_once_slows_pulls_and_never_skips_a_gap() 
     // Down: back to the normal pace, starting now.
     let mut u = SyncSession::new(DeviceId(1), config, 4, 10, 9);
     let tx = u.poll_transmit(now).unwrap();
-    u.handle_reply(now, Reply::Pulled { id: tx.id(), server_time: now, revision: 4, seq: 10, admissions: vec![] });
+    u.handle_reply(
+        now,
+        Reply::Pulled { id: tx.id(), server_time: now, revision: 4, seq: 10, admissions: vec![], epoch: None },
+    );
     u.live_up(now);
     u.live_down(UnixMillis(3_000));
     assert!(!u.is_live());
@@ -453,7 +464,7 @@ fn a_phone_list_replaces_the_last_moves_no_cursor_and_ages_out_on_the_server_clo
     let tx = s.poll_transmit(device).unwrap();
     s.handle_reply(
         device,
-        Reply::Pulled { id: tx.id(), server_time: server, revision: 4, seq: 10, admissions: vec![] },
+        Reply::Pulled { id: tx.id(), server_time: server, revision: 4, seq: 10, admissions: vec![], epoch: None },
     );
     s.live_up(device);
     let arrival = |ticket: u32, at: u64| PhoneArrival {
@@ -476,4 +487,88 @@ fn a_phone_list_replaces_the_last_moves_no_cursor_and_ages_out_on_the_server_clo
     assert_eq!(s.phone_arrivals(later).map(|a| a.ticket.0).collect::<Vec<_>>(), vec![9]);
     s.handle_live(later, LiveMessage::Phone(vec![]));
     assert_eq!(s.phone_arrivals(later).count(), 0);
+}
+
+/// A server restored from a backup (its epoch changed) is sent again every record it had
+/// settled for this device: it keeps its answer for those the backup holds and decides the
+/// others, so nothing since the backup is lost and nothing is doubled. The first epoch a device
+/// hears is only learned; the settled records survive a reload.
+#[test]
+fn a_restored_server_is_sent_the_settled_records_again() {
+    let record = |n: u64| CheckIn {
+        device: DeviceId(1),
+        scan_id: ScanId(n),
+        event: EVENT,
+        ticket: Some(TicketId(n as u32)),
+        gate: GateId(0),
+        staff: "s".into(),
+        at: UnixMillis(1_000 + n),
+        movement: Movement::Entry,
+        result: ScanResult::Admitted,
+        proof: Proof::None,
+    };
+    let mut server = FirstWins::new();
+    for t in 1..=4 {
+        server.add_ticket(TicketId(t), TicketStatus::Active, false);
+    }
+    let now = UnixMillis(10_000);
+    let push = |s: &mut SyncSession, server: &mut FirstWins| {
+        let Some(Transmit::Push { id, records }) = s.poll_transmit(now) else { panic!("a push is due") };
+        let results = records.iter().map(|r| server.submit(r)).collect();
+        s.handle_reply(now, Reply::Pushed { id, server_time: now, results });
+        records.len()
+    };
+    let pull = |s: &mut SyncSession, server: &FirstWins, epoch: u64| {
+        s.network_up(now);
+        let Some(Transmit::Pull { id, .. }) = s.poll_transmit(now) else { panic!("a pull is due") };
+        let reply = Reply::Pulled {
+            id,
+            server_time: now,
+            revision: 0,
+            seq: server.last_seq(),
+            admissions: vec![],
+            epoch: Some(epoch),
+        };
+        s.handle_reply(now, reply);
+        std::iter::from_fn(|| s.poll_event())
+            .filter_map(|e| match e {
+                SyncEvent::Epoch { epoch, resent } => {
+                    Some((epoch, resent.iter().map(|r| r.scan_id.0).collect::<Vec<_>>()))
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut s = SyncSession::new(DeviceId(1), SyncConfig::default(), 0, 0, 3);
+    s.enqueue(record(1));
+    assert_eq!(push(&mut s, &mut server), 1);
+    assert_eq!(pull(&mut s, &server, 0), vec![(0, vec![])], "the first epoch heard is learned, nothing resent");
+    assert_eq!(pull(&mut s, &server, 0), vec![], "the same epoch again: nothing");
+    let backup = server.clone();
+    s.enqueue(record(2));
+    assert_eq!(push(&mut s, &mut server), 1);
+    assert_eq!(s.pending(), 0);
+
+    // The server is restored: record 2 is gone from it.
+    let mut server = backup;
+    assert_eq!(server.decision(DeviceId(1), ScanId(2)), None);
+    // Meanwhile the device reloads: its settled records come back from storage.
+    let kept: Vec<CheckIn> = vec![record(1), record(2)];
+    let mut s = SyncSession::new(DeviceId(1), SyncConfig::default(), 0, s.cursors().1, 4);
+    s.restore_sent(Some(0), kept.clone());
+    assert_eq!(pull(&mut s, &server, 77), vec![(77, vec![1, 2])]);
+    assert_eq!(s.pending(), 2);
+    assert_eq!(push(&mut s, &mut server), 2);
+    assert_eq!(s.pending(), 0);
+    assert_eq!(server.decided_count(), 2, "nothing lost since the backup, nothing doubled");
+    assert!(matches!(server.decision(DeviceId(1), ScanId(2)), Some(SyncOutcome::Accepted { .. })));
+    assert_eq!(server.accepted_since(0).len(), 2);
+    // Settled again, they are kept again: a second restore sends them once more.
+    assert_eq!(pull(&mut s, &server, 78), vec![(78, vec![1, 2])]);
+
+    // A device paired after the restore (no epoch kept) only learns it.
+    let mut fresh = SyncSession::new(DeviceId(2), SyncConfig::default(), 0, 0, 5);
+    fresh.restore_sent(None, []);
+    assert_eq!(pull(&mut fresh, &server, 78), vec![(78, vec![])]);
+    assert_eq!(fresh.epoch(), Some(78));
 }

@@ -56,6 +56,10 @@ pub struct AppState {
     pub sms_shortcode: Option<String>,
     /// This instance's Prometheus metrics (`crate::ops`).
     pub metrics: Arc<crate::ops::Metrics>,
+    /// Served over HTTPS: answers carry HSTS.
+    pub https: bool,
+    /// The Content Security Policy of the built app's pages (`crate::headers::app_csp`).
+    pub app_csp: Option<HeaderValue>,
 }
 
 impl AppState {
@@ -64,7 +68,7 @@ impl AppState {
             db,
             keys,
             limiter: Arc::new(RateLimiter::default()),
-            static_dir,
+            static_dir: static_dir.clone(),
             rate_limits: true,
             signin_lock_ms: 15 * 60_000,
             public_url: None,
@@ -72,6 +76,8 @@ impl AppState {
             sms_callback_secret: None,
             sms_shortcode: None,
             metrics: Arc::new(crate::ops::Metrics::new(None)),
+            https: false,
+            app_csp: static_dir.as_deref().and_then(|d| HeaderValue::from_str(&crate::headers::app_csp(d)).ok()),
         }
     }
 
@@ -98,6 +104,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/conflicts", get(conflicts))
         .route("/api/devices/annul", post(annul))
         .route("/dashboard", get(dashboard))
+        .route("/dashboard.css", get(|| crate::console::asset("text/css", include_str!("../static/dashboard.css"))))
+        .route(
+            "/dashboard.js",
+            get(|| crate::console::asset("text/javascript", include_str!("../static/dashboard.js"))),
+        )
         .route("/healthz", get(crate::ops::healthz))
         .route("/readyz", get(crate::ops::readyz))
         .route("/metrics", get(crate::ops::metrics))
@@ -110,7 +121,8 @@ pub fn app(state: AppState) -> Router {
         // The console sets its own body limits (a CSV upload is larger).
         .merge(crate::console::routes())
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
-        .layer(axum::middleware::map_response(enveloped));
+        .layer(axum::middleware::map_response(enveloped))
+        .layer(axum::middleware::map_response_with_state(state.clone(), crate::headers::secure));
     api.with_state(state)
 }
 
@@ -457,10 +469,15 @@ async fn admissions(
     let page = q.limit.unwrap_or(5_000).clamp(1, 5_000);
     let (admissions, seq) = checkins::admissions_since(&state.db, auth.event, q.since, page).await?;
     let server_time = now_ms();
-    if wants_binary(&headers, header::ACCEPT) {
-        return Ok(binary(exchange::encode_admissions(UnixMillis(server_time), seq, &admissions)));
-    }
-    Ok(axum::Json(AdmissionsResponse { server_time, seq, admissions }).into_response())
+    let mut resp = if wants_binary(&headers, header::ACCEPT) {
+        binary(exchange::encode_admissions(UnixMillis(server_time), seq, &admissions))
+    } else {
+        axum::Json(AdmissionsResponse { server_time, seq, admissions }).into_response()
+    };
+    // A gate that sees this change sends its settled records again (`crate::backup`).
+    let epoch = crate::backup::epoch(&state.db).await?;
+    resp.headers_mut().insert(crate::backup::EPOCH_HEADER, HeaderValue::from(epoch));
+    Ok(resp)
 }
 
 #[derive(Deserialize)]
@@ -612,8 +629,10 @@ async fn annul(State(state): State<AppState>, caller: Caller, ApiJson(req): ApiJ
     Ok(axum::Json(serde_json::json!({ "device": req.device, "annulled": annulled })).into_response())
 }
 
-async fn dashboard(headers: axum::http::HeaderMap) -> Html<String> {
-    Html(dashboard_page(crate::console::chosen_language(&headers)))
+async fn dashboard(headers: axum::http::HeaderMap) -> Response {
+    let mut resp = Html(dashboard_page(crate::console::chosen_language(&headers))).into_response();
+    resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(crate::headers::OWN_PAGE_CSP));
+    resp
 }
 
 /// The organizer's token dashboard in `lang`: its `{{key}}` marks filled with the catalogue's

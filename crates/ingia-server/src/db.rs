@@ -98,6 +98,11 @@ impl Db {
         &self.url
     }
 
+    /// The SQLite file, where the database is one.
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        sqlite_path(&self.url).map(std::path::PathBuf::from)
+    }
+
     /// Held around a write transaction: serializes writers within this process on SQLite; a
     /// no-op on PostgreSQL, whose row locks do the work.
     pub async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
@@ -111,11 +116,7 @@ impl Db {
 /// The SQLite file (and so its -wal and -shm files, which SQLite creates with the same mode)
 /// readable by its owner only: created 0600, or narrowed to 0600 if it exists.
 fn private_file(url: &str) -> Result<()> {
-    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let path = path.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
-    }
+    let Some(path) = sqlite_path(url) else { return Ok(()) };
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -129,6 +130,13 @@ fn private_file(url: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The file of a `sqlite://FILE` address (none for PostgreSQL or an in-memory database).
+pub fn sqlite_path(url: &str) -> Option<&str> {
+    let path = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then_some(path)
 }
 
 /// ids and flags are stored as signed 64-bit integers.

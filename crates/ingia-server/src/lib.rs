@@ -6,6 +6,7 @@
 pub mod api;
 pub mod attendees;
 pub mod audit;
+pub mod backup;
 pub mod checkins;
 pub mod console;
 pub mod dashboard;
@@ -13,6 +14,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod events;
+pub mod headers;
 pub mod listen;
 pub mod live;
 pub mod loopback;

@@ -52,6 +52,19 @@ enum Command {
         #[arg(long, default_value_t = 300)]
         attendees: u32,
     },
+    /// A consistent copy of the SQLite database, taken while the server runs (PostgreSQL: pg_dump).
+    /// The master key is not in it: keep DATA_DIR/master.key (or INGIA_MASTER_KEY) apart.
+    Backup {
+        /// The new file to write (it must not exist).
+        file: PathBuf,
+    },
+    /// Puts a backup in place of the (stopped) server's SQLite database and marks it restored: the
+    /// gates then send again what the backup missed. For PostgreSQL, run it without FILE after
+    /// pg_restore.
+    Restore {
+        /// The backup file (SQLite).
+        file: Option<PathBuf>,
+    },
     /// Export attendance.
     Export {
         event: String,
@@ -240,6 +253,17 @@ struct ServeArgs {
     /// /metrics answers this machine only.
     #[arg(long, env = "INGIA_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
+    /// HTTPS: the certificate chain (PEM, leaf first) and its private key (PEM). Phones give the
+    /// camera and the offline app only to a secure origin. See docs/deploy.md for a venue
+    /// laptop's own certificate (scripts/venue_cert.sh).
+    #[arg(long, env = "INGIA_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    #[arg(long, env = "INGIA_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// With HTTPS: a second, plain-HTTP address (such as 0.0.0.0:80) whose every request is
+    /// redirected to the HTTPS one. (Plain HTTP on the HTTPS port itself is redirected too.)
+    #[arg(long, env = "INGIA_REDIRECT_HTTP", requires = "tls_cert")]
+    redirect_http: Option<SocketAddr>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -464,6 +488,25 @@ async fn run(cli: Cli) -> Result<()> {
             }
             serve(db, keys, args).await?;
         }
+        Command::Backup { file } => {
+            let db = Db::connect(&database_url(&cli)?).await?;
+            let bytes = ingia_server::backup::backup(&db, file).await?;
+            println!("backup written: {} ({} KiB)", file.display(), bytes.div_ceil(1024));
+        }
+        Command::Restore { file } => {
+            let url = database_url(&cli)?;
+            let restored = match file {
+                Some(file) => ingia_server::backup::restore_file(file, &url).await?,
+                None if url.starts_with("sqlite:") => {
+                    return Err(Error::BadRequest("restore needs the backup FILE for a SQLite database".into()))
+                }
+                None => ingia_server::backup::mark_restored(&Db::connect(&url).await?).await?,
+            };
+            println!(
+                "restored: {} events; the gates send again what the backup missed (epoch {:016x})",
+                restored.events, restored.epoch
+            );
+        }
         Command::Export { event, format: Format::Csv, out, scans } => {
             let event = events::parse_event_id(event)?;
             let db = Db::connect(&database_url(&cli)?).await?;
@@ -527,12 +570,38 @@ async fn serve(db: Db, keys: Keys, args: &ServeArgs) -> Result<()> {
     if static_dir.is_none() {
         tracing::warn!(dir = %args.static_dir.display(), "no built scanner app there; serving the API only");
     }
+    // A restore refuses to replace the file while this is held.
+    let _serving = db.sqlite_file().map(|f| ingia_server::backup::ServingLock::serving(&f)).transpose()?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| Error::BadRequest(format!("cannot listen on {}: {e}", args.listen)))?;
     let addr = listener.local_addr().map_err(|e| Error::Internal(e.to_string()))?;
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(ingia_server::listen::tls_config(cert, key).map_err(Error::BadRequest)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("{scheme}://{addr}"));
+    let listen = ingia_server::listen::Listen {
+        header_timeout: ingia_server::listen::HEADER_READ_TIMEOUT,
+        tls,
+        redirect_origin: args.public_url.as_deref().and_then(origin_of),
+        https_port: addr.port(),
+    };
+    let redirector = match args.redirect_http {
+        Some(at) => {
+            let plain = tokio::net::TcpListener::bind(at)
+                .await
+                .map_err(|e| Error::BadRequest(format!("cannot listen on {at}: {e}")))?;
+            println!("redirecting http://{at} to HTTPS");
+            let mut halt = stop.subscribe();
+            Some(tokio::spawn(ingia_server::listen::serve_redirect(plain, listen.clone(), async move {
+                let _ = halt.changed().await;
+            })))
+        }
+        None => None,
+    };
     let mut sender = None;
     if let Some(url) = &args.smtp_url {
         let mailer = ingia_server::mail::Mailer::new(url, &args.mail_from, &public_url)?;
@@ -573,12 +642,16 @@ async fn serve(db: Db, keys: Keys, args: &ServeArgs) -> Result<()> {
     state.signin_lock_ms = args.signin_lock_secs.saturating_mul(1000);
     state.mail = sender.is_some();
     state.metrics = std::sync::Arc::new(ingia_server::ops::Metrics::new(args.metrics_token.as_deref()));
+    state.https = listen.tls.is_some();
     let app = ingia_server::app(state);
-    println!("listening on http://{addr}");
-    let served = ingia_server::listen::serve(listener, app, ingia_server::listen::HEADER_READ_TIMEOUT, stop_signal())
+    println!("listening on {scheme}://{addr}");
+    let served = ingia_server::listen::serve(listener, app, listen, stop_signal())
         .await
         .map_err(|e| Error::Internal(format!("server: {e}")));
     let _ = stop.send(true);
+    if let Some(redirector) = redirector {
+        let _ = redirector.await;
+    }
     if let Some(sender) = sender {
         let _ = sender.await;
     }
@@ -586,6 +659,13 @@ async fn serve(db: Db, keys: Keys, args: &ServeArgs) -> Result<()> {
         let _ = texter.await;
     }
     served
+}
+
+/// `https://host[:port]` of a public URL, for the redirect from plain HTTP.
+fn origin_of(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://")?;
+    let host = rest.split(['/', '?', '#']).next().filter(|h| !h.is_empty())?;
+    Some(format!("https://{host}"))
 }
 
 /// Ctrl-C, or SIGTERM (what `docker stop` and systemd send).
@@ -625,7 +705,10 @@ async fn demo(cli: &Cli, args: &ServeArgs, attendees: u32) -> Result<()> {
     let db = Db::connect(&database_url(cli)?).await?;
     let master = master_key(cli)?;
     let keys = keys(cli, &db, master).await?;
-    let base = format!("http://{}", args.listen);
+    // The demo's links: its public address, else where it listens (https:// when it has a certificate).
+    let scheme = if args.tls_cert.is_some() { "https" } else { "http" };
+    let base = args.public_url.clone().unwrap_or_else(|| format!("{scheme}://{}", args.listen));
+    let base = base.trim_end_matches('/').to_string();
     let now = (ingia_server::util::now_ms() / 1000) as i64;
     // General: the live code, or SMS/USSD from the number on file; VIP: the live code only.
     let types = ["General:code,sms", "VIP:code,reentry,gates=VIP gate", "Printed"];

@@ -191,12 +191,27 @@ fn organizer_flow_with_clear_errors() {
         &["serve", "--help"],
         &["demo", "--help"],
         &["export", "--help"],
+        &["backup", "--help"],
+        &["restore", "--help"],
         &["organizer", "create", "--help"],
         &["organizer", "invite", "--help"],
     ] {
         let o = run(&data, cmd);
         assert!(o.status.success() && text(&o).0.contains("Usage"), "{cmd:?}");
     }
+    // A backup taken and restored from the CLI: the same attendance, the database marked restored.
+    let before = text(&run(&data, &["export", &event, "--format", "csv"])).0;
+    let file = data.join("nightly.db");
+    let o = run(&data, &["backup", file.to_str().unwrap()]);
+    assert!(o.status.success() && text(&o).0.starts_with("backup written: "), "{:?}", text(&o));
+    let again = run(&data, &["backup", file.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2), "an existing file is never overwritten");
+    let o = run(&data, &["restore"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("backup FILE"), "{}", text(&o).1);
+    let o = run(&data, &["restore", file.to_str().unwrap()]);
+    assert!(o.status.success() && text(&o).0.contains("restored: 1 events"), "{:?}", text(&o));
+    assert_eq!(text(&run(&data, &["export", &event, "--format", "csv"])).0, before);
     // The issuing key kept on another machine (this one a venue box): issuing is refused with
     // the reason, and no new key is made over events sealed under the real one.
     let kept = data.join("issuing.key.kept");

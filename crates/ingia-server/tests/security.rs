@@ -441,7 +441,7 @@ async fn idle_and_half_sent_connections_are_closed() {
     tokio::spawn(ingia_server::listen::serve(
         listener,
         app,
-        std::time::Duration::from_millis(500),
+        ingia_server::listen::Listen::plain(std::time::Duration::from_millis(500)),
         std::future::pending(),
     ));
     for sent in [&b""[..], b"GET /api/device HTTP/1.1\r\nHost: x\r\n"] {

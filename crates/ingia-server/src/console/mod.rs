@@ -103,7 +103,7 @@ fn back_path(headers: &HeaderMap) -> Option<String> {
     (console && !path.starts_with("/console/lang")).then(|| path.to_string())
 }
 
-async fn asset(kind: &'static str, body: &'static str) -> Response {
+pub(crate) async fn asset(kind: &'static str, body: &'static str) -> Response {
     let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
