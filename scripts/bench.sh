@@ -18,6 +18,9 @@ cargo run --locked --release -p ingia-core --example decode_bench -- --poor-came
 pg_url=$(bash scripts/pg.sh start)
 trap 'bash scripts/pg.sh stop' EXIT
 INGIA_BENCH_PG_URL="$pg_url" cargo run --locked --release -p ingia-server --example sync_bench
+# 500 gates for 10 minutes of doors with faults and two kills, on SQLite and on PostgreSQL with two instances.
+cargo build --locked --release -p ingia-server
+cargo run --locked --release -p ingia-server --example fleet_soak -- --secs 600 --postgres "$pg_url" --write
 cargo run --locked --release -p ingia-server --example console_size
 # The live stream against the release binary: 1,000 open sockets on each side.
 cargo build --locked --release -p ingia-server

@@ -39,6 +39,9 @@ pg_url=$(bash scripts/pg.sh start)
 trap 'bash scripts/pg.sh stop' EXIT
 INGIA_TEST_DATABASE_URL="$pg_url" cargo test --locked -p ingia-server --test api --test concurrency --test security --test live --test dashboard --test backup 2>&1 | tee -a "$log"
 
+step "fleet soak, short: 500 gates (SyncSession over HTTP) through a doors peak, 5% of connections broken, servers SIGKILLed twice; SQLite, then PostgreSQL with two instances"
+cargo run --locked -p ingia-server --example fleet_soak -- --secs 40 --scans 2 --postgres "$pg_url" 2>&1 | tee -a "$log"
+
 step "ingia-core builds for the browser (wasm32)"
 cargo build --locked -p ingia-core -p ingia-decoder --lib --target wasm32-unknown-unknown
 
