@@ -25,13 +25,11 @@ use ingia_core::{
     exchange, CheckIn, DeviceId, EventId, GateId, Movement, Proof, RefusalKind, ScanId, ScanResult, Standing,
     UnixMillis,
 };
-use ingia_server::devices::{self, Role};
-use ingia_server::events::{self, NewEvent};
 use ingia_server::loopback;
 use ingia_server::secrets::{IssuingKey, Keys, MasterKey};
 use ingia_server::tickets::IssuedTicket;
 use ingia_server::util::{hex, now_ms, random_bytes};
-use ingia_server::{attendees, tickets, Db};
+use ingia_server::Db;
 use sqlx::Row;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -40,7 +38,7 @@ use tokio::net::{TcpListener, TcpStream};
 mod gate;
 #[path = "../../ingia-core/examples/support/report.rs"]
 mod report;
-use gate::{admission, percentile};
+use gate::{admission, event_with_gates, percentile};
 
 /// The share of connections the proxy breaks: half reset before the request, half after the
 /// answer (the server did the work; the device never hears it).
@@ -408,37 +406,7 @@ async fn soak(args: &Args, name: &str, url: String, instances: usize) -> Outcome
         Keys { master: MasterKey::from_hex(&master).unwrap(), issuing: Some(IssuingKey::from_hex(&issuing).unwrap()) };
     let db = Db::connect(&url).await.expect("database");
     let attendees_n = args.devices * args.scans;
-    let now = (now_ms() / 1000) as i64;
-    let ev = events::create_event(
-        &db,
-        &keys,
-        &NewEvent {
-            name: "Fleet soak".into(),
-            venue: "Loopback".into(),
-            starts_secs: now - 60,
-            ends_secs: now + 4 * 3600,
-            time_zone: "Africa/Lagos".into(),
-            doors_secs: now - 3600,
-            close_secs: now + 5 * 3600,
-            gates: vec!["Main".into()],
-            types: vec!["General:code".parse().unwrap()],
-            capacity: attendees_n,
-        },
-    )
-    .await
-    .expect("event");
-    let mut csv = String::from("name,ticket_type\n");
-    for i in 0..attendees_n {
-        csv.push_str(&format!("Guest {i},General\n"));
-    }
-    attendees::import_csv(&db, ev.id, csv.as_bytes(), false).await.expect("import");
-    let issued = tickets::issue_pending(&db, &keys, ev.id).await.expect("issue");
-    let mut devs = Vec::new();
-    for _ in 0..args.devices {
-        let p = devices::create_pairing(&db, "cli", ev.id, GateId(0), Role::Steward, 60_000).await.unwrap();
-        let (auth, token) = devices::redeem(&db, &p.code, "soak").await.unwrap();
-        devs.push((auth.device.0, token));
-    }
+    let (event, devs, issued) = event_with_gates(&db, &keys, attendees_n, args.devices).await;
 
     let counters = Arc::new(Counters::default());
     let dir = std::env::temp_dir().join(format!("ingia-soak-{}", hex(&random_bytes::<4>())));
@@ -476,7 +444,7 @@ async fn soak(args: &Args, name: &str, url: String, instances: usize) -> Outcome
     }
     let records: usize = plans.iter().map(Vec::len).sum();
     let shared = Arc::new(Shared {
-        event: ev.id,
+        event,
         tickets: issued,
         start: Instant::now(),
         counters: counters.clone(),
@@ -508,7 +476,7 @@ async fn soak(args: &Args, name: &str, url: String, instances: usize) -> Outcome
     // Doors closed: every device catches up with the server's last sequence.
     let last_seq = || async {
         sqlx::query("SELECT last_seq FROM events WHERE id = $1")
-            .bind(ingia_server::db::event_key(ev.id))
+            .bind(ingia_server::db::event_key(event))
             .fetch_one(&db.pool)
             .await
             .unwrap()
@@ -519,7 +487,6 @@ async fn soak(args: &Args, name: &str, url: String, instances: usize) -> Outcome
     let watch = {
         let shared = shared.clone();
         let db = db.clone();
-        let event = ev.id;
         tokio::spawn(async move {
             loop {
                 let seq = sqlx::query("SELECT last_seq FROM events WHERE id = $1")
@@ -551,7 +518,7 @@ async fn soak(args: &Args, name: &str, url: String, instances: usize) -> Outcome
     let behind: Vec<u32> = results.iter().filter(|r| !r.caught_up).map(|r| r.id).collect();
     assert!(behind.is_empty(), "{name}: devices {behind:?} did not catch up within 180 s of the doors closing");
     let rows = sqlx::query("SELECT device_id, scan_id, ticket_id, outcome FROM checkins WHERE event_id = $1")
-        .bind(ingia_server::db::event_key(ev.id))
+        .bind(ingia_server::db::event_key(event))
         .fetch_all(&db.pool)
         .await
         .unwrap();

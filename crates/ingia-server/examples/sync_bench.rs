@@ -7,58 +7,26 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use ingia_core::{EventId, GateId};
-use ingia_server::devices::{self, Role};
-use ingia_server::events::{self, NewEvent};
+use ingia_core::EventId;
 use ingia_server::secrets::Keys;
 use ingia_server::tickets::IssuedTicket;
 use ingia_server::util::{hex, now_ms, random_bytes};
-use ingia_server::{attendees, tickets, AppState, Db};
+use ingia_server::{AppState, Db};
 use serde_json::json;
 
 #[path = "support/gate.rs"]
 mod gate;
 #[path = "../../ingia-core/examples/support/report.rs"]
 mod report;
-use gate::{admission, percentile};
+use gate::{admission, event_with_gates, percentile};
 
 const TICKETS: usize = 6_000;
 const DEVICES: usize = 4;
 
 async fn setup(url: &str, keys: &Keys) -> (Db, EventId, Vec<(u32, String)>, Vec<IssuedTicket>) {
     let db = Db::connect(url).await.expect("database");
-    let now = (now_ms() / 1000) as i64;
-    let ev = events::create_event(
-        &db,
-        keys,
-        &NewEvent {
-            name: "Bench".into(),
-            venue: "Loopback".into(),
-            starts_secs: now - 60,
-            ends_secs: now + 3600,
-            time_zone: "UTC".into(),
-            doors_secs: now - 4 * 3600,
-            close_secs: now + 7200,
-            gates: vec!["Main".into()],
-            types: vec!["General:code".parse().unwrap()],
-            capacity: TICKETS,
-        },
-    )
-    .await
-    .expect("event");
-    let mut csv = String::from("name,ticket_type\n");
-    for i in 0..TICKETS {
-        csv.push_str(&format!("Guest {i},General\n"));
-    }
-    attendees::import_csv(&db, ev.id, csv.as_bytes(), false).await.expect("import");
-    let issued = tickets::issue_pending(&db, keys, ev.id).await.expect("issue");
-    let mut devs = Vec::new();
-    for _ in 0..DEVICES {
-        let p = devices::create_pairing(&db, "cli", ev.id, GateId(0), Role::Steward, 60_000).await.unwrap();
-        let (auth, token) = devices::redeem(&db, &p.code, "bench").await.unwrap();
-        devs.push((auth.device.0, token));
-    }
-    (db, ev.id, devs, issued)
+    let (event, devs, issued) = event_with_gates(&db, keys, TICKETS, DEVICES).await;
+    (db, event, devs, issued)
 }
 
 /// Pushes `per_device` admissions from each device (distinct tickets) in batches of `batch`.
